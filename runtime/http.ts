@@ -1,0 +1,42 @@
+// HTTP as the runtime sees it: a request and a response as plain values, so the same handlers
+// serve real sockets (the WebSocket transport's HTTP server) and in-process tests.
+
+import type { Readable } from 'node:stream';
+
+export interface HttpRequest {
+  readonly method: string;
+  /** The path without the query string, e.g. `/master/state`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Uint8Array;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A string or bytes as is; anything else is sent as JSON. */
+  body?: unknown;
+  /** For large downloads: streamed instead of `body`. */
+  stream?: Readable;
+}
+
+export type HttpHandler = (req: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+
+export function json(body: unknown, status = 200): HttpResponse {
+  return { status, body };
+}
+
+export function badRequest(message: string): HttpResponse {
+  return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message };
+}
+
+export function notFound(message = 'Not found'): HttpResponse {
+  return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message };
+}
+
+export function request(method: string, url: string, body?: unknown): HttpRequest {
+  const u = new URL(url, 'http://local');
+  const bytes = body === undefined ? new Uint8Array() : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return { method, path: u.pathname, query: u.searchParams, headers: {}, body: bytes };
+}

@@ -1,0 +1,50 @@
+// What travels between actors. A message is a plain object whose `name` is its type; the
+// envelope around it carries addressing and causality (`id`, and `cause`: the id of the message
+// whose handler sent it), and is what filters, the inspection stream and trace files see.
+
+import type { Pid } from './pid.js';
+
+export interface Message {
+  readonly name: string;
+}
+
+export interface Envelope {
+  readonly to: Pid;
+  /** The sending actor; '' when sent from outside any actor. */
+  readonly from: Pid | '';
+  readonly name: string;
+  /** Unique across runtimes: `<runtime tag>.<counter>`. */
+  readonly id: string;
+  /** The id of the message being handled when this one was sent, or null. */
+  readonly cause: string | null;
+  readonly body: Message;
+  /** Encoded size on the wire, for remote messages (0 for local ones). */
+  bytes: number;
+}
+
+export type DropReason =
+  | 'dead_letter' // no such actor here
+  | 'filtered' // a test filter dropped it
+  | 'connection_lost' // queued for a peer whose connection closed or failed
+  | 'queue_full' // too many messages queued for a peer that is not connected
+  | 'malformed_frame' // a frame that does not decode
+  | 'malformed_envelope' // decodes, but is not an envelope
+  | 'misaddressed' // remote message for an actor of another runtime
+  | 'spoofed_sender' // `from` is not on the peer that sent it
+  | 'unknown_message' // no schema for this message name
+  | 'invalid_body' // fails its schema
+  | 'oversized_frame' // larger than the frame limit
+  | 'terminated' // queued for an actor that terminated before handling it
+  | 'handler_error'; // the handler threw
+
+export type InspectionEvent =
+  | { readonly type: 'send'; readonly envelope: Envelope; readonly remote: boolean }
+  | { readonly type: 'receive'; readonly envelope: Envelope; readonly remote: boolean }
+  | { readonly type: 'drop'; readonly reason: DropReason; readonly envelope?: Envelope; readonly detail?: string; readonly peer?: string }
+  | { readonly type: 'spawn'; readonly pid: Pid }
+  | { readonly type: 'terminate'; readonly pid: Pid }
+  | { readonly type: 'link'; readonly linker: Pid; readonly linkee: Pid }
+  | { readonly type: 'exited'; readonly linker: Pid; readonly linkee: Pid }
+  | { readonly type: 'connection'; readonly peer: string; readonly state: 'open' | 'closed'; readonly incarnation?: string; readonly reason?: string };
+
+export type Inspector = (event: InspectionEvent) => void;

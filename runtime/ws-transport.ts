@@ -1,0 +1,192 @@
+// The real transport: one Node HTTP server per runtime serves both HTTP routes and WebSocket
+// connections on one port. Each connection is pinged; one that misses a pong within the
+// heartbeat window is terminated, so a half-open peer (stopped, partitioned) is detected
+// instead of waited out (libprocess needed 75 s of application pings for this).
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { request as makeRequest, type HttpHandler, type HttpResponse } from './http.js';
+import type { Conn, Transport, TransportHandlers } from './transport.js';
+
+export interface WebSocketTransportOptions {
+  /** How often each connection is pinged; a connection silent for two periods is dead. */
+  heartbeatMs?: number;
+  /** Largest frame accepted; a larger one closes the connection. */
+  maxFrameBytes?: number;
+  /** Largest HTTP request body accepted. */
+  maxHttpBodyBytes?: number;
+}
+
+class WsConn implements Conn {
+  onOpen: () => void = () => {};
+  onFrame: (frame: Uint8Array) => void = () => {};
+  onClose: (reason: string) => void = () => {};
+  alive = true;
+  private closed = false;
+  private closeReason: string | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly remote: string,
+  ) {
+    ws.binaryType = 'nodebuffer';
+    ws.on('open', () => this.onOpen());
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      this.alive = true;
+      // A text frame is not ours: hand over an empty frame, which fails to decode and is counted.
+      this.onFrame(isBinary ? (data as Buffer) : Buffer.alloc(1, 0xc1));
+    });
+    ws.on('pong', () => (this.alive = true));
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.closeReason ??= err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'oversized frame' : `error: ${err.message}`;
+    });
+    ws.on('close', (code: number, reason: Buffer) => this.finish(this.closeReason ?? (reason.length ? reason.toString() : `closed (${code})`)));
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame, { binary: true });
+  }
+
+  close(reason: string): void {
+    this.closeReason ??= reason;
+    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+    else this.ws.close(4000, reason.slice(0, 120));
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  terminate(reason: string): void {
+    this.closeReason ??= reason;
+    this.ws.terminate();
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(reason);
+  }
+}
+
+export class WebSocketTransport implements Transport {
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private readonly conns = new Set<WsConn>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
+  private readonly maxFrameBytes: number;
+  private readonly maxHttpBodyBytes: number;
+
+  constructor(options: WebSocketTransportOptions = {}) {
+    this.heartbeatMs = options.heartbeatMs ?? 5000;
+    this.maxFrameBytes = options.maxFrameBytes ?? 64 * 1024 * 1024;
+    this.maxHttpBodyBytes = options.maxHttpBodyBytes ?? 8 * 1024 * 1024;
+  }
+
+  async listen(host: string, port: number, handlers: TransportHandlers): Promise<string> {
+    const server = createServer((req, res) => void this.serveHttp(req, res, handlers.http));
+    server.keepAliveTimeout = 5000;
+    const wss = new WebSocketServer({ server, maxPayload: this.maxFrameBytes, perMessageDeflate: false });
+    wss.on('connection', (ws, req) => {
+      const conn = this.track(new WsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+      handlers.connection(conn);
+    });
+    wss.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    this.wss = wss;
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat.unref();
+    const bound = server.address() as AddressInfo;
+    return `${host}:${bound.port}`;
+  }
+
+  dial(address: string): Conn {
+    const ws = new WebSocket(`ws://${address}/`, { perMessageDeflate: false, maxPayload: this.maxFrameBytes, handshakeTimeout: 10_000 });
+    return this.track(new WsConn(ws, address));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const c of this.conns) c.terminate('runtime stopped');
+    this.wss?.close();
+    const server = this.server;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  idle(): boolean {
+    return true;
+  }
+
+  private track(conn: WsConn): WsConn {
+    this.conns.add(conn);
+    conn.ws.on('close', () => this.conns.delete(conn));
+    return conn;
+  }
+
+  private beat(): void {
+    for (const conn of this.conns) {
+      if (conn.ws.readyState !== WebSocket.OPEN) continue;
+      if (!conn.alive) {
+        conn.terminate('heartbeat timeout: no pong from peer');
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+
+  private async serveHttp(req: IncomingMessage, res: ServerResponse, handler: HttpHandler): Promise<void> {
+    let response: HttpResponse;
+    try {
+      const body = await readBody(req, this.maxHttpBodyBytes);
+      if (body === undefined) {
+        response = { status: 413, body: `request body larger than ${this.maxHttpBodyBytes} bytes` };
+      } else {
+        const r = makeRequest(req.method ?? 'GET', req.url ?? '/');
+        response = await handler({ ...r, headers: req.headers as Record<string, string | undefined>, body });
+      }
+    } catch (err) {
+      response = { status: 500, body: `internal error: ${(err as Error).message}` };
+    }
+    writeResponse(res, response);
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function writeResponse(res: ServerResponse, r: HttpResponse): void {
+  const headers: Record<string, string> = { ...r.headers };
+  if (r.stream) {
+    res.writeHead(r.status, headers);
+    r.stream.pipe(res);
+    return;
+  }
+  let payload: string | Uint8Array;
+  if (r.body === undefined) payload = '';
+  else if (typeof r.body === 'string' || r.body instanceof Uint8Array) payload = r.body;
+  else {
+    payload = JSON.stringify(r.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (typeof payload === 'string') headers['content-type'] ??= 'text/plain; charset=utf-8';
+  res.writeHead(r.status, headers);
+  res.end(payload);
+}
