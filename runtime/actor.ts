@@ -40,7 +40,7 @@ export abstract class Actor<In extends Message = Message> {
   /** A linked actor terminated, or the connection to its runtime was lost. Once per link. */
   exited(_pid: Pid): void {}
 
-  protected send(to: Pid, msg: Message): void {
+  protected send<M extends Message>(to: Pid, msg: M): void {
     this.runtime.send(this.self, to, msg);
   }
 

@@ -13,7 +13,7 @@ export interface Envelope {
   /** The sending actor; '' when sent from outside any actor. */
   readonly from: Pid | '';
   readonly name: string;
-  /** Unique across runtimes: `<runtime tag>.<counter>`. */
+  /** Unique across runtimes: `<random runtime tag>.<counter>`. */
   readonly id: string;
   /** The id of the message being handled when this one was sent, or null. */
   readonly cause: string | null;

@@ -93,8 +93,9 @@ export class Runtime {
   readonly metrics = new Metrics();
   readonly filters = new Filters();
   readonly incarnation = randomBytes(8).toString('hex');
-  private readonly tag = randomBytes(3).toString('hex');
+  private readonly idPrefix = `${randomBytes(3).toString('hex')}.`;
   private address_ = '';
+  private localSuffix = '\0';
   private readonly transport: Transport;
   private readonly options: RuntimeOptions;
   private readonly cells = new Map<string, Cell>();
@@ -149,6 +150,7 @@ export class Runtime {
       connection: (conn) => rt.accept(conn),
       http: (req) => rt.http(req),
     });
+    rt.localSuffix = `@${rt.address_}`;
     rt.log.debug({ address: rt.address_, incarnation: rt.incarnation }, 'runtime started');
     return rt;
   }
@@ -196,7 +198,7 @@ export class Runtime {
   // ---------------------------------------------------------------- messaging
 
   /** Sends msg from `from` ('' for outside any actor) to `to`, local or remote. */
-  send(from: Pid | '', to: Pid, msg: Message): void {
+  send<M extends Message>(from: Pid | '', to: Pid, msg: M): void {
     this.sendWithCause(from, to, msg, this.currentCause);
   }
 
@@ -241,14 +243,13 @@ export class Runtime {
   private sendWithCause(from: Pid | '', to: Pid, msg: Message, cause: string | null): void {
     const env: Envelope = { to, from, name: msg.name, id: this.nextId(), cause, body: msg, bytes: 0 };
     if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter');
-    const address = pidAddress(to);
-    if (address === this.address_) {
+    if (to.endsWith(this.localSuffix)) {
       this.c.sent.value++;
       if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: false });
       this.receive(env, false);
       return;
     }
-    const peer = this.peer(address);
+    const peer = this.peer(pidAddress(to));
     const wire: Wire = [to, from, env.name, env.id, cause, msg];
     let item: Wire | Uint8Array = wire;
     if (this.measureBytes) {
@@ -261,7 +262,7 @@ export class Runtime {
   }
 
   private nextId(): string {
-    return `${this.tag}.${(++this.messageCounter).toString(36)}`;
+    return this.idPrefix + ++this.messageCounter;
   }
 
   /** A message arriving at a local actor, from this runtime or a remote one. */
@@ -293,18 +294,21 @@ export class Runtime {
     }
   }
 
-  // Drains mailboxes in FIFO order of readiness; yields to I/O after a budget so a busy actor
+  // Gives each ready actor a turn in FIFO order; yields to I/O after a budget so busy actors
   // cannot starve sockets and timers.
   private readonly run = (): void => {
     let budget = 20_000;
     while (this.runHead < this.runQueue.length) {
       const cell = this.runQueue[this.runHead++]!;
       cell.queued = false;
-      while (cell.head < cell.mailbox.length && cell.state === 'running') {
+      // Only what is queued now: messages that arrive meanwhile wait for the actor's next turn,
+      // so an actor that messages itself cannot starve the others.
+      const end = cell.mailbox.length;
+      while (cell.head < end && cell.state === 'running') {
         if (budget-- <= 0) {
-          this.runHead--;
           cell.queued = true;
-          this.runQueue[this.runHead] = cell;
+          this.runQueue = [cell, ...this.runQueue.slice(this.runHead)];
+          this.runHead = 0;
           setImmediate(this.run);
           return;
         }

@@ -1,0 +1,316 @@
+// The containerizer: launches executors as real child processes, each the leader of its own
+// process group in its own sandbox, with stdout/stderr written straight to files there; kills
+// whole groups with a SIGTERM→SIGKILL escalation; re-attaches to executors after an agent
+// restart; and tracks every container so shutdown can destroy them all.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { killRemainingGroup, processAlive, signalGroup } from './launcher.js';
+import { PosixIsolator, type ContainerLimits, type ResourceStatistics } from './posix-isolator.js';
+import { sandboxPath } from './sandbox.js';
+
+/** Mesos's CommandInfo shape: a shell string, or an executable plus its full argv. */
+export interface CommandSpec {
+  /** Default true: `value` is run as `/bin/sh -c value`. */
+  shell?: boolean;
+  value: string;
+  /** With shell=false, the whole argv including argv[0]; defaults to `[value]`. */
+  arguments?: string[];
+}
+
+export interface LaunchSpec {
+  containerId: string;
+  agentId: string;
+  frameworkId: string;
+  executorId: string;
+  command: CommandSpec;
+  /** Added over the containerizer's base environment (the MESOS_* variables go here). */
+  env?: Record<string, string>;
+  /** Overrides the sandbox that the work_dir layout would give. */
+  directory?: string;
+  limits?: ContainerLimits;
+}
+
+export interface RecoverSpec {
+  containerId: string;
+  /** The executor's pid from the checkpoint (pids/forked.pid). */
+  pid: number;
+  sandbox: string;
+}
+
+export interface Termination {
+  /** Null when killed by a signal, or when the status could not be observed (recovered). */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** 'exited with status 1', 'killed by signal SIGKILL', or why the status is unknown. */
+  status: string;
+}
+
+export interface Container {
+  readonly containerId: string;
+  readonly pid: number;
+  readonly sandbox: string;
+  /** True for a container re-attached by recover(): not our child, so no exit status. */
+  readonly recovered: boolean;
+  /** Resolves once the executor has exited and nothing of its process group remains. */
+  wait(): Promise<Termination>;
+  /**
+   * SIGTERM to the whole group, then SIGKILL to the group if the executor has not exited after
+   * `gracePeriodMs` (0: SIGKILL at once). Resolves like wait().
+   */
+  kill(gracePeriodMs?: number): Promise<Termination>;
+}
+
+export interface ContainerizerOptions {
+  workDir: string;
+  /**
+   * The environment every executor starts from. Defaults to the agent process's own, as Mesos
+   * passes its environment on unless told otherwise (`--executor_environment_variables`).
+   */
+  baseEnv?: Record<string, string | undefined>;
+  /** How often a recovered (non-child) executor is probed for exit. */
+  recoverPollMs?: number;
+}
+
+export class ContainerLaunchError extends Error {
+  override name = 'ContainerLaunchError';
+  constructor(readonly containerId: string, message: string, options?: { cause: unknown }) {
+    super(`failed to launch container ${containerId}: ${message}`, options);
+  }
+}
+
+export class Containerizer {
+  private readonly live = new Map<string, ContainerHandle>();
+  /** Launches between their first await and their handle, which destroyAll must wait out. */
+  private readonly launching = new Set<Promise<unknown>>();
+  private readonly isolator = new PosixIsolator();
+  private readonly baseEnv: Record<string, string | undefined>;
+  private readonly recoverPollMs: number;
+
+  constructor(private readonly options: ContainerizerOptions) {
+    // A plain snapshot: spreading process.env itself goes through a getter per variable, which
+    // showed up as a quarter of the launch cost.
+    this.baseEnv = { ...(options.baseEnv ?? process.env) };
+    this.recoverPollMs = options.recoverPollMs ?? 250;
+  }
+
+  /** Starts the executor; rejects with ContainerLaunchError if it could not be started. */
+  launch(spec: LaunchSpec): Promise<Container> {
+    const p = this.doLaunch(spec);
+    this.launching.add(p);
+    const settled = (): void => void this.launching.delete(p);
+    p.then(settled, settled);
+    return p;
+  }
+
+  private async doLaunch(spec: LaunchSpec): Promise<Container> {
+    const { containerId } = spec;
+    if (this.live.has(containerId)) {
+      throw new ContainerLaunchError(containerId, 'a container with this id is already running');
+    }
+    let sandbox: string;
+    try {
+      sandbox = spec.directory ?? sandboxPath(this.options.workDir, spec);
+    } catch (e) {
+      throw new ContainerLaunchError(containerId, (e as Error).message, { cause: e });
+    }
+    // Reserve the id across the awaits below, so two launches of one id cannot both proceed.
+    const reservation = new ContainerHandle(containerId, -1, sandbox, false);
+    this.live.set(containerId, reservation);
+    let stdout: FileHandle | undefined;
+    let stderr: FileHandle | undefined;
+    try {
+      await mkdir(sandbox, { recursive: true });
+      // Files, not pipes: the executor's output must not depend on the agent being alive to
+      // drain it, or an agent restart would block (or SIGPIPE) every executor. Append mode so
+      // nothing already in the sandbox is ever truncated.
+      [stdout, stderr] = await Promise.all([open(join(sandbox, 'stdout'), 'a'), open(join(sandbox, 'stderr'), 'a')]);
+      const child = this.spawnChild(spec, sandbox, stdout.fd, stderr.fd);
+      const pid = await spawned(child);
+      const handle = new ContainerHandle(containerId, pid, sandbox, false);
+      handle.attachChild(child);
+      this.track(handle, spec.limits ?? {});
+      return handle;
+    } catch (e) {
+      this.live.delete(containerId);
+      if (e instanceof ContainerLaunchError) throw e;
+      throw new ContainerLaunchError(containerId, describe(e), { cause: e });
+    } finally {
+      // The child holds its own copies of the descriptors; the agent keeps none open.
+      await Promise.all([stdout?.close(), stderr?.close()]);
+    }
+  }
+
+  /**
+   * Re-attaches to an executor that a previous agent incarnation launched. It is no longer our
+   * child, so its exit is noticed by polling and its exit status is unknown. An executor that
+   * is already gone yields a container that has already terminated (its group is still swept).
+   */
+  async recover(spec: RecoverSpec): Promise<Container> {
+    const existing = this.live.get(spec.containerId);
+    if (existing) return existing;
+    const handle = new ContainerHandle(spec.containerId, spec.pid, spec.sandbox, true);
+    handle.pollForExit(this.recoverPollMs);
+    this.track(handle, {});
+    return handle;
+  }
+
+  get(containerId: string): Container | undefined {
+    const c = this.live.get(containerId);
+    return c && c.pid > 0 ? c : undefined;
+  }
+
+  containers(): Container[] {
+    return [...this.live.values()].filter((c) => c.pid > 0);
+  }
+
+  /** Resource usage of a live container's process group (Mesos's ResourceStatistics names). */
+  async usage(containerId: string): Promise<ResourceStatistics | undefined> {
+    const c = this.get(containerId);
+    return c ? this.isolator.usage(containerId, c.pid) : undefined;
+  }
+
+  /** Kills every container (agent shutdown, test teardown) and resolves when all are gone. */
+  async destroyAll(gracePeriodMs = 0): Promise<void> {
+    await Promise.allSettled([...this.launching]);
+    await Promise.all(this.containers().map((c) => c.kill(gracePeriodMs)));
+  }
+
+  private track(handle: ContainerHandle, limits: ContainerLimits): void {
+    this.live.set(handle.containerId, handle);
+    this.isolator.prepare(handle.containerId, limits);
+    void handle.wait().then(() => {
+      if (this.live.get(handle.containerId) === handle) this.live.delete(handle.containerId);
+      this.isolator.cleanup(handle.containerId);
+    });
+  }
+
+  private spawnChild(spec: LaunchSpec, sandbox: string, outFd: number, errFd: number): ChildProcess {
+    const { command } = spec;
+    const env = { ...this.baseEnv, ...spec.env };
+    // detached: setsid(), so the executor leads a new session and process group whose id is
+    // its pid; group signals then reach everything it forks, and a signal to the agent's own
+    // terminal group never reaches executors.
+    const common = { cwd: sandbox, env, stdio: ['ignore', outFd, errFd] as ['ignore', number, number], detached: true };
+    if (command.shell ?? true) {
+      return spawn('/bin/sh', ['-c', command.value], common);
+    }
+    const argv = command.arguments ?? [command.value];
+    const [argv0, ...args] = argv.length > 0 ? argv : [command.value];
+    return spawn(command.value, args, argv0 === undefined ? common : { ...common, argv0 });
+  }
+}
+
+/** Resolves with the pid once the process exists; rejects with the spawn error otherwise. */
+function spawned(child: ChildProcess): Promise<number> {
+  // libuv reports exec failures synchronously, so a missing pid means 'error' is on its way.
+  if (child.pid !== undefined) return Promise.resolve(child.pid);
+  return new Promise((_, reject) => child.once('error', reject));
+}
+
+function describe(e: unknown): string {
+  if (e && typeof e === 'object' && 'code' in e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.syscall?.startsWith('spawn') && err.code === 'ENOENT') {
+      // Node says ENOENT both for a missing program and for a missing cwd.
+      return `cannot execute ${err.path ?? 'the command'} (no such file, or the sandbox is missing): ${err.message}`;
+    }
+    return err.message;
+  }
+  return String(e);
+}
+
+export function describeExit(exitCode: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) return `killed by signal ${signal}`;
+  if (exitCode !== null) return `exited with status ${exitCode}`;
+  return 'terminated with an unknown status';
+}
+
+class ContainerHandle implements Container {
+  private exited = false;
+  private resolveTermination!: (t: Termination) => void;
+  private readonly termination = new Promise<Termination>((r) => (this.resolveTermination = r));
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pollIntervalMs = 250;
+
+  constructor(
+    readonly containerId: string,
+    readonly pid: number,
+    readonly sandbox: string,
+    readonly recovered: boolean,
+  ) {}
+
+  attachChild(child: ChildProcess): void {
+    // A ChildProcess emits 'error' if, say, a later kill fails; unhandled it would throw.
+    child.on('error', () => {});
+    child.once('exit', (code, signal) => this.leaderExited({ exitCode: code, signal, status: describeExit(code, signal) }));
+  }
+
+  /** For a recovered executor: probe its pid every `intervalMs` until it is gone. */
+  pollForExit(intervalMs: number): void {
+    this.pollIntervalMs = intervalMs;
+    void this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    this.pollTimer = undefined;
+    if (this.exited) return;
+    if (await processAlive(this.pid)) {
+      if (!this.exited && this.pollTimer === undefined) {
+        this.pollTimer = setTimeout(() => void this.poll(), this.pollIntervalMs);
+      }
+      return;
+    }
+    this.leaderExited({
+      exitCode: null,
+      signal: null,
+      status: 'terminated; exit status unknown (the executor was not a child of this agent process)',
+    });
+  }
+
+  wait(): Promise<Termination> {
+    return this.termination;
+  }
+
+  async kill(gracePeriodMs = 0): Promise<Termination> {
+    if (!this.exited) {
+      // A recovered executor's exit is only seen by probing; while it is being killed, probe
+      // often, so kill() resolves soon after the process is gone.
+      if (this.recovered) {
+        this.pollIntervalMs = Math.min(this.pollIntervalMs, 10);
+        if (this.pollTimer !== undefined) {
+          clearTimeout(this.pollTimer);
+          void this.poll();
+        }
+      }
+      let escalation: NodeJS.Timeout | undefined;
+      if (gracePeriodMs > 0) {
+        signalGroup(this.pid, 'SIGTERM');
+        escalation = setTimeout(() => this.escalate(), gracePeriodMs);
+      } else {
+        this.escalate();
+      }
+      const t = await this.termination;
+      clearTimeout(escalation);
+      return t;
+    }
+    return this.termination;
+  }
+
+  private escalate(): void {
+    signalGroup(this.pid, 'SIGKILL');
+  }
+
+  private leaderExited(t: Termination): void {
+    if (this.exited) return;
+    this.exited = true;
+    if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
+    // The container ends with its executor: sweep anything it left in its group first, so a
+    // terminated container never leaves processes behind (Mesos destroys the container too).
+    void killRemainingGroup(this.pid).then(
+      () => this.resolveTermination(t),
+      () => this.resolveTermination(t),
+    );
+  }
+}

@@ -1,0 +1,173 @@
+// Runtime benchmark: remote actor→actor one-way throughput between two OS processes, beside
+// the raw baseline of the same MessagePack batches over a bare ws socket; ping-pong round
+// trips; in-process throughput; and remote throughput with tracing on in both processes.
+// Each figure is the median of several rounds; the last line is one JSON object.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Packr } from 'msgpackr';
+import { WebSocket } from 'ws';
+import { Actor, Runtime, pid, startTrace, type Handlers, type Pid } from '../runtime/index.js';
+
+const REMOTE_N = Number(process.env['BENCH_REMOTE_N'] ?? 400_000);
+const LOCAL_N = Number(process.env['BENCH_LOCAL_N'] ?? 5_000_000);
+const RTT_N = 5_000;
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const BURST = 4096;
+const payload = 'x'.repeat(60);
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function startPeer(args: string[]): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runtime-peer.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  return { child, address: (JSON.parse(line) as { address: string }).address };
+}
+
+type Done = { name: 'Done'; count: number };
+type Pong = { name: 'Pong'; seq: number };
+
+class Driver extends Actor<Done | Pong> {
+  onDone: () => void = () => {};
+  onPong: () => void = () => {};
+  protected readonly handlers: Handlers<Done | Pong> = {
+    Done: () => this.onDone(),
+    Pong: () => this.onPong(),
+  };
+}
+
+async function remoteRound(rt: Runtime, driver: Driver, sink: Pid): Promise<number> {
+  const done = new Promise<void>((r) => (driver.onDone = r));
+  const t0 = performance.now();
+  for (let n = 1; n <= REMOTE_N; ) {
+    for (const end = Math.min(REMOTE_N, n + BURST - 1); n <= end; n++) rt.send(driver.self, sink, { name: 'Seq', n, total: REMOTE_N, payload });
+    await turn();
+  }
+  await done;
+  return REMOTE_N / ((performance.now() - t0) / 1000);
+}
+
+async function remote(traceDir?: string): Promise<{ rate: number; rtt: number[]; bytes: number }> {
+  const peer = await startPeer(['runtime', ...(traceDir ? [join(traceDir, 'peer.jsonl')] : [])]);
+  const rt = await Runtime.start();
+  const tracer = traceDir ? startTrace(rt, join(traceDir, 'driver.jsonl')) : undefined;
+  const driver = rt.spawn(new Driver(), 'driver');
+  const sink = pid('sink', peer.address);
+  const rates: number[] = [];
+  await remoteRound(rt, driver, sink); // warm-up
+  for (let i = 0; i < ROUNDS; i++) rates.push(await remoteRound(rt, driver, sink));
+  const rtt: number[] = [];
+  const echo = pid('echo', peer.address);
+  for (let i = 0; i < RTT_N; i++) {
+    const pong = new Promise<void>((r) => (driver.onPong = r));
+    const t0 = performance.now();
+    rt.send(driver.self, echo, { name: 'Ping', seq: i });
+    await pong;
+    rtt.push((performance.now() - t0) * 1000);
+  }
+  const bytes = new Packr({ useRecords: false }).pack([sink, driver.self, 'Seq', 'abcdef.1z2x', null, { name: 'Seq', n: 123456, total: REMOTE_N, payload }]).length;
+  tracer?.stop();
+  await rt.stop();
+  peer.child.kill('SIGTERM');
+  return { rate: median(rates), rtt: rtt.slice(500), bytes };
+}
+
+async function raw(): Promise<number> {
+  const peer = await startPeer(['raw']);
+  const ws = new WebSocket(`ws://${peer.address}/`, { perMessageDeflate: false });
+  await new Promise((r) => ws.once('open', r));
+  const packr = new Packr({ useRecords: false });
+  const round = async (): Promise<number> => {
+    const done = new Promise((r) => ws.once('message', r));
+    const t0 = performance.now();
+    for (let n = 1; n <= REMOTE_N; ) {
+      const batch: unknown[] = [];
+      for (const end = Math.min(REMOTE_N, n + 1023); n <= end; n++) batch.push(['sink@127.0.0.1:1', 'driver@127.0.0.1:2', 'Seq', `abcdef.${n.toString(36)}`, null, { name: 'Seq', n, total: REMOTE_N, payload }]);
+      const packed = packr.pack(batch);
+      ws.send(packed.subarray(packed[0]! <= 0x9f ? 1 : packed[0] === 0xdc ? 3 : 5));
+      if (n % BURST < 1024) await turn();
+    }
+    await done;
+    return REMOTE_N / ((performance.now() - t0) / 1000);
+  };
+  await round();
+  const rates: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) rates.push(await round());
+  ws.close();
+  peer.child.kill('SIGTERM');
+  return median(rates);
+}
+
+type Count = { name: 'Count'; n: number };
+type Go = { name: 'Go' };
+
+class Consumer extends Actor<Count> {
+  count = 0;
+  onDone: () => void = () => {};
+  protected readonly handlers: Handlers<Count> = {
+    Count: (m) => {
+      if (++this.count === m.n) this.onDone();
+    },
+  };
+}
+
+// Sends in bursts and re-arms itself with a message, so mailboxes stay short as in a real system.
+class Producer extends Actor<Go> {
+  private sent = 0;
+  constructor(private readonly to: Pid) {
+    super();
+  }
+  protected readonly handlers: Handlers<Go> = {
+    Go: () => {
+      for (let i = 0; i < 1000 && this.sent < LOCAL_N; i++, this.sent++) this.send(this.to, { name: 'Count', n: LOCAL_N });
+      if (this.sent < LOCAL_N) this.send(this.self, { name: 'Go' });
+    },
+  };
+}
+
+async function local(): Promise<number> {
+  const rt = await Runtime.start();
+  const rates: number[] = [];
+  for (let round = 0; round <= ROUNDS; round++) {
+    const consumer = rt.spawn(new Consumer(), rt.generateId('consumer'));
+    const producer = rt.spawn(new Producer(consumer.self), rt.generateId('producer'));
+    const done = new Promise<void>((r) => (consumer.onDone = r));
+    const t0 = performance.now();
+    rt.send('', producer.self, { name: 'Go' });
+    await done;
+    if (round > 0) rates.push(LOCAL_N / ((performance.now() - t0) / 1000));
+    rt.terminate(consumer.self);
+    rt.terminate(producer.self);
+  }
+  await rt.stop();
+  return median(rates);
+}
+
+const rawRate = await raw();
+const untraced = await remote();
+const traceDir = mkdtempSync(join(tmpdir(), 'mesos-bench-trace-'));
+const traced = await remote(traceDir);
+rmSync(traceDir, { recursive: true, force: true });
+const localRate = await local();
+
+const result = {
+  remote_msgs_per_s: Math.round(untraced.rate),
+  raw_ws_msgs_per_s: Math.round(rawRate),
+  remote_ratio: +(untraced.rate / rawRate).toFixed(3),
+  rtt_p50_us: Math.round(percentile(untraced.rtt, 0.5)),
+  rtt_p99_us: Math.round(percentile(untraced.rtt, 0.99)),
+  local_msgs_per_s: Math.round(localRate),
+  trace_on_ratio: +(traced.rate / untraced.rate).toFixed(3),
+};
+console.log(`message size on the wire: ${untraced.bytes} bytes; ${REMOTE_N} messages per remote round, ${ROUNDS} rounds, medians`);
+console.log(`remote actor→actor   ${result.remote_msgs_per_s.toLocaleString()} msgs/s`);
+console.log(`raw ws + msgpackr    ${result.raw_ws_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.remote_ratio})`);
+console.log(`remote, tracing on   ${Math.round(traced.rate).toLocaleString()} msgs/s   (ratio ${result.trace_on_ratio})`);
+console.log(`ping-pong rtt        p50 ${result.rtt_p50_us} µs, p99 ${result.rtt_p99_us} µs`);
+console.log(`in-process           ${result.local_msgs_per_s.toLocaleString()} msgs/s`);
+console.log(JSON.stringify(result));
