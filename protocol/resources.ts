@@ -48,6 +48,8 @@ interface Meta {
   readonly shared: boolean;
   /** MOUNT and BLOCK disks are all-or-nothing: they cannot be split by chopping. */
   readonly divisible: boolean;
+  /** Memo of the same metadata tagged with an allocation role (offers are tagged all the time). */
+  readonly tagged: Map<string, Meta>;
 }
 
 const metas = new Map<string, Meta>();
@@ -77,6 +79,7 @@ function makeMeta(
     const last = reservations[reservations.length - 1];
     const srcType = disk?.source?.type;
     m = Object.freeze({
+      tagged: new Map<string, Meta>(),
       key,
       reservations: Object.freeze(reservations.slice()),
       role: last === undefined ? '*' : last.role,
@@ -750,12 +753,30 @@ export class Resources {
 
   /** Tags every resource as allocated to `role` (`allocation_info`), as offers carry. */
   allocate(role: string): Resources {
-    return this.mapMeta((m) => (m.allocationRole === role ? m : withMeta(m, { allocationRole: role })));
+    const tag = (m: Meta): Meta => {
+      if (m.allocationRole === role) return m;
+      let t = m.tagged.get(role);
+      if (t === undefined) m.tagged.set(role, (t = withMeta(m, { allocationRole: role })));
+      return t;
+    };
+    // Tagging untagged resources cannot make two entries equal: no merge pass needed.
+    if (!this.hasAllocationInfo()) return new Resources(this.list.map((e) => e.withMeta(tag(e.meta))));
+    return this.mapMeta(tag);
   }
   /** Drops the `allocation_info` tags. */
   unallocate(): Resources {
     if (!this.hasAllocationInfo()) return this;
-    return this.mapMeta((m) => (m.allocationRole === undefined ? m : withMeta(m, { allocationRole: null })));
+    const untag = (m: Meta): Meta => {
+      if (m.allocationRole === undefined) return m;
+      let t = m.tagged.get('');
+      if (t === undefined) m.tagged.set('', (t = withMeta(m, { allocationRole: null })));
+      return t;
+    };
+    const first = this.list[0]!.meta.allocationRole;
+    if (first !== undefined && this.list.every((e) => e.meta.allocationRole === first)) {
+      return new Resources(this.list.map((e) => e.withMeta(untag(e.meta))));
+    }
+    return this.mapMeta(untag);
   }
   /** Splits tagged resources by allocation role (untagged ones under ''). */
   allocations(): Map<string, Resources> {

@@ -1,0 +1,1278 @@
+// HierarchicalAllocator: the state behind offers (frameworks, agents, roles, quota, weights,
+// refusal filters) and `allocate()`, one allocation run: quota guarantees first, then DRF fair
+// share of the rest, whole-agent offers. Synchronous and clock-injected; an actor schedules it.
+
+import { Resources } from '../../protocol/index.js';
+import { DRFSorter } from './drf-sorter.js';
+import { RandomSorter } from './random-sorter.js';
+import { OrderedSorter } from './ordered-sorter.js';
+import { ResourcePool, type Sorter, type TreeSorter } from './sorter.js';
+import { FilterHeap, OfferFilter } from './offer-filter.js';
+
+export interface Clock {
+  /** Milliseconds. */
+  now(): number;
+}
+
+/** The parts of a v1 FrameworkInfo the allocator reads. */
+export interface AllocatorFrameworkInfo {
+  role?: string;
+  roles?: readonly string[];
+  capabilities?: readonly { type?: string }[];
+  labels?: { labels: readonly { key: string; value?: string }[] };
+  /** Per-role offer filters; `min_allocatable_resources` replaces the global minimum for that role. */
+  offer_filters?: Readonly<Record<string, { min_allocatable_resources?: { quantities?: readonly { quantities?: Readonly<Record<string, { value: number }>> }[] } }>>;
+}
+
+export interface AgentInfoLike {
+  hostname?: string;
+  /** Anything comparable by value: a change clears the refusal filters for the agent. */
+  attributes?: unknown;
+}
+
+/** Decline filters, as the v1 `Filters` message: `refuse_seconds` defaults to 5. */
+export interface OfferFilters {
+  refuse_seconds?: number;
+}
+
+export type QuantitiesInput = Readonly<Record<string, number>> | string | Resources;
+
+export interface Quota {
+  guarantees?: QuantitiesInput;
+  limits?: QuantitiesInput;
+}
+
+/** RESERVE: `resources` carry the new reservation. UNRESERVE: `resources` are the reserved ones. */
+export type AllocationOperation = { type: 'RESERVE'; resources: Resources } | { type: 'UNRESERVE'; resources: Resources };
+
+export type RolePolicy = 'drf' | 'fifo' | 'priority';
+
+/** Offers of one run to one framework: role → agent → resources (tagged with `allocation_info`). */
+export type FrameworkOffers = Map<string, Map<string, Resources>>;
+
+export interface HierarchicalAllocatorOptions {
+  clock: Clock;
+  /** Called once per framework at the end of a run that offered it something. */
+  offer: (frameworkId: string, offers: FrameworkOffers) => void;
+  /** `--allocation_interval` in ms (default 1000): the shortest refusal filter. */
+  allocationInterval?: number;
+  /** `--min_allocatable_resources`, e.g. 'cpus:0.01|mem:32' (the default); '' = anything non-empty. */
+  minAllocatableResources?: string | readonly Readonly<Record<string, number>>[];
+  fairnessExcludeResourceNames?: Iterable<string>;
+  roleSorter?: 'drf' | 'random';
+  frameworkSorter?: 'drf' | 'random';
+  /** Beyond Mesos: how frameworks inside a role are ordered (default 'drf'). */
+  rolePolicies?: Readonly<Record<string, RolePolicy>>;
+  /** `--filter_gpu_resources` (default true): GPU agents go only to GPU_RESOURCES frameworks. */
+  filterGpuResources?: boolean;
+  /** Uniform random in [0, 1), for agent shuffling and random sorters. */
+  random?: () => number;
+  /** High-resolution milliseconds for `allocation_run_ms` (default performance.now). */
+  timer?: () => number;
+  /** Called when an event asks for a run and none was pending (coalescing, as Mesos batches). */
+  onAllocationRequested?: () => void;
+}
+
+export interface AllocationRunResult {
+  /** Number of (framework, role, agent) offers made. */
+  offers: number;
+  agents: number;
+  ms: number;
+}
+
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+const DEFAULT_REFUSE_SECONDS = 5;
+
+type Millis = Map<string, number>;
+
+function addInto(into: Millis, q: ReadonlyMap<string, number>, sign = 1): void {
+  for (const [n, m] of q) {
+    const v = (into.get(n) ?? 0) + sign * m;
+    if (v > 0) into.set(n, v);
+    else into.delete(n);
+  }
+}
+
+/** max(0, a − b) by name, dropping names that end at 0. */
+function minus(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): Millis {
+  const out: Millis = new Map();
+  for (const [n, m] of a) {
+    const v = m - (b.get(n) ?? 0);
+    if (v > 0) out.set(n, v);
+  }
+  return out;
+}
+
+function toMillisMap(input: QuantitiesInput | undefined): Millis | undefined {
+  if (input === undefined) return undefined;
+  if (input instanceof Resources) return new Map(input.millisByName());
+  if (typeof input === 'string') return new Map(Resources.parse(input).millisByName());
+  const out: Millis = new Map();
+  for (const [n, v] of Object.entries(input)) {
+    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`quota for '${n}' must be a non-negative number, got ${v}`);
+    out.set(n, Math.round(v * 1000));
+  }
+  return out;
+}
+
+function valuesOf(q: ReadonlyMap<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [n, m] of q) out[n] = m / 1000;
+  return out;
+}
+
+/** One alternative of min_allocatable_resources: [name, minimum] with scalars in thousandths. */
+type MinAlternative = readonly (readonly [string, number])[];
+
+function compileMin(input: string | readonly Readonly<Record<string, number>>[] | undefined): MinAlternative[] {
+  if (input === undefined) input = 'cpus:0.01|mem:32';
+  const alts: Readonly<Record<string, number>>[] = [];
+  if (typeof input === 'string') {
+    for (const alt of input.split('|')) {
+      if (alt.trim() === '') continue;
+      const rec: Record<string, number> = {};
+      for (const piece of alt.split(';')) {
+        if (piece.trim() === '') continue;
+        const m = /^\s*([^:\s]+)\s*:\s*([0-9.]+)\s*$/.exec(piece);
+        if (m === null) throw new Error(`bad min_allocatable_resources quantity '${piece.trim()}' (expected name:number)`);
+        rec[m[1]!] = Number(m[2]);
+      }
+      alts.push(rec);
+    }
+  } else alts.push(...input);
+  return alts.map((rec) => Object.entries(rec).map(([n, v]) => [n, v] as const));
+}
+
+function isAllocatable(r: Resources, alts: readonly MinAlternative[]): boolean {
+  if (r.isEmpty()) return false;
+  if (alts.length === 0) return true;
+  const q = r.millisByName();
+  outer: for (const alt of alts) {
+    for (const [name, min] of alt) {
+      const m = q.get(name);
+      const have = m !== undefined ? m / 1000 : r.count(name);
+      if (have < min) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class FrameworkState {
+  roles = new Set<string>();
+  suppressed = new Set<string>();
+  /** Roles the framework is tracked under in the sorters: subscribed, or still holding resources. */
+  tracked = new Set<string>();
+  active = false;
+  registered = false;
+  revocable = false;
+  gpu = false;
+  refinement = false;
+  priority = 0;
+  minAllocatable = new Map<string, MinAlternative[]>();
+  filters = new Map<string, Map<string, OfferFilter[]>>();
+  constructor(readonly id: string, readonly seq: number) {}
+}
+
+class AgentState {
+  available: Resources;
+  activated = true;
+  /** Offered or allocated, by framework then role (untagged resources). */
+  readonly allocated = new Map<string, Map<string, Resources>>();
+  hasGpus: boolean;
+  /** The total shrank below what is allocated: `available` must be recomputed on recovery. */
+  overcommitted = false;
+  constructor(readonly id: string, public total: Resources, public info: AgentInfoLike) {
+    this.available = total;
+    this.hasGpus = total.gpus() > 0;
+  }
+}
+
+class RoleState {
+  /** Framework ids tracked under this role; the role is in the role sorter while non-empty. */
+  readonly frameworks = new Set<string>();
+  sorter: TreeSorter | undefined;
+  guarantees: Millis | undefined;
+  limits: Millis | undefined;
+  weight = 1;
+  /** Subtree aggregates, in thousandths. */
+  readonly reservations: Millis = new Map();
+  readonly offeredUnreserved: Millis = new Map();
+  readonly offeredReserved: Millis = new Map();
+  activeFilters = 0;
+  /** The top-level role, whose quota applies. */
+  readonly top: string;
+  constructor(readonly name: string) {
+    this.top = topLevel(name);
+  }
+  get hasQuota(): boolean {
+    return this.guarantees !== undefined || this.limits !== undefined;
+  }
+  /** What counts against quota: offered/allocated unreserved plus every reservation. */
+  consumed(): Millis {
+    const c = new Map(this.offeredUnreserved);
+    addInto(c, this.reservations);
+    return c;
+  }
+}
+
+function ancestorsAndSelf(role: string): string[] {
+  const out = [role];
+  for (let i = role.lastIndexOf('/'); i > 0; i = role.lastIndexOf('/', i - 1)) out.push(role.slice(0, i));
+  return out;
+}
+
+function topLevel(role: string): string {
+  const i = role.indexOf('/');
+  return i < 0 ? role : role.slice(0, i);
+}
+
+/** Unreserved, non-revocable scalars: what quota and headroom count. */
+function quotaPart(r: Resources): Resources {
+  if (!r.hasReserved() && !r.hasRevocable() && !r.hasNonScalars()) return r;
+  return r.filter((e) => !e.reserved && !e.revocable && e.type === 'SCALAR');
+}
+
+const WINDOW = 1000;
+
+export class HierarchicalAllocator {
+  private readonly clock: Clock;
+  private readonly offerCallback: HierarchicalAllocatorOptions['offer'];
+  private readonly interval: number;
+  private readonly minAllocatable: MinAlternative[];
+  private readonly excluded: string[];
+  private readonly frameworkSorterKind: 'drf' | 'random';
+  private readonly policies: Readonly<Record<string, RolePolicy>>;
+  private readonly filterGpu: boolean;
+  private readonly random: () => number;
+  private readonly timer: () => number;
+  private readonly onRequested: (() => void) | undefined;
+
+  private readonly pool = new ResourcePool();
+  private readonly roleSorter: TreeSorter;
+  private readonly frameworks = new Map<string, FrameworkState>();
+  private readonly agents = new Map<string, AgentState>();
+  private readonly roles = new Map<string, RoleState>();
+  private readonly quotaRoles = new Set<RoleState>();
+  /** Unreserved non-revocable scalar totals of all agents, and what of it is offered/allocated. */
+  private readonly unreservedTotal: Millis = new Map();
+  private readonly unreservedOffered: Millis = new Map();
+  private readonly filterHeap = new FilterHeap();
+  private deferredExpiry: OfferFilter[] = [];
+  private nextSeq = 0;
+  private runs = 0;
+  private readonly runTimes: number[] = [];
+  private paused = false;
+  private pendingAll = false;
+  private readonly pendingAgents = new Set<string>();
+
+  constructor(options: HierarchicalAllocatorOptions) {
+    this.clock = options.clock;
+    this.offerCallback = options.offer;
+    this.interval = options.allocationInterval ?? 1000;
+    this.minAllocatable = compileMin(options.minAllocatableResources);
+    this.excluded = [...(options.fairnessExcludeResourceNames ?? [])];
+    this.frameworkSorterKind = options.frameworkSorter ?? 'drf';
+    this.policies = options.rolePolicies ?? {};
+    this.filterGpu = options.filterGpuResources ?? true;
+    this.random = options.random ?? Math.random;
+    this.timer = options.timer ?? (() => performance.now());
+    this.onRequested = options.onAllocationRequested;
+    this.roleSorter = options.roleSorter === 'random'
+      ? new RandomSorter({ pool: this.pool, random: this.random })
+      : new DRFSorter({ pool: this.pool, fairnessExcludeResourceNames: this.excluded });
+  }
+
+  // ---- allocation requests (the actor around this class schedules runs) ----------------
+
+  private requestAllocation(agentId?: string): void {
+    const was = this.hasPendingAllocation;
+    if (agentId === undefined) this.pendingAll = true;
+    else this.pendingAgents.add(agentId);
+    if (!was) this.onRequested?.();
+  }
+
+  /** True when an event asked for a run that has not happened yet. */
+  get hasPendingAllocation(): boolean {
+    return this.pendingAll || this.pendingAgents.size > 0;
+  }
+
+  /** Runs one allocation over the agents that events asked for (all of them if any asked so). */
+  allocatePending(): AllocationRunResult | undefined {
+    if (!this.hasPendingAllocation) return undefined;
+    const agents = this.pendingAll ? undefined : [...this.pendingAgents];
+    return this.allocate(agents);
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+
+  // ---- roles ---------------------------------------------------------------------------
+
+  private role(name: string): RoleState {
+    let r = this.roles.get(name);
+    if (r === undefined) this.roles.set(name, (r = new RoleState(name)));
+    return r;
+  }
+
+  private makeFrameworkSorter(role: string): TreeSorter {
+    const policy = this.policies[role] ?? 'drf';
+    if (policy === 'fifo' || policy === 'priority') return new OrderedSorter({ pool: this.pool });
+    if (this.frameworkSorterKind === 'random') return new RandomSorter({ pool: this.pool, random: this.random });
+    return new DRFSorter({ pool: this.pool, fairnessExcludeResourceNames: this.excluded });
+  }
+
+  private framework(id: string): FrameworkState {
+    let f = this.frameworks.get(id);
+    if (f === undefined) this.frameworks.set(id, (f = new FrameworkState(id, this.nextSeq++)));
+    return f;
+  }
+
+  private shouldBeActive(fw: FrameworkState, role: string): boolean {
+    return fw.active && fw.roles.has(role) && !fw.suppressed.has(role);
+  }
+
+  private trackUnderRole(fw: FrameworkState, roleName: string): void {
+    if (fw.tracked.has(roleName)) return;
+    fw.tracked.add(roleName);
+    const role = this.role(roleName);
+    if (role.frameworks.size === 0) {
+      this.roleSorter.add(roleName);
+      this.roleSorter.activate(roleName);
+      role.sorter = this.makeFrameworkSorter(roleName);
+    }
+    role.frameworks.add(fw.id);
+    const sorter = role.sorter!;
+    sorter.add(fw.id);
+    if (sorter instanceof OrderedSorter) sorter.setPriority(fw.id, this.policies[roleName] === 'priority' ? fw.priority : 0, fw.seq);
+    if (this.shouldBeActive(fw, roleName)) sorter.activate(fw.id);
+  }
+
+  private untrackUnderRole(fw: FrameworkState, roleName: string): void {
+    if (!fw.tracked.has(roleName)) return;
+    fw.tracked.delete(roleName);
+    const role = this.roles.get(roleName)!;
+    role.sorter!.remove(fw.id);
+    role.frameworks.delete(fw.id);
+    if (role.frameworks.size === 0) {
+      this.roleSorter.remove(roleName);
+      role.sorter = undefined;
+    }
+  }
+
+  /** Re-evaluates whether `fw` is active in the sorter of each role it is tracked under. */
+  private syncActivation(fw: FrameworkState): void {
+    for (const roleName of fw.tracked) {
+      const sorter = this.roles.get(roleName)!.sorter!;
+      if (this.shouldBeActive(fw, roleName)) sorter.activate(fw.id);
+      else sorter.deactivate(fw.id);
+    }
+  }
+
+  private holds(fw: FrameworkState, roleName: string): boolean {
+    const sorter = this.roles.get(roleName)?.sorter;
+    return sorter !== undefined && sorter.contains(fw.id) && sorter.allocation(fw.id).size > 0;
+  }
+
+  // ---- resource accounting -------------------------------------------------------------
+
+  private charge(fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
+    let byRole = agent.allocated.get(fw.id);
+    if (byRole === undefined) agent.allocated.set(fw.id, (byRole = new Map()));
+    const prev = byRole.get(roleName);
+    byRole.set(roleName, prev === undefined ? r : prev.add(r));
+    this.trackUnderRole(fw, roleName);
+    this.roleSorter.allocated(roleName, agent.id, r);
+    this.roles.get(roleName)!.sorter!.allocated(fw.id, agent.id, r);
+    this.accountRoleTree(roleName, r, 1);
+  }
+
+  private release(fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
+    const byRole = agent.allocated.get(fw.id);
+    const prev = byRole?.get(roleName);
+    if (byRole === undefined || prev === undefined) throw new Error(`framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
+    const left = prev.subtract(r);
+    if (left.isEmpty()) {
+      byRole.delete(roleName);
+      if (byRole.size === 0) agent.allocated.delete(fw.id);
+    } else byRole.set(roleName, left);
+    this.roleSorter.unallocated(roleName, agent.id, r);
+    const sorter = this.roles.get(roleName)!.sorter!;
+    sorter.unallocated(fw.id, agent.id, r);
+    this.accountRoleTree(roleName, r, -1);
+    // A role dropped by UPDATE_FRAMEWORK stays tracked only while resources are outstanding.
+    if (!fw.roles.has(roleName) && sorter.allocation(fw.id).size === 0) this.untrackUnderRole(fw, roleName);
+  }
+
+  private accountRoleTree(roleName: string, r: Resources, sign: 1 | -1): void {
+    const unreserved = quotaPart(r).millisByName();
+    const reserved = r.hasReserved() ? r.reserved().millisByName() : undefined;
+    for (const name of ancestorsAndSelf(roleName)) {
+      const role = this.role(name);
+      addInto(role.offeredUnreserved, unreserved, sign);
+      if (reserved !== undefined) addInto(role.offeredReserved, reserved, sign);
+    }
+    addInto(this.unreservedOffered, unreserved, sign);
+  }
+
+  private accountReservations(total: Resources, sign: 1 | -1): void {
+    if (!total.hasReserved()) return;
+    for (const e of total) {
+      if (!e.reserved || e.type !== 'SCALAR') continue;
+      const q = new Map([[e.name, e.millis]]);
+      for (const name of ancestorsAndSelf(e.role)) addInto(this.role(name).reservations, q, sign);
+    }
+  }
+
+  private accountAgentTotal(agentId: string, total: Resources, sign: 1 | -1): void {
+    if (sign === 1) this.pool.addAgent(agentId, total);
+    else this.pool.removeAgent(agentId);
+    addInto(this.unreservedTotal, quotaPart(total).millisByName(), sign);
+    this.accountReservations(total, sign);
+  }
+
+  // ---- frameworks ----------------------------------------------------------------------
+
+  private applyInfo(fw: FrameworkState, info: AllocatorFrameworkInfo): void {
+    const caps = new Set((info.capabilities ?? []).map((c) => c.type));
+    fw.revocable = caps.has('REVOCABLE_RESOURCES');
+    fw.gpu = caps.has('GPU_RESOURCES');
+    fw.refinement = caps.has('RESERVATION_REFINEMENT');
+    const p = info.labels?.labels.find((l) => l.key === 'priority')?.value;
+    fw.priority = p !== undefined && /^[+-]?\d+$/.test(p.trim()) ? Number(p) : 0;
+    fw.minAllocatable = new Map();
+    for (const [role, f] of Object.entries(info.offer_filters ?? {})) {
+      const q = f.min_allocatable_resources?.quantities;
+      if (q === undefined) continue;
+      fw.minAllocatable.set(role, q.map((alt) => Object.entries(alt.quantities ?? {}).map(([n, v]) => [n, v.value] as const)));
+    }
+  }
+
+  private static rolesOf(info: AllocatorFrameworkInfo): string[] {
+    // `roles` is the MULTI_ROLE form; a framework that sets it means it.
+    if (info.roles !== undefined && info.roles.length > 0) return [...new Set(info.roles)];
+    return [info.role ?? '*'];
+  }
+
+  /**
+   * Adds a framework. `used` are resources it already holds (after a master failover), tagged
+   * with their role (`allocation_info`) or untagged when the framework has a single role.
+   */
+  addFramework(frameworkId: string, info: AllocatorFrameworkInfo, used: ReadonlyMap<string, Resources> = new Map(), active = true, suppressedRoles: Iterable<string> = []): void {
+    const existing = this.frameworks.get(frameworkId);
+    if (existing?.registered) throw new Error(`framework ${frameworkId} is already added`);
+    const fw = this.framework(frameworkId);
+    fw.registered = true;
+    fw.active = active;
+    this.applyInfo(fw, info);
+    fw.roles = new Set(HierarchicalAllocator.rolesOf(info));
+    fw.suppressed = new Set([...suppressedRoles].filter((r) => fw.roles.has(r)));
+    for (const role of fw.roles) this.trackUnderRole(fw, role);
+    for (const role of fw.tracked) {
+      const sorter = this.roles.get(role)!.sorter!;
+      if (sorter instanceof OrderedSorter) sorter.setPriority(fw.id, this.policies[role] === 'priority' ? fw.priority : 0, fw.seq);
+    }
+    this.syncActivation(fw);
+    for (const [agentId, r] of used) {
+      const agent = this.agents.get(agentId);
+      if (agent === undefined) continue;
+      for (const [role, part] of this.byRole(fw, r)) {
+        // The agent may already have reported these resources as used (addAgent): skip them.
+        const held = agent.allocated.get(fw.id)?.get(role);
+        const fresh = held === undefined ? part : part.subtract(held);
+        if (fresh.isEmpty()) continue;
+        this.charge(fw, role, agent, fresh);
+        agent.available = agent.available.subtract(fresh);
+      }
+    }
+    if (active) this.requestAllocation();
+  }
+
+  removeFramework(frameworkId: string): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (fw === undefined) return;
+    this.clearFilters(fw);
+    fw.roles.clear();
+    fw.active = false;
+    for (const roleName of [...fw.tracked]) {
+      const sorter = this.roles.get(roleName)!.sorter!;
+      for (const [agentId, r] of [...sorter.allocation(fw.id)]) {
+        const agent = this.agents.get(agentId);
+        if (agent === undefined) continue;
+        this.release(fw, roleName, agent, r);
+        if (agent.overcommitted) this.recomputeAvailable(agent);
+        else agent.available = agent.available.add(r);
+      }
+      this.untrackUnderRole(fw, roleName);
+    }
+    this.frameworks.delete(frameworkId);
+  }
+
+  activateFramework(frameworkId: string): void {
+    const fw = this.mustFramework(frameworkId);
+    fw.active = true;
+    this.syncActivation(fw);
+    this.requestAllocation();
+  }
+
+  /** A disconnected framework gets no offers, and loses all its refusal filters. */
+  deactivateFramework(frameworkId: string): void {
+    const fw = this.mustFramework(frameworkId);
+    fw.active = false;
+    this.syncActivation(fw);
+    this.clearFilters(fw);
+  }
+
+  updateFramework(frameworkId: string, info: AllocatorFrameworkInfo, suppressedRoles: Iterable<string> = []): void {
+    const fw = this.mustFramework(frameworkId);
+    this.applyInfo(fw, info);
+    const next = new Set(HierarchicalAllocator.rolesOf(info));
+    for (const role of fw.roles) if (!next.has(role)) this.clearFilters(fw, [role]);
+    fw.roles = next;
+    fw.suppressed = new Set([...suppressedRoles].filter((r) => next.has(r)));
+    for (const role of next) this.trackUnderRole(fw, role);
+    for (const role of [...fw.tracked]) if (!next.has(role) && !this.holds(fw, role)) this.untrackUnderRole(fw, role);
+    for (const role of fw.tracked) {
+      const sorter = this.roles.get(role)!.sorter!;
+      if (sorter instanceof OrderedSorter) sorter.setPriority(fw.id, this.policies[role] === 'priority' ? fw.priority : 0, fw.seq);
+    }
+    this.syncActivation(fw);
+  }
+
+  /** Stops offers to the framework for `roles` (all its roles when omitted or empty). */
+  suppressOffers(frameworkId: string, roles?: Iterable<string>): void {
+    const fw = this.mustFramework(frameworkId);
+    const list = roles === undefined ? [...fw.roles] : [...roles];
+    for (const r of list.length === 0 ? fw.roles : list) if (fw.roles.has(r)) fw.suppressed.add(r);
+    this.syncActivation(fw);
+  }
+
+  /** Resumes offers for `roles` (all when omitted or empty) and forgets their refusal filters. */
+  reviveOffers(frameworkId: string, roles?: Iterable<string>): void {
+    const fw = this.mustFramework(frameworkId);
+    let list = roles === undefined ? [...fw.roles] : [...roles];
+    if (list.length === 0) list = [...fw.roles];
+    this.clearFilters(fw, list);
+    for (const r of list) fw.suppressed.delete(r);
+    this.syncActivation(fw);
+    this.requestAllocation();
+  }
+
+  private mustFramework(id: string): FrameworkState {
+    const fw = this.frameworks.get(id);
+    if (fw === undefined || !fw.registered) throw new Error(`unknown framework ${id}`);
+    return fw;
+  }
+
+  /** Splits resources by allocation role; untagged ones go to the framework's only role. */
+  private byRole(fw: FrameworkState, r: Resources): Map<string, Resources> {
+    const out = new Map<string, Resources>();
+    for (const [role, part] of r.allocations()) {
+      let target = role;
+      if (target === '') {
+        if (fw.roles.size !== 1 && fw.tracked.size !== 1) throw new Error(`resources for framework ${fw.id} need allocation_info: it has several roles`);
+        target = fw.roles.size === 1 ? [...fw.roles][0]! : [...fw.tracked][0]!;
+      }
+      const u = part.unallocate();
+      const prev = out.get(target);
+      out.set(target, prev === undefined ? u : prev.add(u));
+    }
+    return out;
+  }
+
+  // ---- agents --------------------------------------------------------------------------
+
+  /** Adds an agent with its total resources and what frameworks already use on it. */
+  addAgent(agentId: string, total: Resources, used: ReadonlyMap<string, Resources> = new Map(), info: AgentInfoLike = {}): void {
+    if (this.agents.has(agentId)) throw new Error(`agent ${agentId} is already added`);
+    const agent = new AgentState(agentId, total.unallocate(), info);
+    this.agents.set(agentId, agent);
+    this.accountAgentTotal(agentId, agent.total, 1);
+    for (const [fwId, r] of used) {
+      const fw = this.framework(fwId);
+      for (const [role, part] of this.byRole(fw, r)) {
+        this.charge(fw, role, agent, part);
+      }
+    }
+    if (used.size > 0) this.recomputeAvailable(agent);
+    this.requestAllocation(agentId);
+  }
+
+  /** Removes an agent; everything offered or allocated on it is recovered at once. */
+  removeAgent(agentId: string): void {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) return;
+    for (const [fwId, byRole] of [...agent.allocated]) {
+      const fw = this.frameworks.get(fwId)!;
+      for (const [role, r] of [...byRole]) this.release(fw, role, agent, r);
+    }
+    for (const fw of this.frameworks.values()) this.clearAgentFilters(fw, agentId);
+    this.accountAgentTotal(agentId, agent.total, -1);
+    this.agents.delete(agentId);
+    this.pendingAgents.delete(agentId);
+  }
+
+  /**
+   * Updates an agent's total (only the difference becomes available; shrinking below what is
+   * allocated is allowed) or its attributes (which clears the refusal filters for it).
+   */
+  updateAgent(agentId: string, update: { total?: Resources; info?: AgentInfoLike }): void {
+    const agent = this.mustAgent(agentId);
+    let changed = false;
+    if (update.total !== undefined && !update.total.unallocate().equals(agent.total)) {
+      this.accountAgentTotal(agentId, agent.total, -1);
+      agent.total = update.total.unallocate();
+      agent.hasGpus = agent.total.gpus() > 0;
+      this.accountAgentTotal(agentId, agent.total, 1);
+      this.recomputeAvailable(agent);
+      changed = true;
+    }
+    if (update.info !== undefined) {
+      if (JSON.stringify(update.info.attributes ?? null) !== JSON.stringify(agent.info.attributes ?? null)) {
+        for (const fw of this.frameworks.values()) this.clearAgentFilters(fw, agentId);
+        changed = true;
+      }
+      if (update.info.hostname !== agent.info.hostname) changed = true;
+      agent.info = update.info;
+    }
+    if (changed) this.requestAllocation(agentId);
+  }
+
+  activateAgent(agentId: string): void {
+    this.mustAgent(agentId).activated = true;
+  }
+
+  deactivateAgent(agentId: string): void {
+    this.mustAgent(agentId).activated = false;
+  }
+
+  private mustAgent(id: string): AgentState {
+    const a = this.agents.get(id);
+    if (a === undefined) throw new Error(`unknown agent ${id}`);
+    return a;
+  }
+
+  private recomputeAvailable(agent: AgentState): void {
+    let used = Resources.EMPTY;
+    for (const byRole of agent.allocated.values()) for (const r of byRole.values()) used = used.add(r);
+    agent.available = agent.total.subtract(used);
+    agent.overcommitted = !agent.total.contains(used);
+  }
+
+  // ---- recovering resources and refusal filters ---------------------------------------
+
+  /**
+   * Resources come back (decline, unused part of an accept, rescind, task end). With `filters`
+   * (a decline/accept), the framework is not offered a subset of them again on this agent for
+   * `refuse_seconds` (default 5 s, at least one allocation interval, at most 365 days).
+   */
+  recoverResources(frameworkId: string, agentId: string, resources: Resources, filters?: OfferFilters): void {
+    if (resources.isEmpty()) return;
+    const agent = this.agents.get(agentId);
+    const fw = this.frameworks.get(frameworkId);
+    // Both may be gone already: removeAgent / removeFramework recovered everything then.
+    if (agent === undefined || fw === undefined) return;
+    for (const [role, r] of this.byRole(fw, resources)) {
+      const held = agent.allocated.get(fw.id)?.get(role);
+      if (held === undefined) continue;
+      const back = held.contains(r) ? r : held.subtract(held.subtract(r));
+      if (back.isEmpty()) continue;
+      this.release(fw, role, agent, back);
+      if (agent.overcommitted) this.recomputeAvailable(agent);
+      else agent.available = agent.available.add(back);
+      if (filters !== undefined) this.addFilter(fw, role, agent.id, back, filters);
+    }
+  }
+
+  private addFilter(fw: FrameworkState, roleName: string, agentId: string, r: Resources, filters: OfferFilters): void {
+    let seconds = filters.refuse_seconds ?? DEFAULT_REFUSE_SECONDS;
+    if (!Number.isFinite(seconds) && seconds > 0) seconds = Infinity;
+    else if (!(seconds >= 0)) seconds = DEFAULT_REFUSE_SECONDS;
+    if (seconds === 0) return;
+    const ms = Math.max(Math.min(seconds * 1000, YEAR_MS), this.interval);
+    const f = new OfferFilter(fw.id, roleName, agentId, r, this.clock.now() + ms, this.runs);
+    let byAgent = fw.filters.get(roleName);
+    if (byAgent === undefined) fw.filters.set(roleName, (byAgent = new Map()));
+    const list = byAgent.get(agentId);
+    if (list === undefined) byAgent.set(agentId, [f]);
+    else list.push(f);
+    this.role(roleName).activeFilters++;
+    this.filterHeap.push(f);
+  }
+
+  private dropFilter(f: OfferFilter): void {
+    if (f.removed) return;
+    f.removed = true;
+    const role = this.roles.get(f.role);
+    if (role !== undefined) role.activeFilters--;
+    const fw = this.frameworks.get(f.frameworkId);
+    const byAgent = fw?.filters.get(f.role);
+    const list = byAgent?.get(f.agentId);
+    if (byAgent === undefined || list === undefined) return;
+    const i = list.indexOf(f);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) byAgent.delete(f.agentId);
+    if (byAgent.size === 0) fw!.filters.delete(f.role);
+  }
+
+  private clearFilters(fw: FrameworkState, roles?: Iterable<string>): void {
+    for (const role of roles === undefined ? [...fw.filters.keys()] : [...roles]) {
+      const byAgent = fw.filters.get(role);
+      if (byAgent === undefined) continue;
+      for (const list of [...byAgent.values()]) for (const f of [...list]) this.dropFilter(f);
+    }
+  }
+
+  private clearAgentFilters(fw: FrameworkState, agentId: string): void {
+    for (const byAgent of [...fw.filters.values()]) {
+      const list = byAgent.get(agentId);
+      if (list !== undefined) for (const f of [...list]) this.dropFilter(f);
+    }
+  }
+
+  /** Drops the filters that have expired by `now` and have seen at least one run. */
+  private expireFilters(now: number): void {
+    const keep: OfferFilter[] = [];
+    for (let f = this.filterHeap.peek(); f !== undefined && f.expiresAt <= now; f = this.filterHeap.peek()) {
+      this.filterHeap.pop();
+      if (f.removed) continue;
+      if (f.createdRun === this.runs) keep.push(f);
+      else this.dropFilter(f);
+    }
+    // Those made since the last run outlive this run; they go when it is over.
+    this.deferredExpiry = keep;
+  }
+
+  private isFiltered(fw: FrameworkState, roleName: string, agentId: string, candidate: Resources, now: number): boolean {
+    const byAgent = fw.filters.get(roleName);
+    if (byAgent === undefined) return false;
+    const list = byAgent.get(agentId);
+    if (list === undefined) return false;
+    for (const f of list) if (f.active(now, this.runs) && f.blocks(candidate)) return true;
+    return false;
+  }
+
+  // ---- reservations --------------------------------------------------------------------
+
+  private static conversion(op: AllocationOperation): { consumed: Resources; converted: Resources } {
+    const r = op.resources.unallocate();
+    if (op.type === 'RESERVE') {
+      if (!r.hasReserved() || r.hasUnreserved()) throw new Error('RESERVE needs resources that carry the new reservation');
+      return { consumed: r.unreserve(), converted: r };
+    }
+    if (op.type === 'UNRESERVE') {
+      if (r.hasUnreserved()) throw new Error('UNRESERVE needs reserved resources');
+      return { consumed: r, converted: r.unreserve() };
+    }
+    throw new Error(`unsupported operation ${(op as { type: string }).type}`);
+  }
+
+  /**
+   * Applies RESERVE/UNRESERVE operations to resources offered to or used by a framework. Their
+   * quantities do not change, so quota consumption does not either.
+   */
+  updateAllocation(frameworkId: string, agentId: string, operations: readonly AllocationOperation[], role?: string): void {
+    const fw = this.mustFramework(frameworkId);
+    const agent = this.mustAgent(agentId);
+    for (const op of operations) {
+      const tagged = op.resources.allocations();
+      const roleName = role ?? (tagged.size === 1 && !tagged.has('') ? [...tagged.keys()][0]! : [...this.byRole(fw, op.resources.unallocate()).keys()][0]!);
+      const { consumed, converted } = HierarchicalAllocator.conversion(op);
+      const held = agent.allocated.get(fw.id)?.get(roleName);
+      if (held === undefined || !held.contains(consumed)) throw new Error(`framework ${fw.id} does not hold ${consumed.toString()} for role ${roleName} on agent ${agentId}`);
+      agent.allocated.get(fw.id)!.set(roleName, held.subtract(consumed).add(converted));
+      agent.total = agent.total.subtract(consumed).add(converted);
+      this.roleSorter.update(roleName, agentId, consumed, converted);
+      this.roles.get(roleName)!.sorter!.update(fw.id, agentId, consumed, converted);
+      this.accountRoleTree(roleName, consumed, -1);
+      this.accountRoleTree(roleName, converted, 1);
+      this.accountReservations(consumed, -1);
+      this.accountReservations(converted, 1);
+      addInto(this.unreservedTotal, quotaPart(consumed).millisByName(), -1);
+      addInto(this.unreservedTotal, quotaPart(converted).millisByName(), 1);
+    }
+  }
+
+  /** Applies RESERVE/UNRESERVE to unallocated resources (the operator's /reserve, /unreserve). */
+  updateAvailable(agentId: string, operations: readonly AllocationOperation[]): void {
+    const agent = this.mustAgent(agentId);
+    let available = agent.available;
+    let total = agent.total;
+    const steps: { consumed: Resources; converted: Resources }[] = [];
+    for (const op of operations) {
+      const c = HierarchicalAllocator.conversion(op);
+      if (!available.contains(c.consumed)) throw new Error(`agent ${agentId} does not have ${c.consumed.toString()} available`);
+      available = available.subtract(c.consumed).add(c.converted);
+      total = total.subtract(c.consumed).add(c.converted);
+      steps.push(c);
+    }
+    agent.available = available;
+    agent.total = total;
+    for (const { consumed, converted } of steps) {
+      this.accountReservations(consumed, -1);
+      this.accountReservations(converted, 1);
+      addInto(this.unreservedTotal, quotaPart(consumed).millisByName(), -1);
+      addInto(this.unreservedTotal, quotaPart(converted).millisByName(), 1);
+    }
+  }
+
+  // ---- quota and weights ---------------------------------------------------------------
+
+  /** Sets a top-level role's quota; omitted guarantees are none, omitted limits are no limit. */
+  setQuota(roleName: string, quota: Quota): void {
+    if (roleName.includes('/')) throw new Error(`quota is only supported on top-level roles, not '${roleName}'`);
+    const role = this.role(roleName);
+    const g = toMillisMap(quota.guarantees);
+    role.guarantees = g !== undefined && g.size > 0 ? g : undefined;
+    role.limits = toMillisMap(quota.limits);
+    if (role.hasQuota) this.quotaRoles.add(role);
+    else this.quotaRoles.delete(role);
+  }
+
+  removeQuota(roleName: string): void {
+    this.setQuota(roleName, {});
+  }
+
+  /** Role weights (default 1): a role with weight 2 is entitled to twice the share. */
+  updateWeights(weights: Readonly<Record<string, number>>): void {
+    for (const [role, w] of Object.entries(weights)) {
+      this.roleSorter.updateWeight(role, w);
+      this.role(role).weight = w;
+    }
+  }
+
+  // ---- the allocation run --------------------------------------------------------------
+
+  private shuffle<T>(a: T[]): T[] {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      const t = a[i]!;
+      a[i] = a[j]!;
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /**
+   * Visits the clients of `sorter` in order, each at most once. When a visit changes the sorter
+   * (an offer moved someone), the walk re-reads the order and skips whoever was visited, so the
+   * next client is always the best placed one that has not been tried yet.
+   */
+  private walk(sorter: Sorter, visit: (client: string) => boolean): void {
+    let list = sorter.ordered();
+    let version = sorter.version;
+    let i = 0;
+    const seen: string[] = [];
+    let visited: Set<string> | undefined;
+    for (;;) {
+      if (sorter.version !== version) {
+        visited ??= new Set();
+        for (const c of seen) visited.add(c);
+        seen.length = 0;
+        list = sorter.ordered();
+        version = sorter.version;
+        i = 0;
+      }
+      if (i >= list.length) return;
+      const c = list[i++]!.client;
+      if (visited !== undefined && visited.has(c)) continue;
+      seen.push(c);
+      if (!visit(c)) return;
+    }
+  }
+
+  /**
+   * One allocation run over `agentIds` (all agents when omitted): stage 1 gives roles below
+   * their quota guarantees what they are owed; stage 2 offers the rest by DRF. Offers are sent
+   * through the `offer` callback, one call per framework.
+   */
+  allocate(agentIds?: Iterable<string>): AllocationRunResult {
+    const started = this.timer();
+    const now = this.clock.now();
+    if (this.paused) return { offers: 0, agents: 0, ms: 0 };
+    if (agentIds === undefined) {
+      this.pendingAll = false;
+      this.pendingAgents.clear();
+    } else {
+      for (const id of agentIds) this.pendingAgents.delete(id);
+      if (this.pendingAgents.size === 0) this.pendingAll = false;
+    }
+    this.expireFilters(now);
+
+    const candidates: AgentState[] = [];
+    if (agentIds === undefined) {
+      for (const a of this.agents.values()) if (a.activated) candidates.push(a);
+    } else {
+      for (const id of new Set(agentIds)) {
+        const a = this.agents.get(id);
+        if (a !== undefined && a.activated) candidates.push(a);
+      }
+    }
+
+    const run = new AllocationRun(this, now);
+    this.shuffle(candidates);
+    if (run.unsatisfied.size > 0) for (const agent of candidates) {
+      if (run.unsatisfied.size === 0) break;
+      if (!agent.available.isEmpty()) this.stageOne(run, agent);
+    }
+    this.shuffle(candidates);
+    for (const agent of candidates) if (!agent.available.isEmpty()) this.stageTwo(run, agent);
+
+    // Filters made before this run that expired by its start go now that it is over.
+    for (const f of this.deferredExpiry) this.dropFilter(f);
+    this.deferredExpiry = [];
+    this.runs++;
+    for (const [fw, offers] of run.offers) this.offerCallback(fw.id, offers);
+    const ms = this.timer() - started;
+    this.runTimes.push(ms);
+    if (this.runTimes.length > WINDOW) this.runTimes.shift();
+    return { offers: run.count, agents: candidates.length, ms };
+  }
+
+  /** @internal state for AllocationRun */
+  quotaState(): { roles: Set<RoleState>; headroom: Millis } {
+    return { roles: this.quotaRoles, headroom: minus(this.unreservedTotal, this.unreservedOffered) };
+  }
+
+  private minFor(fw: FrameworkState, roleName: string): readonly MinAlternative[] {
+    return fw.minAllocatable.get(roleName) ?? this.minAllocatable;
+  }
+
+  /** What `fw` may receive of `avail` (already allocatable to the role): capability strips. */
+  private strip(fw: FrameworkState, avail: Resources): Resources {
+    let r = avail;
+    if (!fw.revocable && r.hasRevocable()) r = r.nonRevocable();
+    if (!fw.refinement && r.hasRefinedReservations()) r = r.filter((e) => e.reservations.length <= 1);
+    return r;
+  }
+
+  private stageOne(run: AllocationRun, agent: AgentState): void {
+    let remainingUnsatisfied = run.unsatisfied.size;
+    this.walk(this.roleSorter, (roleName) => {
+      if (remainingUnsatisfied === 0 || agent.available.isEmpty()) return false;
+      const role = this.roles.get(roleName)!;
+      const unsatisfied = run.unsatisfied.get(role);
+      if (unsatisfied === undefined) return true;
+      remainingUnsatisfied--;
+      const sorter = role.sorter!;
+      this.walk(sorter, (fwId) => {
+        const fw = this.frameworks.get(fwId)!;
+        let avail = agent.available.allocatableTo(roleName);
+        if (avail.isEmpty()) return false;
+        if (!isAllocatable(avail, this.minFor(fw, roleName))) return true;
+        if (this.filterGpu && agent.hasGpus && !fw.gpu) return true;
+        avail = this.strip(fw, avail);
+        const quotaRes = quotaPart(avail);
+        const guaranteePart = quotaRes.shrink(unsatisfied);
+        if (guaranteePart.isEmpty()) return true;
+        const base = avail.filter((e) => (e.reserved ? e.role === roleName : e.revocable || e.type !== 'SCALAR'));
+        let extra = quotaRes.subtract(guaranteePart);
+        if (!extra.isEmpty()) {
+          const consumed = run.consumed(role);
+          if (role.limits !== undefined) extra = extra.shrink(minusKeep(role.limits, consumed, guaranteePart.millisByName()), true);
+          if (run.required.size > 0) extra = extra.shrink(minus(run.headroom, run.required));
+        }
+        const toOffer = guaranteePart.add(base).add(extra);
+        if (!isAllocatable(toOffer, this.minFor(fw, roleName))) return true;
+        if (this.isFiltered(fw, roleName, agent.id, toOffer, run.now)) return true;
+        this.offer(run, fw, roleName, agent, toOffer);
+        const g = guaranteePart.millisByName();
+        const e = extra.millisByName();
+        run.charge(role, g, e);
+        addInto(unsatisfied, g, -1);
+        addInto(unsatisfied, e, -1);
+        run.reduceRequired(g);
+        if (unsatisfied.size === 0) {
+          run.unsatisfied.delete(role);
+          return false;
+        }
+        return !agent.available.isEmpty();
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Whether some role could be given unreserved scalars named `names` in stage 2, given quota
+   * limits and headroom. Lets a run skip, in O(1), agents whose leftovers nobody may take.
+   */
+  private anyRoleCanTake(run: AllocationRun, avail: Resources): boolean {
+    const key = [...avail.millisByName().keys()].join('\u0000');
+    let open = run.openCache.get(key);
+    if (open === undefined) {
+      open = false;
+      const hb = run.headroomBound();
+      if (hb === undefined || hasAny(avail, hb, false)) {
+        for (const role of this.roles.values()) {
+          if (role.frameworks.size === 0) continue;
+          const quotaRole = role.top === role.name ? role : this.roles.get(role.top);
+          if (quotaRole?.limits === undefined || hasAny(avail, run.limitBound(quotaRole), true)) {
+            open = true;
+            break;
+          }
+        }
+      }
+      run.openCache.set(key, open);
+    }
+    return open;
+  }
+
+  private stageTwo(run: AllocationRun, agent: AgentState): void {
+    const a = agent.available;
+    if (!a.hasReserved() && !a.hasRevocable() && !a.hasNonScalars() && !this.anyRoleCanTake(run, a)) return;
+    this.walk(this.roleSorter, (roleName) => {
+      if (agent.available.isEmpty()) return false;
+      const role = this.roles.get(roleName)!;
+      // Cheap rejection before touching frameworks: nothing this role could be given here.
+      let avail = agent.available.allocatableTo(roleName);
+      if (avail.isEmpty()) return true;
+      const quotaRole = role.top === role.name ? role : this.roles.get(role.top);
+      const limitBound = quotaRole?.limits !== undefined ? run.limitBound(quotaRole) : undefined;
+      const headroomBound = run.headroomBound();
+      if (!avail.hasReserved() && !avail.hasRevocable() && !avail.hasNonScalars()) {
+        if ((limitBound !== undefined && !hasAny(avail, limitBound, true)) || (headroomBound !== undefined && !hasAny(avail, headroomBound, false))) return true;
+      }
+      this.walk(role.sorter!, (fwId) => {
+        const fw = this.frameworks.get(fwId)!;
+        avail = agent.available.allocatableTo(roleName);
+        if (avail.isEmpty()) return false;
+        if (!isAllocatable(avail, this.minFor(fw, roleName))) return true;
+        if (this.filterGpu && agent.hasGpus && !fw.gpu) return true;
+        avail = this.strip(fw, avail);
+        const quotaRes = quotaPart(avail);
+        let extra = quotaRes;
+        // Names without a limit are unbounded; names missing from the headroom have none left.
+        if (limitBound !== undefined) extra = extra.shrink(run.limitBound(quotaRole!), true);
+        const hb = run.headroomBound();
+        if (hb !== undefined) extra = extra.shrink(hb, false);
+        let toOffer: Resources;
+        if (extra === quotaRes) toOffer = avail;
+        else {
+          const base = quotaRes === avail ? Resources.EMPTY : avail.filter((e) => e.reserved || e.revocable || e.type !== 'SCALAR');
+          toOffer = base.add(extra);
+        }
+        if (!isAllocatable(toOffer, this.minFor(fw, roleName))) return true;
+        if (this.isFiltered(fw, roleName, agent.id, toOffer, run.now)) return true;
+        this.offer(run, fw, roleName, agent, toOffer);
+        run.charge(quotaRole, undefined, extra.millisByName());
+        return !agent.available.isEmpty();
+      });
+      return true;
+    });
+  }
+
+  private offer(run: AllocationRun, fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
+    agent.available = r === agent.available ? Resources.EMPTY : agent.available.subtract(r);
+    this.charge(fw, roleName, agent, r);
+    let byRole = run.offers.get(fw);
+    if (byRole === undefined) run.offers.set(fw, (byRole = new Map()));
+    let byAgent = byRole.get(roleName);
+    if (byAgent === undefined) byRole.set(roleName, (byAgent = new Map()));
+    const tagged = r.allocate(roleName);
+    const prev = byAgent.get(agent.id);
+    byAgent.set(agent.id, prev === undefined ? tagged : prev.add(tagged));
+    run.count++;
+  }
+
+  // ---- inspection and metrics ----------------------------------------------------------
+
+  get allocationRuns(): number {
+    return this.runs;
+  }
+
+  /** Resources available (neither offered nor allocated) on an agent. */
+  available(agentId: string): Resources {
+    return this.mustAgent(agentId).available;
+  }
+
+  /** An agent's total resources. */
+  total(agentId: string): Resources {
+    return this.mustAgent(agentId).total;
+  }
+
+  /** What a framework holds (offered or allocated), by agent then role. */
+  allocation(frameworkId: string): Map<string, Map<string, Resources>> {
+    const out = new Map<string, Map<string, Resources>>();
+    for (const agent of this.agents.values()) {
+      const byRole = agent.allocated.get(frameworkId);
+      if (byRole !== undefined) out.set(agent.id, new Map(byRole));
+    }
+    return out;
+  }
+
+  /** Active refusal filters of a framework (for a role when given). */
+  filterCount(frameworkId: string, role?: string): number {
+    const fw = this.frameworks.get(frameworkId);
+    if (fw === undefined) return 0;
+    let n = 0;
+    for (const [r, byAgent] of fw.filters) {
+      if (role !== undefined && r !== role) continue;
+      for (const list of byAgent.values()) for (const f of list) if (f.active(this.clock.now(), this.runs)) n++;
+    }
+    return n;
+  }
+
+  /** Roles in the role sorter (those with frameworks), in allocation order. */
+  roleOrder(): string[] {
+    return this.roleSorter.sort();
+  }
+
+  /** Quantities a role (and its subroles) holds, offered or allocated, unreserved and reserved. */
+  roleAllocation(role: string): Record<string, number> {
+    const r = this.roles.get(role);
+    if (r === undefined) return {};
+    const q = new Map(r.offeredUnreserved);
+    addInto(q, r.offeredReserved);
+    return valuesOf(q);
+  }
+
+  /** The allocator's metrics with Mesos's names, as a flat record. */
+  metrics(): Record<string, number> {
+    const now = this.clock.now();
+    const m: Record<string, number> = {};
+    const p = 'allocator/mesos/';
+    m[p + 'allocation_runs'] = this.runs;
+    const times = this.runTimes;
+    if (times.length > 0) {
+      const sorted = [...times].sort((a, b) => a - b);
+      const q = (x: number): number => sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))]!;
+      m[p + 'allocation_run_ms'] = times[times.length - 1]!;
+      m[p + 'allocation_run_ms/count'] = times.length;
+      m[p + 'allocation_run_ms/min'] = sorted[0]!;
+      m[p + 'allocation_run_ms/max'] = sorted[sorted.length - 1]!;
+      for (const [k, x] of [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99], ['p999', 0.999], ['p9999', 0.9999]] as const) m[`${p}allocation_run_ms/${k}`] = q(x);
+    }
+    const offered = this.roleSorter.quantitiesOf();
+    for (const name of new Set(['cpus', 'mem', 'disk', ...this.pool.totals.keys()])) {
+      m[`${p}resources/${name}/total`] = (this.pool.totals.get(name) ?? 0) / 1000;
+      m[`${p}resources/${name}/offered_or_allocated`] = (offered.get(name) ?? 0) / 1000;
+    }
+    for (const role of this.roleSorter.sort()) m[`${p}roles/${role}/shares/dominant`] = this.roleSorter.unweightedShare(role);
+    // Filters that expired but were not yet collected by a run are not counted.
+    const active = new Map<string, number>();
+    for (const fw of this.frameworks.values()) {
+      for (const [role, byAgent] of fw.filters) {
+        let n = 0;
+        for (const list of byAgent.values()) for (const f of list) if (f.active(now, this.runs)) n++;
+        active.set(role, (active.get(role) ?? 0) + n);
+      }
+    }
+    for (const [role, r] of this.roles) if (r.activeFilters > 0 || active.has(role)) m[`${p}offer_filters/roles/${role}/active`] = active.get(role) ?? 0;
+    for (const role of this.quotaRoles) {
+      const consumed = role.consumed();
+      const names = new Set([...(role.guarantees?.keys() ?? []), ...(role.limits?.keys() ?? [])]);
+      for (const n of names) {
+        const base = `${p}quota/roles/${role.name}/resources/${n}/`;
+        m[base + 'offered_or_allocated'] = (consumed.get(n) ?? 0) / 1000;
+        if (role.guarantees !== undefined) m[base + 'guarantee'] = (role.guarantees.get(n) ?? 0) / 1000;
+        const lim = role.limits?.get(n);
+        if (lim !== undefined) m[base + 'limit'] = lim / 1000;
+      }
+    }
+    return m;
+  }
+}
+
+/** max(0, limit − consumed − extra) by name, keeping names whose bound reached 0. */
+function minusKeep(limits: ReadonlyMap<string, number>, consumed: ReadonlyMap<string, number>, more: ReadonlyMap<string, number>): Millis {
+  const out: Millis = new Map();
+  for (const [n, l] of limits) out.set(n, Math.max(0, l - (consumed.get(n) ?? 0) - (more.get(n) ?? 0)));
+  return out;
+}
+
+/** A bound where every limited name is present (0 when exhausted), so `shrink(…, true)` cuts it. */
+function withUnbounded(bound: Millis, limits: ReadonlyMap<string, number>): Millis {
+  for (const n of limits.keys()) if (!bound.has(n)) bound.set(n, 0);
+  return bound;
+}
+
+/** True when `r` has some scalar that `bound` lets through (names absent from it pass if `free`). */
+function hasAny(r: Resources, bound: ReadonlyMap<string, number>, free: boolean): boolean {
+  for (const [n, m] of r.millisByName()) {
+    if (m <= 0) continue;
+    const b = bound.get(n);
+    if (b === undefined ? free : b > 0) return true;
+  }
+  return false;
+}
+
+/** Per-run quota bookkeeping: consumption, unsatisfied guarantees and headroom. */
+class AllocationRun {
+  readonly offers = new Map<FrameworkState, FrameworkOffers>();
+  count = 0;
+  private readonly consumedByRole = new Map<RoleState, Millis>();
+  readonly unsatisfied = new Map<RoleState, Millis>();
+  readonly required: Millis = new Map();
+  readonly headroom: Millis;
+
+  constructor(allocator: HierarchicalAllocator, readonly now: number) {
+    const { roles, headroom } = allocator.quotaState();
+    this.headroom = headroom;
+    for (const role of roles) {
+      const consumed = role.consumed();
+      this.consumedByRole.set(role, consumed);
+      if (role.guarantees === undefined) continue;
+      const owed = minus(role.guarantees, consumed);
+      if (owed.size === 0) continue;
+      addInto(this.required, owed);
+      // Only roles with frameworks can be given anything in stage 1.
+      if (role.frameworks.size > 0) this.unsatisfied.set(role, owed);
+    }
+  }
+
+  consumed(role: RoleState): Millis {
+    return this.consumedByRole.get(role) ?? new Map();
+  }
+
+  private readonly limitCache = new Map<RoleState, Millis>();
+  /** Whether anybody may take unreserved scalars of a given set of names; reset on every charge. */
+  readonly openCache = new Map<string, boolean>();
+  private headroomCache: Millis | undefined;
+  private headroomValid = false;
+
+  /** What a role with limits may still get, by name (exhausted limited names at 0). Cached. */
+  limitBound(role: RoleState): Millis {
+    let b = this.limitCache.get(role);
+    if (b === undefined) {
+      b = withUnbounded(minus(role.limits!, this.consumed(role)), role.limits!);
+      this.limitCache.set(role, b);
+    }
+    return b;
+  }
+
+  /** Unreserved scalars that others' unmet guarantees leave to everybody else, if any are unmet. */
+  headroomBound(): Millis | undefined {
+    if (!this.headroomValid) {
+      this.headroomCache = this.required.size > 0 ? minus(this.headroom, this.required) : undefined;
+      this.headroomValid = true;
+    }
+    return this.headroomCache;
+  }
+
+  reduceRequired(g: ReadonlyMap<string, number>): void {
+    addInto(this.required, g, -1);
+    this.headroomValid = false;
+    this.openCache.clear();
+  }
+
+  /** Records an offer of unreserved scalars to a role (guaranteed part and extra). */
+  charge(role: RoleState | undefined, guaranteed: ReadonlyMap<string, number> | undefined, extra: ReadonlyMap<string, number>): void {
+    this.headroomValid = false;
+    this.openCache.clear();
+    if (role !== undefined) this.limitCache.delete(role);
+    if (guaranteed !== undefined) addInto(this.headroom, guaranteed, -1);
+    addInto(this.headroom, extra, -1);
+    if (role === undefined) return;
+    const c = this.consumedByRole.get(role);
+    if (c === undefined) return;
+    if (guaranteed !== undefined) addInto(c, guaranteed);
+    addInto(c, extra);
+  }
+}
+
