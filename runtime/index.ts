@@ -10,7 +10,7 @@ export { InMemoryNetwork } from './memory-transport.js';
 export type { DropReason, Envelope, InspectionEvent, Inspector, Message } from './message.js';
 export { Metrics, Counter } from './metrics.js';
 export { pid, parsePid, parseAddress, pidId, pidAddress, type Pid } from './pid.js';
-export { Runtime, settle, PROTOCOL_VERSION, type RuntimeOptions } from './runtime.js';
+export { Runtime, settle, advance, PROTOCOL_VERSION, type RuntimeOptions } from './runtime.js';
 export { startTrace, type Tracer, type TraceOptions } from './trace.js';
 export type { Conn, Transport } from './transport.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './ws-transport.js';

@@ -489,8 +489,8 @@ export class Runtime {
     conn.onFrame = (frame) => this.onFrame(conn, state, frame);
     conn.onClose = (reason) => {
       const peer = state.peer;
+      if (reason === 'oversized frame') this.drop('oversized_frame', undefined, `from ${conn.remote}`, peer?.address ?? conn.remote);
       if (peer && peer.conn === conn) this.connectionLost(peer, reason);
-      else if (reason === 'oversized frame') this.drop('oversized_frame', undefined, `from ${conn.remote}`, conn.remote);
     };
   }
 
@@ -791,4 +791,25 @@ export async function settle(runtimes: Runtime | Runtime[], options: { maxTurns?
     } else quiet = 0;
   }
   throw new IllegalStateError(`runtimes did not settle within ${maxTurns} event-loop turns`);
+}
+
+/**
+ * Moves the runtimes' manual clock forward by ms, one timer deadline at a time, settling after
+ * each, so a handler that re-arms a timer sees the time its timer fired at (libprocess's
+ * paused-clock semantics). A plain clock.advance(ms) fires only what was armed beforehand.
+ */
+export async function advance(runtimes: Runtime | Runtime[], ms: number): Promise<void> {
+  const all = Array.isArray(runtimes) ? runtimes : [runtimes];
+  const clock = all[0]?.clock;
+  if (!(clock instanceof ManualClock)) throw new IllegalStateError('advance() needs runtimes on a ManualClock');
+  const target = clock.now() + ms;
+  await settle(all);
+  for (;;) {
+    const next = clock.nextDeadline();
+    if (next === undefined || next > target) break;
+    clock.advance(Math.max(0, next - clock.now()));
+    await settle(all);
+  }
+  clock.advance(target - clock.now());
+  await settle(all);
 }
