@@ -81,7 +81,7 @@ export abstract class Actor<In extends Message = Message> {
   /** Internal: the runtime's entry into the handler table. */
   handle(msg: Message, from: Pid | ''): boolean {
     const handler = (this.handlers as unknown as Record<string, ((m: Message, f: Pid | '') => void) | undefined>)[msg.name];
-    if (!handler) return false;
+    if (!handler || !Object.hasOwn(this.handlers, msg.name)) return false;
     handler.call(this, msg, from);
     return true;
   }

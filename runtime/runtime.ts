@@ -44,6 +44,8 @@ const HELLO = 1; // [HELLO, address, incarnation, version]
 const LINK = 2; // [LINK, linkee, linker]
 const EXITED = 3; // [EXITED, linkee]
 const REJECT = 4; // [REJECT, why]: duplicate connection (both sides dialed at once)
+/** What a message id looks like (`<hex tag>.<counter>`); trace lines rely on it needing no escapes. */
+const ID = /^[0-9a-z]{1,16}\.[0-9]{1,16}$/;
 /** Envelopes per frame: large enough to amortise, small enough to stay far below frame limits. */
 const MAX_BATCH = 1024;
 
@@ -327,6 +329,8 @@ export class Runtime {
     this.runQueue = [];
     this.runHead = 0;
     this.runScheduled = false;
+    // What the handlers sent goes out now, as one batch per peer, rather than a turn later.
+    if (this.flushScheduled) this.flush();
   };
 
   private dispatch(cell: Cell, item: Envelope | ExitNotice): void {
@@ -337,9 +341,12 @@ export class Runtime {
       this.guard(cell, () => cell.actor.exited(item.pid));
     } else {
       this.currentCause = item.id;
-      let handled = true;
-      const ok = this.guard(cell, () => (handled = cell.actor.handle(item.body, item.from)), item);
-      if (ok && !handled) this.drop('unknown_message', item, `${pidId(cell.pid)} has no handler for ${item.name}`);
+      // The hot path: no closure per message, unlike guard().
+      try {
+        if (!cell.actor.handle(item.body, item.from)) this.drop('unknown_message', item, `${pidId(cell.pid)} has no handler for ${item.name}`);
+      } catch (err) {
+        this.handlerThrew(cell, err, item);
+      }
     }
     this.currentCause = null;
     this.runningCell = undefined;
@@ -347,16 +354,18 @@ export class Runtime {
   }
 
   /** Runs actor code; a throw is logged with its envelope and counted, never fatal. */
-  private guard(cell: Cell, fn: () => void, env?: Envelope): boolean {
+  private guard(cell: Cell, fn: () => void, env?: Envelope): void {
     try {
       fn();
-      return true;
     } catch (err) {
-      this.c.handlerErrors.value++;
-      cell.actor['log'].error({ err, message: env && { name: env.name, from: env.from, id: env.id } }, 'handler threw');
-      if (env) this.drop('handler_error', env, String((err as Error)?.message ?? err));
-      return false;
+      this.handlerThrew(cell, err, env);
     }
+  }
+
+  private handlerThrew(cell: Cell, err: unknown, env: Envelope | undefined): void {
+    this.c.handlerErrors.value++;
+    this.log.error({ err, actor: cell.pid, message: env && { name: env.name, from: env.from, id: env.id } }, 'handler threw');
+    if (env) this.drop('handler_error', env, String((err as Error)?.message ?? err));
   }
 
   private finishTerminate(cell: Cell): void {
@@ -446,6 +455,7 @@ export class Runtime {
   }
 
   private readonly flush = (): void => {
+    if (!this.flushScheduled) return;
     this.flushScheduled = false;
     const peers = this.dirtyPeers.splice(0);
     for (const peer of peers) {
@@ -623,7 +633,7 @@ export class Runtime {
 
   /** An envelope from a peer: checked at the edge, then delivered like a local message. */
   private arrive(peer: Peer, item: unknown[], bytes: number): void {
-    if (item.length !== 6 || typeof item[1] !== 'string' || typeof item[2] !== 'string' || typeof item[3] !== 'string' || (item[4] !== null && typeof item[4] !== 'string')) {
+    if (item.length !== 6 || typeof item[1] !== 'string' || typeof item[2] !== 'string' || typeof item[3] !== 'string' || !ID.test(item[3]) || (item[4] !== null && (typeof item[4] !== 'string' || !ID.test(item[4])))) {
       return this.drop('malformed_envelope', undefined, 'not [to, from, name, id, cause, body]', peer.address);
     }
     const env = wireEnvelope(item as Wire, bytes);

@@ -19,6 +19,19 @@ export interface Tracer {
 
 const str = JSON.stringify;
 
+/** JSON-quotes the few distinct pids and names a process sees once, not per line. */
+function quoter(): (s: string) => string {
+  const cache = new Map<string, string>();
+  return (s) => {
+    let q = cache.get(s);
+    if (q === undefined) {
+      q = str(s);
+      if (cache.size < 10_000) cache.set(s, q);
+    }
+    return q;
+  };
+}
+
 export function startTrace(runtime: Runtime, file: string, options: TraceOptions = {}): Tracer {
   const fd = openSync(file, 'a');
   const prefix = `{"runtime":${str(runtime.address)},"ts":`;
@@ -32,6 +45,7 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
     writeSync(fd, text);
   };
   const attrs = options.attributes;
+  const q = quoter();
   const inspector = (ev: InspectionEvent): void => {
     let dir: string;
     let extra = '';
@@ -45,10 +59,11 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
     if (!e) return;
     if (attrs) {
       const a = attrs(e.body);
-      for (const k in a) if (a[k] !== undefined) extra += `,${str(k)}:${str(a[k])}`;
+      for (const k in a) if (a[k] !== undefined) extra += `,${q(k)}:${q(a[k])}`;
     }
     buffer.push(
-      `${prefix}${(performance.timeOrigin + performance.now()).toFixed(3)},"dir":"${dir}","from":${str(e.from)},"to":${str(e.to)},"name":${str(e.name)},"id":${str(e.id)},"cause":${e.cause === null ? 'null' : str(e.cause)},"bytes":${e.bytes}${extra}}\n`,
+      // Ids are `<hex>.<digits>` (runtime/runtime.ts), so they need no escaping.
+      `${prefix}${(performance.timeOrigin + performance.now()).toFixed(3)},"dir":"${dir}","from":${q(e.from)},"to":${q(e.to)},"name":${q(e.name)},"id":"${e.id}","cause":${e.cause === null ? 'null' : `"${e.cause}"`},"bytes":${e.bytes}${extra}}\n`,
     );
     if (!scheduled) {
       scheduled = true;
