@@ -1,0 +1,15 @@
+// One role of the task benchmark's cluster, as its own OS process: `master` or
+// `agent <master> <resources> <work_dir>`. Prints `{"address": …}` once it listens.
+
+import { startAgent } from '../agent/index.js';
+import { startMaster } from '../master/index.js';
+
+const [role, master, resources, workDir] = process.argv.slice(2);
+const handle =
+  role === 'master'
+    ? await startMaster({ port: 0, allocationIntervalMs: 100 })
+    : await startAgent({ master: master!, port: 0, resources: resources!, workDir: workDir!, recover: 'cleanup' });
+process.stdout.write(JSON.stringify({ address: handle.address }) + '\n');
+const stop = (): void => void handle.stop().finally(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,214 @@
+// The built-in command executor: runs one task's CommandInfo as a real child process in its own
+// process group, with stdout/stderr appended to files in the sandbox, and reports RUNNING then
+// FINISHED/FAILED/KILLED. Like Mesos's, it is just a program written on the executor driver.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { RealClock, type Cancel, type Clock } from '../runtime/index.js';
+import {
+  hasCapability,
+  taskStatus,
+  type AgentInfo,
+  type ExecutorID,
+  type ExecutorInfo,
+  type FrameworkInfo,
+  type KillPolicy,
+  type TaskID,
+  type TaskInfo,
+  type TaskState,
+} from '../protocol/index.js';
+import type { Executor, ExecutorDriver } from './executor.js';
+
+export interface CommandExecutorOptions {
+  /** The sandbox: the task's working directory and where `stdout`/`stderr` go. */
+  directory: string;
+  /** The environment tasks start from; default a snapshot of this process's, taken once. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Upper bound on the kill grace period during shutdown (the agent's executor_shutdown_grace_period). */
+  shutdownGracePeriodMs?: number;
+  /** Timers for the SIGTERM→SIGKILL escalation; default the real clock. */
+  clock?: Clock;
+}
+
+/** Mesos's command executor waits this long between SIGTERM and SIGKILL unless told otherwise. */
+export const DEFAULT_KILL_GRACE_MS = 3000;
+
+// Copying process.env is a few dozen property reads through a slow exotic object; spawning many
+// tasks a second should pay that once, not per task.
+let envSnapshot: Readonly<Record<string, string | undefined>> | undefined;
+function baseEnv(): Readonly<Record<string, string | undefined>> {
+  return (envSnapshot ??= { ...process.env });
+}
+
+export class CommandExecutor implements Executor {
+  private readonly clock: Clock;
+  private framework: FrameworkInfo | undefined;
+  private executorId: ExecutorID | undefined;
+  private task: TaskInfo | undefined;
+  private child: ChildProcess | undefined;
+  private pgid: number | undefined;
+  private killed = false;
+  private terminal = false;
+  private sent = 0;
+  private acked = 0;
+  private escalation: Cancel | undefined;
+  private exitWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: CommandExecutorOptions) {
+    this.clock = options.clock ?? new RealClock();
+  }
+
+  registered(_driver: ExecutorDriver, executorInfo: ExecutorInfo, frameworkInfo: FrameworkInfo, _agentInfo: AgentInfo): void {
+    this.executorId = executorInfo.executor_id;
+    this.framework = frameworkInfo;
+  }
+
+  reregistered(): void {}
+
+  disconnected(): void {}
+
+  launchTask(driver: ExecutorDriver, task: TaskInfo): void {
+    if (this.task) {
+      // One task per command executor, as in Mesos.
+      this.update(driver, task.task_id, 'TASK_FAILED', 'Attempted to run multiple tasks using a "command" executor', false);
+      return;
+    }
+    this.task = task;
+    const command = task.command;
+    const shell = command?.shell ?? true;
+    if (!command || !command.value) {
+      this.finish(driver, 'TASK_FAILED', 'The task has no command to run');
+      return;
+    }
+    const dir = this.options.directory;
+    const env: Record<string, string | undefined> = {
+      ...(this.options.env ?? baseEnv()),
+      MESOS_SANDBOX: dir,
+      MESOS_DIRECTORY: dir,
+      MESOS_TASK_ID: task.task_id.value,
+      ...(this.executorId ? { MESOS_EXECUTOR_ID: this.executorId.value } : {}),
+    };
+    for (const v of command.environment?.variables ?? []) if (v.value !== undefined) env[v.name] = v.value;
+
+    // stdout/stderr are files the child writes directly: no pipes for this process to pump.
+    let out: number | undefined;
+    let err: number | undefined;
+    let child: ChildProcess;
+    try {
+      out = openSync(join(dir, 'stdout'), 'a');
+      err = openSync(join(dir, 'stderr'), 'a');
+      const argv = command.arguments && command.arguments.length > 0 ? command.arguments : [command.value];
+      child = shell
+        ? spawn('/bin/sh', ['-c', command.value], { cwd: dir, env, detached: true, stdio: ['ignore', out, err] })
+        : spawn(command.value, argv.slice(1), { cwd: dir, env, detached: true, stdio: ['ignore', out, err], argv0: argv[0]! });
+    } catch (e) {
+      this.finish(driver, 'TASK_FAILED', `Failed to launch the command: ${(e as Error).message}`);
+      return;
+    } finally {
+      if (out !== undefined) closeSync(out);
+      if (err !== undefined) closeSync(err);
+    }
+    this.child = child;
+    this.pgid = child.pid;
+    child.once('spawn', () => {
+      if (!this.terminal && !this.killed) this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false);
+    });
+    child.once('error', (e) => {
+      // An argv command whose executable does not exist fails here, with no exit event.
+      if (child.pid === undefined) this.exited(driver, null, null, `Failed to launch the command: ${e.message}`);
+    });
+    child.once('exit', (code, signal) => this.exited(driver, code, signal));
+  }
+
+  killTask(driver: ExecutorDriver, taskId: TaskID, killPolicy?: KillPolicy): void {
+    const task = this.task;
+    if (!task || task.task_id.value !== taskId.value || this.terminal) return;
+    if (this.killed) return; // a second kill does not restart the grace period
+    this.killed = true;
+    if (this.pgid === undefined) {
+      this.finish(driver, 'TASK_KILLED', 'Killed before the command started');
+      return;
+    }
+    // The kill's own policy, else the task's, else 3 s (Mesos's command executor).
+    const nanos = killPolicy?.grace_period?.nanoseconds ?? task.kill_policy?.grace_period?.nanoseconds;
+    this.kill(driver, nanos !== undefined ? nanos / 1e6 : DEFAULT_KILL_GRACE_MS);
+  }
+
+  frameworkMessage(): void {}
+
+  /** Kills the task (if any) and resolves once its process has exited. */
+  shutdown(driver: ExecutorDriver): Promise<void> | void {
+    if (!this.task || this.terminal) return;
+    if (this.pgid === undefined || !this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!this.killed) {
+      this.killed = true;
+      const nanos = this.task.kill_policy?.grace_period?.nanoseconds;
+      const grace = nanos !== undefined ? nanos / 1e6 : DEFAULT_KILL_GRACE_MS;
+      this.kill(driver, Math.min(grace, this.options.shutdownGracePeriodMs ?? grace));
+    }
+    return new Promise((resolve) => this.exitWaiters.push(resolve));
+  }
+
+  error(): void {}
+
+  /** Counts acknowledgements: once the terminal update is acknowledged the executor is done. */
+  acknowledged(driver: ExecutorDriver): void {
+    this.acked++;
+    if (this.terminal && this.acked >= this.sent) void driver.stop();
+  }
+
+  private kill(driver: ExecutorDriver, graceMs: number): void {
+    if (this.task && this.framework && hasCapability(this.framework, 'TASK_KILLING_STATE')) {
+      this.update(driver, this.task.task_id, 'TASK_KILLING', undefined, false);
+    }
+    signalGroup(this.pgid!, 'SIGTERM');
+    this.escalation = this.clock.setTimer(graceMs, () => {
+      this.escalation = undefined;
+      signalGroup(this.pgid!, 'SIGKILL');
+    });
+  }
+
+  private exited(driver: ExecutorDriver, code: number | null, signal: NodeJS.Signals | null, failure?: string): void {
+    this.escalation?.();
+    this.escalation = undefined;
+    // The task's process group is its container: whatever it left behind goes with it.
+    if (this.pgid !== undefined) signalGroup(this.pgid, 'SIGKILL');
+    const how = failure ?? (signal !== null ? `Command terminated with signal ${signal}` : `Command exited with status ${code ?? -1}`);
+    const state: TaskState = this.killed ? 'TASK_KILLED' : failure === undefined && code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
+    this.finish(driver, state, how);
+    const waiters = this.exitWaiters;
+    this.exitWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private finish(driver: ExecutorDriver, state: TaskState, message: string): void {
+    if (this.terminal || !this.task) return;
+    this.update(driver, this.task.task_id, state, message, true);
+  }
+
+  private update(driver: ExecutorDriver, taskId: TaskID, state: TaskState, message: string | undefined, terminal: boolean): void {
+    if (terminal) this.terminal = true;
+    this.sent++;
+    driver.sendStatusUpdate(
+      taskStatus({
+        task_id: taskId,
+        state,
+        source: 'SOURCE_EXECUTOR',
+        message,
+        executor_id: this.executorId,
+        timestamp: this.clock.now() / 1000,
+      }),
+    );
+  }
+}
+
+/** Signals a whole process group; false once it is gone. */
+function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,215 @@
+// MesosExecutorDriver: the object an executor program holds. It finds its agent from the
+// MESOS_* environment the agent launched it with (or from explicit options, so one process can
+// run many executors), and runs one ExecutorProcess actor in its own or a borrowed Runtime.
+
+import { parseAddress, parsePid, pidAddress, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
+import { validateMessage, type TaskStatus } from '../protocol/index.js';
+import type { Status } from '../scheduler-driver/index.js';
+import type { Executor, ExecutorDriver } from './executor.js';
+import { ExecutorProcess } from './executor-process.js';
+
+export interface ExecutorDriverOptions {
+  /** Where MESOS_* variables are read from; default process.env. Explicit options win. */
+  env?: Record<string, string | undefined>;
+  frameworkId?: string;
+  executorId?: string;
+  agentId?: string;
+  /** The agent actor's pid, `agent(1)@host:port`. */
+  agentPid?: string;
+  directory?: string;
+  checkpoint?: boolean;
+  recoveryTimeoutMs?: number;
+  shutdownGracePeriodMs?: number;
+  /** Run the executor actor in this runtime (id `executor(N)`); the driver never stops it. */
+  runtime?: Runtime;
+  ip?: string;
+  port?: number;
+  transport?: Transport;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** What the driver resolved from options and environment. */
+export interface ExecutorConfig {
+  frameworkId: string;
+  executorId: string;
+  agentId: string;
+  agentPid: Pid;
+  directory: string;
+  checkpoint: boolean;
+  recoveryTimeoutMs: number;
+  shutdownGracePeriodMs: number;
+}
+
+/** Mesos's defaults: recovery_timeout 15 min, executor_shutdown_grace_period 5 s. */
+const DEFAULT_RECOVERY_TIMEOUT_MS = 15 * 60_000;
+const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+/** Mesos's duration text (`5secs`, `15mins`, `100ms`, `2.5secs`); undefined if malformed. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ns|us|ms|secs|mins|hrs|days|weeks)$/.exec(text.trim());
+  if (!m) return undefined;
+  const perUnit: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000 };
+  return Number(m[1]) * perUnit[m[2]!]!;
+}
+
+/** Reads the configuration; throws a ValidationError naming what is missing or malformed. */
+export function executorConfig(options: ExecutorDriverOptions): ExecutorConfig {
+  const env = options.env ?? process.env;
+  const need = (explicit: string | undefined, ...names: string[]): string => {
+    if (explicit !== undefined) return explicit;
+    for (const n of names) {
+      const v = env[n];
+      if (v !== undefined && v !== '') return v;
+    }
+    throw new ValidationError(`missing ${names.join(' (or ')}${names.length > 1 ? ')' : ''}: an executor must be launched by an agent`);
+  };
+  const duration = (explicit: number | undefined, name: string, fallback: number): number => {
+    if (explicit !== undefined) return explicit;
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
+    const ms = parseDuration(text);
+    if (ms === undefined) throw new ValidationError(`${name}='${text}' is not a duration such as 5secs`);
+    return ms;
+  };
+  const checkpointText = env['MESOS_CHECKPOINT'];
+  return {
+    frameworkId: need(options.frameworkId, 'MESOS_FRAMEWORK_ID'),
+    executorId: need(options.executorId, 'MESOS_EXECUTOR_ID'),
+    agentId: need(options.agentId, 'MESOS_AGENT_ID', 'MESOS_SLAVE_ID'),
+    agentPid: parsePid(need(options.agentPid, 'MESOS_AGENT_PID', 'MESOS_SLAVE_PID')),
+    directory: need(options.directory, 'MESOS_DIRECTORY', 'MESOS_SANDBOX'),
+    checkpoint: options.checkpoint ?? (checkpointText === '1' || checkpointText === 'true'),
+    recoveryTimeoutMs: duration(options.recoveryTimeoutMs, 'MESOS_RECOVERY_TIMEOUT', DEFAULT_RECOVERY_TIMEOUT_MS),
+    shutdownGracePeriodMs: duration(options.shutdownGracePeriodMs, 'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', DEFAULT_SHUTDOWN_GRACE_MS),
+  };
+}
+
+export class MesosExecutorDriver implements ExecutorDriver {
+  private status: Status = 'DRIVER_NOT_STARTED';
+  private process: ExecutorProcess | undefined;
+  private runtime: Runtime | undefined;
+  private ownsRuntime = false;
+  private joiners: ((s: Status) => void)[] = [];
+  private config_: ExecutorConfig | undefined;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly options: ExecutorDriverOptions = {},
+  ) {}
+
+  /** The resolved configuration, once started. */
+  get config(): ExecutorConfig | undefined {
+    return this.config_;
+  }
+
+  get pid(): Pid | undefined {
+    return this.process ? this.process.self : undefined;
+  }
+
+  async start(): Promise<Status> {
+    if (this.status !== 'DRIVER_NOT_STARTED') return this.status;
+    this.status = 'DRIVER_RUNNING';
+    let config: ExecutorConfig;
+    try {
+      config = executorConfig(this.options);
+      this.runtime = this.options.runtime ?? (await this.startRuntime(config));
+    } catch (err) {
+      // Mesos's driver exits the process here; a library must not, so it aborts and says why.
+      this.status = 'DRIVER_ABORTED';
+      this.wake();
+      try {
+        await this.executor.error(this, (err as Error).message);
+      } catch {
+        // already aborted
+      }
+      return this.status;
+    }
+    this.config_ = config;
+    if (this.status !== 'DRIVER_RUNNING') {
+      if (this.ownsRuntime) await this.runtime.stop();
+      return this.status;
+    }
+    const process = new ExecutorProcess(this, this.executor, {
+      frameworkId: { value: config.frameworkId },
+      executorId: { value: config.executorId },
+      agentId: { value: config.agentId },
+      agentPid: config.agentPid,
+      checkpoint: config.checkpoint,
+      recoveryTimeoutMs: config.recoveryTimeoutMs,
+      onAbort: () => this.aborted(),
+      onShutdown: () => void this.stop(),
+    });
+    this.process = process;
+    this.runtime.spawn(process, this.runtime.generateId('executor'));
+    return this.status;
+  }
+
+  /** Terminates the executor actor: the agent, linked to it, sees the executor gone. */
+  async stop(): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING' && this.status !== 'DRIVER_ABORTED') return this.status;
+    const wasAborted = this.status === 'DRIVER_ABORTED';
+    this.status = 'DRIVER_STOPPED';
+    if (this.process) this.runtime?.terminate(this.process.self);
+    if (this.ownsRuntime) await this.runtime?.stop();
+    this.wake();
+    return wasAborted ? 'DRIVER_ABORTED' : 'DRIVER_STOPPED';
+  }
+
+  async abort(): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING') return this.status;
+    this.process?.abort();
+    this.aborted();
+    return this.status;
+  }
+
+  join(): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING') return Promise.resolve(this.status);
+    return new Promise((resolve) => this.joiners.push(resolve));
+  }
+
+  async run(): Promise<Status> {
+    const s = await this.start();
+    return s === 'DRIVER_RUNNING' ? this.join() : s;
+  }
+
+  sendStatusUpdate(status: TaskStatus): Status {
+    if (this.status !== 'DRIVER_RUNNING' || !this.process) return this.status;
+    this.process.sendStatusUpdate(status);
+    return this.status;
+  }
+
+  sendFrameworkMessage(data: Uint8Array): Status {
+    if (this.status !== 'DRIVER_RUNNING' || !this.process) return this.status;
+    this.process.sendFrameworkMessage(data);
+    return this.status;
+  }
+
+  private async startRuntime(config: ExecutorConfig): Promise<Runtime> {
+    const o = this.options;
+    // Listen where the agent can reach us: LIBPROCESS_IP as in Mesos, else the agent's own host.
+    const ip = o.ip ?? (o.env ?? process.env)['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
+    const rt = await Runtime.start({
+      ip,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.transport ? { transport: o.transport } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+      validate: (_name, body) => validateMessage(body),
+    });
+    this.ownsRuntime = true;
+    return rt;
+  }
+
+  private aborted(): void {
+    if (this.status !== 'DRIVER_RUNNING') return;
+    this.status = 'DRIVER_ABORTED';
+    this.wake();
+  }
+
+  private wake(): void {
+    const joiners = this.joiners;
+    this.joiners = [];
+    for (const j of joiners) j(this.status);
+  }
+}

@@ -1,0 +1,122 @@
+// The executor host: one long-lived process per (framework, agent) that runs every command
+// executor of that framework on that agent as an actor, because a Node process per task costs
+// too much CPU. mesos-ts only: Mesos starts one mesos-executor process per command task.
+
+import { Actor, type Handlers, type Pid } from '../runtime/index.js';
+import type { FrameworkID, LaunchExecutor, MessageOf, ShutdownExecutorHost } from '../protocol/index.js';
+import { CommandExecutor } from './command-executor.js';
+import { MesosExecutorDriver } from './driver.js';
+
+type Inbox = LaunchExecutor | ShutdownExecutorHost;
+type Internal = { name: '_ExecutorDone'; executor_id: string };
+
+export interface ExecutorHostOptions {
+  frameworkId: FrameworkID;
+  agentPid: Pid;
+  checkpoint: boolean;
+  recoveryTimeoutMs: number;
+  shutdownGracePeriodMs: number;
+  /** The environment tasks start from; default this process's. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+interface Hosted {
+  driver: MesosExecutorDriver;
+  executor: CommandExecutor;
+}
+
+export class ExecutorHost extends Actor<Inbox | Internal> {
+  private readonly executors = new Map<string, Hosted>();
+  private closing = false;
+  private resolveDone!: () => void;
+  /** Resolves once the host has nothing left to run and should exit. */
+  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+
+  protected readonly handlers: Handlers<Inbox | Internal> = {
+    LaunchExecutor: (m, from) => this.launchExecutor(m, from),
+    ShutdownExecutorHost: (_m, from) => this.shutdownRequested(from),
+    _ExecutorDone: (m) => this.executorDone(m.executor_id),
+  };
+
+  constructor(private readonly options: ExecutorHostOptions) {
+    super();
+  }
+
+  override initialize(): void {
+    this.link(this.options.agentPid);
+    this.send(this.options.agentPid, { name: 'RegisterExecutorHost', framework_id: this.options.frameworkId } satisfies MessageOf<'RegisterExecutorHost'>);
+  }
+
+  /**
+   * The agent is gone. Each hosted executor saw it too (they link to the agent themselves) and
+   * either shuts down or, for a checkpointing framework, waits for the agent to recover it; the
+   * host exits once none is left.
+   */
+  override exited(pid: Pid): void {
+    if (pid !== this.options.agentPid) return;
+    this.closing = true;
+    this.finishIfIdle();
+  }
+
+  private launchExecutor(m: LaunchExecutor, from: Pid | ''): void {
+    if (from !== this.options.agentPid) {
+      this.log.warn({ from }, 'ignoring LaunchExecutor from a pid that is not the agent');
+      return;
+    }
+    const id = m.executor_info.executor_id.value;
+    if (this.closing || this.executors.has(id)) {
+      this.log.warn({ executor: id, closing: this.closing }, 'ignoring LaunchExecutor');
+      return;
+    }
+    const executor = new CommandExecutor({
+      directory: m.directory,
+      shutdownGracePeriodMs: this.options.shutdownGracePeriodMs,
+      ...(this.options.env ? { env: this.options.env } : {}),
+    });
+    const driver = new MesosExecutorDriver(executor, {
+      runtime: this.runtime,
+      env: {},
+      frameworkId: m.framework_id.value,
+      executorId: id,
+      agentId: m.agent_id.value,
+      agentPid: from,
+      directory: m.directory,
+      checkpoint: this.options.checkpoint,
+      recoveryTimeoutMs: this.options.recoveryTimeoutMs,
+      shutdownGracePeriodMs: this.options.shutdownGracePeriodMs,
+    });
+    this.executors.set(id, { driver, executor });
+    // Not pipeToSelf: a driver lives as long as its task, and tests settling a runtime should
+    // not wait for it.
+    const self = this.self;
+    void driver
+      .run()
+      .then(() => driver.stop())
+      .then(() => this.runtime.send(self, self, { name: '_ExecutorDone', executor_id: id } satisfies Internal));
+  }
+
+  private shutdownRequested(from: Pid | ''): void {
+    if (from !== '' && from !== this.options.agentPid) return;
+    this.closing = true;
+    for (const { driver, executor } of this.executors.values()) {
+      void Promise.resolve(executor.shutdown(driver)).then(() => driver.stop());
+    }
+    this.finishIfIdle();
+  }
+
+  private executorDone(id: string): void {
+    this.executors.delete(id);
+    this.finishIfIdle();
+  }
+
+  private finishIfIdle(): void {
+    if (!this.closing || this.executors.size > 0) return;
+    this.resolveDone();
+    this.terminateSelf();
+  }
+
+  /** How many command executors run here now. */
+  get size(): number {
+    return this.executors.size;
+  }
+}

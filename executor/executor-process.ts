@@ -1,0 +1,283 @@
+// The actor inside an executor driver (Mesos's ExecutorProcess): registers with its agent, turns
+// the agent's messages into Executor callbacks one at a time, keeps status updates until they
+// are acknowledged, and re-registers with a restarted agent that recovered it.
+
+import { Actor, type Handlers, type Pid } from '../runtime/index.js';
+import {
+  newUuid,
+  uuidToString,
+  type AgentID,
+  type ExecutorID,
+  type ExecutorRegistered,
+  type ExecutorReregistered,
+  type FrameworkID,
+  type FrameworkToExecutor,
+  type KillTask,
+  type MessageOf,
+  type ReconnectExecutor,
+  type RunTask,
+  type ShutdownExecutor,
+  type StatusUpdateAcknowledgement,
+  type TaskInfo,
+  type TaskStatus,
+  type TaskStatusUpdate,
+} from '../protocol/index.js';
+import { CallbackQueue } from '../scheduler-driver/index.js';
+import type { Executor, ExecutorDriver } from './executor.js';
+
+type Inbox =
+  | ExecutorRegistered
+  | ExecutorReregistered
+  | ReconnectExecutor
+  | RunTask
+  | KillTask
+  | StatusUpdateAcknowledgement
+  | FrameworkToExecutor
+  | ShutdownExecutor;
+
+type Internal =
+  | { name: '_CallbackDone' }
+  | { name: '_CallbackFailed'; error: unknown }
+  | { name: '_RecoveryTimeout'; connection: number };
+
+export interface ExecutorProcessConfig {
+  frameworkId: FrameworkID;
+  executorId: ExecutorID;
+  agentId: AgentID;
+  agentPid: Pid;
+  checkpoint: boolean;
+  recoveryTimeoutMs: number;
+  /** The process aborted itself (a throwing callback, a misuse). */
+  onAbort: () => void;
+  /** Shutdown finished (ShutdownExecutor, or the agent is gone for good): the driver stops. */
+  onShutdown: () => void;
+}
+
+export class ExecutorProcess extends Actor<Inbox | Internal> {
+  private agentPid: Pid;
+  private agentId: AgentID;
+  private connected = false;
+  private aborted = false;
+  private shuttingDown = false;
+  /** Bumped on every (re)registration, so a stale recovery timeout does nothing. */
+  private connection = 0;
+  /** Launched tasks with no acknowledged update yet, resent on re-registration (as Mesos). */
+  private readonly tasks = new Map<string, TaskInfo>();
+  private readonly updates = new Map<string, TaskStatusUpdate>();
+  private readonly callbacks: CallbackQueue;
+
+  protected readonly handlers: Handlers<Inbox | Internal> = {
+    ExecutorRegistered: (m, from) => this.registered(m, from),
+    ExecutorReregistered: (m, from) => this.reregistered(m, from),
+    ReconnectExecutor: (m, from) => this.reconnect(m, from),
+    RunTask: (m, from) => this.runTask(m, from),
+    KillTask: (m, from) => this.killTask(m, from),
+    StatusUpdateAcknowledgement: (m, from) => this.acknowledgement(m, from),
+    FrameworkToExecutor: (m, from) => this.frameworkMessage(m, from),
+    ShutdownExecutor: (_m, from) => this.shutdownRequested(from),
+    _CallbackDone: () => this.callbacks.settled(true),
+    _CallbackFailed: (m) => this.callbacks.settled(false, m.error),
+    _RecoveryTimeout: (m) => this.recoveryTimeout(m.connection),
+  };
+
+  constructor(
+    private readonly driver: ExecutorDriver,
+    private readonly executor: Executor,
+    private readonly config: ExecutorProcessConfig,
+  ) {
+    super();
+    this.agentPid = config.agentPid;
+    this.agentId = config.agentId;
+    this.callbacks = new CallbackQueue({
+      // Not pipeToSelf: a user's promise may wait on anything, even on a test that is itself
+      // waiting for the runtimes to settle, so it is not counted as the runtime's own work.
+      track: (p) =>
+        p.then(
+          () => this.reenter({ name: '_CallbackDone' }),
+          (error: unknown) => this.reenter({ name: '_CallbackFailed', error }),
+        ),
+      failed: (name, error) => this.userError(name, error),
+      closed: () => this.aborted,
+    });
+  }
+
+  private reenter(msg: Internal): void {
+    if (this.runtime.isAlive(this.self)) this.runtime.send(this.self, this.self, msg);
+  }
+
+  override initialize(): void {
+    this.link(this.agentPid);
+    // Sent once, as Mesos: the agent's registration timeout covers a lost message.
+    this.send(this.agentPid, {
+      name: 'RegisterExecutor',
+      framework_id: this.config.frameworkId,
+      executor_id: this.config.executorId,
+    } satisfies MessageOf<'RegisterExecutor'>);
+  }
+
+  override exited(pid: Pid): void {
+    if (pid !== this.agentPid || this.aborted || this.shuttingDown) return;
+    // A checkpointing framework's executor outlives its agent: a restarted agent recovers it
+    // and sends ReconnectExecutor. Otherwise, or if never registered, shut down (Mesos does too).
+    if (this.config.checkpoint && this.connected) {
+      this.connected = false;
+      this.log.info({ agent: pid, timeoutMs: this.config.recoveryTimeoutMs }, 'agent exited; waiting for it to recover this executor');
+      this.delay(this.config.recoveryTimeoutMs, { name: '_RecoveryTimeout', connection: this.connection });
+      this.callbacks.push('disconnected', () => this.executor.disconnected(this.driver));
+      return;
+    }
+    this.connected = false;
+    this.log.info({ agent: pid }, 'agent exited; shutting down');
+    this.shutdown();
+  }
+
+  private fromAgent(from: Pid | '', what: string): boolean {
+    if (from === this.agentPid) return true;
+    this.log.warn({ from, agent: this.agentPid }, `ignoring ${what} from a pid that is not the agent`);
+    return false;
+  }
+
+  private registered(m: ExecutorRegistered, from: Pid | ''): void {
+    if (this.aborted || !this.fromAgent(from, 'ExecutorRegistered')) return;
+    this.connected = true;
+    this.connection++;
+    this.agentId = m.agent_id;
+    this.callbacks.push('registered', () => this.executor.registered(this.driver, m.executor_info, m.framework_info, m.agent_info));
+  }
+
+  private reregistered(m: ExecutorReregistered, from: Pid | ''): void {
+    if (this.aborted || !this.fromAgent(from, 'ExecutorReregistered')) return;
+    if (m.agent_id.value !== this.agentId.value) {
+      this.log.warn({ expected: this.agentId.value, got: m.agent_id.value }, 'ignoring re-registration from another agent');
+      return;
+    }
+    this.connected = true;
+    this.connection++;
+    this.callbacks.push('reregistered', () => this.executor.reregistered(this.driver, m.agent_info));
+  }
+
+  /** A restarted agent recovered this executor: answer with everything not yet acknowledged. */
+  private reconnect(m: ReconnectExecutor, from: Pid | ''): void {
+    if (this.aborted || from === '') return;
+    if (m.agent_id.value !== this.agentId.value) {
+      this.log.warn({ expected: this.agentId.value, got: m.agent_id.value }, 'ignoring ReconnectExecutor from another agent');
+      return;
+    }
+    this.agentPid = from;
+    this.link(from);
+    this.send(from, {
+      name: 'ReregisterExecutor',
+      framework_id: this.config.frameworkId,
+      executor_id: this.config.executorId,
+      tasks: [...this.tasks.values()],
+      updates: [...this.updates.values()],
+    } satisfies MessageOf<'ReregisterExecutor'>);
+  }
+
+  private runTask(m: RunTask, from: Pid | ''): void {
+    if (this.aborted || this.shuttingDown || !this.fromAgent(from, 'RunTask')) return;
+    this.tasks.set(m.task.task_id.value, m.task);
+    this.callbacks.push('launchTask', () => this.executor.launchTask(this.driver, m.task));
+  }
+
+  private killTask(m: KillTask, from: Pid | ''): void {
+    if (this.aborted || !this.fromAgent(from, 'KillTask')) return;
+    const policy = m.kill_policy;
+    this.callbacks.push('killTask', () => (policy ? this.executor.killTask(this.driver, m.task_id, policy) : this.executor.killTask(this.driver, m.task_id)));
+  }
+
+  private acknowledgement(m: StatusUpdateAcknowledgement, from: Pid | ''): void {
+    if (this.aborted || !this.fromAgent(from, 'StatusUpdateAcknowledgement')) return;
+    const key = uuidToString(m.uuid);
+    if (!this.updates.delete(key)) {
+      this.log.warn({ task: m.task_id.value, uuid: key }, 'acknowledgement for an unknown update');
+      return;
+    }
+    this.tasks.delete(m.task_id.value);
+    const acknowledged = this.executor.acknowledged;
+    if (acknowledged) this.callbacks.push('acknowledged', () => acknowledged.call(this.executor, this.driver, m.task_id, m.uuid));
+  }
+
+  private frameworkMessage(m: FrameworkToExecutor, from: Pid | ''): void {
+    if (this.aborted || !this.fromAgent(from, 'FrameworkToExecutor')) return;
+    this.callbacks.push('frameworkMessage', () => this.executor.frameworkMessage(this.driver, m.data));
+  }
+
+  private shutdownRequested(from: Pid | ''): void {
+    if (this.aborted || !this.fromAgent(from, 'ShutdownExecutor')) return;
+    this.shutdown();
+  }
+
+  private recoveryTimeout(connection: number): void {
+    if (this.connected || connection !== this.connection || this.aborted) return;
+    this.log.info({ timeoutMs: this.config.recoveryTimeoutMs }, 'agent did not come back in time; shutting down');
+    this.shutdown();
+  }
+
+  /** shutdown() once; when it returns (or resolves) the driver stops. */
+  private shutdown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.callbacks.push('shutdown', () => this.executor.shutdown(this.driver), { after: () => this.config.onShutdown() });
+  }
+
+  // ------------------------------------------------------------------ calls from the driver
+
+  sendStatusUpdate(status: TaskStatus): void {
+    if (status.state === 'TASK_STAGING') {
+      // Executors must not send STAGING; Mesos's driver aborts on it, and so does this one.
+      this.userError('sendStatusUpdate', new Error('an executor must not send TASK_STAGING'));
+      return;
+    }
+    const uuid = newUuid();
+    const timestamp = this.now() / 1000;
+    const full: TaskStatus = {
+      ...status,
+      uuid,
+      timestamp: status.timestamp ?? timestamp,
+      source: 'SOURCE_EXECUTOR',
+      executor_id: this.config.executorId,
+      agent_id: this.agentId,
+    };
+    const update: TaskStatusUpdate = {
+      framework_id: this.config.frameworkId,
+      executor_id: this.config.executorId,
+      agent_id: this.agentId,
+      status: full,
+      timestamp,
+      uuid,
+    };
+    // Kept until acknowledged; never retried by the driver (the agent's stream is reliable).
+    this.updates.set(uuidToString(uuid), update);
+    this.send(this.agentPid, { name: 'StatusUpdate', update, pid: this.self } satisfies MessageOf<'StatusUpdate'>);
+  }
+
+  sendFrameworkMessage(data: Uint8Array): void {
+    this.send(this.agentPid, {
+      name: 'ExecutorToFramework',
+      agent_id: this.agentId,
+      framework_id: this.config.frameworkId,
+      executor_id: this.config.executorId,
+      data,
+    } satisfies MessageOf<'ExecutorToFramework'>);
+  }
+
+  abort(): void {
+    this.aborted = true;
+  }
+
+  /** Updates sent but not yet acknowledged (for tests and /state-like views). */
+  get unacknowledged(): TaskStatusUpdate[] {
+    return [...this.updates.values()];
+  }
+
+  private userError(callback: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = callback === 'sendStatusUpdate' ? `sendStatusUpdate: ${reason}` : `Executor callback ${callback} threw: ${reason}`;
+    this.log.error({ err: error }, message);
+    if (callback === 'error') return;
+    this.config.onAbort();
+    this.abort();
+    this.callbacks.push('error', () => this.executor.error(this.driver, message), { evenIfClosed: true });
+  }
+}

@@ -1,0 +1,52 @@
+// The executor host program: the agent launches it once per (framework, agent) with the MESOS_*
+// environment (see executorHostCommand). The only file of executor/ that reads the environment,
+// handles signals and exits.
+
+import { createLogger, parseAddress, parsePid, pidAddress, pinoLevel, Runtime, startTrace } from '../runtime/index.js';
+import { traceAttributes, validateMessage } from '../protocol/index.js';
+import { parseDuration } from './driver.js';
+import { ExecutorHost } from './executor-host.js';
+
+const env = process.env;
+const agentPidText = env['MESOS_AGENT_PID'] ?? env['MESOS_SLAVE_PID'];
+const frameworkId = env['MESOS_FRAMEWORK_ID'];
+if (!agentPidText || !frameworkId) {
+  process.stderr.write('executor host: MESOS_AGENT_PID (or MESOS_SLAVE_PID) and MESOS_FRAMEWORK_ID must be set; it is launched by an agent\n');
+  process.exit(2);
+}
+const agentPid = parsePid(agentPidText);
+const logger = createLogger({ level: pinoLevel(env['MESOS_LOGGING_LEVEL'] ?? 'WARNING'), name: 'executor-host' });
+const runtime = await Runtime.start({
+  ip: env['LIBPROCESS_IP'] ?? parseAddress(pidAddress(agentPid)).host,
+  port: 0,
+  logger,
+  validate: (_name, body) => validateMessage(body),
+});
+const tracePath = env['MESOS_TRACE'];
+const tracer = tracePath ? startTrace(runtime, tracePath, { attributes: (m) => ({ ...traceAttributes(m) }) }) : undefined;
+
+const duration = (name: string, fallbackMs: number): number => {
+  const text = env[name];
+  return (text ? parseDuration(text) : undefined) ?? fallbackMs;
+};
+const host = runtime.spawn(
+  new ExecutorHost({
+    frameworkId: { value: frameworkId },
+    agentPid,
+    checkpoint: env['MESOS_CHECKPOINT'] === '1' || env['MESOS_CHECKPOINT'] === 'true',
+    recoveryTimeoutMs: duration('MESOS_RECOVERY_TIMEOUT', 15 * 60_000),
+    shutdownGracePeriodMs: duration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', 5000),
+  }),
+  'executor-host',
+);
+
+// SIGTERM (the agent destroying the container) kills the tasks' process groups too: they are
+// their own groups, so killing the host's group would not reach them.
+const onSignal = (): void => runtime.send('', host.self, { name: 'ShutdownExecutorHost', framework_id: { value: frameworkId } });
+process.once('SIGTERM', onSignal);
+process.once('SIGINT', onSignal);
+
+await host.done;
+tracer?.stop();
+await runtime.stop();
+process.exit(0);

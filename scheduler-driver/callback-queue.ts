@@ -1,0 +1,93 @@
+// Runs user callbacks one at a time, in order, on behalf of a driver's actor. Synchronous
+// callbacks run inline; one that returns a Promise holds the queue until it settles. User code
+// that throws or rejects is reported, never allowed to crash the runtime.
+
+export interface CallbackQueueHooks {
+  /** Tracks an async callback's promise; the owner calls settled() when it is done (pipeToSelf). */
+  track(promise: Promise<unknown>): void;
+  /** A callback threw or rejected. */
+  failed(callback: string, error: unknown): void;
+  /** True once the driver is aborted or stopped: only `evenIfClosed` callbacks still start. */
+  closed(): boolean;
+}
+
+interface Entry {
+  name: string;
+  run: () => unknown;
+  /** Runs after the callback returned (or its promise resolved), e.g. the implicit acknowledgement. */
+  after: (() => void) | undefined;
+  evenIfClosed: boolean;
+}
+
+export class CallbackQueue {
+  private queue: Entry[] = [];
+  private head = 0;
+  private draining = false;
+  private inFlight: Entry | undefined;
+
+  constructor(private readonly hooks: CallbackQueueHooks) {}
+
+  push(name: string, run: () => unknown, options: { after?: () => void; evenIfClosed?: boolean } = {}): void {
+    this.queue.push({ name, run, after: options.after, evenIfClosed: options.evenIfClosed ?? false });
+    this.drain();
+  }
+
+  /** The in-flight async callback resolved (ok) or rejected. */
+  settled(ok: boolean, error?: unknown): void {
+    const entry = this.inFlight;
+    this.inFlight = undefined;
+    if (!entry) return;
+    if (ok) this.finish(entry);
+    else this.hooks.failed(entry.name, error);
+    this.drain();
+  }
+
+  get busy(): boolean {
+    return this.inFlight !== undefined || this.head < this.queue.length;
+  }
+
+  private drain(): void {
+    // A callback that calls the driver may queue more callbacks: the loop below picks them up.
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.inFlight === undefined && this.head < this.queue.length) {
+        const entry = this.queue[this.head]!;
+        this.queue[this.head++] = undefined as never;
+        if (this.hooks.closed() && !entry.evenIfClosed) continue;
+        let result: unknown;
+        try {
+          result = entry.run();
+        } catch (err) {
+          this.hooks.failed(entry.name, err);
+          continue;
+        }
+        if (isThenable(result)) {
+          this.inFlight = entry;
+          this.hooks.track(Promise.resolve(result));
+        } else this.finish(entry);
+      }
+    } finally {
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      }
+      this.draining = false;
+    }
+  }
+
+  private finish(entry: Entry): void {
+    // `after` runs even when the callback itself stopped the driver: the implicit
+    // acknowledgement of the update that made the scheduler stop must still go out.
+    if (!entry.after) return;
+    try {
+      entry.after();
+    } catch (err) {
+      this.hooks.failed(entry.name, err);
+    }
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

@@ -1,0 +1,255 @@
+// MesosSchedulerDriver: the object a framework holds. It owns (or borrows) a Runtime inside the
+// framework's process, runs one SchedulerProcess actor in it, and keeps the driver status of
+// Mesos's v0 API (NOT_STARTED → RUNNING → STOPPED | ABORTED).
+
+import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { hostname, userInfo } from 'node:os';
+import { pid, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
+import {
+  validateMessage,
+  type AgentID,
+  type ExecutorID,
+  type Filters,
+  type FrameworkInfo,
+  type OfferID,
+  type OfferOperation,
+  type ResourceRequest,
+  type TaskID,
+  type TaskInfo,
+  type TaskStatus,
+} from '../protocol/index.js';
+import { SchedulerProcess } from './scheduler-process.js';
+import type { Scheduler, SchedulerDriver, Status } from './scheduler.js';
+
+export interface SchedulerDriverOptions {
+  /** Default true: returning from statusUpdate acknowledges the update. */
+  implicitAcknowledgements?: boolean;
+  /** Roles to subscribe suppressed (no offers until revived). */
+  suppressedRoles?: string[];
+  /** Run the scheduler actor in this runtime instead of starting one; the driver never stops it. */
+  runtime?: Runtime;
+  /** For a runtime the driver starts: where it listens (default 127.0.0.1, any free port). */
+  ip?: string;
+  port?: number;
+  transport?: Transport;
+  clock?: Clock;
+  logger?: Logger;
+  /** Initial registration backoff bound b; Mesos's default 2 s. */
+  registrationBackoffFactorMs?: number;
+  /** Uniform random in [0, 1) for the backoff; tests may pin it. */
+  random?: () => number;
+}
+
+/**
+ * `host:port` or `master@host:port` → the master's pid. Host names are resolved to an IPv4
+ * address, because a runtime is known by the address it listens on.
+ */
+export async function resolveMaster(master: string): Promise<Pid> {
+  const text = master.trim();
+  if (/^(zk|file):\/\//.test(text) || text === 'local') {
+    throw new ValidationError(`master '${master}' is not supported here: give host:port or master@host:port`);
+  }
+  const at = text.indexOf('@');
+  const id = at >= 0 ? text.slice(0, at) : 'master';
+  const address = at >= 0 ? text.slice(at + 1) : text;
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon);
+  const port = Number(address.slice(colon + 1));
+  if (!id || colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new ValidationError(`master '${master}' is not host:port or master@host:port`);
+  }
+  const ip = isIP(host) ? host : (await lookup(host, { family: 4 })).address;
+  return pid(id, `${ip}:${port}`);
+}
+
+export class MesosSchedulerDriver implements SchedulerDriver {
+  private status: Status = 'DRIVER_NOT_STARTED';
+  private process: SchedulerProcess | undefined;
+  private runtime: Runtime | undefined;
+  private ownsRuntime = false;
+  private joiners: ((s: Status) => void)[] = [];
+  private readonly framework: FrameworkInfo;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    framework: FrameworkInfo,
+    private readonly master: string,
+    private readonly options: SchedulerDriverOptions = {},
+  ) {
+    // As Mesos's driver: an empty user or hostname is filled in from the OS.
+    this.framework = {
+      ...framework,
+      user: framework.user || safeUser(),
+      ...(framework.hostname ? {} : { hostname: hostname() }),
+    };
+  }
+
+  /** The scheduler actor's pid, once started. */
+  get pid(): Pid | undefined {
+    return this.process ? this.process.self : undefined;
+  }
+
+  /** Whether the driver is registered with a master right now. */
+  get connected(): boolean {
+    return this.process?.isConnected ?? false;
+  }
+
+  async start(): Promise<Status> {
+    if (this.status !== 'DRIVER_NOT_STARTED') return this.status;
+    this.status = 'DRIVER_RUNNING';
+    let masterPid: Pid;
+    try {
+      masterPid = await resolveMaster(this.master);
+      this.runtime = this.options.runtime ?? (await this.startRuntime());
+    } catch (err) {
+      this.status = 'DRIVER_ABORTED';
+      this.wake();
+      try {
+        await this.scheduler.error(this, (err as Error).message);
+      } catch {
+        // the driver is aborted; nothing more to report to
+      }
+      return this.status;
+    }
+    if (this.status !== 'DRIVER_RUNNING') {
+      // stop() or abort() came while the runtime was starting.
+      if (this.ownsRuntime) await this.runtime.stop();
+      return this.status;
+    }
+    const process = new SchedulerProcess(this, this.scheduler, this.framework, masterPid, {
+      implicitAcknowledgements: this.options.implicitAcknowledgements ?? true,
+      suppressedRoles: this.options.suppressedRoles ?? [],
+      registrationBackoffFactorMs: this.options.registrationBackoffFactorMs ?? 2000,
+      random: this.options.random ?? Math.random,
+      onAbort: () => this.aborted(),
+    });
+    this.process = process;
+    this.runtime.spawn(process, `scheduler-${randomUUID()}`);
+    return this.status;
+  }
+
+  async stop(failover = false): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING' && this.status !== 'DRIVER_ABORTED') return this.status;
+    const wasAborted = this.status === 'DRIVER_ABORTED';
+    this.status = 'DRIVER_STOPPED';
+    const process = this.process;
+    process?.halt();
+    // A callback that calls stop() returns first, so the implicit acknowledgement of its update
+    // goes out before the teardown (in Mesos, stop is dispatched behind it too).
+    await Promise.resolve();
+    if (process) {
+      process.stop(failover);
+      this.runtime?.terminate(process.self);
+    }
+    if (this.ownsRuntime) await this.runtime?.stop();
+    this.wake();
+    return wasAborted ? 'DRIVER_ABORTED' : 'DRIVER_STOPPED';
+  }
+
+  async abort(): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING') return this.status;
+    this.process?.abort();
+    this.aborted();
+    return this.status;
+  }
+
+  join(): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING') return Promise.resolve(this.status);
+    return new Promise((resolve) => this.joiners.push(resolve));
+  }
+
+  async run(): Promise<Status> {
+    const s = await this.start();
+    return s === 'DRIVER_RUNNING' ? this.join() : s;
+  }
+
+  requestResources(requests: ResourceRequest[]): Status {
+    return this.call((p) => p.requestResources(requests));
+  }
+
+  launchTasks(offerIds: OfferID[], tasks: TaskInfo[], filters?: Filters): Status {
+    return this.call((p) => p.launchTasks(offerIds, tasks, filters));
+  }
+
+  acceptOffers(offerIds: OfferID[], operations: OfferOperation[], filters?: Filters): Status {
+    return this.call((p) => p.acceptOffers(offerIds, operations, filters));
+  }
+
+  declineOffer(offerId: OfferID, filters?: Filters): Status {
+    return this.call((p) => p.declineOffer(offerId, filters));
+  }
+
+  killTask(taskId: TaskID): Status {
+    return this.call((p) => p.killTask(taskId));
+  }
+
+  reviveOffers(roles?: string[]): Status {
+    return this.call((p) => p.reviveOffers(roles));
+  }
+
+  suppressOffers(roles?: string[]): Status {
+    return this.call((p) => p.suppressOffers(roles));
+  }
+
+  acknowledgeStatusUpdate(status: TaskStatus): Status {
+    if (this.status === 'DRIVER_RUNNING' && (this.options.implicitAcknowledgements ?? true)) {
+      // Mesos treats this as a programming error and aborts the driver.
+      this.process?.failWith('acknowledgeStatusUpdate', new Error('explicit acknowledgements need implicitAcknowledgements: false'));
+      return this.status;
+    }
+    return this.call((p) => p.acknowledge(status));
+  }
+
+  sendFrameworkMessage(executorId: ExecutorID, agentId: AgentID, data: Uint8Array): Status {
+    return this.call((p) => p.frameworkMessage(executorId, agentId, data));
+  }
+
+  reconcileTasks(statuses: TaskStatus[]): Status {
+    return this.call((p) => p.reconcileTasks(statuses));
+  }
+
+  // ------------------------------------------------------------------
+
+  private call(fn: (p: SchedulerProcess) => void): Status {
+    if (this.status !== 'DRIVER_RUNNING' || !this.process) return this.status;
+    fn(this.process);
+    return this.status;
+  }
+
+  private async startRuntime(): Promise<Runtime> {
+    const o = this.options;
+    const rt = await Runtime.start({
+      ...(o.ip !== undefined ? { ip: o.ip } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.transport ? { transport: o.transport } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+      validate: (_name, body) => validateMessage(body),
+    });
+    this.ownsRuntime = true;
+    return rt;
+  }
+
+  /** The process aborted itself (FrameworkError, a throwing callback) or abort() was called. */
+  private aborted(): void {
+    if (this.status !== 'DRIVER_RUNNING') return;
+    this.status = 'DRIVER_ABORTED';
+    this.wake();
+  }
+
+  private wake(): void {
+    const joiners = this.joiners;
+    this.joiners = [];
+    for (const j of joiners) j(this.status);
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'nobody';
+  }
+}

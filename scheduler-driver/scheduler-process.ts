@@ -1,0 +1,426 @@
+// The actor inside a scheduler driver (Mesos's SchedulerProcess): registers the framework with
+// the master, turns the master's messages into Scheduler callbacks (one at a time), and sends
+// what the driver's methods ask for. Its id is `scheduler-<uuid>`, new for every driver run.
+
+import { Actor, type Handlers, type Pid } from '../runtime/index.js';
+import {
+  hasCapability,
+  taskStatus,
+  type AgentID,
+  type ExecutorID,
+  type ExecutorToFramework,
+  type ExitedExecutor,
+  type Filters,
+  type FrameworkError,
+  type FrameworkInfo,
+  type FrameworkRegistered,
+  type FrameworkReregistered,
+  type LostAgent,
+  type MessageOf,
+  type OfferID,
+  type OfferOperation,
+  type RescindResourceOffer,
+  type ResourceOffers,
+  type ResourceRequest,
+  type StatusUpdate,
+  type TaskID,
+  type TaskInfo,
+  type TaskStatus,
+  frameworkRoles,
+} from '../protocol/index.js';
+import { CallbackQueue } from './callback-queue.js';
+import { startRegistration, type RegistrationActor } from './registration.js';
+import type { Scheduler, SchedulerDriver } from './scheduler.js';
+
+type Inbox =
+  | FrameworkRegistered
+  | FrameworkReregistered
+  | FrameworkError
+  | ResourceOffers
+  | RescindResourceOffer
+  | StatusUpdate
+  | LostAgent
+  | ExitedExecutor
+  | ExecutorToFramework;
+
+type Internal =
+  | { name: '_Register' }
+  | { name: '_CallbackDone' }
+  | { name: '_CallbackFailed'; error: unknown };
+
+export interface SchedulerProcessOptions {
+  implicitAcknowledgements: boolean;
+  suppressedRoles: string[];
+  registrationBackoffFactorMs: number;
+  random: () => number;
+  /** Called when the process aborts on its own (FrameworkError, a throwing callback). */
+  onAbort: () => void;
+}
+
+/** Mesos's REGISTRATION_RETRY_INTERVAL_MAX. */
+const MAX_REGISTRATION_BACKOFF_MS = 60_000;
+
+export class SchedulerProcess extends Actor<Inbox | Internal> {
+  private framework: FrameworkInfo;
+  /** Set once registered; until then the framework re-registers as a failover (Mesos's `failover`). */
+  private failover: boolean;
+  private connected = false;
+  private aborted = false;
+  private stopped = false;
+  private linked = false;
+  private registration: RegistrationActor | undefined;
+  /** offer id → agent id → agent pid, for sending framework messages straight to agents. */
+  private readonly savedOffers = new Map<string, Map<string, Pid>>();
+  private readonly savedAgentPids = new Map<string, Pid>();
+  private readonly suppressed: Set<string>;
+  private readonly callbacks: CallbackQueue;
+
+  protected readonly handlers: Handlers<Inbox | Internal> = {
+    FrameworkRegistered: (m, from) => this.registered(m, from),
+    FrameworkReregistered: (m, from) => this.reregistered(m, from),
+    FrameworkError: (m, from) => this.frameworkError(m, from),
+    ResourceOffers: (m, from) => this.resourceOffers(m, from),
+    RescindResourceOffer: (m, from) => this.rescindOffer(m, from),
+    StatusUpdate: (m, from) => this.statusUpdate(m, from),
+    LostAgent: (m, from) => this.lostAgent(m, from),
+    ExitedExecutor: (m, from) => this.exitedExecutor(m, from),
+    ExecutorToFramework: (m) => this.executorMessage(m),
+    _Register: () => this.register(),
+    _CallbackDone: () => this.callbacks.settled(true),
+    _CallbackFailed: (m) => this.callbacks.settled(false, m.error),
+  };
+
+  constructor(
+    private readonly driver: SchedulerDriver,
+    private readonly scheduler: Scheduler,
+    framework: FrameworkInfo,
+    private readonly master: Pid,
+    private readonly options: SchedulerProcessOptions,
+  ) {
+    super();
+    this.framework = framework;
+    // A FrameworkInfo that already has an id is a scheduler failing over (Mesos's `failover`).
+    this.failover = framework.id !== undefined;
+    this.suppressed = new Set(options.suppressedRoles);
+    this.callbacks = new CallbackQueue({
+      // Not pipeToSelf: a user's promise may wait on anything, even on a test that is itself
+      // waiting for the runtimes to settle, so it is not counted as the runtime's own work.
+      track: (p) =>
+        p.then(
+          () => this.reenter({ name: '_CallbackDone' }),
+          (error: unknown) => this.reenter({ name: '_CallbackFailed', error }),
+        ),
+      failed: (name, error) => this.userError(name, error),
+      closed: () => this.aborted || this.stopped,
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  private reenter(msg: Internal): void {
+    if (this.runtime.isAlive(this.self)) this.runtime.send(this.self, this.self, msg);
+  }
+
+  override initialize(): void {
+    const failoverMs = (this.framework.failover_timeout ?? 0) * 1000;
+    // Mesos bounds the backoff by failover_timeout/10 when one is set; a zero timeout would
+    // make that a busy loop, so only a positive one counts here.
+    const capMs = failoverMs > 0 ? Math.min(MAX_REGISTRATION_BACKOFF_MS, failoverMs / 10) : MAX_REGISTRATION_BACKOFF_MS;
+    // The machine's timers fire outside any handler; they re-enter the actor as _Register.
+    this.registration = startRegistration(
+      { factorMs: this.options.registrationBackoffFactorMs, capMs, random: this.options.random },
+      this.runtime.clock,
+      () => this.runtime.send(this.self, this.self, { name: '_Register' }),
+    );
+  }
+
+  override finalize(): void {
+    this.registration?.send({ type: 'STOP' });
+    this.registration?.stop();
+  }
+
+  override exited(pid: Pid): void {
+    if (pid !== this.master) return;
+    this.linked = false;
+    this.savedOffers.clear();
+    if (this.aborted) return;
+    if (this.connected) {
+      this.connected = false;
+      this.log.info({ master: pid }, 'master link lost; will re-register');
+      this.callbacks.push('disconnected', () => this.scheduler.disconnected(this.driver));
+    }
+    this.registration?.send({ type: 'MASTER_LOST' });
+  }
+
+  // ------------------------------------------------------------------ registration
+
+  private register(): void {
+    if (this.aborted || this.connected) return;
+    if (!this.linked) {
+      this.linked = true;
+      this.link(this.master);
+    }
+    const suppressed_roles = [...this.suppressed];
+    if (this.framework.id === undefined) {
+      this.send(this.master, { name: 'RegisterFramework', framework: this.framework, suppressed_roles } satisfies MessageOf<'RegisterFramework'>);
+    } else {
+      this.send(this.master, {
+        name: 'ReregisterFramework',
+        framework: this.framework,
+        failover: this.failover,
+        suppressed_roles,
+      } satisfies MessageOf<'ReregisterFramework'>);
+    }
+  }
+
+  private fromMaster(from: Pid | '', what: string): boolean {
+    if (from === this.master) return true;
+    this.log.warn({ from, master: this.master }, `ignoring ${what} from a pid that is not the master`);
+    return false;
+  }
+
+  private registered(m: FrameworkRegistered, from: Pid | ''): void {
+    if (this.aborted || !this.fromMaster(from, 'FrameworkRegistered')) return;
+    if (this.connected) return; // a retry crossed the answer; Mesos ignores the duplicate too
+    this.framework = { ...this.framework, id: m.framework_id };
+    this.connected = true;
+    this.failover = false;
+    this.registration?.send({ type: 'REGISTERED' });
+    this.callbacks.push('registered', () => this.scheduler.registered(this.driver, m.framework_id, m.master_info));
+  }
+
+  private reregistered(m: FrameworkReregistered, from: Pid | ''): void {
+    if (this.aborted || !this.fromMaster(from, 'FrameworkReregistered')) return;
+    if (this.connected) return;
+    if (this.framework.id !== undefined && this.framework.id.value !== m.framework_id.value) {
+      this.log.warn({ expected: this.framework.id.value, got: m.framework_id.value }, 'ignoring FrameworkReregistered for another framework');
+      return;
+    }
+    this.connected = true;
+    this.failover = false;
+    this.registration?.send({ type: 'REGISTERED' });
+    this.callbacks.push('reregistered', () => this.scheduler.reregistered(this.driver, m.master_info));
+  }
+
+  private frameworkError(m: FrameworkError, from: Pid | ''): void {
+    if (this.aborted || !this.fromMaster(from, 'FrameworkError')) return;
+    // As Mesos: abort first, so error() finds the driver already aborted.
+    this.options.onAbort();
+    this.abort();
+    this.callbacks.push('error', () => this.scheduler.error(this.driver, m.message), { evenIfClosed: true });
+  }
+
+  // ------------------------------------------------------------------ events from the master
+
+  private resourceOffers(m: ResourceOffers, from: Pid | ''): void {
+    if (this.aborted || !this.connected || !this.fromMaster(from, 'ResourceOffers')) return;
+    m.offers.forEach((offer, i) => {
+      const agentPid = m.pids[i];
+      if (agentPid) this.savedOffers.set(offer.id.value, new Map([[offer.agent_id.value, agentPid as Pid]]));
+    });
+    this.callbacks.push('resourceOffers', () => this.scheduler.resourceOffers(this.driver, m.offers));
+  }
+
+  private rescindOffer(m: RescindResourceOffer, from: Pid | ''): void {
+    if (this.aborted || !this.connected || !this.fromMaster(from, 'RescindResourceOffer')) return;
+    this.savedOffers.delete(m.offer_id.value);
+    this.callbacks.push('offerRescinded', () => this.scheduler.offerRescinded(this.driver, m.offer_id));
+  }
+
+  private statusUpdate(m: StatusUpdate, from: Pid | ''): void {
+    if (this.aborted || !this.connected || !this.fromMaster(from, 'StatusUpdate')) return;
+    const update = m.update;
+    const status: TaskStatus = { ...update.status };
+    if (status.agent_id === undefined && update.agent_id !== undefined) status.agent_id = update.agent_id;
+    // Only updates an agent delivers reliably (a uuid and the agent's pid) are acknowledged;
+    // master-generated ones lose their uuid so an explicit acknowledgement cannot send them.
+    const ackable = update.uuid !== undefined && (m.pid ?? '') !== '';
+    if (ackable) status.uuid = update.uuid!;
+    else delete status.uuid;
+    const ack = ackable && this.options.implicitAcknowledgements ? () => this.acknowledge(status) : undefined;
+    this.callbacks.push('statusUpdate', () => this.scheduler.statusUpdate(this.driver, status), ack ? { after: ack } : {});
+  }
+
+  private lostAgent(m: LostAgent, from: Pid | ''): void {
+    if (this.aborted || !this.connected || !this.fromMaster(from, 'LostAgent')) return;
+    this.savedAgentPids.delete(m.agent_id.value);
+    this.callbacks.push('agentLost', () => this.scheduler.agentLost(this.driver, m.agent_id));
+  }
+
+  private exitedExecutor(m: ExitedExecutor, from: Pid | ''): void {
+    if (this.aborted || !this.connected || !this.fromMaster(from, 'ExitedExecutor')) return;
+    this.callbacks.push('executorLost', () => this.scheduler.executorLost(this.driver, m.executor_id, m.agent_id, m.status));
+  }
+
+  /** From the master or straight from an agent; best effort either way. */
+  private executorMessage(m: ExecutorToFramework): void {
+    if (this.aborted || !this.connected) return;
+    this.callbacks.push('frameworkMessage', () => this.scheduler.frameworkMessage(this.driver, m.executor_id, m.agent_id, m.data));
+  }
+
+  // ------------------------------------------------------------------ calls from the driver
+  // The driver calls these directly, on whatever turn the user called it: JavaScript has one
+  // thread, so the state here is never touched concurrently, and a launch made inside a
+  // callback is on its way before the callback returns (Mesos dispatches to its process).
+
+  launchTasks(offerIds: OfferID[], tasks: TaskInfo[], filters: Filters | undefined): void {
+    if (!this.connected) return this.lostWhileDisconnected(tasks);
+    const frameworkId = this.framework.id!;
+    const withIds = tasks.map((t) => (t.executor && !t.executor.framework_id ? { ...t, executor: { ...t.executor, framework_id: frameworkId } } : t));
+    this.useOffers(offerIds, withIds);
+    this.send(this.master, {
+      name: 'LaunchTasks',
+      framework_id: frameworkId,
+      tasks: withIds,
+      offer_ids: offerIds,
+      ...(filters ? { filters } : {}),
+    } satisfies MessageOf<'LaunchTasks'>);
+  }
+
+  acceptOffers(offerIds: OfferID[], operations: OfferOperation[], filters: Filters | undefined): void {
+    const launched = operations.flatMap((op) => [...(op.launch?.task_infos ?? []), ...(op.launch_group?.task_group.tasks ?? [])]);
+    if (!this.connected) return this.lostWhileDisconnected(launched);
+    this.useOffers(offerIds, launched);
+    this.send(this.master, {
+      name: 'Accept',
+      framework_id: this.framework.id!,
+      offer_ids: offerIds,
+      operations,
+      ...(filters ? { filters } : {}),
+    } satisfies MessageOf<'Accept'>);
+  }
+
+  declineOffer(offerId: OfferID, filters: Filters | undefined): void {
+    if (!this.connected) return;
+    this.savedOffers.delete(offerId.value);
+    this.send(this.master, { name: 'Decline', framework_id: this.framework.id!, offer_ids: [offerId], ...(filters ? { filters } : {}) } satisfies MessageOf<'Decline'>);
+  }
+
+  killTask(taskId: TaskID): void {
+    if (!this.connected) return;
+    this.send(this.master, { name: 'KillTask', framework_id: this.framework.id!, task_id: taskId } satisfies MessageOf<'KillTask'>);
+  }
+
+  reviveOffers(roles: string[] | undefined): void {
+    const affected = roles && roles.length > 0 ? roles : frameworkRoles(this.framework);
+    for (const r of affected) this.suppressed.delete(r);
+    if (!this.connected) return;
+    this.send(this.master, { name: 'ReviveOffers', framework_id: this.framework.id!, ...(roles ? { roles } : {}) } satisfies MessageOf<'ReviveOffers'>);
+  }
+
+  suppressOffers(roles: string[] | undefined): void {
+    // Remembered while disconnected too: the next registration carries the suppressed set.
+    const affected = roles && roles.length > 0 ? roles : frameworkRoles(this.framework);
+    for (const r of affected) this.suppressed.add(r);
+    if (!this.connected) return;
+    this.send(this.master, { name: 'SuppressOffers', framework_id: this.framework.id!, ...(roles ? { roles } : {}) } satisfies MessageOf<'SuppressOffers'>);
+  }
+
+  acknowledge(status: TaskStatus): void {
+    const agentId = status.agent_id;
+    if (!this.connected || this.aborted || status.uuid === undefined || agentId === undefined) return;
+    this.send(this.master, {
+      name: 'StatusUpdateAcknowledgement',
+      agent_id: agentId,
+      framework_id: this.framework.id!,
+      task_id: status.task_id,
+      uuid: status.uuid,
+    } satisfies MessageOf<'StatusUpdateAcknowledgement'>);
+  }
+
+  frameworkMessage(executorId: ExecutorID, agentId: AgentID, data: Uint8Array): void {
+    if (!this.connected) return;
+    const msg: MessageOf<'FrameworkToExecutor'> = { name: 'FrameworkToExecutor', agent_id: agentId, framework_id: this.framework.id!, executor_id: executorId, data };
+    // Straight to the agent when a launch told us its pid, else through the master (Mesos does the same).
+    this.send(this.savedAgentPids.get(agentId.value) ?? this.master, msg);
+  }
+
+  reconcileTasks(statuses: TaskStatus[]): void {
+    if (!this.connected) return;
+    // Only task_id and agent_id are read by the master; state is a required field, kept as given.
+    const slim = statuses.map((s) => ({ task_id: s.task_id, state: s.state, ...(s.agent_id ? { agent_id: s.agent_id } : {}) }));
+    this.send(this.master, { name: 'ReconcileTasks', framework_id: this.framework.id!, statuses: slim } satisfies MessageOf<'ReconcileTasks'>);
+  }
+
+  requestResources(requests: ResourceRequest[]): void {
+    if (!this.connected) return;
+    this.send(this.master, { name: 'ResourceRequest', framework_id: this.framework.id!, requests } satisfies MessageOf<'ResourceRequest'>);
+  }
+
+  /** No callback starts after this (driver.stop() called, teardown to follow). */
+  halt(): void {
+    this.stopped = true;
+  }
+
+  /** driver.stop(): tear the framework down unless failing over (then the master waits failover_timeout). */
+  stop(failover: boolean): void {
+    this.stopped = true;
+    if (this.connected && !failover && this.framework.id) {
+      this.send(this.master, { name: 'UnregisterFramework', framework_id: this.framework.id } satisfies MessageOf<'UnregisterFramework'>);
+    }
+    this.connected = false;
+    this.registration?.send({ type: 'STOP' });
+  }
+
+  /** driver.abort(): no more callbacks; the master deactivates the framework but keeps it. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.registration?.send({ type: 'STOP' });
+    if (this.connected && this.framework.id) {
+      this.send(this.master, { name: 'DeactivateFramework', framework_id: this.framework.id } satisfies MessageOf<'DeactivateFramework'>);
+    }
+  }
+
+  /** A misuse of the driver found outside any callback: aborts and reports it like a throwing callback. */
+  failWith(what: string, error: unknown): void {
+    this.userError(what, error);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private useOffers(offerIds: OfferID[], tasks: TaskInfo[]): void {
+    for (const id of offerIds) {
+      const agents = this.savedOffers.get(id.value);
+      if (!agents) continue;
+      for (const t of tasks) {
+        const agentPid = agents.get(t.agent_id.value);
+        if (agentPid) this.savedAgentPids.set(t.agent_id.value, agentPid);
+      }
+      this.savedOffers.delete(id.value);
+    }
+  }
+
+  /** Launching while disconnected: the driver answers for the master (Mesos's v0 driver does). */
+  private lostWhileDisconnected(tasks: TaskInfo[]): void {
+    const state = hasCapability(this.framework, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+    for (const task of tasks) {
+      const status = taskStatus({
+        task_id: task.task_id,
+        state,
+        source: 'SOURCE_MASTER',
+        reason: 'REASON_MASTER_DISCONNECTED',
+        message: 'Master disconnected',
+        agent_id: task.agent_id,
+        timestamp: this.now() / 1000,
+      });
+      this.callbacks.push('statusUpdate', () => this.scheduler.statusUpdate(this.driver, status));
+    }
+  }
+
+  private userError(callback: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = callback === 'acknowledgeStatusUpdate' ? `${callback}: ${reason}` : `Scheduler callback ${callback} threw: ${reason}`;
+    if (callback === 'error') {
+      // Nothing left to tell: the driver is already aborted.
+      this.log.error({ err: error }, message);
+      return;
+    }
+    this.log.error({ err: error }, message);
+    this.options.onAbort();
+    this.abort();
+    this.callbacks.push('error', () => this.scheduler.error(this.driver, message), { evenIfClosed: true });
+  }
+}
