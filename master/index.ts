@@ -1,0 +1,48 @@
+// The master's public surface: the Master actor, its options, and startMaster(), which runs a
+// master (and its allocator) on a runtime of its own, as `mesos-master` and the tests do.
+
+import { Runtime, startTrace, type Pid, type Tracer } from '../runtime/index.js';
+import { traceAttributes, validateMessage } from '../protocol/index.js';
+import { Master } from './master.js';
+import type { MasterOptions } from './options.js';
+
+export { Master } from './master.js';
+export type { MasterOptions } from './options.js';
+export { MESOS_VERSION } from './views.js';
+
+export interface MasterHandle {
+  runtime: Runtime;
+  /** `master@ip:port`. */
+  pid: Pid;
+  /** `ip:port` the master listens on. */
+  address: string;
+  master: Master;
+  stop(): Promise<void>;
+}
+
+/** Starts a runtime on options.ip:options.port with the master (actor id `master`) and its allocator. */
+export async function startMaster(options: MasterOptions = {}): Promise<MasterHandle> {
+  const runtime = await Runtime.start({
+    ip: options.ip ?? '127.0.0.1',
+    port: options.port ?? 5050,
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.transport !== undefined ? { transport: options.transport } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    validate: (_name, body) => validateMessage(body),
+    delegate: 'master',
+    ...(options.testEndpoints !== undefined ? { testEndpoints: options.testEndpoints } : {}),
+  });
+  let tracer: Tracer | undefined;
+  if (options.trace !== undefined) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
+  const master = runtime.spawn(new Master(options), 'master');
+  return {
+    runtime,
+    pid: master.self,
+    address: runtime.address,
+    master,
+    async stop() {
+      tracer?.stop();
+      await runtime.stop();
+    },
+  };
+}

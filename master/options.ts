@@ -1,0 +1,129 @@
+// The master's configuration: Mesos's master flags in camelCase with Mesos's defaults. The CLI
+// maps `--allocation_interval` and friends onto this; everything here takes plain values.
+
+import type { Clock, Logger, Transport } from '../runtime/index.js';
+import type { RolePolicy } from './allocator/index.js';
+
+export interface MasterOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  ip?: string;
+  /** Port (default 5050; 0 picks a free one). */
+  port?: number;
+  /** Advertised hostname (default: the ip). */
+  hostname?: string;
+  clock?: Clock;
+  transport?: Transport;
+  logger?: Logger;
+  /** Trace file: one JSON line per message sent, received or dropped. */
+  trace?: string;
+  /** `--allocation_interval` (default 1 s). */
+  allocationIntervalMs?: number;
+  /** `--agent_ping_timeout` (default 15 s). */
+  agentPingTimeoutMs?: number;
+  /** `--max_agent_ping_timeouts` (default 5). */
+  maxAgentPingTimeouts?: number;
+  /** `--agent_reregister_timeout` (default 10 min). */
+  agentReregisterTimeoutMs?: number;
+  /** `--offer_timeout` (default none: offers never time out). */
+  offerTimeoutMs?: number;
+  /** `--max_completed_frameworks` (default 50). */
+  maxCompletedFrameworks?: number;
+  /** `--max_completed_tasks_per_framework` (default 1000). */
+  maxCompletedTasksPerFramework?: number;
+  /** `--max_unreachable_tasks_per_framework` (default 1000). */
+  maxUnreachableTasksPerFramework?: number;
+  /** `--roles`: the whitelist of roles frameworks may use (default any valid role). */
+  roles?: readonly string[];
+  /** `--weights` as role → weight. */
+  weights?: Readonly<Record<string, number>>;
+  /** `--min_allocatable_resources` (default 'cpus:0.01|mem:32'). */
+  minAllocatableResources?: string;
+  /** Beyond Mesos: how frameworks inside a role are ordered (default 'drf'). */
+  rolePolicies?: Readonly<Record<string, RolePolicy>>;
+  /** `--fair_sharing_excluded_resource_names` (e.g. ['gpus']). */
+  fairSharingExcludedResourceNames?: readonly string[];
+  /** `--work_dir`: keeps the registry of admitted agents in a file there. */
+  workDir?: string;
+  /** `--root_submissions` (default true). */
+  rootSubmissions?: boolean;
+  /** Serves `/__filters__` for fault injection from outside the process. */
+  testEndpoints?: boolean;
+  /** The flags as given, shown by `/flags` and `/state`. */
+  flags?: Readonly<Record<string, string>>;
+  /** Uniform random in [0, 1) for the allocator's shuffles (tests pass a seeded one). */
+  random?: () => number;
+}
+
+/** MasterOptions with every default applied. */
+export interface ResolvedMasterOptions {
+  ip: string;
+  port: number;
+  hostname: string;
+  allocationIntervalMs: number;
+  agentPingTimeoutMs: number;
+  maxAgentPingTimeouts: number;
+  agentReregisterTimeoutMs: number;
+  offerTimeoutMs: number | undefined;
+  maxCompletedFrameworks: number;
+  maxCompletedTasksPerFramework: number;
+  maxUnreachableTasksPerFramework: number;
+  roles: ReadonlySet<string> | undefined;
+  weights: Readonly<Record<string, number>>;
+  minAllocatableResources: string | undefined;
+  rolePolicies: Readonly<Record<string, RolePolicy>> | undefined;
+  fairSharingExcludedResourceNames: readonly string[] | undefined;
+  workDir: string | undefined;
+  rootSubmissions: boolean;
+  flags: Readonly<Record<string, string>>;
+  random: (() => number) | undefined;
+}
+
+export function resolveOptions(o: MasterOptions): ResolvedMasterOptions {
+  const ip = o.ip ?? '127.0.0.1';
+  return {
+    ip,
+    port: o.port ?? 5050,
+    hostname: o.hostname ?? ip,
+    allocationIntervalMs: o.allocationIntervalMs ?? 1000,
+    agentPingTimeoutMs: o.agentPingTimeoutMs ?? 15_000,
+    maxAgentPingTimeouts: o.maxAgentPingTimeouts ?? 5,
+    agentReregisterTimeoutMs: o.agentReregisterTimeoutMs ?? 600_000,
+    offerTimeoutMs: o.offerTimeoutMs,
+    maxCompletedFrameworks: o.maxCompletedFrameworks ?? 50,
+    maxCompletedTasksPerFramework: o.maxCompletedTasksPerFramework ?? 1000,
+    maxUnreachableTasksPerFramework: o.maxUnreachableTasksPerFramework ?? 1000,
+    roles: o.roles === undefined ? undefined : new Set(o.roles),
+    weights: o.weights ?? {},
+    minAllocatableResources: o.minAllocatableResources,
+    rolePolicies: o.rolePolicies,
+    fairSharingExcludedResourceNames: o.fairSharingExcludedResourceNames,
+    workDir: o.workDir,
+    rootSubmissions: o.rootSubmissions ?? true,
+    flags: o.flags ?? defaultFlags(o),
+    random: o.random,
+  };
+}
+
+/** Without explicit flags, /flags shows the effective values under Mesos's flag names. */
+function defaultFlags(o: MasterOptions): Record<string, string> {
+  const secs = (ms: number): string => `${ms / 1000}secs`;
+  const flags: Record<string, string> = {
+    ip: o.ip ?? '127.0.0.1',
+    port: String(o.port ?? 5050),
+    hostname: o.hostname ?? o.ip ?? '127.0.0.1',
+    allocation_interval: secs(o.allocationIntervalMs ?? 1000),
+    agent_ping_timeout: secs(o.agentPingTimeoutMs ?? 15_000),
+    max_agent_ping_timeouts: String(o.maxAgentPingTimeouts ?? 5),
+    agent_reregister_timeout: secs(o.agentReregisterTimeoutMs ?? 600_000),
+    max_completed_frameworks: String(o.maxCompletedFrameworks ?? 50),
+    max_completed_tasks_per_framework: String(o.maxCompletedTasksPerFramework ?? 1000),
+    min_allocatable_resources: o.minAllocatableResources ?? 'cpus:0.01|mem:32',
+    registry: o.workDir === undefined ? 'in_memory' : 'file',
+    root_submissions: String(o.rootSubmissions ?? true),
+  };
+  if (o.offerTimeoutMs !== undefined) flags['offer_timeout'] = secs(o.offerTimeoutMs);
+  if (o.roles !== undefined) flags['roles'] = o.roles.join(',');
+  if (o.weights !== undefined) flags['weights'] = Object.entries(o.weights).map(([r, w]) => `${r}=${w}`).join(',');
+  if (o.workDir !== undefined) flags['work_dir'] = o.workDir;
+  return flags;
+}

@@ -1,0 +1,221 @@
+// Test harness for the master's actor tests: a master on an in-memory network with a manual
+// clock, and small stand-ins for agents and schedulers that speak the real protocol messages
+// and record everything they receive.
+
+import { Actor, InMemoryNetwork, ManualClock, Runtime, request, settle, type Handlers, type Pid } from '../../runtime/index.js';
+import {
+  MESSAGE_NAMES,
+  newUuid,
+  Resources,
+  validateMessage,
+  type FrameworkInfo,
+  type MessageName,
+  type MessageOf,
+  type Offer,
+  type ProtocolMessage,
+  type TaskInfo,
+  type TaskState,
+} from '../../protocol/index.js';
+import { startMaster, type MasterHandle, type MasterOptions } from '../../master/index.js';
+
+export interface Received {
+  msg: ProtocolMessage;
+  from: Pid | '';
+}
+
+/** An actor that records what it receives and sends whatever a test tells it to. */
+export class Peer extends Actor<ProtocolMessage> {
+  readonly inbox: Received[] = [];
+  /** Answer pings (an agent's observer) — off to simulate a partitioned agent. */
+  autoPong = true;
+  /** Called for each message after it is recorded. */
+  onMessage: ((msg: ProtocolMessage, from: Pid | '') => void) | undefined;
+
+  protected readonly handlers = Object.fromEntries(
+    MESSAGE_NAMES.map((n) => [n, (m: ProtocolMessage, from: Pid | '') => this.record(m, from)]),
+  ) as unknown as Handlers<ProtocolMessage>;
+
+  private record(m: ProtocolMessage, from: Pid | ''): void {
+    this.inbox.push({ msg: m, from });
+    if (m.name === 'PingAgent' && this.autoPong && from !== '') this.send(from, { name: 'PongAgent' });
+    this.onMessage?.(m, from);
+  }
+
+  tell(to: Pid, msg: ProtocolMessage): void {
+    this.send(to, msg);
+  }
+
+  all<N extends MessageName>(name: N): MessageOf<N>[] {
+    return this.inbox.filter((r) => r.msg.name === name).map((r) => r.msg as MessageOf<N>);
+  }
+
+  last<N extends MessageName>(name: N): MessageOf<N> | undefined {
+    const list = this.all(name);
+    return list[list.length - 1];
+  }
+
+  /** Forgets what was received so far. */
+  clear(): void {
+    this.inbox.length = 0;
+  }
+
+  /** Status updates received, in order. */
+  statuses(): MessageOf<'StatusUpdate'>['update']['status'][] {
+    return this.all('StatusUpdate').map((m) => m.update.status);
+  }
+}
+
+export interface AgentStub {
+  runtime: Runtime;
+  peer: Peer;
+  pid: Pid;
+  id: string;
+  address: string;
+}
+
+export interface SchedulerStub {
+  runtime: Runtime;
+  peer: Peer;
+  pid: Pid;
+  id: string;
+  info: FrameworkInfo;
+}
+
+let hostCounter = 1;
+
+export class World {
+  readonly network = new InMemoryNetwork();
+  readonly clock = new ManualClock();
+  readonly runtimes: Runtime[] = [];
+  master!: MasterHandle;
+
+  static async start(options: MasterOptions = {}): Promise<World> {
+    const w = new World();
+    w.master = await startMaster({ ip: '10.0.0.1', port: 5050, clock: w.clock, transport: w.network.transport(), random: seeded(42), ...options });
+    w.runtimes.push(w.master.runtime);
+    return w;
+  }
+
+  get masterId(): string {
+    return this.master.master.id;
+  }
+
+  /** A runtime of its own on the network, for another stand-in. */
+  async spawnRuntime(): Promise<Runtime> {
+    const rt = await Runtime.start({ ip: `10.0.1.${hostCounter++ % 250}`, port: 0, clock: this.clock, transport: this.network.transport(), validate: (_n, body) => validateMessage(body) });
+    this.runtimes.push(rt);
+    return rt;
+  }
+
+  /** Starts an agent stand-in and registers it; resolves once the master answered. */
+  async agent(resources = 'cpus:4;mem:4096', options: { hostname?: string; checkpoint?: boolean; capabilities?: string[] } = {}): Promise<AgentStub> {
+    const runtime = await this.spawnRuntime();
+    const peer = runtime.spawn(new Peer(), 'agent(1)');
+    peer.tell(this.master.pid, {
+      name: 'RegisterAgent',
+      agent: { hostname: options.hostname ?? runtime.address.split(':')[0]!, port: 5051, resources: Resources.parse(resources).toJSON(), attributes: [], ...(options.checkpoint !== undefined ? { checkpoint: options.checkpoint } : {}) },
+      version: '1.11.0',
+      ...(options.capabilities !== undefined ? { agent_capabilities: options.capabilities.map((type) => ({ type: type as 'MULTI_ROLE' })) } : {}),
+    });
+    await this.settle();
+    const registered = peer.last('AgentRegistered');
+    if (registered === undefined) throw new Error('agent was not registered');
+    return { runtime, peer, pid: peer.self, id: registered.agent_id.value, address: runtime.address };
+  }
+
+  /** Starts a scheduler stand-in and registers its framework. */
+  async scheduler(info: Partial<FrameworkInfo> = {}, id = `scheduler-${hostCounter}`): Promise<SchedulerStub> {
+    const runtime = await this.spawnRuntime();
+    const peer = runtime.spawn(new Peer(), id);
+    const framework: FrameworkInfo = { user: 'tester', name: 'test framework', ...info };
+    peer.tell(this.master.pid, { name: 'RegisterFramework', framework });
+    await this.settle();
+    const registered = peer.last('FrameworkRegistered');
+    if (registered === undefined) throw new Error(`framework was not registered: ${peer.last('FrameworkError')?.message ?? 'no answer'}`);
+    return { runtime, peer, pid: peer.self, id: registered.framework_id.value, info: { ...framework, id: registered.framework_id } };
+  }
+
+  async settle(): Promise<void> {
+    await settle(this.runtimes);
+  }
+
+  /** Lets `ms` of clock time pass, stopping at every timer on the way so each fires in turn. */
+  async pass(ms: number): Promise<void> {
+    const target = this.clock.now() + ms;
+    await this.settle();
+    for (;;) {
+      const next = this.clock.nextDeadline();
+      if (next === undefined || next > target) break;
+      this.clock.advance(next - this.clock.now());
+      await this.settle();
+    }
+    this.clock.advance(target - this.clock.now());
+    await this.settle();
+  }
+
+  async get(path: string): Promise<{ status: number; body: any }> {
+    const res = await this.network.http(this.master.address)(request('GET', path));
+    return { status: res.status, body: res.body };
+  }
+
+  async http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await this.network.http(this.master.address)(request(method, path, body));
+    return { status: res.status, body: res.body };
+  }
+
+  async state(): Promise<any> {
+    return (await this.get('/state')).body;
+  }
+
+  async metrics(): Promise<Record<string, number>> {
+    return (await this.get('/metrics/snapshot')).body as Record<string, number>;
+  }
+
+  /** Messages some runtime refused as invalid: there must be none. */
+  invalidMessages(): number {
+    let n = 0;
+    for (const rt of this.runtimes) {
+      const m = rt.metrics.snapshot();
+      n += (m['runtime/messages_dropped/invalid_body'] ?? 0) + (m['runtime/messages_dropped/unknown_message'] ?? 0) + (m['runtime/handler_errors'] ?? 0);
+    }
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    for (const rt of this.runtimes) await rt.stop();
+  }
+}
+
+/** A small deterministic PRNG (mulberry32) for the allocator's shuffles. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A command task for an offer. */
+export function commandTask(id: string, offer: Offer, resources: string, extra: Partial<TaskInfo> = {}): TaskInfo {
+  return { name: id, task_id: { value: id }, agent_id: offer.agent_id, resources: Resources.parse(resources).toJSON(), command: { value: 'sleep 100' }, ...extra };
+}
+
+/** A status update as an agent forwards it (uuid set, source EXECUTOR). */
+export function agentUpdate(frameworkId: string, agentId: string, taskId: string, state: TaskState, latest?: TaskState): MessageOf<'StatusUpdate'> {
+  const uuid = newUuid();
+  const ts = 1_700_000_000;
+  return {
+    name: 'StatusUpdate',
+    update: {
+      framework_id: { value: frameworkId },
+      agent_id: { value: agentId },
+      status: { task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR', agent_id: { value: agentId }, uuid, timestamp: ts },
+      timestamp: ts,
+      uuid,
+      ...(latest !== undefined ? { latest_state: latest } : {}),
+    },
+  };
+}
