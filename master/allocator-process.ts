@@ -7,6 +7,7 @@ import type { FrameworkInfo, Resources } from '../protocol/index.js';
 import {
   HierarchicalAllocator,
   type AgentInfoLike,
+  type AllocationOperation,
   type FrameworkOffers,
   type OfferFilters,
   type Quota,
@@ -54,6 +55,8 @@ export type AllocatorRecoverResources = {
   resources: Resources;
   filters?: OfferFilters;
 };
+/** M→allocator. Allocator::updateAllocation: RESERVE/UNRESERVE applied to what a framework was offered. */
+export type AllocatorUpdateAllocation = { name: 'AllocatorUpdateAllocation'; framework_id: string; agent_id: string; role: string; operations: readonly AllocationOperation[] };
 /** M→allocator. Allocator::updateQuota; no quota at all when `quota` is absent. */
 export type AllocatorUpdateQuota = { name: 'AllocatorUpdateQuota'; role: string; quota?: Quota };
 /** M→allocator. Allocator::updateWeights. */
@@ -67,6 +70,7 @@ export type AllocatorInbox =
   | AllocatorUpdateFramework
   | AllocatorSuppressOffers
   | AllocatorReviveOffers
+  | AllocatorUpdateAllocation
   | AllocatorAddAgent
   | AllocatorRemoveAgent
   | AllocatorActivateAgent
@@ -119,6 +123,7 @@ export class AllocatorProcess extends Actor<AllocatorInbox | Internal> {
     AllocatorActivateAgent: (m) => this.call(m.name, (a) => a.activateAgent(m.agent_id)),
     AllocatorDeactivateAgent: (m) => this.call(m.name, (a) => a.deactivateAgent(m.agent_id)),
     AllocatorRecoverResources: (m) => this.call(m.name, (a) => a.recoverResources(m.framework_id, m.agent_id, m.resources, m.filters)),
+    AllocatorUpdateAllocation: (m) => this.call(m.name, (a) => a.updateAllocation(m.framework_id, m.agent_id, m.operations, m.role)),
     AllocatorUpdateQuota: (m) => this.call(m.name, (a) => (m.quota === undefined ? a.removeQuota(m.role) : a.setQuota(m.role, m.quota))),
     AllocatorUpdateWeights: (m) => this.call(m.name, (a) => a.updateWeights(m.weights)),
     _AllocationTick: () => this.allocationTick(),

@@ -59,7 +59,7 @@ import {
   type UnregisterAgent,
   type UnregisterFramework,
 } from '../protocol/index.js';
-import type { AllocatorInbox, AllocatorOffers } from './allocator-process.js';
+import type { AllocatorInbox, AllocatorOffers, AllocatorUpdateAllocation } from './allocator-process.js';
 import { AllocatorProcess } from './allocator-process.js';
 import { MasterMetrics } from './metrics.js';
 import { resolveOptions, type MasterOptions, type ResolvedMasterOptions } from './options.js';
@@ -616,12 +616,57 @@ export class Master extends Actor<MasterInbox | Internal> {
         for (const task of operationTasks(op)) {
           this.rejectTask(fw, task, { state: 'TASK_ERROR', reason: 'REASON_TASK_GROUP_INVALID', message: 'LAUNCH_GROUP is not supported by this master' });
         }
+      } else if (op.type === 'RESERVE' || op.type === 'UNRESERVE') {
+        const applied = this.applyReservation(fw, agent, role, op, remaining);
+        if (typeof applied === 'string') this.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
+        else remaining = applied;
       } else {
         this.log.warn({ framework: fw.id, operation: op.type }, 'offer operation not supported; ignored');
       }
     }
     // What the launches left is declined with the call's filters (5 s when it sets none).
     if (!remaining.isEmpty()) this.recoverResources(fw.id, agent.id, remaining, filters ?? {});
+  }
+
+  /**
+   * A dynamic RESERVE or UNRESERVE inside an ACCEPT (Mesos's Master::_accept): the offered
+   * resources change reservation in place, stay offered to the framework for the rest of the
+   * call, and the allocator and the agent's total follow. Returns what remains offered, or why
+   * the operation is invalid (Mesos drops an invalid operation and carries on with the others).
+   */
+  private applyReservation(fw: FrameworkRecord, agent: AgentRecord, role: string, op: OfferOperation, remaining: Resources): Resources | string {
+    const reserving = op.type === 'RESERVE';
+    const given = (reserving ? op.reserve?.resources : op.unreserve?.resources) ?? [];
+    let resources: Resources;
+    try {
+      resources = Resources.fromJSON(given).unallocate();
+    } catch (err) {
+      return `invalid resources: ${(err as Error).message}`;
+    }
+    if (resources.isEmpty()) return 'no resources given';
+    for (const e of resources.entries()) {
+      const last = e.reservations[e.reservations.length - 1];
+      if (last === undefined) return `${e.toString()} carries no reservation`;
+      if (last.type !== 'DYNAMIC') return `${e.toString()} is not a dynamic reservation`;
+      if (last.role !== role) return `the reservation role '${last.role}' is not the offer's role '${role}'`;
+      if (reserving && last.principal !== undefined && last.principal !== fw.info.principal) {
+        return `the reservation's principal '${last.principal}' is not the framework's principal '${fw.info.principal ?? ''}'`;
+      }
+    }
+    const consumed = reserving ? resources.unreserve() : resources;
+    const converted = reserving ? resources : resources.unreserve();
+    const offered = remaining.unallocate();
+    if (!offered.contains(consumed)) return `${consumed.toString()} is not in the offered ${offered.toString()}`;
+    agent.total = agent.total.subtract(consumed).add(converted);
+    this.send(this.allocatorPid, {
+      name: 'AllocatorUpdateAllocation',
+      framework_id: fw.id,
+      agent_id: agent.id,
+      role,
+      operations: [{ type: reserving ? 'RESERVE' : 'UNRESERVE', resources: resources.allocate(role) }],
+    } satisfies AllocatorUpdateAllocation);
+    this.log.info({ framework: fw.id, agent: agent.id, resources: resources.toString() }, op.type === 'RESERVE' ? 'reserved' : 'unreserved');
+    return offered.subtract(consumed).add(converted).allocate(role);
   }
 
   private launchTask(fw: FrameworkRecord, agent: AgentRecord, role: string, outcome: Extract<LaunchOutcome, { ok: true }>): void {
