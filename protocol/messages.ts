@@ -362,6 +362,32 @@ export const ExitedExecutorSchema = message('ExitedExecutor', {
 });
 export type ExitedExecutor = Static<typeof ExitedExecutorSchema>;
 
+// --- executor host
+// mesos-ts's departure from Mesos for speed: command tasks do not each get a process. Per
+// (framework, agent) one long-lived executor host process runs every command executor of the
+// framework as an actor; each of those registers with the agent like any executor.
+
+/** H→A. The executor host of a framework announces itself to its agent. */
+export const RegisterExecutorHostSchema = message('RegisterExecutorHost', {
+  framework_id: FrameworkIDSchema,
+});
+export type RegisterExecutorHost = Static<typeof RegisterExecutorHostSchema>;
+
+/** A→H. Start a command executor for `executor_info` in `directory`; it registers with the agent itself. */
+export const LaunchExecutorSchema = message('LaunchExecutor', {
+  framework_id: FrameworkIDSchema,
+  agent_id: AgentIDSchema,
+  executor_info: ExecutorInfoSchema,
+  directory: Type.String(),
+});
+export type LaunchExecutor = Static<typeof LaunchExecutorSchema>;
+
+/** A→H. Shut down the host and every command executor it runs. */
+export const ShutdownExecutorHostSchema = message('ShutdownExecutorHost', {
+  framework_id: FrameworkIDSchema,
+});
+export type ShutdownExecutorHost = Static<typeof ShutdownExecutorHostSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // The whole protocol
 
@@ -407,6 +433,9 @@ export const messageSchemas = {
   ExecutorReregistered: ExecutorReregisteredSchema,
   ShutdownExecutor: ShutdownExecutorSchema,
   ExitedExecutor: ExitedExecutorSchema,
+  RegisterExecutorHost: RegisterExecutorHostSchema,
+  LaunchExecutor: LaunchExecutorSchema,
+  ShutdownExecutorHost: ShutdownExecutorHostSchema,
 } as const;
 
 type Schemas = typeof messageSchemas;

@@ -5,7 +5,7 @@ export interface ExecutorEnvironmentOptions {
   frameworkId: string;
   executorId: string;
   agentId: string;
-  /** The agent actor's address, `agent(1)@host:port`. */
+  /** The agent actor's address, `slave(1)@host:port`. */
   agentPid: string;
   sandbox: string;
   checkpoint: boolean;
@@ -20,6 +20,9 @@ export function executorEnvironment(o: ExecutorEnvironmentOptions): Record<strin
     // The old names are the ones executor drivers read; they are part of the executor ABI.
     MESOS_SLAVE_ID: o.agentId,
     MESOS_SLAVE_PID: o.agentPid,
+    // The v1 names, for executors written against the newer API.
+    MESOS_AGENT_ID: o.agentId,
+    MESOS_AGENT_PID: o.agentPid,
     MESOS_DIRECTORY: o.sandbox,
     // The containerizer's name for the same directory (what task commands usually read).
     MESOS_SANDBOX: o.sandbox,

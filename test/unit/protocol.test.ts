@@ -224,6 +224,9 @@ const validMessages: { [N in MessageName]: MessageOf<N> } = {
   ExecutorReregistered: { name: 'ExecutorReregistered', agent_id: AGENT, agent_info: agentInfo },
   ShutdownExecutor: { name: 'ShutdownExecutor' },
   ExitedExecutor: { name: 'ExitedExecutor', agent_id: AGENT, framework_id: FW, executor_id: { value: 'exec-1' }, status: 256 },
+  RegisterExecutorHost: { name: 'RegisterExecutorHost', framework_id: FW },
+  LaunchExecutor: { name: 'LaunchExecutor', framework_id: FW, agent_id: AGENT, executor_info: { executor_id: { value: 't1' }, command: { value: 'true' } }, directory: '/tmp/sandbox' },
+  ShutdownExecutorHost: { name: 'ShutdownExecutorHost', framework_id: FW },
 };
 
 // ---------------------------------------------------------------------------------------------

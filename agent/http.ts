@@ -1,0 +1,187 @@
+// The agent's JSON surfaces in Mesos's legacy shapes — `/state` (what the web UI reads from
+// `/slave(1)/state`: frameworks, executors with their directory and tasks), resources as flat
+// objects — plus `?jsonp=` wrapping and the /files responses. Pure functions of agent state.
+
+import type { HttpRequest, HttpResponse } from '../runtime/index.js';
+import { bytesToBase64, frameworkRoles, hasCapability, Resources, type Attribute, type Task, type TaskInfo, type TaskStatus } from '../protocol/index.js';
+import { attributeValue } from './options.js';
+import type { ExecutorState, FrameworkState } from './state.js';
+import { safeResources } from './state.js';
+import type { FilesResult } from './files.js';
+
+export interface StateView {
+  version: string;
+  startTime: number;
+  agentId: string | undefined;
+  pid: string;
+  hostname: string;
+  port: number;
+  resources: Resources;
+  attributes: Attribute[];
+  masterHostname: string | undefined;
+  frameworks: Iterable<FrameworkState>;
+  completedFrameworks: Iterable<FrameworkState>;
+  flags: Record<string, string>;
+}
+
+/** Mesos's legacy resource object: cpus, gpus, mem and disk always present, ranges as text. */
+export function legacyResources(r: Resources): Record<string, number | string> {
+  const out: Record<string, number | string> = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
+  for (const e of r.entries()) {
+    const name = e.revocable ? `${e.name}_revocable` : e.name;
+    if (e.type === 'SCALAR') out[name] = round((typeof out[name] === 'number' ? (out[name] as number) : 0) + e.value);
+    else if (e.type === 'RANGES') out[name] = `[${r.ranges(e.name).map((x) => `${x.begin}-${x.end}`).join(', ')}]`;
+    else out[name] = `{${r.set(e.name).join(', ')}}`;
+  }
+  return out;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function roleOf(r: Resources): string | undefined {
+  const roles = r.reservationRoles();
+  return roles.length === 1 ? roles[0] : undefined;
+}
+
+function statusJson(s: TaskStatus): Record<string, unknown> {
+  const out: Record<string, unknown> = { state: s.state, timestamp: s.timestamp ?? 0 };
+  if (s.healthy !== undefined) out['healthy'] = s.healthy;
+  if (s.labels !== undefined) out['labels'] = s.labels.labels;
+  if (s.container_status !== undefined) out['container_status'] = s.container_status;
+  return out;
+}
+
+export function taskJson(t: Task): Record<string, unknown> {
+  const resources = safeResources(t.resources);
+  const out: Record<string, unknown> = {
+    id: t.task_id.value,
+    name: t.name,
+    framework_id: t.framework_id.value,
+    executor_id: t.executor_id?.value ?? '',
+    slave_id: t.agent_id.value,
+    state: t.state,
+    resources: legacyResources(resources),
+    statuses: t.statuses.map(statusJson),
+  };
+  const role = roleOf(resources);
+  if (role !== undefined) out['role'] = role;
+  if (t.labels !== undefined) out['labels'] = t.labels.labels;
+  if (t.container !== undefined) out['container'] = t.container;
+  if (t.health_check !== undefined) out['health_check'] = t.health_check;
+  return out;
+}
+
+function queuedTaskJson(t: TaskInfo, e: ExecutorState): Record<string, unknown> {
+  const resources = safeResources(t.resources);
+  return {
+    id: t.task_id.value,
+    name: t.name,
+    framework_id: e.frameworkId,
+    executor_id: e.kind === 'command' ? '' : e.id,
+    slave_id: t.agent_id.value,
+    state: 'TASK_STAGING',
+    resources: legacyResources(resources),
+    statuses: [],
+  };
+}
+
+export function executorJson(e: ExecutorState): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: e.id,
+    name: e.info.name ?? '',
+    source: e.info.source ?? '',
+    container: e.containerId,
+    directory: e.directory,
+    resources: legacyResources(e.resources()),
+    tasks: [...e.launchedTasks.values(), ...e.terminatedTasks.values()].map(taskJson),
+    queued_tasks: [...e.queuedTasks.values()].map((t) => queuedTaskJson(t, e)),
+    completed_tasks: e.completedTasks.map(taskJson),
+  };
+  if (e.info.type !== undefined) out['type'] = e.info.type;
+  if (e.info.labels !== undefined) out['labels'] = e.info.labels.labels;
+  const role = roleOf(e.resources());
+  if (role !== undefined) out['role'] = role;
+  return out;
+}
+
+export function frameworkJson(f: FrameworkState): Record<string, unknown> {
+  const info = f.info;
+  const out: Record<string, unknown> = {
+    id: f.id,
+    name: info.name,
+    user: info.user,
+    failover_timeout: info.failover_timeout ?? 0,
+    checkpoint: info.checkpoint ?? false,
+    hostname: info.hostname ?? '',
+    capabilities: (info.capabilities ?? []).map((c) => c.type ?? 'UNKNOWN'),
+    executors: [...f.executors.values()].map(executorJson),
+    completed_executors: f.completedExecutors.map(executorJson),
+  };
+  if (hasCapability(info, 'MULTI_ROLE')) out['roles'] = frameworkRoles(info);
+  else out['role'] = info.role ?? '*';
+  if (info.principal !== undefined) out['principal'] = info.principal;
+  if (info.webui_url !== undefined) out['webui_url'] = info.webui_url;
+  return out;
+}
+
+export function stateJson(v: StateView): Record<string, unknown> {
+  const reserved: Record<string, Record<string, number | string>> = {};
+  for (const role of v.resources.reservationRoles()) reserved[role] = legacyResources(v.resources.reserved(role));
+  const out: Record<string, unknown> = {
+    version: v.version,
+    build_date: '',
+    build_time: 0,
+    build_user: '',
+    start_time: v.startTime / 1000,
+    id: v.agentId ?? '',
+    pid: v.pid,
+    hostname: v.hostname,
+    port: v.port,
+    capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
+    resources: legacyResources(v.resources),
+    reserved_resources: reserved,
+    unreserved_resources: legacyResources(v.resources.unreserved()),
+    reserved_resources_full: Object.fromEntries(v.resources.reservationRoles().map((r) => [r, v.resources.reserved(r).toJSON()])),
+    unreserved_resources_full: v.resources.unreserved().toJSON(),
+    attributes: Object.fromEntries(v.attributes.map((a) => [a.name, attributeValue(a)])),
+    frameworks: [...v.frameworks].map(frameworkJson),
+    completed_frameworks: [...v.completedFrameworks].map(frameworkJson),
+    flags: v.flags,
+    resource_providers: [],
+  };
+  if (v.masterHostname !== undefined) out['master_hostname'] = v.masterHostname;
+  return out;
+}
+
+/** Mesos's legacy GETs take `?jsonp=NAME` (the web UI uses it for every request). */
+export function jsonResponse(req: HttpRequest, body: unknown): HttpResponse {
+  const callback = req.query.get('jsonp');
+  if (callback === null) return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body, jsonReplacer) };
+  if (!/^[A-Za-z_$][\w$.]*$/.test(callback)) return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `Invalid jsonp callback '${callback}'` };
+  return { status: 200, headers: { 'content-type': 'text/javascript' }, body: `${callback}(${JSON.stringify(body, jsonReplacer)});` };
+}
+
+/**
+ * bytes fields are base64 in JSON, as Mesos prints them. The holder's own value is checked,
+ * because a Buffer's toJSON runs before a replacer sees it.
+ */
+export function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  return original instanceof Uint8Array ? bytesToBase64(original) : value;
+}
+
+export function filesResponse(req: HttpRequest, r: FilesResult): HttpResponse {
+  if (r.status !== 200) return { status: r.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: r.message };
+  if ('json' in r) return jsonResponse(req, r.json);
+  return {
+    status: 200,
+    headers: {
+      'content-type': r.contentType,
+      'content-length': String(r.size),
+      'content-disposition': `attachment; filename="${r.filename.replace(/"/g, '')}"`,
+    },
+    stream: r.stream,
+  };
+}

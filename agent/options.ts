@@ -1,0 +1,189 @@
+// The agent's configuration: AgentOptions with Mesos's defaults, the resources an agent offers
+// when none (or only some) are given — detected from the host as Mesos does — and the parsing
+// of `--attributes`. Plain functions; only startAgent reads the host.
+
+import { cpus as hostCpus, hostname as hostHostname, totalmem } from 'node:os';
+import { statfs } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Clock, Transport } from '../runtime/index.js';
+import { Resources, type Attribute } from '../protocol/index.js';
+import type { CommandSpec } from './containerizer/index.js';
+
+export type RecoverMode = 'reconnect' | 'cleanup';
+
+export interface AgentOptions {
+  /** The master: `host:port` or `master@host:port`. */
+  master: string;
+  /** Address to listen on (default 127.0.0.1). */
+  ip?: string;
+  /** Port to listen on (default 5051, as Mesos; 0 picks a free one). */
+  port?: number;
+  /** Hostname reported to the master (default: the host's name). */
+  hostname?: string;
+  /** Mesos's text form; cpus, mem, disk and ports left out are detected from the host. */
+  resources?: string;
+  /** `rack:a;zone:b` (values may be scalars, [ranges], {sets} or text). */
+  attributes?: string;
+  workDir: string;
+  clock?: Clock;
+  transport?: Transport;
+  logger?: Logger;
+  /** Appends one JSON line per message to this file (mesos-trace reads it). */
+  trace?: string;
+  /** Mesos's registration_backoff_factor: first attempt after a random wait in [0, b]. */
+  registrationBackoffMs?: number;
+  /** Cap of the registration retry interval (Mesos: 1 min). */
+  registrationBackoffMaxMs?: number;
+  /** First status-update retry interval (Mesos: 10 s), doubling up to statusUpdateRetryMaxMs. */
+  statusUpdateRetryMs?: number;
+  /** Status-update retry cap (Mesos: 10 min). */
+  statusUpdateRetryMaxMs?: number;
+  executorRegistrationTimeoutMs?: number;
+  executorShutdownGracePeriodMs?: number;
+  /** After an agent restart, how long executors have to re-register (Mesos: 2 s). */
+  executorReregistrationTimeoutMs?: number;
+  /** Passed to executors as MESOS_RECOVERY_TIMEOUT (Mesos: 15 min). */
+  recoveryTimeoutMs?: number;
+  /** Total ping timeout used until the master tells us its own (Mesos: 75 s). */
+  pingTimeoutMs?: number;
+  /** reconnect (default): re-attach to live executors; cleanup: kill them and exit without registering. */
+  recover?: RecoverMode;
+  /** The command line flags, served by /flags and in /state. */
+  flags?: Record<string, string>;
+  /** stop() kills every executor (tests, mesos-local). Default false: executors survive for recovery. */
+  destroyAllOnStop?: boolean;
+  /** The program of the per-framework executor host; defaults to the one executor/ provides. */
+  executorHostCommand?: CommandSpec;
+  /** fsync checkpoint files (default true). */
+  checkpointFsync?: boolean;
+  /** How often an executor re-attached after a restart is probed for exit (ms). */
+  recoveredExecutorPollMs?: number;
+  /** Executor environment base (default: the agent's own environment). */
+  executorBaseEnv?: Record<string, string | undefined>;
+}
+
+/** AgentOptions with every default applied. */
+export interface AgentConfig {
+  master: string;
+  hostname: string;
+  resources: Resources;
+  attributes: Attribute[];
+  workDir: string;
+  registrationBackoffMs: number;
+  registrationBackoffMaxMs: number;
+  statusUpdateRetryMs: number;
+  statusUpdateRetryMaxMs: number;
+  executorRegistrationTimeoutMs: number;
+  executorShutdownGracePeriodMs: number;
+  executorReregistrationTimeoutMs: number;
+  recoveryTimeoutMs: number;
+  pingTimeoutMs: number;
+  recover: RecoverMode;
+  flags: Record<string, string>;
+  checkpointFsync: boolean;
+  executorHostCommand: CommandSpec | undefined;
+}
+
+export const DEFAULTS = {
+  port: 5051,
+  registrationBackoffMs: 1000,
+  registrationBackoffMaxMs: 60_000,
+  statusUpdateRetryMs: 10_000,
+  statusUpdateRetryMaxMs: 600_000,
+  executorRegistrationTimeoutMs: 60_000,
+  executorShutdownGracePeriodMs: 5000,
+  executorReregistrationTimeoutMs: 2000,
+  recoveryTimeoutMs: 15 * 60_000,
+  pingTimeoutMs: 75_000,
+} as const;
+
+/** `master@host:port` from either accepted form. */
+export function masterPidText(master: string): string {
+  const m = master.trim();
+  if (m.startsWith('zk://') || m.startsWith('file://')) {
+    throw new Error(`master '${master}': only a fixed master (host:port or master@host:port) is supported`);
+  }
+  return m.includes('@') ? m : `master@${m}`;
+}
+
+/**
+ * Resources from the `--resources` text, completed with what the host has for any of cpus,
+ * mem, disk and ports left out (Mesos: mem = total − min(1 GB, total/2), disk = free space of
+ * work_dir's filesystem − min(5 GB, half), ports 31000-32000).
+ */
+export async function agentResources(text: string | undefined, workDir: string): Promise<Resources> {
+  let given = text === undefined || text.trim() === '' ? Resources.EMPTY : Resources.parse(text);
+  const names = new Set(given.names());
+  const add = (r: string): void => void (given = given.add(Resources.parse(r)));
+  if (!names.has('cpus')) add(`cpus:${hostCpus().length || 1}`);
+  if (!names.has('mem')) {
+    const totalMb = Math.floor(totalmem() / (1024 * 1024));
+    add(`mem:${Math.max(totalMb - Math.min(1024, Math.floor(totalMb / 2)), 32)}`);
+  }
+  if (!names.has('disk')) add(`disk:${await detectDiskMb(workDir)}`);
+  if (!names.has('ports')) add('ports:[31000-32000]');
+  return given;
+}
+
+async function detectDiskMb(workDir: string): Promise<number> {
+  try {
+    const s = await statfs(workDir);
+    const totalMb = Math.floor((s.blocks * s.bsize) / (1024 * 1024));
+    return Math.max(totalMb - Math.min(5 * 1024, Math.floor(totalMb / 2)), 1);
+  } catch {
+    return 10 * 1024;
+  }
+}
+
+/** `rack:a;zone:b;level:3;ids:[1-4];tags:{x,y}` as Mesos's attribute list. */
+export function parseAttributes(text: string | undefined): Attribute[] {
+  if (text === undefined || text.trim() === '') return [];
+  const out: Attribute[] = [];
+  for (const raw of text.split(';')) {
+    const token = raw.trim();
+    if (token === '') continue;
+    const colon = token.indexOf(':');
+    if (colon <= 0) throw new Error(`Invalid attribute '${token}': expected name:value`);
+    const name = token.slice(0, colon).trim();
+    const value = token.slice(colon + 1).trim();
+    if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value)) out.push({ name, type: 'SCALAR', scalar: { value: Number(value) } });
+    else if (value.startsWith('[') || value.startsWith('{')) {
+      const r = Resources.parse(`${name}:${value}`).toJSON()[0];
+      if (r?.type === 'RANGES' && r.ranges) out.push({ name, type: 'RANGES', ranges: r.ranges });
+      else if (r?.type === 'SET' && r.set) out.push({ name, type: 'SET', set: r.set });
+      else throw new Error(`Invalid attribute '${token}'`);
+    } else out.push({ name, type: 'TEXT', text: { value } });
+  }
+  return out;
+}
+
+/** An attribute's value as text, as the legacy JSON endpoints show it. */
+export function attributeValue(a: Attribute): string | number {
+  if (a.type === 'SCALAR') return a.scalar?.value ?? 0;
+  if (a.type === 'RANGES') return `[${(a.ranges?.range ?? []).map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
+  if (a.type === 'SET') return `{${(a.set?.item ?? []).join(', ')}}`;
+  return a.text?.value ?? '';
+}
+
+export async function agentConfig(o: AgentOptions, executorHostCommand: CommandSpec | undefined): Promise<AgentConfig> {
+  return {
+    master: masterPidText(o.master),
+    hostname: o.hostname ?? hostHostname(),
+    resources: await agentResources(o.resources, o.workDir),
+    attributes: parseAttributes(o.attributes),
+    workDir: o.workDir,
+    registrationBackoffMs: o.registrationBackoffMs ?? DEFAULTS.registrationBackoffMs,
+    registrationBackoffMaxMs: o.registrationBackoffMaxMs ?? DEFAULTS.registrationBackoffMaxMs,
+    statusUpdateRetryMs: o.statusUpdateRetryMs ?? DEFAULTS.statusUpdateRetryMs,
+    statusUpdateRetryMaxMs: o.statusUpdateRetryMaxMs ?? DEFAULTS.statusUpdateRetryMaxMs,
+    executorRegistrationTimeoutMs: o.executorRegistrationTimeoutMs ?? DEFAULTS.executorRegistrationTimeoutMs,
+    executorShutdownGracePeriodMs: o.executorShutdownGracePeriodMs ?? DEFAULTS.executorShutdownGracePeriodMs,
+    executorReregistrationTimeoutMs: o.executorReregistrationTimeoutMs ?? DEFAULTS.executorReregistrationTimeoutMs,
+    recoveryTimeoutMs: o.recoveryTimeoutMs ?? DEFAULTS.recoveryTimeoutMs,
+    pingTimeoutMs: o.pingTimeoutMs ?? DEFAULTS.pingTimeoutMs,
+    recover: o.recover ?? 'reconnect',
+    flags: o.flags ?? {},
+    checkpointFsync: o.checkpointFsync ?? true,
+    executorHostCommand,
+  };
+}

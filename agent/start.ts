@@ -1,0 +1,152 @@
+// startAgent: one runtime on the agent's port with the Agent actor as `slave(1)` (the id Mesos
+// kept, so `/slave(1)/state` works), recovery of a previous incarnation from work_dir, tracing,
+// and a handle to stop it. What the CLI and mesos-local call; tests call it too.
+
+import { mkdir } from 'node:fs/promises';
+import { Runtime, startTrace, type Pid, type Tracer } from '../runtime/index.js';
+import { isMessageName, Resources, traceAttributes, validateMessage, type Resource } from '../protocol/index.js';
+import { Agent } from './agent.js';
+import * as ckpt from './checkpoint.js';
+import { Containerizer, type CommandSpec } from './containerizer/index.js';
+import { executorHostCommand } from '../executor/index.js';
+import { agentConfig, type AgentConfig, type AgentOptions } from './options.js';
+
+/** The agent actor's id: Mesos's, which the web UI and operators' scripts address. */
+export const AGENT_ACTOR_ID = 'slave(1)';
+
+export interface AgentHandle {
+  runtime: Runtime;
+  /** `slave(1)@host:port`. */
+  pid: Pid;
+  /** `host:port`. */
+  address: string;
+  agent: Agent;
+  containerizer: Containerizer;
+  /** Resolves with the reason once the agent has terminated (master Shutdown, fatal error, stop, cleanup). */
+  terminated: Promise<string>;
+  /**
+   * Stops the agent. As Mesos on SIGTERM, executors keep running so that a restarted agent
+   * recovers them — unless `destroyAll` (here, or AgentOptions.destroyAllOnStop) is set.
+   */
+  stop(options?: { destroyAll?: boolean }): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
+  await mkdir(options.workDir, { recursive: true });
+  const hostCommand = options.executorHostCommand ?? defaultExecutorHostCommand();
+  const config = await agentConfig(options, hostCommand);
+  const runtime = await Runtime.start({
+    ip: options.ip ?? '127.0.0.1',
+    port: options.port ?? 5051,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    validate: (name, body) => (isMessageName(name) ? validateMessage(body) : `unknown message ${name}`),
+    delegate: AGENT_ACTOR_ID,
+  });
+  let tracer: Tracer | undefined;
+  if (options.trace) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
+  const containerizer = new Containerizer({
+    workDir: options.workDir,
+    ...(options.recoveredExecutorPollMs !== undefined ? { recoverPollMs: options.recoveredExecutorPollMs } : {}),
+    ...(options.executorBaseEnv ? { baseEnv: options.executorBaseEnv } : {}),
+  });
+
+  let resolveTerminated!: (reason: string) => void;
+  const terminated = new Promise<string>((r) => (resolveTerminated = r));
+  let stopped = false;
+  const stop = async (o: { destroyAll?: boolean } = {}): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    tracer?.stop();
+    await runtime.stop();
+    if (o.destroyAll ?? options.destroyAllOnStop ?? false) await containerizer.destroyAll(0);
+  };
+
+  let recovered: ckpt.AgentCheckpoint | undefined;
+  try {
+    recovered = await recoverIdentity(config, runtime.address, options.recover ?? 'reconnect');
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
+  if (recovered?.agentId !== undefined && config.recover === 'cleanup') {
+    // Mesos's --recover=cleanup: kill what the previous incarnation left and exit unregistered.
+    await cleanup(recovered, containerizer, options.workDir);
+    await ckpt.forgetAgent(options.workDir);
+    stopped = true;
+    tracer?.stop();
+    await runtime.stop();
+    resolveTerminated('recover=cleanup: killed the executors of the previous agent');
+    const agent = new Agent({ config, containerizer });
+    return { runtime, pid: `${AGENT_ACTOR_ID}@${runtime.address}` as Pid, address: runtime.address, agent, containerizer, terminated, stop };
+  }
+  if (recovered?.agentId === undefined) recovered = undefined;
+
+  const agent = new Agent({ config, containerizer, recovered, onTerminated: (reason) => resolveTerminated(reason) });
+  runtime.spawn(agent, AGENT_ACTOR_ID);
+  const bootId = await ckpt.readHostBootId();
+  if (bootId !== undefined) await ckpt.checkpointBootId(options.workDir, bootId, { fsync: config.checkpointFsync }).catch(() => undefined);
+  return { runtime, pid: agent.self, address: runtime.address, agent, containerizer, terminated, stop };
+}
+
+/**
+ * Reads the previous incarnation's checkpoints and decides whether to be it again. Mesos's
+ * `equal` reconfiguration policy: the same hostname, port, resources and attributes keep the
+ * identity; anything else refuses to start, unless the host rebooted (then start anew).
+ */
+async function recoverIdentity(config: AgentConfig, address: string, mode: string): Promise<ckpt.AgentCheckpoint | undefined> {
+  const state = await ckpt.readAgentState(config.workDir);
+  if (state.agentId === undefined || state.info === undefined) return state;
+  if (mode === 'cleanup') return state;
+  const info = state.info as { hostname?: string; port?: number; resources?: Resource[]; attributes?: unknown };
+  const port = Number(address.split(':').pop());
+  const problems: string[] = [];
+  if (info.hostname !== config.hostname) problems.push(`hostname ${String(info.hostname)} → ${config.hostname}`);
+  if (info.port !== undefined && info.port !== port) problems.push(`port ${info.port} → ${port}`);
+  let sameResources = false;
+  try {
+    sameResources = Resources.fromJSON(info.resources ?? []).equals(config.resources);
+  } catch {
+    sameResources = false;
+  }
+  if (!sameResources) problems.push('resources changed');
+  if (JSON.stringify(info.attributes ?? []) !== JSON.stringify(config.attributes)) problems.push('attributes changed');
+  if (problems.length === 0) return state;
+  const bootId = await ckpt.readHostBootId();
+  if (state.bootId !== undefined && bootId !== undefined && state.bootId !== bootId) {
+    // After a reboot no executor survived: start as a new agent.
+    await ckpt.forgetAgent(config.workDir);
+    return undefined;
+  }
+  throw new Error(
+    `The agent's configuration is incompatible with its checkpointed identity ${state.agentId} (${problems.join('; ')}). ` +
+      `To start as a new agent, remove ${ckpt.checkpointPaths.latestAgent(config.workDir)}.`,
+  );
+}
+
+async function cleanup(state: ckpt.AgentCheckpoint, containerizer: Containerizer, workDir: string): Promise<void> {
+  const kills: Promise<unknown>[] = [];
+  for (const f of state.frameworks) {
+    for (const e of f.executors) {
+      for (const run of e.runs) {
+        if (run.completed || run.pid === undefined) continue;
+        kills.push(
+          containerizer
+            .recover({ containerId: run.containerId, pid: run.pid, sandbox: workDir })
+            .then((c) => c.kill(0)),
+        );
+      }
+    }
+  }
+  await Promise.allSettled(kills);
+}
+
+/** The executor host program that executor/ provides, when it can be found. */
+function defaultExecutorHostCommand(): CommandSpec | undefined {
+  try {
+    return executorHostCommand();
+  } catch {
+    return undefined;
+  }
+}

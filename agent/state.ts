@@ -1,0 +1,201 @@
+// What the agent knows of its frameworks, executors and tasks, as Mesos's agent keeps it: per
+// executor the tasks queued (waiting for registration), launched, terminated (terminal update
+// not yet acknowledged) and completed; completed executors and frameworks are kept, bounded,
+// for /state. Plain data; the Agent actor changes it.
+
+import type { Cancel, Pid } from '../runtime/index.js';
+import {
+  Resources,
+  isTerminalState,
+  type ExecutorInfo,
+  type FrameworkInfo,
+  type Task,
+  type TaskInfo,
+  type TaskState,
+  type TaskStatus,
+} from '../protocol/index.js';
+import type { Container } from './containerizer/index.js';
+
+/** Mesos's bounds on what the agent remembers of finished work. */
+export const MAX_COMPLETED_FRAMEWORKS = 50;
+export const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
+export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
+
+export type ExecutorStateName = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
+
+/** custom: the framework's own program in its own container; command: an actor in the framework's executor host. */
+export type ExecutorKind = 'custom' | 'command';
+
+export class ExecutorState {
+  state: ExecutorStateName = 'REGISTERING';
+  pid: Pid | undefined;
+  container: Container | undefined;
+  /** For command executors: the host running them, and its OS pid (checkpointed as forked.pid). */
+  hostContainerId: string | undefined;
+  hostOsPid: number | undefined;
+  readonly queuedTasks = new Map<string, TaskInfo>();
+  readonly launchedTasks = new Map<string, Task>();
+  readonly terminatedTasks = new Map<string, Task>();
+  readonly completedTasks: Task[] = [];
+  cancelRegistrationTimer: Cancel | undefined;
+  cancelShutdownTimer: Cancel | undefined;
+  /** Set after an agent restart until the executor re-registers (or the timeout fires). */
+  recovered = false;
+  /** Why the agent ended it, to give its unfinished tasks (Mesos's container termination reason). */
+  terminationReason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT' | 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT' | undefined;
+  /** How the executor ended (for ExitedExecutor and /state). */
+  exitStatus: number | undefined;
+
+  constructor(
+    readonly frameworkId: string,
+    readonly info: ExecutorInfo,
+    readonly kind: ExecutorKind,
+    readonly containerId: string,
+    readonly directory: string,
+    readonly checkpoint: boolean,
+  ) {}
+
+  get id(): string {
+    return this.info.executor_id.value;
+  }
+
+  /** Tasks not yet completed: queued, launched, or terminal but unacknowledged. */
+  get incompleteTasks(): number {
+    return this.queuedTasks.size + this.launchedTasks.size + this.terminatedTasks.size;
+  }
+
+  /** The Task of a task id known to this executor (queued ones are not Tasks yet). */
+  task(taskId: string): Task | undefined {
+    return this.launchedTasks.get(taskId) ?? this.terminatedTasks.get(taskId);
+  }
+
+  hasTask(taskId: string): boolean {
+    return this.queuedTasks.has(taskId) || this.launchedTasks.has(taskId) || this.terminatedTasks.has(taskId);
+  }
+
+  /**
+   * Records a status on the task; a terminal one moves it to terminatedTasks. Returns false if
+   * the task already had a terminal update (Mesos drops everything after the first).
+   */
+  updateTaskState(status: TaskStatus): boolean {
+    const id = status.task_id.value;
+    if (this.terminatedTasks.has(id) || this.completedTasks.some((t) => t.task_id.value === id)) return false;
+    let task = this.launchedTasks.get(id);
+    if (!task) {
+      const queued = this.queuedTasks.get(id);
+      if (!queued) return true;
+      this.queuedTasks.delete(id);
+      task = newTask(queued, this.frameworkId, 'TASK_STAGING', this.kind === 'command' ? undefined : this.id);
+    }
+    task.state = status.state;
+    task.statuses.push(slimStatus(status));
+    if (isTerminalState(status.state)) {
+      this.launchedTasks.delete(id);
+      this.terminatedTasks.set(id, task);
+    } else this.launchedTasks.set(id, task);
+    return true;
+  }
+
+  /** The terminal update of a task was acknowledged: it is done. */
+  completeTask(taskId: string): void {
+    const task = this.terminatedTasks.get(taskId);
+    if (!task) return;
+    this.terminatedTasks.delete(taskId);
+    this.completedTasks.push(task);
+    if (this.completedTasks.length > MAX_COMPLETED_TASKS_PER_EXECUTOR) this.completedTasks.shift();
+  }
+
+  /** What this executor and its tasks hold, for /state and the used-resources metrics. */
+  resources(): Resources {
+    let r = safeResources(this.info.resources);
+    for (const t of this.queuedTasks.values()) r = r.add(safeResources(t.resources));
+    for (const t of this.launchedTasks.values()) r = r.add(safeResources(t.resources));
+    return r;
+  }
+}
+
+export type FrameworkStateName = 'RUNNING' | 'TERMINATING';
+
+export class FrameworkState {
+  state: FrameworkStateName = 'RUNNING';
+  readonly executors = new Map<string, ExecutorState>();
+  readonly completedExecutors: ExecutorState[] = [];
+
+  constructor(
+    public info: FrameworkInfo,
+    /** The scheduler's pid; '' for HTTP frameworks. */
+    public pid: string,
+  ) {}
+
+  get id(): string {
+    return this.info.id?.value ?? '';
+  }
+
+  get checkpoint(): boolean {
+    return this.info.checkpoint ?? false;
+  }
+
+  /** The executor that has (or had queued) this task. */
+  executorOfTask(taskId: string): ExecutorState | undefined {
+    for (const e of this.executors.values()) if (e.hasTask(taskId)) return e;
+    return undefined;
+  }
+
+  archiveExecutor(e: ExecutorState): void {
+    this.executors.delete(e.id);
+    this.completedExecutors.push(e);
+    if (this.completedExecutors.length > MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK) this.completedExecutors.shift();
+  }
+}
+
+/** The executor host of one framework: one process running that framework's command executors. */
+export class ExecutorHost {
+  state: 'LAUNCHING' | 'RUNNING' | 'TERMINATED' = 'LAUNCHING';
+  pid: Pid | undefined;
+  container: Container | undefined;
+  /** Command executors waiting for the host to register before LaunchExecutor goes out. */
+  readonly waiting: ExecutorState[] = [];
+  cancelRegistrationTimer: Cancel | undefined;
+  cancelShutdownTimer: Cancel | undefined;
+
+  constructor(
+    readonly frameworkId: string,
+    readonly containerId: string,
+    readonly directory: string,
+  ) {}
+}
+
+export function newTask(info: TaskInfo, frameworkId: string, state: TaskState, executorId: string | undefined): Task {
+  const task: Task = {
+    name: info.name,
+    task_id: info.task_id,
+    framework_id: { value: frameworkId },
+    agent_id: info.agent_id,
+    state,
+    resources: info.resources ?? [],
+    statuses: [],
+  };
+  if (executorId !== undefined) task.executor_id = { value: executorId };
+  if (info.labels !== undefined) task.labels = info.labels;
+  if (info.container !== undefined) task.container = info.container;
+  if (info.health_check !== undefined) task.health_check = info.health_check;
+  if (info.kill_policy !== undefined) task.kill_policy = info.kill_policy;
+  if (info.limits !== undefined) task.limits = info.limits;
+  return task;
+}
+
+/** Statuses kept on a Task drop the payload (data), as Mesos's agent does to bound memory. */
+function slimStatus(status: TaskStatus): TaskStatus {
+  if (status.data === undefined) return status;
+  const { data: _data, ...rest } = status;
+  return rest;
+}
+
+export function safeResources(list: TaskInfo['resources']): Resources {
+  if (list === undefined || list.length === 0) return Resources.EMPTY;
+  try {
+    return Resources.fromJSON(list);
+  } catch {
+    return Resources.EMPTY;
+  }
+}
