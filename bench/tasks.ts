@@ -9,17 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MesosSchedulerDriver, type Scheduler } from '../scheduler-driver/index.js';
+import { nodeCommand } from '../executor/index.js';
 import { Resources, type ExecutorInfo, type Offer, type TaskInfo } from '../protocol/index.js';
 
 const COMMAND_TASKS = Number(process.env['BENCH_COMMAND_TASKS'] ?? 2000);
 const EXECUTOR_TASKS = Number(process.env['BENCH_EXECUTOR_TASKS'] ?? 20000);
 const AGENT_RESOURCES = 'cpus:1000;mem:1000000;disk:100000;ports:[31000-32000]';
-
-const node = (script: string, args: string[]): { value: string; arguments: string[]; shell: false } => ({
-  value: process.execPath,
-  arguments: [process.execPath, ...process.execArgv, join(import.meta.dirname, script), ...args],
-  shell: false,
-});
 
 async function startNode(args: string[]): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, 'cluster-node.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -115,7 +110,7 @@ try {
     (i, offer) => {
       let executor = executors.get(offer.agent_id.value);
       if (!executor) {
-        executor = { executor_id: { value: `bench-executor-${offer.agent_id.value}` }, name: 'bench executor', command: node('tasks-executor.ts', []), resources: Resources.parse('cpus:0.1;mem:32').toJSON() };
+        executor = { executor_id: { value: `bench-executor-${offer.agent_id.value}` }, name: 'bench executor', command: nodeCommand(join(import.meta.dirname, 'tasks-executor.ts')), resources: Resources.parse('cpus:0.1;mem:32').toJSON() };
         executors.set(offer.agent_id.value, executor);
       }
       return { name: `task-${i}`, task_id: { value: `exe-${i}` }, agent_id: offer.agent_id, resources: perExecutorTask.toJSON(), executor };

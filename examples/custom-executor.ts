@@ -3,7 +3,7 @@
 // message, and finishes the task once the scheduler's reply (a framework message) arrives.
 
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MesosExecutorDriver, type Executor, type ExecutorDriver } from '../executor/index.js';
+import { MesosExecutorDriver, nodeCommand, type Executor, type ExecutorDriver } from '../executor/index.js';
 import type { TaskID, TaskInfo } from '../protocol/index.js';
 
 /** executor → scheduler: a task's result. */
@@ -79,8 +79,7 @@ export class PrimeExecutor implements Executor {
 
 /** How an agent runs this executor: this Node binary, its loader flags, and this file. */
 export function customExecutorCommand(): { value: string; arguments: string[]; shell: false } {
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--test') && !a.startsWith('--inspect'));
-  return { value: process.execPath, arguments: [process.execPath, ...execArgv, fileURLToPath(import.meta.url)], shell: false };
+  return nodeCommand(fileURLToPath(import.meta.url));
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,7 @@
 // many command executors in one process.
 
 import { fileURLToPath } from 'node:url';
+import { childExecArgv } from '../runtime/index.js';
 
 export { MesosExecutorDriver, executorConfig, parseDuration, type ExecutorConfig, type ExecutorDriverOptions } from './driver.js';
 export type { Executor, ExecutorDriver } from './executor.js';
@@ -10,15 +11,16 @@ export { CommandExecutor, DEFAULT_KILL_GRACE_MS, type CommandExecutorOptions } f
 export { ExecutorHost, type ExecutorHostOptions } from './executor-host.js';
 
 /**
- * How the agent starts an executor host: this Node binary with this process's own execArgv
- * (which carries `--import tsx` in development) and host-main next to this file — .ts when
- * running from source, .js from dist/. In the CommandInfo form with shell=false, `arguments`
+ * A CommandInfo that runs a TypeScript or JavaScript program with this Node binary, the way
+ * this process runs (with tsx's loader in development), from any working directory — for
+ * ExecutorInfo.command of executors written in TypeScript. In the shell=false form `arguments`
  * is the whole argv, argv[0] included.
  */
+export function nodeCommand(program: string, args: readonly string[] = []): { value: string; arguments: string[]; shell: false } {
+  return { value: process.execPath, arguments: [process.execPath, ...childExecArgv(), program, ...args], shell: false };
+}
+
+/** How the agent starts an executor host: host-main next to this file (.ts from source, .js from dist/). */
 export function executorHostCommand(): { value: string; arguments: string[]; shell: false } {
-  const here = fileURLToPath(import.meta.url);
-  const main = here.replace(/index\.(ts|js)$/, (_m, ext: string) => `host-main.${ext}`);
-  // Flags that make sense only for this process: the test runner's, the debugger's.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--test') && !a.startsWith('--inspect') && !a.startsWith('--experimental-test'));
-  return { value: process.execPath, arguments: [process.execPath, ...execArgv, main], shell: false };
+  return nodeCommand(fileURLToPath(import.meta.url).replace(/index\.(ts|js)$/, (_m, ext: string) => `host-main.${ext}`));
 }

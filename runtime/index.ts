@@ -14,3 +14,4 @@ export { Runtime, settle, advance, PROTOCOL_VERSION, type RuntimeOptions } from 
 export { startTrace, type Tracer, type TraceOptions } from './trace.js';
 export type { Conn, Transport } from './transport.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './ws-transport.js';
+export { childExecArgv } from './node-args.js';

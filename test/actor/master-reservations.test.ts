@@ -3,14 +3,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Resources, type Offer, type OfferOperation } from '../../protocol/index.js';
+import { Resources, type Offer, type OfferOperation, type Resource } from '../../protocol/index.js';
 import { World, type SchedulerStub } from './master-harness.js';
 
 function accept(w: World, s: SchedulerStub, offer: Offer, operations: OfferOperation[], refuseSeconds = 0): void {
   s.peer.tell(w.master.pid, { name: 'Accept', framework_id: { value: s.id }, offer_ids: [offer.id], operations, filters: { refuse_seconds: refuseSeconds } });
 }
 
-const reserved = (text: string, role: string, principal?: string): OfferOperation['reserve'] => ({
+const reserved = (text: string, role: string, principal?: string): { resources: Resource[] } => ({
   resources: Resources.parse(text).reserve(role, principal === undefined ? {} : { principal }).toJSON(),
 });
 
