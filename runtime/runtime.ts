@@ -6,7 +6,7 @@
 // dead letters are visible, and tests can filter on the send side too.
 
 import { randomBytes } from 'node:crypto';
-import { Packr, unpackMultiple } from 'msgpackr';
+import { Packr, Unpackr } from 'msgpackr';
 import { pino, type Logger } from 'pino';
 import type { Actor } from './actor.js';
 import { RealClock, ManualClock, type Cancel, type Clock } from './clock.js';
@@ -106,7 +106,10 @@ export class Runtime {
   private readonly localLinks = new Map<Pid, Set<Pid>>();
   private readonly routes = new Map<string, { owner: Pid | undefined; handler: HttpHandler }>();
   private readonly inspectors: Inspector[] = [];
-  private readonly packr = new Packr({ useRecords: false, moreTypes: false });
+  // Records: each frame defines an object shape once and then writes only values, which makes
+  // frames of like messages much smaller and faster to decode. Frames stay self-contained.
+  private readonly packr = new Packr({ useRecords: true, moreTypes: false });
+  private readonly unpackr = new Unpackr({ useRecords: true, mapsAsObjects: true });
   private runQueue: Cell[] = [];
   private runHead = 0;
   private runScheduled = false;
@@ -508,7 +511,7 @@ export class Runtime {
     const peer = state.peer;
     const established = peer !== undefined && peer.conn === conn && peer.state === 'open';
     try {
-      unpackMultiple(frame, (item: unknown, start?: number, end?: number) => {
+      this.unpackr.unpackMultiple(frame, (item: unknown, start?: number, end?: number) => {
         if (!Array.isArray(item)) throw new Error('frame item is not an array');
         if (typeof item[0] === 'number') return void this.control(conn, state, item);
         if (!established) throw new Error('message before handshake');
@@ -617,7 +620,7 @@ export class Runtime {
     peer.incarnation = undefined;
     clearTimeout(peer.awaitTimer);
     for (const item of lost) {
-      const w = item instanceof Uint8Array ? safeUnpack(this.packr, item) : item;
+      const w = item instanceof Uint8Array ? safeUnpack(this.unpackr, item) : item;
       if (Array.isArray(w) && typeof w[0] === 'string') {
         this.drop('connection_lost', wireEnvelope(w as Wire, item instanceof Uint8Array ? item.length : 0), reason, peer.address);
       }
@@ -776,9 +779,9 @@ function wireEnvelope(w: Wire, bytes: number): Envelope {
   return { to: w[0] as Pid, from: w[1] as Pid | '', name: w[2], id: w[3], cause: w[4], body: w[5], bytes };
 }
 
-function safeUnpack(packr: Packr, bytes: Uint8Array): unknown {
+function safeUnpack(unpackr: Unpackr, bytes: Uint8Array): unknown {
   try {
-    return packr.unpack(bytes);
+    return unpackr.unpack(bytes);
   } catch {
     return undefined;
   }
