@@ -1,0 +1,89 @@
+// The agent's flags (Mesos's names, defaults and meanings) and their mapping onto AgentOptions;
+// shared by mesos-agent and by mesos-local, which passes the per-agent ones through.
+
+import { Resources } from '../protocol/index.js';
+import { parseAttributes, type AgentOptions } from '../agent/index.js';
+import type { Logger } from '../runtime/index.js';
+import { boolFlag, choiceFlag, customFlag, durationFlag, ipFlag, parseMasterAddress, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
+import { LOGGING_LEVELS } from './common.js';
+
+function resources(raw: string): string {
+  Resources.parse(raw);
+  return raw;
+}
+
+function attributes(raw: string): string {
+  parseAttributes(raw);
+  return raw;
+}
+
+/** Flags that describe one agent's machine and behaviour: what mesos-local passes to each agent. */
+export const AGENT_MACHINE_FLAGS = {
+  resources: customFlag(
+    "Total resources the agent offers, in Mesos's text form, e.g. 'cpus:4;mem:4096;disk:10000;ports:[31000-32000]'. Any of cpus, mem, disk and ports left out is detected from the host.",
+    resources,
+  ),
+  attributes: customFlag("Attributes of the machine, e.g. 'rack:r1;zone:a;level:3'.", attributes),
+  registration_backoff_factor: durationFlag('The agent first registers after a random wait up to this long, then backs off exponentially (capped at 1mins).', { default: '1secs' }),
+  executor_registration_timeout: durationFlag('How long an executor has to register with the agent before its tasks fail.', { default: '1mins' }),
+  executor_shutdown_grace_period: durationFlag('How long an executor has to exit after being asked to shut down, before it is killed.', { default: '5secs' }),
+  executor_reregistration_timeout: durationFlag('After an agent restart, how long running executors have to re-register.', { default: '2secs' }),
+  recovery_timeout: durationFlag('How long an executor of a checkpointing framework waits for its agent to come back.', { default: '15mins' }),
+  recover: choiceFlag('On restart, reconnect re-attaches to the executors left running; cleanup kills them and exits without registering.', ['reconnect', 'cleanup'], { default: 'reconnect' }),
+  destroy_executors_on_stop: boolFlag('Beyond Mesos: kill every executor when the agent stops (mesos-local does this so nothing outlives it). Off, executors survive for the next agent to recover.', { default: 'false' }),
+};
+
+export const AGENT_FLAGS = {
+  master: customFlag('The master to register with: host:port or master@host:port.', parseMasterAddress, {
+    required: true,
+    requiredHint: 'the master to register with, e.g. --master=127.0.0.1:5050',
+  }),
+  ip: ipFlag('IP address to listen on.', { default: '127.0.0.1' }),
+  port: portFlag('Port to listen on; 0 picks a free one.', { default: '5051' }),
+  hostname: stringFlag("Hostname reported to the master (default: the host's name)."),
+  work_dir: stringFlag('Where the agent keeps executor sandboxes and its checkpoints (created if missing). Required, as in Mesos: a restarted agent recovers its executors from there.', {
+    required: true,
+    requiredHint: 'where the agent keeps sandboxes and checkpoints, e.g. --work_dir=/var/lib/mesos-agent',
+  }),
+  ...AGENT_MACHINE_FLAGS,
+  logging_level: choiceFlag('Lowest level of log lines written to stderr.', LOGGING_LEVELS, { default: 'INFO' }),
+  quiet: boolFlag('Only log errors.', { default: 'false' }),
+  trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).'),
+};
+
+export const AGENT_SPEC = {
+  name: 'mesos-agent',
+  description:
+    "Runs a mesos-ts agent: it registers with the master, offers this machine's resources and runs the tasks frameworks launch on it, each in a sandbox under --work_dir. Its state is at http://<ip>:<port>/state.",
+  flags: AGENT_FLAGS,
+  env: true,
+  examples: [
+    "mesos-agent --master=127.0.0.1:5050 --work_dir=/tmp/mesos-agent --resources='cpus:2;mem:1024'",
+    'MESOS_MASTER=127.0.0.1:5050 MESOS_WORK_DIR=/tmp/agent2 mesos-agent --port=5052',
+  ],
+} satisfies CommandSpec<typeof AGENT_FLAGS>;
+
+export type AgentFlagValues = FlagValues<typeof AGENT_FLAGS>;
+
+/** AgentOptions from parsed flags; `text` is what /flags shows. */
+export function agentOptions(f: AgentFlagValues, text: Record<string, string>, logger: Logger): AgentOptions {
+  return {
+    master: f.master,
+    ip: f.ip,
+    port: f.port,
+    workDir: f.work_dir,
+    logger,
+    registrationBackoffMs: f.registration_backoff_factor,
+    executorRegistrationTimeoutMs: f.executor_registration_timeout,
+    executorShutdownGracePeriodMs: f.executor_shutdown_grace_period,
+    executorReregistrationTimeoutMs: f.executor_reregistration_timeout,
+    recoveryTimeoutMs: f.recovery_timeout,
+    recover: f.recover,
+    destroyAllOnStop: f.destroy_executors_on_stop,
+    flags: text,
+    ...(f.hostname !== undefined ? { hostname: f.hostname } : {}),
+    ...(f.resources !== undefined ? { resources: f.resources } : {}),
+    ...(f.attributes !== undefined ? { attributes: f.attributes } : {}),
+    ...(f.trace !== undefined ? { trace: f.trace } : {}),
+  };
+}

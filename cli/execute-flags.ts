@@ -1,0 +1,68 @@
+// mesos-execute's flags: Mesos's names and defaults (plus --framework_name and --trace), each
+// value checked where it is parsed, so a bad one stops the command before it contacts anything.
+
+import { checkIdValue, Resources } from '../protocol/index.js';
+import {
+  boolFlag,
+  choiceFlag,
+  customFlag,
+  durationFlag,
+  jsonFlag,
+  parseList,
+  parseMasterAddress,
+  stringFlag,
+  stringRecord,
+  type CommandSpec,
+} from './flags.js';
+import { LOGGING_LEVELS } from './common.js';
+
+function taskName(raw: string): string {
+  const problem = checkIdValue(raw);
+  if (problem !== undefined) throw new Error(`'${raw}' cannot be a task ID: ${problem}`);
+  return raw;
+}
+
+function resources(raw: string): string {
+  const r = Resources.parse(raw);
+  if (r.isEmpty()) throw new Error(`'${raw}' asks for no resources; a task needs some (e.g. cpus:0.1;mem:32)`);
+  return raw;
+}
+
+function capabilities(raw: string): string[] {
+  const list = parseList(raw);
+  for (const c of list) if (c !== 'GPU_RESOURCES') throw new Error(`'${c}' is not supported here (the only optional capability is GPU_RESOURCES)`);
+  return list;
+}
+
+export const EXECUTE_FLAGS = {
+  master: customFlag('The master: host:port or master@host:port.', parseMasterAddress, { required: true, requiredHint: 'the master to run on, e.g. --master=127.0.0.1:5050' }),
+  name: customFlag('Name of the task, also its ID.', taskName, { required: true, requiredHint: 'the name (and ID) of the task, e.g. --name=hello' }),
+  command: stringFlag("The command to run: a shell command line, or with --no-shell a program and its arguments separated by spaces.", {
+    required: true,
+    requiredHint: "what to run, e.g. --command='echo hello'",
+  }),
+  shell: boolFlag("Run --command with 'sh -c'.", { default: 'true' }),
+  env: jsonFlag('Environment variables of the command, as a JSON object ({"NAME": "value"}) or file:///path/to/such.json.', stringRecord),
+  resources: customFlag('Resources the task needs.', resources, { default: 'cpus:1;mem:128' }),
+  role: stringFlag('Role the framework registers with.', { default: '*' }),
+  framework_name: stringFlag("The framework's name, as the master and its web UI show it.", { default: 'mesos-execute instance' }),
+  principal: stringFlag('Principal the framework registers with.'),
+  checkpoint: boolFlag("Enable checkpointing for the framework, so that the task survives its agent's restart.", { default: 'false' }),
+  partition_aware: boolFlag('Register as PARTITION_AWARE: hear TASK_UNREACHABLE/TASK_DROPPED/TASK_GONE instead of TASK_LOST.', { default: 'true' }),
+  framework_capabilities: customFlag('Comma-separated optional framework capabilities; only GPU_RESOURCES.', capabilities),
+  kill_after: durationFlag('Kill the task this long after it is running (e.g. 10secs, 2mins).'),
+  logging_level: choiceFlag("Lowest level of the scheduler driver's log lines on stderr; WARNING or INFO show what it does.", LOGGING_LEVELS, { default: 'ERROR' }),
+  trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).', { env: true }),
+};
+
+export const EXECUTE_SPEC = {
+  name: 'mesos-execute',
+  description:
+    'Runs one command as a task on a mesos-ts cluster: registers a framework, launches the task on the first offer that fits --resources, prints every status update, and exits when the task reaches a terminal state — 0 whatever that state is (the last line says which), 1 on an error, as Mesos's does. As in Mesos, flags come from the command line only.',
+  flags: EXECUTE_FLAGS,
+  env: false,
+  examples: [
+    "mesos-execute --master=127.0.0.1:5050 --name=hello --command='echo hello'",
+    "mesos-execute --master=127.0.0.1:5050 --name=sleeper --command='sleep 60' --kill_after=5secs --resources='cpus:0.5;mem:64'",
+  ],
+} satisfies CommandSpec<typeof EXECUTE_FLAGS>;

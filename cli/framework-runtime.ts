@@ -1,0 +1,31 @@
+// A runtime for a framework's scheduler driver that the command owns, so that it can trace:
+// the driver borrows it (SchedulerDriverOptions.runtime), and the command stops both at the end.
+
+import { Runtime, startTrace, type Logger, type Tracer } from '../runtime/index.js';
+import { traceAttributes, validateMessage } from '../protocol/index.js';
+
+export interface FrameworkRuntime {
+  runtime: Runtime;
+  /** Flushes the trace and stops the runtime (after the driver has stopped). */
+  stop(): Promise<void>;
+}
+
+export async function startFrameworkRuntime(options: { trace?: string; logger?: Logger; ip?: string }): Promise<FrameworkRuntime> {
+  const runtime = await Runtime.start({
+    ip: options.ip ?? '127.0.0.1',
+    port: 0,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    validate: (_name, body) => validateMessage(body),
+  });
+  let tracer: Tracer | undefined;
+  if (options.trace !== undefined) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
+  return {
+    runtime,
+    async stop() {
+      // Let the last sends (acknowledgement, teardown) leave before the connections close.
+      await new Promise((r) => setTimeout(r, 50));
+      tracer?.stop();
+      await runtime.stop();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// The master's flags (Mesos's names, defaults and meanings) and their mapping onto
+// MasterOptions; shared by mesos-master and by mesos-local, which passes them through.
+
+import { checkRole, Resources } from '../protocol/index.js';
+import type { MasterOptions } from '../master/index.js';
+import type { Logger } from '../runtime/index.js';
+import { boolFlag, choiceFlag, customFlag, durationFlag, intFlag, ipFlag, parseList, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
+import { LOGGING_LEVELS } from './common.js';
+
+type RolePolicies = NonNullable<MasterOptions['rolePolicies']>;
+type RolePolicy = RolePolicies[string];
+const ROLE_POLICIES: readonly RolePolicy[] = ['drf', 'fifo', 'priority'];
+
+function roles(raw: string): string[] {
+  const list = parseList(raw);
+  for (const r of list) {
+    const problem = checkRole(r);
+    if (problem !== undefined) throw new Error(`'${r}' is not a valid role: ${problem}`);
+  }
+  return list;
+}
+
+function weights(raw: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of parseList(raw)) {
+    const [role, weight, extra] = item.split('=');
+    const w = Number(weight);
+    if (!role || weight === undefined || extra !== undefined || !Number.isFinite(w) || w <= 0) {
+      throw new Error(`'${item}' is not role=weight with a positive weight (e.g. dev=2,prod=3)`);
+    }
+    out[role.trim()] = w;
+  }
+  return out;
+}
+
+function rolePolicies(raw: string): RolePolicies {
+  const out: Record<string, RolePolicy> = {};
+  for (const item of parseList(raw)) {
+    const [role, policy, extra] = item.split('=');
+    if (!role || policy === undefined || extra !== undefined || !(ROLE_POLICIES as readonly string[]).includes(policy.trim())) {
+      throw new Error(`'${item}' is not role=policy with a policy of ${ROLE_POLICIES.join(', ')}`);
+    }
+    out[role.trim()] = policy.trim() as RolePolicy;
+  }
+  return out;
+}
+
+/** `cpus:0.01|mem:32`: alternatives separated by `|`, each a resources quantity. */
+function minAllocatable(raw: string): string {
+  for (const alt of raw.split('|')) {
+    if (alt.trim() === '') throw new Error(`'${raw}' has an empty alternative (e.g. cpus:0.01|mem:32)`);
+    Resources.parse(alt.replace(/,/g, ';'));
+  }
+  return raw;
+}
+
+export const MASTER_FLAGS = {
+  ip: ipFlag('IP address to listen on.', { default: '127.0.0.1' }),
+  port: portFlag('Port to listen on; 0 picks a free one.', { default: '5050' }),
+  hostname: stringFlag('Hostname the master advertises to agents, frameworks and the web UI (default: the --ip).'),
+  work_dir: stringFlag('Where the master keeps its registry of admitted agents. Without it, the registry lives in memory and is lost when the master stops.'),
+  allocation_interval: durationFlag('How often the allocator makes offers (it also runs on events).', { default: '1secs' }),
+  agent_ping_timeout: durationFlag('How long the master waits for an agent to answer a ping before counting the ping as missed.', { default: '15secs' }),
+  max_agent_ping_timeouts: intFlag('How many missed pings in a row make an agent unreachable.', { min: 1 }, { default: '5' }),
+  agent_reregister_timeout: durationFlag('How long a disconnected agent has to re-register before it is marked unreachable (at least 10mins in Mesos).', { default: '10mins' }),
+  offer_timeout: durationFlag('How long an offer may stay outstanding before it is rescinded (default: forever).'),
+  max_completed_frameworks: intFlag('How many completed frameworks the master remembers.', { min: 0 }, { default: '50' }),
+  max_completed_tasks_per_framework: intFlag('How many completed tasks per framework the master remembers.', { min: 0 }, { default: '1000' }),
+  max_unreachable_tasks_per_framework: intFlag('How many unreachable tasks per framework the master remembers.', { min: 0 }, { default: '1000' }),
+  roles: customFlag('Comma-separated whitelist of roles frameworks may use (default: any valid role).', roles),
+  weights: customFlag('Comma-separated role=weight pairs for fair sharing, e.g. dev=2,prod=3.', weights),
+  role_policies: customFlag('Beyond Mesos: how frameworks inside a role share it, as role=policy pairs (drf, fifo or priority), e.g. batch=fifo.', rolePolicies),
+  min_allocatable_resources: customFlag("Smallest offer worth making: alternatives separated by '|', each a resources quantity.", minAllocatable, { default: 'cpus:0.01|mem:32' }),
+  fair_sharing_excluded_resource_names: customFlag('Comma-separated resource names left out of fair sharing, e.g. gpus.', parseList),
+  root_submissions: boolFlag('Whether frameworks may run tasks as root.', { default: 'true' }),
+  logging_level: choiceFlag('Lowest level of log lines written to stderr.', LOGGING_LEVELS, { default: 'INFO' }),
+  quiet: boolFlag('Only log errors.', { default: 'false' }),
+  trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).'),
+  enable_test_endpoints: boolFlag('For tests: serve /__filters__, through which a test drops or holds messages of this process from outside.', { default: 'false' }),
+};
+
+export const MASTER_SPEC = {
+  name: 'mesos-master',
+  description:
+    'Runs a mesos-ts master: it admits agents, pools their resources, offers them to frameworks by Dominant Resource Fairness and tracks their tasks. Its state is at http://<ip>:<port>/state and its metrics at /metrics/snapshot.',
+  flags: MASTER_FLAGS,
+  env: true,
+  examples: ['mesos-master --ip=127.0.0.1 --port=5050', 'MESOS_PORT=5060 mesos-master --trace=/tmp/master.trace.jsonl'],
+} satisfies CommandSpec<typeof MASTER_FLAGS>;
+
+export type MasterFlagValues = FlagValues<typeof MASTER_FLAGS>;
+
+/** MasterOptions from parsed flags; `text` is what /flags shows. */
+export function masterOptions(f: MasterFlagValues, text: Record<string, string>, logger: Logger): MasterOptions {
+  return {
+    ip: f.ip,
+    port: f.port,
+    logger,
+    allocationIntervalMs: f.allocation_interval,
+    agentPingTimeoutMs: f.agent_ping_timeout,
+    maxAgentPingTimeouts: f.max_agent_ping_timeouts,
+    agentReregisterTimeoutMs: f.agent_reregister_timeout,
+    maxCompletedFrameworks: f.max_completed_frameworks,
+    maxCompletedTasksPerFramework: f.max_completed_tasks_per_framework,
+    maxUnreachableTasksPerFramework: f.max_unreachable_tasks_per_framework,
+    minAllocatableResources: f.min_allocatable_resources,
+    rootSubmissions: f.root_submissions,
+    flags: text,
+    ...(f.hostname !== undefined ? { hostname: f.hostname } : {}),
+    ...(f.work_dir !== undefined ? { workDir: f.work_dir } : {}),
+    ...(f.offer_timeout !== undefined ? { offerTimeoutMs: f.offer_timeout } : {}),
+    ...(f.roles !== undefined ? { roles: f.roles } : {}),
+    ...(f.weights !== undefined ? { weights: f.weights } : {}),
+    ...(f.role_policies !== undefined ? { rolePolicies: f.role_policies } : {}),
+    ...(f.fair_sharing_excluded_resource_names !== undefined ? { fairSharingExcludedResourceNames: f.fair_sharing_excluded_resource_names } : {}),
+    ...(f.trace !== undefined ? { trace: f.trace } : {}),
+    ...(f.enable_test_endpoints ? { testEndpoints: true } : {}),
+  };
+}

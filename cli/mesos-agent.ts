@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// mesos-agent: runs an agent that registers with --master, offers --resources and runs tasks
+// under --work_dir; Mesos's flag names, each also read from MESOS_<FLAG>. Stops on SIGINT/SIGTERM.
+
+import { createLogger, pinoLevel } from '../runtime/index.js';
+import { startAgent, AGENT_VERSION } from '../agent/index.js';
+import { exitWithError, parseFlagsOrExit } from './flags.js';
+import { resolveMasterFlag } from './common.js';
+import { runDaemon } from './daemon.js';
+import { AGENT_SPEC, agentOptions } from './agent-flags.js';
+
+const { values: f, text } = parseFlagsOrExit({ ...AGENT_SPEC, version: AGENT_VERSION });
+
+let master: string;
+try {
+  master = await resolveMasterFlag(f.master);
+} catch (err) {
+  exitWithError(`--master: cannot resolve '${f.master}': ${(err as Error).message}`);
+}
+
+const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-agent' });
+
+await runDaemon({
+  role: 'agent',
+  listen: `${f.ip}:${f.port}`,
+  logger,
+  start: async () => {
+    const a = await startAgent({ ...agentOptions(f, text, logger), master });
+    return { pid: a.pid, address: a.address, stop: () => a.stop(), terminated: a.terminated };
+  },
+  // --recover=cleanup ends the agent on purpose once the old executors are gone.
+  exitCodeFor: (reason) => (reason.startsWith('recover=cleanup') ? 0 : 1),
+});
