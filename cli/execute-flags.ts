@@ -58,7 +58,7 @@ export const EXECUTE_FLAGS = {
 export const EXECUTE_SPEC = {
   name: 'mesos-execute',
   description:
-    'Runs one command as a task on a mesos-ts cluster: registers a framework, launches the task on the first offer that fits --resources, prints every status update, and exits when the task reaches a terminal state — 0 whatever that state is (the last line says which), 1 on an error, as Mesos's does. As in Mesos, flags come from the command line only.',
+    'Runs one command as a task on a mesos-ts cluster: registers a framework, launches the task on the first offer that fits --resources, prints every status update, and exits when the task reaches a terminal state — 0 whatever that state is (the last line says which), 1 on an error, as in Mesos. As in Mesos, flags come from the command line only.',
   flags: EXECUTE_FLAGS,
   env: false,
   examples: [
