@@ -18,7 +18,7 @@ export interface Envelope {
   /** The id of the message being handled when this one was sent, or null. */
   readonly cause: string | null;
   readonly body: Message;
-  /** Encoded size on the wire, for remote messages (0 for local ones). */
+  /** Its share of the frame it arrived in, for messages received from another runtime; 0 otherwise. */
   bytes: number;
 }
 

@@ -44,8 +44,6 @@ const HELLO = 1; // [HELLO, address, incarnation, version]
 const LINK = 2; // [LINK, linkee, linker]
 const EXITED = 3; // [EXITED, linkee]
 const REJECT = 4; // [REJECT, why]: duplicate connection (both sides dialed at once)
-/** What a message id looks like (`<hex tag>.<counter>`); trace lines rely on it needing no escapes. */
-const ID = /^[0-9a-z]{1,16}\.[0-9]{1,16}$/;
 /** Envelopes per frame: large enough to amortise, small enough to stay far below frame limits. */
 const MAX_BATCH = 1024;
 
@@ -69,14 +67,16 @@ type PeerState = 'idle' | 'connecting' | 'awaiting' | 'open';
 
 interface Peer {
   readonly address: string;
+  /** `@address`: what the pids of its actors end with. */
+  readonly suffix: string;
   state: PeerState;
   conn: Conn | undefined;
   dialedByMe: boolean;
   incarnation: string | undefined;
   /** Messages waiting for the connection to open, in order. */
-  waiting: (Wire | Uint8Array | unknown[])[];
-  /** Encoded or raw items to go out with the next flush. */
-  outgoing: (Wire | Uint8Array | unknown[])[];
+  waiting: (Wire | unknown[])[];
+  /** Items to go out with the next flush. */
+  outgoing: (Wire | unknown[])[];
   /** Remote linkee → local linkers. */
   links: Map<Pid, Set<Pid>>;
   /** Local actors the peer's actors are linked to. */
@@ -119,8 +119,8 @@ export class Runtime {
   private currentCause: string | null = null;
   private pendingAsync = 0;
   private stopped = false;
-  /** Encode each message on its own when an inspector wants per-message sizes (tracing). */
-  private measureBytes = false;
+  private lastTo: Pid | undefined;
+  private lastPeer: Peer | undefined;
   private readonly c: Record<'sent' | 'received' | 'dropped' | 'deadLetters' | 'opened' | 'closed' | 'handlerErrors', Counter>;
   private readonly dropCounters = new Map<DropReason, Counter>();
 
@@ -246,24 +246,33 @@ export class Runtime {
   }
 
   private sendWithCause(from: Pid | '', to: Pid, msg: Message, cause: string | null): void {
-    const env: Envelope = { to, from, name: msg.name, id: this.nextId(), cause, body: msg, bytes: 0 };
-    if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter');
+    const id = this.nextId();
     if (to.endsWith(this.localSuffix)) {
+      const env: Envelope = { to, from, name: msg.name, id, cause, body: msg, bytes: 0 };
+      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter');
       this.c.sent.value++;
       if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: false });
       this.receive(env, false);
       return;
     }
-    const peer = this.peer(pidAddress(to));
-    const wire: Wire = [to, from, env.name, env.id, cause, msg];
-    let item: Wire | Uint8Array = wire;
-    if (this.measureBytes) {
-      item = this.packr.pack(wire);
-      env.bytes = item.length;
+    const wire: Wire = [to, from, msg.name, id, cause, msg];
+    // The hot remote path builds no envelope object unless a filter or an inspector wants one.
+    if (this.filters.active || this.inspectors.length) {
+      const env = wireEnvelope(wire, 0);
+      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter');
+      if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: true });
     }
     this.c.sent.value++;
-    if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: true });
-    this.enqueue(peer, item, env);
+    this.enqueue(this.peerOf(to), wire);
+  }
+
+  /** The peer hosting `to`; consecutive sends to one actor skip the lookup. */
+  private peerOf(to: Pid): Peer {
+    if (to !== this.lastTo) {
+      this.lastPeer = this.peer(pidAddress(to));
+      this.lastTo = to;
+    }
+    return this.lastPeer!;
   }
 
   private nextId(): string {
@@ -433,13 +442,13 @@ export class Runtime {
   private peer(address: string): Peer {
     let peer = this.peers.get(address);
     if (!peer) {
-      peer = { address, state: 'idle', conn: undefined, dialedByMe: false, incarnation: undefined, waiting: [], outgoing: [], links: new Map(), watched: new Set(), awaitTimer: undefined };
+      peer = { address, suffix: `@${address}`, state: 'idle', conn: undefined, dialedByMe: false, incarnation: undefined, waiting: [], outgoing: [], links: new Map(), watched: new Set(), awaitTimer: undefined };
       this.peers.set(address, peer);
     }
     return peer;
   }
 
-  private enqueue(peer: Peer, item: Wire | Uint8Array | unknown[], env?: Envelope): void {
+  private enqueue(peer: Peer, item: Wire | unknown[]): void {
     if (peer.state === 'open') {
       peer.outgoing.push(item);
       if (peer.outgoing.length === 1) this.dirtyPeers.push(peer);
@@ -450,7 +459,7 @@ export class Runtime {
       return;
     }
     if (peer.waiting.length >= (this.options.maxQueuedPerPeer ?? 100_000)) {
-      if (env) this.drop('queue_full', env, `more than ${peer.waiting.length} messages queued for ${peer.address}`);
+      if (typeof item[0] === 'string') this.drop('queue_full', wireEnvelope(item as Wire, 0), `more than ${peer.waiting.length} messages queued for ${peer.address}`);
       return;
     }
     peer.waiting.push(item);
@@ -469,15 +478,10 @@ export class Runtime {
     }
   };
 
-  /** A frame is a concatenation of MessagePack values; already-encoded items are copied as is. */
-  private encode(items: (Wire | Uint8Array | unknown[])[]): Uint8Array {
-    if (!items.some((x) => x instanceof Uint8Array)) {
-      const packed = this.packr.pack(items);
-      // Strip the array header: the receiver reads values one after another.
-      const skip = packed[0]! <= 0x9f ? 1 : packed[0] === 0xdc ? 3 : 5;
-      return packed.subarray(skip);
-    }
-    return Buffer.concat(items.map((x) => (x instanceof Uint8Array ? x : this.packr.pack(x))));
+  /** A frame is a concatenation of MessagePack values: one array, packed, without its header. */
+  private encode(items: (Wire | unknown[])[]): Uint8Array {
+    const packed = this.packr.pack(items);
+    return packed.subarray(packed[0]! <= 0x9f ? 1 : packed[0] === 0xdc ? 3 : 5);
   }
 
   private connect(peer: Peer): void {
@@ -619,12 +623,7 @@ export class Runtime {
     const incarnation = peer.incarnation;
     peer.incarnation = undefined;
     clearTimeout(peer.awaitTimer);
-    for (const item of lost) {
-      const w = item instanceof Uint8Array ? safeUnpack(this.unpackr, item) : item;
-      if (Array.isArray(w) && typeof w[0] === 'string') {
-        this.drop('connection_lost', wireEnvelope(w as Wire, item instanceof Uint8Array ? item.length : 0), reason, peer.address);
-      }
-    }
+    for (const item of lost) if (typeof item[0] === 'string') this.drop('connection_lost', wireEnvelope(item as Wire, 0), reason, peer.address);
     if (wasOpen) this.c.closed.value++;
     this.emit({ type: 'connection', peer: peer.address, state: 'closed', reason, ...(incarnation ? { incarnation } : {}) });
     this.log.debug({ peer: peer.address, reason }, 'connection lost');
@@ -636,14 +635,14 @@ export class Runtime {
 
   /** An envelope from a peer: checked at the edge, then delivered like a local message. */
   private arrive(peer: Peer, item: unknown[], bytes: number): void {
-    if (item.length !== 6 || typeof item[1] !== 'string' || typeof item[2] !== 'string' || typeof item[3] !== 'string' || !ID.test(item[3]) || (item[4] !== null && (typeof item[4] !== 'string' || !ID.test(item[4])))) {
+    if (item.length !== 6 || typeof item[1] !== 'string' || typeof item[2] !== 'string' || typeof item[3] !== 'string' || (item[4] !== null && typeof item[4] !== 'string')) {
       return this.drop('malformed_envelope', undefined, 'not [to, from, name, id, cause, body]', peer.address);
     }
     const env = wireEnvelope(item as Wire, bytes);
     const body = item[5] as { name?: unknown } | null;
     if (typeof body !== 'object' || body === null || body.name !== env.name) return this.drop('malformed_envelope', env, 'body is not a message named like its envelope', peer.address);
-    if (pidAddress(env.to) !== this.address_) return this.drop('misaddressed', env, `${env.to} is not on ${this.address_}`, peer.address);
-    if (env.from !== '' && pidAddress(env.from) !== peer.address) return this.drop('spoofed_sender', env, `${env.from} did not come from ${peer.address}`, peer.address);
+    if (!env.to.endsWith(this.localSuffix)) return this.drop('misaddressed', env, `${env.to} is not on ${this.address_}`, peer.address);
+    if (env.from !== '' && !env.from.endsWith(peer.suffix)) return this.drop('spoofed_sender', env, `${env.from} did not come from ${peer.address}`, peer.address);
     const validate = this.options.validate;
     if (validate) {
       const problem = validate(env.name, body);
@@ -655,13 +654,11 @@ export class Runtime {
   // ---------------------------------------------------------------- inspection
 
   /** Subscribes to the inspection stream; returns the unsubscribe function. */
-  inspect(inspector: Inspector, options: { measureBytes?: boolean } = {}): () => void {
+  inspect(inspector: Inspector): () => void {
     this.inspectors.push(inspector);
-    if (options.measureBytes) this.measureBytes = true;
     return () => {
       const i = this.inspectors.indexOf(inspector);
       if (i >= 0) this.inspectors.splice(i, 1);
-      if (options.measureBytes) this.measureBytes = false;
     };
   }
 
@@ -779,13 +776,6 @@ function wireEnvelope(w: Wire, bytes: number): Envelope {
   return { to: w[0] as Pid, from: w[1] as Pid | '', name: w[2], id: w[3], cause: w[4], body: w[5], bytes };
 }
 
-function safeUnpack(unpackr: Unpackr, bytes: Uint8Array): unknown {
-  try {
-    return unpackr.unpack(bytes);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Resolves once every given runtime is idle at the same time, firing due manual-clock timers

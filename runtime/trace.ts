@@ -19,6 +19,10 @@ export interface Tracer {
 
 const str = JSON.stringify;
 
+/** Our own ids (`<hex tag>.<counter>`) need no escaping; anything a peer made up is quoted properly. */
+const SAFE_ID = /^[0-9a-z]{1,16}\.[0-9]{1,16}$/;
+const id = (s: string): string => (SAFE_ID.test(s) ? `"${s}"` : str(s));
+
 /** JSON-quotes the few distinct pids and names a process sees once, not per line. */
 function quoter(): (s: string) => string {
   const cache = new Map<string, string>();
@@ -62,15 +66,14 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
       for (const k in a) if (a[k] !== undefined) extra += `,${q(k)}:${q(a[k])}`;
     }
     buffer.push(
-      // Ids are `<hex>.<digits>` (runtime/runtime.ts), so they need no escaping.
-      `${prefix}${(performance.timeOrigin + performance.now()).toFixed(3)},"dir":"${dir}","from":${q(e.from)},"to":${q(e.to)},"name":${q(e.name)},"id":"${e.id}","cause":${e.cause === null ? 'null' : `"${e.cause}"`},"bytes":${e.bytes}${extra}}\n`,
+      `${prefix}${Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000},"dir":"${dir}","from":${q(e.from)},"to":${q(e.to)},"name":${q(e.name)},"id":${id(e.id)},"cause":${e.cause === null ? 'null' : id(e.cause)},"bytes":${e.bytes}${extra}}\n`,
     );
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
     }
   };
-  const unsubscribe = runtime.inspect(inspector, { measureBytes: true });
+  const unsubscribe = runtime.inspect(inspector);
   const onExit = (): void => flush();
   process.on('exit', onExit);
   return {

@@ -25,7 +25,8 @@ export function mergeTrace(events: readonly TraceEvent[]): TraceHistory {
     // The first line seen fixes from/to/name/cause; later lines only fill gaps, since a
     // receiver may know ids (or the size) its sender's line left out.
     if (d.cause === null && e.cause !== null) d.cause = e.cause;
-    if (d.bytes === undefined && e.bytes !== undefined) d.bytes = e.bytes;
+    // Only the receiving runtime knows the encoded size; a send line says 0.
+    if (e.bytes !== undefined && (d.bytes === undefined || e.bytes > d.bytes)) d.bytes = e.bytes;
     for (const key of OPTIONAL_IDS) {
       const v = e[key];
       if (d[key] === undefined && v !== undefined) d[key] = v;
