@@ -60,7 +60,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     stopped = true;
     tracer?.stop();
     await runtime.stop();
-    if (o.destroyAll ?? options.destroyAllOnStop ?? false) await containerizer.destroyAll(0);
+    // SIGTERM first: an executor host then kills its command tasks, which run in process groups
+    // of their own that no signal to the host's group reaches; SIGKILL after the grace period.
+    if (o.destroyAll ?? options.destroyAllOnStop ?? false) await containerizer.destroyAll(config.executorShutdownGracePeriodMs);
   };
 
   let recovered: ckpt.AgentCheckpoint | undefined;
