@@ -2,9 +2,6 @@
 // process group, with stdout/stderr appended to files in the sandbox, and reports RUNNING then
 // FINISHED/FAILED/KILLED. Like Mesos's, it is just a program written on the executor driver.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { join } from 'node:path';
 import { RealClock, type Cancel, type Clock } from '../runtime/index.js';
 import {
   hasCapability,
@@ -19,12 +16,13 @@ import {
   type TaskState,
 } from '../protocol/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
+import { SpawnLauncher, type Exit, type Launcher } from './launcher.js';
 
 export interface CommandExecutorOptions {
   /** The sandbox: the task's working directory and where `stdout`/`stderr` go. */
   directory: string;
-  /** The environment tasks start from; default a snapshot of this process's, taken once. */
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Starts the task's process; default a fork of this process per task. */
+  launcher?: Launcher;
   /** Upper bound on the kill grace period during shutdown (the agent's executor_shutdown_grace_period). */
   shutdownGracePeriodMs?: number;
   /** Timers for the SIGTERM→SIGKILL escalation; default the real clock. */
@@ -34,20 +32,13 @@ export interface CommandExecutorOptions {
 /** Mesos's command executor waits this long between SIGTERM and SIGKILL unless told otherwise. */
 export const DEFAULT_KILL_GRACE_MS = 3000;
 
-// Copying process.env is a few dozen property reads through a slow exotic object; spawning many
-// tasks a second should pay that once, not per task.
-let envSnapshot: Readonly<Record<string, string | undefined>> | undefined;
-function baseEnv(): Readonly<Record<string, string | undefined>> {
-  return (envSnapshot ??= { ...process.env });
-}
-
 export class CommandExecutor implements Executor {
   private readonly clock: Clock;
   private framework: FrameworkInfo | undefined;
   private executorId: ExecutorID | undefined;
   private task: TaskInfo | undefined;
-  private child: ChildProcess | undefined;
   private pgid: number | undefined;
+  private exitedAlready = false;
   private killed = false;
   private terminal = false;
   private sent = 0;
@@ -82,43 +73,25 @@ export class CommandExecutor implements Executor {
       return;
     }
     const dir = this.options.directory;
-    const env: Record<string, string | undefined> = {
-      ...(this.options.env ?? baseEnv()),
+    const env: Record<string, string> = {
       MESOS_SANDBOX: dir,
       MESOS_DIRECTORY: dir,
       MESOS_TASK_ID: task.task_id.value,
       ...(this.executorId ? { MESOS_EXECUTOR_ID: this.executorId.value } : {}),
     };
     for (const v of command.environment?.variables ?? []) if (v.value !== undefined) env[v.name] = v.value;
-
-    // stdout/stderr are files the child writes directly: no pipes for this process to pump.
-    let out: number | undefined;
-    let err: number | undefined;
-    let child: ChildProcess;
-    try {
-      out = openSync(join(dir, 'stdout'), 'a');
-      err = openSync(join(dir, 'stderr'), 'a');
-      const argv = command.arguments && command.arguments.length > 0 ? command.arguments : [command.value];
-      child = shell
-        ? spawn('/bin/sh', ['-c', command.value], { cwd: dir, env, detached: true, stdio: ['ignore', out, err] })
-        : spawn(command.value, argv.slice(1), { cwd: dir, env, detached: true, stdio: ['ignore', out, err], argv0: argv[0]! });
-    } catch (e) {
-      this.finish(driver, 'TASK_FAILED', `Failed to launch the command: ${(e as Error).message}`);
-      return;
-    } finally {
-      if (out !== undefined) closeSync(out);
-      if (err !== undefined) closeSync(err);
-    }
-    this.child = child;
-    this.pgid = child.pid;
-    child.once('spawn', () => {
-      if (!this.terminal && !this.killed) this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false);
-    });
-    child.once('error', (e) => {
-      // An argv command whose executable does not exist fails here, with no exit event.
-      if (child.pid === undefined) this.exited(driver, null, null, `Failed to launch the command: ${e.message}`);
-    });
-    child.once('exit', (code, signal) => this.exited(driver, code, signal));
+    const argv = command.arguments && command.arguments.length > 0 ? command.arguments : [command.value];
+    const launcher = this.options.launcher ?? (defaultLauncher ??= new SpawnLauncher());
+    launcher.launch({ directory: dir, shell, value: command.value, argv, env }).then(
+      ({ pid, exited }) => {
+        this.pgid = pid;
+        void exited.then((e) => this.exited(driver, e));
+        // A kill that came while the process was starting takes effect now.
+        if (this.killed) this.kill(driver, 0);
+        else if (!this.terminal) this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false);
+      },
+      (e: Error) => this.exited(driver, { code: null, signal: null }, `Failed to launch the command: ${e.message}`),
+    );
   }
 
   killTask(driver: ExecutorDriver, taskId: TaskID, killPolicy?: KillPolicy): void {
@@ -126,10 +99,7 @@ export class CommandExecutor implements Executor {
     if (!task || task.task_id.value !== taskId.value || this.terminal) return;
     if (this.killed) return; // a second kill does not restart the grace period
     this.killed = true;
-    if (this.pgid === undefined) {
-      this.finish(driver, 'TASK_KILLED', 'Killed before the command started');
-      return;
-    }
+    if (this.pgid === undefined) return; // still starting: killed as soon as it runs
     // The kill's own policy, else the task's, else 3 s (Mesos's command executor).
     const nanos = killPolicy?.grace_period?.nanoseconds ?? task.kill_policy?.grace_period?.nanoseconds;
     this.kill(driver, nanos !== undefined ? nanos / 1e6 : DEFAULT_KILL_GRACE_MS);
@@ -140,7 +110,7 @@ export class CommandExecutor implements Executor {
   /** Kills the task (if any) and resolves once its process has exited. */
   shutdown(driver: ExecutorDriver): Promise<void> | void {
     if (!this.task || this.terminal) return;
-    if (this.pgid === undefined || !this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.pgid === undefined || this.exitedAlready) return;
     if (!this.killed) {
       this.killed = true;
       const nanos = this.task.kill_policy?.grace_period?.nanoseconds;
@@ -169,7 +139,8 @@ export class CommandExecutor implements Executor {
     });
   }
 
-  private exited(driver: ExecutorDriver, code: number | null, signal: NodeJS.Signals | null, failure?: string): void {
+  private exited(driver: ExecutorDriver, { code, signal }: Exit, failure?: string): void {
+    this.exitedAlready = true;
     this.escalation?.();
     this.escalation = undefined;
     // The task's process group is its container: whatever it left behind goes with it.
@@ -202,6 +173,8 @@ export class CommandExecutor implements Executor {
     );
   }
 }
+
+let defaultLauncher: Launcher | undefined;
 
 /** Signals a whole process group; false once it is gone. */
 function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {

@@ -6,6 +6,7 @@ import { Actor, type Handlers, type Pid } from '../runtime/index.js';
 import type { FrameworkID, LaunchExecutor, MessageOf, ShutdownExecutorHost } from '../protocol/index.js';
 import { CommandExecutor } from './command-executor.js';
 import { MesosExecutorDriver } from './driver.js';
+import { ShellLauncher, type Launcher } from './launcher.js';
 
 type Inbox = LaunchExecutor | ShutdownExecutorHost;
 type Internal = { name: '_ExecutorDone'; executor_id: string };
@@ -16,8 +17,8 @@ export interface ExecutorHostOptions {
   checkpoint: boolean;
   recoveryTimeoutMs: number;
   shutdownGracePeriodMs: number;
-  /** The environment tasks start from; default this process's. */
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Starts the tasks' processes; default one shared /bin/sh (ShellLauncher), far cheaper than forking Node per task. */
+  launcher?: Launcher;
 }
 
 interface Hosted {
@@ -38,8 +39,15 @@ export class ExecutorHost extends Actor<Inbox | Internal> {
     _ExecutorDone: (m) => this.executorDone(m.executor_id),
   };
 
+  private readonly launcher: Launcher;
+
   constructor(private readonly options: ExecutorHostOptions) {
     super();
+    this.launcher = options.launcher ?? new ShellLauncher();
+  }
+
+  override finalize(): void {
+    if (!this.options.launcher) this.launcher.close();
   }
 
   override initialize(): void {
@@ -71,7 +79,7 @@ export class ExecutorHost extends Actor<Inbox | Internal> {
     const executor = new CommandExecutor({
       directory: m.directory,
       shutdownGracePeriodMs: this.options.shutdownGracePeriodMs,
-      ...(this.options.env ? { env: this.options.env } : {}),
+      launcher: this.launcher,
     });
     const driver = new MesosExecutorDriver(executor, {
       runtime: this.runtime,

@@ -8,6 +8,7 @@ import { childExecArgv } from '../runtime/index.js';
 export { MesosExecutorDriver, executorConfig, parseDuration, type ExecutorConfig, type ExecutorDriverOptions } from './driver.js';
 export type { Executor, ExecutorDriver } from './executor.js';
 export { CommandExecutor, DEFAULT_KILL_GRACE_MS, type CommandExecutorOptions } from './command-executor.js';
+export { ShellLauncher, SpawnLauncher, type Launcher, type LaunchSpec, type Launched, type Exit } from './launcher.js';
 export { ExecutorHost, type ExecutorHostOptions } from './executor-host.js';
 
 /**

@@ -62,7 +62,7 @@ test('an executor host runs many command executors in one runtime, each stopping
     c: ['TASK_FAILED', 'Command exited with status 2'],
   });
   assert.equal(await readFile(join(tasks[0]!.dir, 'stdout'), 'utf8'), 'task a\n');
-  assert.match(agent.exits.join(' '), /executor\(1\).*executor\(2\).*executor\(3\)/s);
+  assert.deepEqual(agent.exits.map((p) => p.split('@')[0]).sort(), ['executor(1)', 'executor(2)', 'executor(3)']);
   agent.tell(host.self, { name: 'ShutdownExecutorHost', framework_id: FW });
   await host.done;
   await c.stop();
