@@ -137,6 +137,9 @@ export class FrameworkState {
 
   /** The executor that has (or had queued) this task. */
   executorOfTask(taskId: string): ExecutorState | undefined {
+    // A command task's executor has the task's id: no scan for the common case.
+    const own = this.executors.get(taskId);
+    if (own?.hasTask(taskId)) return own;
     for (const e of this.executors.values()) if (e.hasTask(taskId)) return e;
     return undefined;
   }
