@@ -36,7 +36,7 @@ function role(raw: string | undefined, flag = '--role'): string {
   if (raw === undefined) return missing(flag, '--role=web');
   const problem = checkRole(raw);
   if (problem !== undefined) fail(flag, `'${raw}' is not a valid role: ${problem}`);
-  if (raw === '*') fail(flag, "quota cannot be set for the default role '*'");
+  if (raw === '*') fail(flag, "'*' is the default role, which has no quota");
   return raw;
 }
 

@@ -1470,7 +1470,7 @@ export class Master extends Actor<MasterInbox | Internal> {
     get('/frameworks', (req) => this.frameworksEndpoint(req));
     get('/slaves', (req) => this.agentsEndpoint(req));
     get('/tasks', (req) => this.tasksEndpoint(req));
-    get('/roles', () => json(rolesJSON(this.state)));
+    get('/roles', () => json(rolesJSON(this.state, this.opts.roles)));
     get('/flags', () => json({ flags: this.opts.flags }));
     get('/version', () => json(versionJSON()));
     this.route('/health', () => ({ status: 200, body: '' }));
@@ -1541,7 +1541,7 @@ export class Master extends Actor<MasterInbox | Internal> {
 
   private quotaEndpoint(req: HttpRequest, pathRole: string | undefined): HttpResponse {
     if (req.method === 'GET' && pathRole === undefined) {
-      return json({ infos: [...this.state.quotas.values()].map((q) => ({ role: q.role, guarantee: q.guarantee.toJSON(), limit: q.guarantee.toJSON() })) });
+      return json({ infos: [...this.state.quotas.values()].map((q) => ({ role: q.role, guarantee: q.guarantee.toJSON(), limit: q.limit.toJSON() })) });
     }
     if (req.method === 'POST' && pathRole === undefined) return this.setQuota(req);
     if (req.method === 'DELETE') {
@@ -1560,7 +1560,7 @@ export class Master extends Actor<MasterInbox | Internal> {
     const body = parseJsonBody(req);
     if (body instanceof Error) return badRequest(`Failed to parse the quota request: ${body.message}`);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return badRequest("Quota request must be a JSON object with 'role' and 'guarantee'");
-    const { role, guarantee, force } = body as { role?: unknown; guarantee?: unknown; force?: unknown };
+    const { role, guarantee, limit, force } = body as { role?: unknown; guarantee?: unknown; limit?: unknown; force?: unknown };
     if (typeof role !== 'string') return badRequest("Quota request needs a 'role' string");
     const roleProblem = checkRole(role);
     if (roleProblem !== undefined) return badRequest(`Role '${role}' is invalid: ${roleProblem}`);
@@ -1568,20 +1568,16 @@ export class Master extends Actor<MasterInbox | Internal> {
     if (role.includes('/')) return badRequest(`Quota can only be set for top-level roles, not '${role}'`);
     if (this.opts.roles !== undefined && !this.opts.roles.has(role)) return badRequest(`Role '${role}' is not one of the roles this master allows (--roles)`);
     if (this.state.quotas.has(role)) return badRequest(`Quota for role '${role}' is already set; remove it first`);
-    if (!Array.isArray(guarantee)) return badRequest("Quota request needs 'guarantee': an array of scalar resources");
-    let resources: Resources;
-    const seen = new Set<string>();
-    for (const r of guarantee as { name?: unknown; type?: unknown; reservations?: unknown; role?: unknown }[]) {
-      if (typeof r !== 'object' || r === null || typeof r.name !== 'string') return badRequest('Each guarantee must be a resource object with a name');
-      if (r.type !== 'SCALAR') return badRequest(`Quota guarantee '${r.name}' must be a SCALAR resource`);
-      if (r.reservations !== undefined || (r.role !== undefined && r.role !== '*')) return badRequest(`Quota guarantee '${r.name}' must not be reserved`);
-      if (seen.has(r.name)) return badRequest(`Quota guarantee '${r.name}' is listed more than once`);
-      seen.add(r.name);
-    }
-    try {
-      resources = Resources.fromJSON(guarantee as Resource[]);
-    } catch (e) {
-      return badRequest(`Quota guarantee is invalid: ${(e as Error).message}`);
+    const resources = quotaResources('guarantee', guarantee);
+    if (typeof resources === 'string') return badRequest(resources);
+    // Beyond Mesos's v0 call (which sets the limit equal to the guarantee): an optional 'limit',
+    // as v1 UPDATE_QUOTA has; names it leaves out are unlimited.
+    const limits = limit === undefined ? resources : quotaResources('limit', limit);
+    if (typeof limits === 'string') return badRequest(limits);
+    for (const name of resources.names()) {
+      if (limits.names().includes(name) && resources.scalar(name) > limits.scalar(name)) {
+        return badRequest(`Quota guarantee '${name}' (${resources.scalar(name)}) is above its limit (${limits.scalar(name)})`);
+      }
     }
     // Mesos's capacity heuristic: the cluster must be able to satisfy it, unless forced.
     if (force !== true) {
@@ -1593,10 +1589,8 @@ export class Master extends Actor<MasterInbox | Internal> {
         }
       }
     }
-    const quantities: Record<string, number> = {};
-    for (const name of resources.names()) quantities[name] = resources.scalar(name);
-    this.state.quotas.set(role, { role, guarantee: resources });
-    this.toAllocator({ name: 'AllocatorUpdateQuota', role, quota: { guarantees: quantities, limits: quantities } });
+    this.state.quotas.set(role, { role, guarantee: resources, limit: limits });
+    this.toAllocator({ name: 'AllocatorUpdateQuota', role, quota: { guarantees: resources.quantities(), limits: limits.quantities() } });
     this.quotaRoleRoute(role);
     // Mesos rescinds offers so the new guarantee can be met at the next allocation; this
     // master simply rescinds all of them (simpler, and quota changes are rare).
@@ -1669,6 +1663,24 @@ function parseJsonBody(req: HttpRequest): unknown {
     return JSON.parse(Buffer.from(req.body).toString('utf8'));
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/** A quota's `guarantee` or `limit`: unreserved scalar resources, each name once; or what is wrong. */
+function quotaResources(field: string, value: unknown): Resources | string {
+  if (!Array.isArray(value)) return `Quota request needs '${field}': an array of scalar resources`;
+  const seen = new Set<string>();
+  for (const r of value as { name?: unknown; type?: unknown; reservations?: unknown; role?: unknown }[]) {
+    if (typeof r !== 'object' || r === null || typeof r.name !== 'string') return `Each ${field} must be a resource object with a name`;
+    if (r.type !== 'SCALAR') return `Quota ${field} '${r.name}' must be a SCALAR resource`;
+    if (r.reservations !== undefined || (r.role !== undefined && r.role !== '*')) return `Quota ${field} '${r.name}' must not be reserved`;
+    if (seen.has(r.name)) return `Quota ${field} '${r.name}' is listed more than once`;
+    seen.add(r.name);
+  }
+  try {
+    return Resources.fromJSON(value as Resource[]);
+  } catch (e) {
+    return `Quota ${field} is invalid: ${(e as Error).message}`;
   }
 }
 

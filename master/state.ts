@@ -186,10 +186,11 @@ export interface UnreachableAgent {
   timeMs: number;
 }
 
-/** A role's quota as the operator set it over /quota (guarantees; v0 sets limits equal to them). */
+/** A role's quota as the operator set it over /quota (v0 sets the limit equal to the guarantee). */
 export interface QuotaRecord {
   role: string;
   guarantee: Resources;
+  limit: Resources;
 }
 
 /** Everything the master knows, in one place, for its handlers and its HTTP views. */

@@ -273,9 +273,9 @@ export function stateSummaryJSON(state: MasterState, me: MasterIdentity): Json {
   };
 }
 
-/** `/roles`: every role with frameworks, a weight or a quota. */
-export function rolesJSON(state: MasterState): Json {
-  const names = new Set<string>([...Object.keys(state.weights), ...state.quotas.keys()]);
+/** `/roles`: every role on the `--roles` whitelist (when there is one), with frameworks, a weight or a quota, as Mesos lists them. */
+export function rolesJSON(state: MasterState, whitelist: Iterable<string> = []): Json {
+  const names = new Set<string>([...whitelist, ...Object.keys(state.weights), ...state.quotas.keys()]);
   for (const fw of state.frameworks.values()) for (const r of fw.roles) names.add(r);
   const roles = [...names].sort().map((name) => {
     let allocated = Resources.EMPTY;
@@ -295,7 +295,8 @@ export function rolesJSON(state: MasterState): Json {
       quota: {
         role: name,
         guarantee: quota === undefined ? {} : legacyResources(quota.guarantee),
-        limit: quota === undefined ? {} : legacyResources(quota.guarantee),
+        // Only the names that have a limit: a name left out is unlimited, not limited to 0.
+        limit: quota === undefined ? {} : quota.limit.quantities(),
         consumed: legacyResources(allocated.unallocate()),
       },
       resources: legacyResources(allocated.add(offered).unallocate()),

@@ -116,6 +116,16 @@ test('/metrics/snapshot has the master\'s and the allocator\'s figures under Mes
   await w.stop();
 });
 
+test('/roles lists every role of the --roles whitelist, even one without frameworks, weight or quota', async () => {
+  const w = await World.start({ roles: ['analytics', 'web'] });
+  const roles = (await w.get('/roles')).body.roles;
+  assert.deepEqual(roles.map((r: any) => [r.name, r.weight, r.frameworks]), [
+    ['analytics', 1, []],
+    ['web', 1, []],
+  ]);
+  await w.stop();
+});
+
 test('an operator sets, reads and removes a role\'s quota through /quota', async () => {
   const w = await World.start();
   await w.agent('cpus:8;mem:8192');
@@ -142,6 +152,25 @@ test('an operator sets, reads and removes a role\'s quota through /quota', async
   assert.equal((await w.http('DELETE', '/master/quota/dev')).status, 400, 'no quota any more');
   assert.deepEqual((await w.get('/quota')).body.infos.map((i: any) => i.role), ['big']);
   assert.equal((await w.metrics())['allocator/mesos/quota/roles/dev/resources/cpus/guarantee'], undefined);
+  await w.stop();
+});
+
+test('a /quota request may carry a limit above the guarantee, and offers to the role stop at it', async () => {
+  const w = await World.start();
+  await w.agent('cpus:8;mem:8192');
+  const body = (guarantee: string, limit: string) => ({ role: 'dev', guarantee: Resources.parse(guarantee).toJSON(), limit: Resources.parse(limit).toJSON() });
+  const below = await w.http('POST', '/quota', body('cpus:2', 'cpus:1'));
+  assert.equal(below.status, 400, 'a guarantee above its limit');
+  assert.match(String(below.body), /above its limit/);
+  assert.equal((await w.http('POST', '/quota', body('cpus:1', 'cpus:3'))).status, 200);
+  const info = (await w.get('/quota')).body.infos[0];
+  assert.deepEqual([Resources.fromJSON(info.guarantee).quantities(), Resources.fromJSON(info.limit).quantities()], [{ cpus: 1 }, { cpus: 3 }]);
+  assert.deepEqual((await w.get('/roles')).body.roles.find((r: any) => r.name === 'dev').quota.limit, { cpus: 3 }, 'mem has no limit');
+  assert.equal((await w.metrics())['allocator/mesos/quota/roles/dev/resources/cpus/limit'], 3);
+  // Names the limit leaves out are unlimited: all the memory, but only 3 of the 8 cpus.
+  const s = await w.scheduler({ role: 'dev' });
+  const offered = Resources.fromJSON(s.peer.last('ResourceOffers')!.offers[0]!.resources);
+  assert.deepEqual([offered.cpus(), offered.mem()], [3, 8192]);
   await w.stop();
 });
 
