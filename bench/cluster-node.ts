@@ -9,7 +9,7 @@ const handle =
   role === 'master'
     ? await startMaster({ port: 0, allocationIntervalMs: 100, ...(process.env['BENCH_TRACE'] ? { trace: process.env['BENCH_TRACE'] + '.master' } : {}) })
     : await startAgent({ master: master!, port: 0, resources: resources!, workDir: workDir!, recover: 'cleanup' });
-process.stdout.write(JSON.stringify({ address: handle.address }) + '\n');
 const stop = (): void => void handle.stop().finally(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+process.stdout.write(JSON.stringify({ address: handle.address }) + '\n');

@@ -52,11 +52,6 @@ export async function runDaemon(options: {
   process.off('disconnect', onEarlyDisconnect);
 
   const title = role === 'master' ? 'Master' : 'Agent';
-  logger.info({ [role]: handle.pid, address: handle.address }, `${title} started at ${handle.pid} (http://${handle.address}/state)`);
-  if (process.send !== undefined && process.connected) {
-    const started: StartedMessage = { event: 'started', role, pid: handle.pid, address: handle.address };
-    process.send(started, undefined, {}, () => undefined);
-  }
 
   let stopping = false;
   const stop = (why: string, code = 0): void => {
@@ -87,6 +82,12 @@ export async function runDaemon(options: {
     process.on('message', (m: unknown) => {
       if ((m as Partial<StopMessage> | null)?.event === 'stop') stop('asked to stop by the parent process');
     });
+  }
+  // Announced only once the signal handlers are in: a quick SIGTERM must find them.
+  logger.info({ [role]: handle.pid, address: handle.address }, `${title} started at ${handle.pid} (http://${handle.address}/state)`);
+  if (process.send !== undefined && process.connected) {
+    const started: StartedMessage = { event: 'started', role, pid: handle.pid, address: handle.address };
+    process.send(started, undefined, {}, () => undefined);
   }
   void handle.terminated?.then((reason) => {
     if (stopping) return;

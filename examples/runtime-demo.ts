@@ -37,11 +37,11 @@ if (process.argv[2] === 'ponger') {
   const rt = await Runtime.start();
   const tracer = startTrace(rt, process.argv[3]!);
   rt.spawn(new Ponger(), 'ponger');
-  console.log(JSON.stringify({ address: rt.address }));
   process.on('SIGTERM', () => {
     tracer.stop();
     process.exit(0);
   });
+  console.log(JSON.stringify({ address: rt.address }));
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-demo-'));
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'ponger', join(dir, 'ponger.jsonl')], { stdio: ['ignore', 'pipe', 'inherit'] });
