@@ -45,6 +45,7 @@ import {
   type TaskStatusReason,
   type TaskStatusUpdate,
   type UpdateFramework,
+  safeResources,
 } from '../protocol/index.js';
 import * as ckpt from './checkpoint.js';
 import { executorEnvironment, sandboxPath, type CommandSpec, type Container, type Containerizer, type Termination } from './containerizer/index.js';
@@ -52,7 +53,7 @@ import { browse, download, filesQuery, read, FileRoots } from './files.js';
 import { filesResponse, jsonReplacer, jsonResponse, stateJson } from './http.js';
 import type { AgentConfig } from './options.js';
 import { StatusUpdateManager, updateUuid } from './status-update-manager.js';
-import { ExecutorHost, ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, safeResources, type ExecutorKind } from './state.js';
+import { ExecutorHost, ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
 
 /** The version reported to the master, which admits agents of 1.0.0 and later, as Mesos does. */
 export const AGENT_VERSION = '1.11.0';

@@ -3,10 +3,9 @@
 // objects — plus `?jsonp=` wrapping and the /files responses. Pure functions of agent state.
 
 import type { HttpRequest, HttpResponse } from '../runtime/index.js';
-import { bytesToBase64, frameworkRoles, hasCapability, Resources, type Attribute, type Task, type TaskInfo, type TaskStatus } from '../protocol/index.js';
+import { bytesToBase64, frameworkRoles, hasCapability, legacyResources, Resources, safeResources, taskJSON, type Attribute, type TaskInfo } from '../protocol/index.js';
 import { attributeValue } from './options.js';
 import type { ExecutorState, FrameworkState } from './state.js';
-import { safeResources } from './state.js';
 import type { FilesResult } from './files.js';
 
 export interface StateView {
@@ -24,53 +23,9 @@ export interface StateView {
   flags: Record<string, string>;
 }
 
-/** Mesos's legacy resource object: cpus, gpus, mem and disk always present, ranges as text. */
-export function legacyResources(r: Resources): Record<string, number | string> {
-  const out: Record<string, number | string> = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
-  for (const e of r.entries()) {
-    const name = e.revocable ? `${e.name}_revocable` : e.name;
-    if (e.type === 'SCALAR') out[name] = round((typeof out[name] === 'number' ? (out[name] as number) : 0) + e.value);
-    else if (e.type === 'RANGES') out[name] = `[${r.ranges(e.name).map((x) => `${x.begin}-${x.end}`).join(', ')}]`;
-    else out[name] = `{${r.set(e.name).join(', ')}}`;
-  }
-  return out;
-}
-
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}
-
 function roleOf(r: Resources): string | undefined {
   const roles = r.reservationRoles();
   return roles.length === 1 ? roles[0] : undefined;
-}
-
-function statusJson(s: TaskStatus): Record<string, unknown> {
-  const out: Record<string, unknown> = { state: s.state, timestamp: s.timestamp ?? 0 };
-  if (s.healthy !== undefined) out['healthy'] = s.healthy;
-  if (s.labels !== undefined) out['labels'] = s.labels.labels;
-  if (s.container_status !== undefined) out['container_status'] = s.container_status;
-  return out;
-}
-
-export function taskJson(t: Task): Record<string, unknown> {
-  const resources = safeResources(t.resources);
-  const out: Record<string, unknown> = {
-    id: t.task_id.value,
-    name: t.name,
-    framework_id: t.framework_id.value,
-    executor_id: t.executor_id?.value ?? '',
-    slave_id: t.agent_id.value,
-    state: t.state,
-    resources: legacyResources(resources),
-    statuses: t.statuses.map(statusJson),
-  };
-  const role = roleOf(resources);
-  if (role !== undefined) out['role'] = role;
-  if (t.labels !== undefined) out['labels'] = t.labels.labels;
-  if (t.container !== undefined) out['container'] = t.container;
-  if (t.health_check !== undefined) out['health_check'] = t.health_check;
-  return out;
 }
 
 function queuedTaskJson(t: TaskInfo, e: ExecutorState): Record<string, unknown> {
@@ -95,9 +50,9 @@ export function executorJson(e: ExecutorState): Record<string, unknown> {
     container: e.containerId,
     directory: e.directory,
     resources: legacyResources(e.resources()),
-    tasks: [...e.launchedTasks.values(), ...e.terminatedTasks.values()].map(taskJson),
+    tasks: [...e.launchedTasks.values(), ...e.terminatedTasks.values()].map(taskJSON),
     queued_tasks: [...e.queuedTasks.values()].map((t) => queuedTaskJson(t, e)),
-    completed_tasks: e.completedTasks.map(taskJson),
+    completed_tasks: e.completedTasks.map(taskJSON),
   };
   if (e.info.type !== undefined) out['type'] = e.info.type;
   if (e.info.labels !== undefined) out['labels'] = e.info.labels.labels;
@@ -127,7 +82,7 @@ export function frameworkJson(f: FrameworkState): Record<string, unknown> {
 }
 
 export function stateJson(v: StateView): Record<string, unknown> {
-  const reserved: Record<string, Record<string, number | string>> = {};
+  const reserved: Record<string, unknown> = {};
   for (const role of v.resources.reservationRoles()) reserved[role] = legacyResources(v.resources.reserved(role));
   const out: Record<string, unknown> = {
     version: v.version,

@@ -5,7 +5,7 @@ export { Agent, AGENT_VERSION, type AgentDeps, type AgentStateName } from './age
 export { startAgent, AGENT_ACTOR_ID, type AgentHandle } from './start.js';
 export { DEFAULTS as AGENT_DEFAULTS, agentResources, masterPidText, parseAttributes, type AgentConfig, type AgentOptions, type RecoverMode } from './options.js';
 export { StatusUpdateManager, TaskStream, type RetryPolicy, type StatusUpdateEffects } from './status-update-manager.js';
-export { legacyResources, stateJson } from './http.js';
+export { stateJson } from './http.js';
 export {
   Containerizer,
   ContainerLaunchError,

@@ -6,6 +6,7 @@
 import type { Cancel, Pid } from '../runtime/index.js';
 import {
   Resources,
+  safeResources,
   isTerminalState,
   type ExecutorInfo,
   type FrameworkInfo,
@@ -194,11 +195,3 @@ function slimStatus(status: TaskStatus): TaskStatus {
   return rest;
 }
 
-export function safeResources(list: TaskInfo['resources']): Resources {
-  if (list === undefined || list.length === 0) return Resources.EMPTY;
-  try {
-    return Resources.fromJSON(list);
-  } catch {
-    return Resources.EMPTY;
-  }
-}

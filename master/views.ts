@@ -3,40 +3,16 @@
 // times in seconds. Pure functions of the master's state; the routes live in master.ts.
 
 import { pidAddress, parseAddress } from '../runtime/index.js';
-import { Resources, TASK_STATES, type Attribute, type ExecutorInfo, type Task, type TaskStatus } from '../protocol/index.js';
+import { legacyResources, Resources, safeResources, taskJSON, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord } from './state.js';
 
 /** Which Mesos release's v0 API these views and the MasterInfo speak. */
 export const MESOS_VERSION = '1.11.0';
 
-export type Json = Record<string, unknown>;
+export { legacyResources, taskJSON, type Json };
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const secs = (ms: number): number => ms / 1000;
-
-/** Mesos's legacy resources object: cpus, gpus, mem and disk always; ranges as "[a-b, c-d]", sets as "{a, b}". */
-export function legacyResources(r: Resources): Json {
-  const out: Json = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
-  const ranges = new Map<string, { begin: number; end: number }[]>();
-  const sets = new Map<string, string[]>();
-  for (const e of r.entries()) {
-    const key = e.revocable ? `${e.name}_revocable` : e.name;
-    if (e.type === 'SCALAR') out[key] = round3(((out[key] as number | undefined) ?? 0) + e.value);
-    else if (e.type === 'RANGES') ranges.set(key, [...(ranges.get(key) ?? []), ...e.ranges]);
-    else sets.set(key, [...(sets.get(key) ?? []), ...e.items]);
-  }
-  for (const [k, list] of ranges) out[k] = `[${list.sort((a, b) => a.begin - b.begin).map((x) => `${x.begin}-${x.end}`).join(', ')}]`;
-  for (const [k, items] of sets) out[k] = `{${items.join(', ')}}`;
-  return out;
-}
-
-function safeResources(list: Task['resources'] | undefined): Resources {
-  try {
-    return Resources.fromJSON(list ?? []);
-  } catch {
-    return Resources.EMPTY;
-  }
-}
 
 function attributesJSON(attributes: readonly Attribute[]): Json {
   const out: Json = {};
@@ -47,37 +23,6 @@ function attributesJSON(attributes: readonly Attribute[]): Json {
     else out[a.name] = `{${(a.set?.item ?? []).join(', ')}}`;
   }
   return out;
-}
-
-function statusJSON(s: TaskStatus): Json {
-  return {
-    state: s.state,
-    timestamp: s.timestamp ?? 0,
-    ...(s.labels !== undefined ? { labels: s.labels.labels } : {}),
-    ...(s.container_status !== undefined ? { container_status: s.container_status } : {}),
-    ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
-  };
-}
-
-export function taskJSON(t: Task): Json {
-  const resources = safeResources(t.resources);
-  const role = resources.entries().find((e) => e.allocationRole !== undefined)?.allocationRole;
-  return {
-    id: t.task_id.value,
-    name: t.name,
-    framework_id: t.framework_id.value,
-    executor_id: t.executor_id?.value ?? '',
-    slave_id: t.agent_id.value,
-    state: t.state,
-    resources: legacyResources(resources),
-    ...(t.limits !== undefined ? { limits: Object.fromEntries(Object.entries(t.limits).map(([k, v]) => [k, v.value])) } : {}),
-    role: role ?? '*',
-    statuses: t.statuses.map(statusJSON),
-    ...(t.user !== undefined ? { user: t.user } : {}),
-    ...(t.labels !== undefined ? { labels: t.labels.labels } : {}),
-    ...(t.container !== undefined ? { container: t.container } : {}),
-    ...(t.health_check !== undefined ? { health_check: t.health_check } : {}),
-  };
 }
 
 function offerJSON(o: OfferRecord): Json {

@@ -7,3 +7,4 @@ export * from './messages.js';
 export * from './ids.js';
 export * from './validation.js';
 export * from './resources.js';
+export * from './legacy-json.js';

@@ -1,0 +1,67 @@
+// Mesos's legacy (v0) JSON shapes that both the master's and the agent's endpoints serve:
+// resources as flat objects, tasks with plain-string ids and their statuses. One definition, so
+// `/state` on either side describes a task the same way.
+
+import { Resources } from './resources.js';
+import type { Resource, Task, TaskStatus } from './types.js';
+
+export type Json = Record<string, unknown>;
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Resources from a message, or none if they do not parse (views must never throw). */
+export function safeResources(list: readonly Resource[] | undefined): Resources {
+  try {
+    return Resources.fromJSON(list ?? []);
+  } catch {
+    return Resources.EMPTY;
+  }
+}
+
+/** Mesos's legacy resources object: cpus, gpus, mem and disk always; ranges as "[a-b, c-d]", sets as "{a, b}". */
+export function legacyResources(r: Resources): Json {
+  const out: Json = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
+  const ranges = new Map<string, { begin: number; end: number }[]>();
+  const sets = new Map<string, string[]>();
+  for (const e of r.entries()) {
+    const key = e.revocable ? `${e.name}_revocable` : e.name;
+    if (e.type === 'SCALAR') out[key] = round3(((out[key] as number | undefined) ?? 0) + e.value);
+    else if (e.type === 'RANGES') ranges.set(key, [...(ranges.get(key) ?? []), ...e.ranges]);
+    else sets.set(key, [...(sets.get(key) ?? []), ...e.items]);
+  }
+  for (const [k, list] of ranges) out[k] = `[${list.sort((a, b) => a.begin - b.begin).map((x) => `${x.begin}-${x.end}`).join(', ')}]`;
+  for (const [k, items] of sets) out[k] = `{${items.join(', ')}}`;
+  return out;
+}
+
+export function taskStatusJSON(s: TaskStatus): Json {
+  return {
+    state: s.state,
+    timestamp: s.timestamp ?? 0,
+    ...(s.labels !== undefined ? { labels: s.labels.labels } : {}),
+    ...(s.container_status !== undefined ? { container_status: s.container_status } : {}),
+    ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+  };
+}
+
+/** A task as Mesos's v0 endpoints show it; `role` is the role its resources are allocated to. */
+export function taskJSON(t: Task): Json {
+  const resources = safeResources(t.resources);
+  const role = resources.entries().find((e) => e.allocationRole !== undefined)?.allocationRole;
+  return {
+    id: t.task_id.value,
+    name: t.name,
+    framework_id: t.framework_id.value,
+    executor_id: t.executor_id?.value ?? '',
+    slave_id: t.agent_id.value,
+    state: t.state,
+    resources: legacyResources(resources),
+    ...(t.limits !== undefined ? { limits: Object.fromEntries(Object.entries(t.limits).map(([k, v]) => [k, v.value])) } : {}),
+    role: role ?? '*',
+    statuses: t.statuses.map(taskStatusJSON),
+    ...(t.user !== undefined ? { user: t.user } : {}),
+    ...(t.labels !== undefined ? { labels: t.labels.labels } : {}),
+    ...(t.container !== undefined ? { container: t.container } : {}),
+    ...(t.health_check !== undefined ? { health_check: t.health_check } : {}),
+  };
+}
