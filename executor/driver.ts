@@ -4,7 +4,7 @@
 
 import { parseAddress, parsePid, pidAddress, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
 import { validateMessage, type TaskStatus } from '../protocol/index.js';
-import type { Status } from '../scheduler-driver/index.js';
+import { DriverLifecycle, type Status } from '../scheduler-driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 import { ExecutorProcess } from './executor-process.js';
 
@@ -85,18 +85,15 @@ export function executorConfig(options: ExecutorDriverOptions): ExecutorConfig {
   };
 }
 
-export class MesosExecutorDriver implements ExecutorDriver {
-  private status: Status = 'DRIVER_NOT_STARTED';
-  private process: ExecutorProcess | undefined;
-  private runtime: Runtime | undefined;
-  private ownsRuntime = false;
-  private joiners: ((s: Status) => void)[] = [];
+export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implements ExecutorDriver {
   private config_: ExecutorConfig | undefined;
 
   constructor(
     private readonly executor: Executor,
     private readonly options: ExecutorDriverOptions = {},
-  ) {}
+  ) {
+    super();
+  }
 
   /** The resolved configuration, once started. */
   get config(): ExecutorConfig | undefined {
@@ -116,14 +113,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
       this.runtime = this.options.runtime ?? (await this.startRuntime(config));
     } catch (err) {
       // Mesos's driver exits the process here; a library must not, so it aborts and says why.
-      this.status = 'DRIVER_ABORTED';
-      this.wake();
-      try {
-        await this.executor.error(this, (err as Error).message);
-      } catch {
-        // already aborted
-      }
-      return this.status;
+      return this.failedToStart(err, (message) => this.executor.error(this, message));
     }
     this.config_ = config;
     if (this.status !== 'DRIVER_RUNNING') {
@@ -151,26 +141,7 @@ export class MesosExecutorDriver implements ExecutorDriver {
     const wasAborted = this.status === 'DRIVER_ABORTED';
     this.status = 'DRIVER_STOPPED';
     if (this.process) this.runtime?.terminate(this.process.self);
-    if (this.ownsRuntime) await this.runtime?.stop();
-    this.wake();
-    return wasAborted ? 'DRIVER_ABORTED' : 'DRIVER_STOPPED';
-  }
-
-  async abort(): Promise<Status> {
-    if (this.status !== 'DRIVER_RUNNING') return this.status;
-    this.process?.abort();
-    this.aborted();
-    return this.status;
-  }
-
-  join(): Promise<Status> {
-    if (this.status !== 'DRIVER_RUNNING') return Promise.resolve(this.status);
-    return new Promise((resolve) => this.joiners.push(resolve));
-  }
-
-  async run(): Promise<Status> {
-    const s = await this.start();
-    return s === 'DRIVER_RUNNING' ? this.join() : s;
+    return this.stopped(wasAborted);
   }
 
   sendStatusUpdate(status: TaskStatus): Status {
@@ -201,15 +172,4 @@ export class MesosExecutorDriver implements ExecutorDriver {
     return rt;
   }
 
-  private aborted(): void {
-    if (this.status !== 'DRIVER_RUNNING') return;
-    this.status = 'DRIVER_ABORTED';
-    this.wake();
-  }
-
-  private wake(): void {
-    const joiners = this.joiners;
-    this.joiners = [];
-    for (const j of joiners) j(this.status);
-  }
 }

@@ -20,6 +20,7 @@ import {
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
+import { DriverLifecycle } from './lifecycle.js';
 import { SchedulerProcess } from './scheduler-process.js';
 import type { Scheduler, SchedulerDriver, Status } from './scheduler.js';
 
@@ -64,12 +65,7 @@ export async function resolveMaster(master: string): Promise<Pid> {
   return pid(id, `${ip}:${port}`);
 }
 
-export class MesosSchedulerDriver implements SchedulerDriver {
-  private status: Status = 'DRIVER_NOT_STARTED';
-  private process: SchedulerProcess | undefined;
-  private runtime: Runtime | undefined;
-  private ownsRuntime = false;
-  private joiners: ((s: Status) => void)[] = [];
+export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> implements SchedulerDriver {
   private readonly framework: FrameworkInfo;
 
   constructor(
@@ -78,6 +74,7 @@ export class MesosSchedulerDriver implements SchedulerDriver {
     private readonly master: string,
     private readonly options: SchedulerDriverOptions = {},
   ) {
+    super();
     // As Mesos's driver: an empty user or hostname is filled in from the OS.
     this.framework = {
       ...framework,
@@ -104,14 +101,7 @@ export class MesosSchedulerDriver implements SchedulerDriver {
       masterPid = await resolveMaster(this.master);
       this.runtime = this.options.runtime ?? (await this.startRuntime());
     } catch (err) {
-      this.status = 'DRIVER_ABORTED';
-      this.wake();
-      try {
-        await this.scheduler.error(this, (err as Error).message);
-      } catch {
-        // the driver is aborted; nothing more to report to
-      }
-      return this.status;
+      return this.failedToStart(err, (message) => this.scheduler.error(this, message));
     }
     if (this.status !== 'DRIVER_RUNNING') {
       // stop() or abort() came while the runtime was starting.
@@ -143,26 +133,7 @@ export class MesosSchedulerDriver implements SchedulerDriver {
       process.stop(failover);
       this.runtime?.terminate(process.self);
     }
-    if (this.ownsRuntime) await this.runtime?.stop();
-    this.wake();
-    return wasAborted ? 'DRIVER_ABORTED' : 'DRIVER_STOPPED';
-  }
-
-  async abort(): Promise<Status> {
-    if (this.status !== 'DRIVER_RUNNING') return this.status;
-    this.process?.abort();
-    this.aborted();
-    return this.status;
-  }
-
-  join(): Promise<Status> {
-    if (this.status !== 'DRIVER_RUNNING') return Promise.resolve(this.status);
-    return new Promise((resolve) => this.joiners.push(resolve));
-  }
-
-  async run(): Promise<Status> {
-    const s = await this.start();
-    return s === 'DRIVER_RUNNING' ? this.join() : s;
+    return this.stopped(wasAborted);
   }
 
   requestResources(requests: ResourceRequest[]): Status {
@@ -232,18 +203,6 @@ export class MesosSchedulerDriver implements SchedulerDriver {
     return rt;
   }
 
-  /** The process aborted itself (FrameworkError, a throwing callback) or abort() was called. */
-  private aborted(): void {
-    if (this.status !== 'DRIVER_RUNNING') return;
-    this.status = 'DRIVER_ABORTED';
-    this.wake();
-  }
-
-  private wake(): void {
-    const joiners = this.joiners;
-    this.joiners = [];
-    for (const j of joiners) j(this.status);
-  }
 }
 
 function safeUser(): string {

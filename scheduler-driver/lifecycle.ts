@@ -1,0 +1,66 @@
+// The lifecycle both drivers share, with Mesos's states: NOT_STARTED → RUNNING → STOPPED or
+// ABORTED. start() once; join() waits for stop or abort; run() is start + join. Each driver adds
+// how it starts and stops its own actor.
+
+import type { Runtime } from '../runtime/index.js';
+import type { Status } from './scheduler.js';
+
+export abstract class DriverLifecycle<P extends { abort(): void }> {
+  protected status: Status = 'DRIVER_NOT_STARTED';
+  protected process: P | undefined;
+  protected runtime: Runtime | undefined;
+  /** Whether the runtime is this driver's own, to stop with it. */
+  protected ownsRuntime = false;
+  private joiners: ((s: Status) => void)[] = [];
+
+  abstract start(): Promise<Status>;
+
+  async abort(): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING') return this.status;
+    this.process?.abort();
+    this.aborted();
+    return this.status;
+  }
+
+  join(): Promise<Status> {
+    if (this.status !== 'DRIVER_RUNNING') return Promise.resolve(this.status);
+    return new Promise((resolve) => this.joiners.push(resolve));
+  }
+
+  async run(): Promise<Status> {
+    const s = await this.start();
+    return s === 'DRIVER_RUNNING' ? this.join() : s;
+  }
+
+  /** Starting failed: the driver aborts and tells the user's error callback why, never throwing. */
+  protected async failedToStart(err: unknown, error: (message: string) => unknown): Promise<Status> {
+    this.status = 'DRIVER_ABORTED';
+    this.wake();
+    try {
+      await error((err as Error).message);
+    } catch {
+      // the driver is aborted; nothing more to report to
+    }
+    return this.status;
+  }
+
+  /** Ends a stop: the runtime goes if it is ours, joiners wake; says whether it was aborted before. */
+  protected async stopped(wasAborted: boolean): Promise<Status> {
+    if (this.ownsRuntime) await this.runtime?.stop();
+    this.wake();
+    return wasAborted ? 'DRIVER_ABORTED' : 'DRIVER_STOPPED';
+  }
+
+  /** The actor aborted itself (an error from the peer, a throwing callback) or abort() was called. */
+  protected aborted(): void {
+    if (this.status !== 'DRIVER_RUNNING') return;
+    this.status = 'DRIVER_ABORTED';
+    this.wake();
+  }
+
+  private wake(): void {
+    const joiners = this.joiners;
+    this.joiners = [];
+    for (const j of joiners) j(this.status);
+  }
+}
