@@ -59,14 +59,22 @@ function stamper(): () => string {
 export function startTrace(runtime: Runtime, file: string, options: TraceOptions = {}): Tracer {
   const fd = openSync(file, 'a');
   const prefix = `{"runtime":${str(runtime.address)},"ts":`;
-  let buffer: string[] = [];
+  // Lines are encoded straight into one reusable buffer and written with one call per turn.
+  let out = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    if (buffer.length === 0) return;
-    const text = buffer.join('');
-    buffer = [];
-    writeSync(fd, text);
+    if (used === 0) return;
+    writeSync(fd, out, 0, used);
+    used = 0;
+  };
+  const append = (line: string): void => {
+    if (out.length - used < line.length * 3) {
+      flush();
+      if (out.length < line.length * 3) out = Buffer.allocUnsafe(line.length * 3);
+    }
+    used += out.write(line, used);
   };
   const attrs = options.attributes;
   const stamp = stamper();
@@ -86,7 +94,7 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
       const a = attrs(e.body);
       for (const k in a) if (a[k] !== undefined) extra += `,${q(k)}:${q(a[k])}`;
     }
-    buffer.push(
+    append(
       `${prefix}${stamp()},"dir":"${dir}","from":${q(e.from)},"to":${q(e.to)},"name":${q(e.name)},"id":${id(e.id)},"cause":${e.cause === null ? 'null' : id(e.cause)},"bytes":${e.bytes}${extra}}\n`,
     );
     if (!scheduled) {
