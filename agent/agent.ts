@@ -52,7 +52,7 @@ import { executorEnvironment, sandboxPath, type CommandSpec, type Container, typ
 import { browse, download, filesQuery, read, FileRoots } from './files.js';
 import { filesResponse, jsonReplacer, jsonResponse, stateJson } from './http.js';
 import type { AgentConfig } from './options.js';
-import { StatusUpdateManager, updateUuid } from './status-update-manager.js';
+import { StatusUpdateManager } from './status-update-manager.js';
 import { ExecutorHost, ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
 
 /** The version reported to the master, which admits agents of 1.0.0 and later, as Mesos does. */

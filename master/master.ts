@@ -20,7 +20,6 @@ import {
   validateLaunchOperation,
   validateOffers,
   type Accept,
-  type AgentID,
   type AgentInfo,
   type DeactivateFramework,
   type Decline,

@@ -3,7 +3,7 @@
 // times in seconds. Pure functions of the master's state; the routes live in master.ts.
 
 import { pidAddress, parseAddress } from '../runtime/index.js';
-import { legacyResources, Resources, safeResources, taskJSON, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
+import { legacyResources, Resources, taskJSON, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord } from './state.js';
 
 /** Which Mesos release's v0 API these views and the MasterInfo speak. */
@@ -11,7 +11,6 @@ export const MESOS_VERSION = '1.11.0';
 
 export { legacyResources, taskJSON, type Json };
 
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const secs = (ms: number): number => ms / 1000;
 
 function attributesJSON(attributes: readonly Attribute[]): Json {
