@@ -2,19 +2,8 @@
 // LargeAndSmallQuota: prints per-case figures and ends with one JSON line of the headline numbers.
 
 import { Resources } from '../protocol/index.js';
-import { HierarchicalAllocator, type FrameworkOffers } from '../master/allocator/index.js';
+import { HierarchicalAllocator, seededRandom, type FrameworkOffers } from '../master/allocator/index.js';
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32: a small, fast, deterministic generator.
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,7 +19,7 @@ function declineOffers(agents: number, frameworks: number, rounds: number): numb
   let outstanding: Outstanding[] = [];
   const allocator = new HierarchicalAllocator({
     clock,
-    random: seeded(7),
+    random: seededRandom(7),
     offer: (fw: string, offers: FrameworkOffers) => {
       for (const byAgent of offers.values()) for (const [agent, r] of byAgent) outstanding.push({ fw, agent, r });
     },
@@ -64,7 +53,7 @@ function declineOffers(agents: number, frameworks: number, rounds: number): numb
 function largeAndSmallQuota(smallRoles: number, largeRoles: number): number {
   const clock = { t: 0, now: () => clock.t };
   let offers = 0;
-  const allocator = new HierarchicalAllocator({ clock, random: seeded(11), offer: (_fw, o) => { for (const b of o.values()) offers += b.size; } });
+  const allocator = new HierarchicalAllocator({ clock, random: seededRandom(11), offer: (_fw, o) => { for (const b of o.values()) offers += b.size; } });
   const agentCount = smallRoles / 5 + 5 * largeRoles;
   const small = { cpus: 1, mem: 1024, disk: 1024 };
   const large = { cpus: 4, mem: 4096, disk: 4096 };

@@ -3,7 +3,7 @@
 // run many executors), and runs one ExecutorProcess actor in its own or a borrowed Runtime.
 
 import { parseAddress, parsePid, pidAddress, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
-import { validateMessage, type TaskStatus } from '../protocol/index.js';
+import type { TaskStatus } from '../protocol/index.js';
 import { DriverLifecycle, type Status } from '../scheduler-driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 import { ExecutorProcess } from './executor-process.js';
@@ -160,16 +160,7 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     const o = this.options;
     // Listen where the agent can reach us: LIBPROCESS_IP as in Mesos, else the agent's own host.
     const ip = o.ip ?? (o.env ?? process.env)['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
-    const rt = await Runtime.start({
-      ip,
-      ...(o.port !== undefined ? { port: o.port } : {}),
-      ...(o.transport ? { transport: o.transport } : {}),
-      ...(o.clock ? { clock: o.clock } : {}),
-      ...(o.logger ? { logger: o.logger } : {}),
-      validate: (_name, body) => validateMessage(body),
-    });
-    this.ownsRuntime = true;
-    return rt;
+    return this.ownRuntime({ ...o, ip });
   }
 
 }

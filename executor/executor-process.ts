@@ -22,7 +22,7 @@ import {
   type TaskStatus,
   type TaskStatusUpdate,
 } from '../protocol/index.js';
-import { CallbackQueue } from '../scheduler-driver/index.js';
+import { CallbackQueue, type CallbackOutcome } from '../scheduler-driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 
 type Inbox =
@@ -36,8 +36,7 @@ type Inbox =
   | ShutdownExecutor;
 
 type Internal =
-  | { name: '_CallbackDone' }
-  | { name: '_CallbackFailed'; error: unknown }
+  | CallbackOutcome
   | { name: '_RecoveryTimeout'; connection: number };
 
 export interface ExecutorProcessConfig {
@@ -89,13 +88,7 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
     this.agentPid = config.agentPid;
     this.agentId = config.agentId;
     this.callbacks = new CallbackQueue({
-      // Not pipeToSelf: a user's promise may wait on anything, even on a test that is itself
-      // waiting for the runtimes to settle, so it is not counted as the runtime's own work.
-      track: (p) =>
-        p.then(
-          () => this.reenter({ name: '_CallbackDone' }),
-          (error: unknown) => this.reenter({ name: '_CallbackFailed', error }),
-        ),
+      reenter: (outcome) => this.reenter(outcome),
       failed: (name, error) => this.userError(name, error),
       closed: () => this.aborted,
     });

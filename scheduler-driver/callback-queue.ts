@@ -2,9 +2,16 @@
 // callbacks run inline; one that returns a Promise holds the queue until it settles. User code
 // that throws or rejects is reported, never allowed to crash the runtime.
 
+/** How an async callback ended, as the message its actor gets back (then it calls settled()). */
+export type CallbackOutcome = { name: '_CallbackDone' } | { name: '_CallbackFailed'; error: unknown };
+
 export interface CallbackQueueHooks {
-  /** Tracks an async callback's promise; the owner calls settled() when it is done (pipeToSelf). */
-  track(promise: Promise<unknown>): void;
+  /**
+   * Brings an async callback's outcome back into the owning actor as a message. Not pipeToSelf:
+   * a user's promise may wait on anything, even on a test that is itself waiting for the
+   * runtimes to settle, so it is not counted as the runtime's own work.
+   */
+  reenter(outcome: CallbackOutcome): void;
   /** A callback threw or rejected. */
   failed(callback: string, error: unknown): void;
   /** True once the driver is aborted or stopped: only `evenIfClosed` callbacks still start. */
@@ -64,7 +71,10 @@ export class CallbackQueue {
         }
         if (isThenable(result)) {
           this.inFlight = entry;
-          this.hooks.track(Promise.resolve(result));
+          Promise.resolve(result).then(
+            () => this.hooks.reenter({ name: '_CallbackDone' }),
+            (error: unknown) => this.hooks.reenter({ name: '_CallbackFailed', error }),
+          );
         } else this.finish(entry);
       }
     } finally {

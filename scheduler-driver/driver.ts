@@ -8,7 +8,6 @@ import { isIP } from 'node:net';
 import { hostname, userInfo } from 'node:os';
 import { pid, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
 import {
-  validateMessage,
   type AgentID,
   type ExecutorID,
   type Filters,
@@ -99,7 +98,7 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     let masterPid: Pid;
     try {
       masterPid = await resolveMaster(this.master);
-      this.runtime = this.options.runtime ?? (await this.startRuntime());
+      this.runtime = this.options.runtime ?? (await this.ownRuntime(this.options));
     } catch (err) {
       return this.failedToStart(err, (message) => this.scheduler.error(this, message));
     }
@@ -189,19 +188,6 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     return this.status;
   }
 
-  private async startRuntime(): Promise<Runtime> {
-    const o = this.options;
-    const rt = await Runtime.start({
-      ...(o.ip !== undefined ? { ip: o.ip } : {}),
-      ...(o.port !== undefined ? { port: o.port } : {}),
-      ...(o.transport ? { transport: o.transport } : {}),
-      ...(o.clock ? { clock: o.clock } : {}),
-      ...(o.logger ? { logger: o.logger } : {}),
-      validate: (_name, body) => validateMessage(body),
-    });
-    this.ownsRuntime = true;
-    return rt;
-  }
 
 }
 

@@ -3,5 +3,5 @@
 
 export { MesosSchedulerDriver, resolveMaster, type SchedulerDriverOptions } from './driver.js';
 export type { CallbackResult, Scheduler, SchedulerDriver, Status } from './scheduler.js';
-export { CallbackQueue, type CallbackQueueHooks } from './callback-queue.js';
+export { CallbackQueue, type CallbackOutcome, type CallbackQueueHooks } from './callback-queue.js';
 export { DriverLifecycle } from './lifecycle.js';

@@ -2,8 +2,18 @@
 // ABORTED. start() once; join() waits for stop or abort; run() is start + join. Each driver adds
 // how it starts and stops its own actor.
 
-import type { Runtime } from '../runtime/index.js';
+import { Runtime, type Clock, type Logger, type Transport } from '../runtime/index.js';
+import { validateMessage } from '../protocol/index.js';
 import type { Status } from './scheduler.js';
+
+/** Where a driver's own runtime listens and what it runs on (tests pass an in-memory transport and a manual clock). */
+export interface DriverRuntimeOptions {
+  ip?: string;
+  port?: number;
+  transport?: Transport;
+  clock?: Clock;
+  logger?: Logger;
+}
 
 export abstract class DriverLifecycle<P extends { abort(): void }> {
   protected status: Status = 'DRIVER_NOT_STARTED';
@@ -30,6 +40,20 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
   async run(): Promise<Status> {
     const s = await this.start();
     return s === 'DRIVER_RUNNING' ? this.join() : s;
+  }
+
+  /** Starts a runtime of the driver's own, stopped with it; incoming messages are checked against the protocol. */
+  protected async ownRuntime(o: DriverRuntimeOptions): Promise<Runtime> {
+    const rt = await Runtime.start({
+      ...(o.ip !== undefined ? { ip: o.ip } : {}),
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.transport ? { transport: o.transport } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
+      validate: (_name, body) => validateMessage(body),
+    });
+    this.ownsRuntime = true;
+    return rt;
   }
 
   /** Starting failed: the driver aborts and tells the user's error callback why, never throwing. */

@@ -28,7 +28,7 @@ import {
   type TaskStatus,
   frameworkRoles,
 } from '../protocol/index.js';
-import { CallbackQueue } from './callback-queue.js';
+import { CallbackQueue, type CallbackOutcome } from './callback-queue.js';
 import { startRegistration, type RegistrationActor } from './registration.js';
 import type { Scheduler, SchedulerDriver } from './scheduler.js';
 
@@ -45,8 +45,7 @@ type Inbox =
 
 type Internal =
   | { name: '_Register' }
-  | { name: '_CallbackDone' }
-  | { name: '_CallbackFailed'; error: unknown };
+  | CallbackOutcome;
 
 export interface SchedulerProcessOptions {
   implicitAcknowledgements: boolean;
@@ -103,13 +102,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     this.failover = framework.id !== undefined;
     this.suppressed = new Set(options.suppressedRoles);
     this.callbacks = new CallbackQueue({
-      // Not pipeToSelf: a user's promise may wait on anything, even on a test that is itself
-      // waiting for the runtimes to settle, so it is not counted as the runtime's own work.
-      track: (p) =>
-        p.then(
-          () => this.reenter({ name: '_CallbackDone' }),
-          (error: unknown) => this.reenter({ name: '_CallbackFailed', error }),
-        ),
+      reenter: (outcome) => this.reenter(outcome),
       failed: (name, error) => this.userError(name, error),
       closed: () => this.aborted || this.stopped,
     });

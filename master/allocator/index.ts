@@ -3,7 +3,7 @@
 
 export { ResourcePool, TreeSorter, type Sorter, type SortedClient, type SorterOptions } from './sorter.js';
 export { DRFSorter } from './drf-sorter.js';
-export { RandomSorter, type RandomSorterOptions } from './random-sorter.js';
+export { RandomSorter, seededRandom, type RandomSorterOptions } from './random-sorter.js';
 export { OrderedSorter } from './ordered-sorter.js';
 export {
   HierarchicalAllocator,

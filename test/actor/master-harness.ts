@@ -17,6 +17,7 @@ import {
   type TaskState,
 } from '../../protocol/index.js';
 import { startMaster, type MasterHandle, type MasterOptions } from '../../master/index.js';
+import { seededRandom } from '../../master/allocator/index.js';
 
 export interface Received {
   msg: ProtocolMessage;
@@ -91,7 +92,7 @@ export class World {
 
   static async start(options: MasterOptions = {}): Promise<World> {
     const w = new World();
-    w.master = await startMaster({ ip: '10.0.0.1', port: 5050, clock: w.clock, transport: w.network.transport(), random: seeded(42), ...options });
+    w.master = await startMaster({ ip: '10.0.0.1', port: 5050, clock: w.clock, transport: w.network.transport(), random: seededRandom(42), ...options });
     w.runtimes.push(w.master.runtime);
     return w;
   }
@@ -186,17 +187,6 @@ export class World {
   }
 }
 
-/** A small deterministic PRNG (mulberry32) for the allocator's shuffles. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A command task for an offer. */
 export function commandTask(id: string, offer: Offer, resources: string, extra: Partial<TaskInfo> = {}): TaskInfo {

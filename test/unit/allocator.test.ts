@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Resources } from '../../protocol/resources.js';
-import { HierarchicalAllocator, type HierarchicalAllocatorOptions } from '../../master/allocator/index.js';
+import { HierarchicalAllocator, seededRandom, type HierarchicalAllocatorOptions } from '../../master/allocator/index.js';
 
 // ---- harness: a manual clock, a seeded random source and recorded offers ----------------
 
@@ -10,23 +10,13 @@ const R = (s: string): Resources => Resources.parse(s);
 
 interface Offer { fw: string; role: string; agent: string; resources: Resources }
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function harness(options: Partial<HierarchicalAllocatorOptions> = {}) {
   const clock = { t: 0, now: () => clock.t };
   let offers: Offer[] = [];
   const allocator = new HierarchicalAllocator({
     clock,
-    random: seeded(1),
+    random: seededRandom(1),
     offer: (fw, byRole) => {
       for (const [role, byAgent] of byRole) for (const [agent, resources] of byAgent) offers.push({ fw, role, agent, resources });
     },
@@ -556,7 +546,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 test('property: nothing is offered twice at once, and nothing is lost or created', () => {
   fc.assert(fc.property(fc.array(opArb, { maxLength: 60 }), fc.integer(), (ops, seed) => {
-    const h = harness({ random: seeded(seed) });
+    const h = harness({ random: seededRandom(seed) });
     const fws = ['f0', 'f1', 'f2', 'f3'];
     fws.forEach((f, i) => h.allocator.addFramework(f, { role: i < 2 ? 'r1' : 'r2' }));
     const totals = new Map<string, Resources>();
@@ -616,7 +606,7 @@ test('property: nothing is offered twice at once, and nothing is lost or created
 
 test('property: a framework\'s filters hide exactly the agents it declined', () => {
   fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), fc.integer(), (n, declineMask, seed) => {
-    const h = harness({ random: seeded(seed) });
+    const h = harness({ random: seededRandom(seed) });
     h.allocator.addFramework('f', { role: '*' });
     for (let i = 0; i < n; i++) h.allocator.addAgent(`a${i}`, R(`cpus:${1 + (i % 3)};mem:1024`));
     const offers = h.allocate();
@@ -635,7 +625,7 @@ test('property: a framework\'s filters hide exactly the agents it declined', () 
 
 test('property: quota guarantees are met before anybody gets a fair share', () => {
   fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 6 }), fc.integer(), (guarantees, others, seed) => {
-    const h = harness({ random: seeded(seed) });
+    const h = harness({ random: seededRandom(seed) });
     const need = guarantees.reduce((a, b) => a + b, 0);
     // Enough agents for the guarantees plus some, in 2-cpu / 1 GB pieces.
     const agents = Math.ceil(need / 2) + 2;
