@@ -22,7 +22,7 @@ import {
   type TaskStatus,
   type TaskStatusUpdate,
 } from '../protocol/index.js';
-import { CallbackQueue, type CallbackOutcome } from '../scheduler-driver/index.js';
+import { CallbackQueue, type CallbackOutcome } from '../driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 
 type Inbox =

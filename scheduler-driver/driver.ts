@@ -19,9 +19,9 @@ import {
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
-import { DriverLifecycle } from './lifecycle.js';
+import { DriverLifecycle, type Status } from '../driver/index.js';
 import { SchedulerProcess } from './scheduler-process.js';
-import type { Scheduler, SchedulerDriver, Status } from './scheduler.js';
+import type { Scheduler, SchedulerDriver } from './scheduler.js';
 
 export interface SchedulerDriverOptions {
   /** Default true: returning from statusUpdate acknowledges the update. */
