@@ -154,5 +154,4 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     const ip = o.ip ?? (o.env ?? process.env)['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
     return this.ownRuntime({ ...o, ip });
   }
-
 }

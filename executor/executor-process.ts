@@ -259,11 +259,6 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
     this.aborted = true;
   }
 
-  /** Updates sent but not yet acknowledged (for tests and /state-like views). */
-  get unacknowledged(): TaskStatusUpdate[] {
-    return [...this.updates.values()];
-  }
-
   private userError(callback: string, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
     const message = callback === 'sendStatusUpdate' ? `sendStatusUpdate: ${reason}` : `Executor callback ${callback} threw: ${reason}`;

@@ -187,8 +187,6 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     fn(this.process);
     return this.status;
   }
-
-
 }
 
 function safeUser(): string {
