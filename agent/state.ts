@@ -8,11 +8,11 @@ import {
   Resources,
   safeResources,
   isTerminalState,
+  newTask,
   type ExecutorInfo,
   type FrameworkInfo,
   type Task,
   type TaskInfo,
-  type TaskState,
   type TaskStatus,
 } from '../protocol/index.js';
 import type { Container } from './containerizer/index.js';
@@ -169,24 +169,7 @@ export class ExecutorHost {
   ) {}
 }
 
-export function newTask(info: TaskInfo, frameworkId: string, state: TaskState, executorId: string | undefined): Task {
-  const task: Task = {
-    name: info.name,
-    task_id: info.task_id,
-    framework_id: { value: frameworkId },
-    agent_id: info.agent_id,
-    state,
-    resources: info.resources ?? [],
-    statuses: [],
-  };
-  if (executorId !== undefined) task.executor_id = { value: executorId };
-  if (info.labels !== undefined) task.labels = info.labels;
-  if (info.container !== undefined) task.container = info.container;
-  if (info.health_check !== undefined) task.health_check = info.health_check;
-  if (info.kill_policy !== undefined) task.kill_policy = info.kill_policy;
-  if (info.limits !== undefined) task.limits = info.limits;
-  return task;
-}
+export { newTask };
 
 /** Statuses kept on a Task drop the payload (data), as Mesos's agent does to bound memory. */
 function slimStatus(status: TaskStatus): TaskStatus {

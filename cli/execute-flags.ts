@@ -1,6 +1,7 @@
 // mesos-execute's flags: Mesos's names and defaults (plus --framework_name and --trace), each
 // value checked where it is parsed, so a bad one stops the command before it contacts anything.
 
+import { ValidationError } from '../runtime/index.js';
 import { checkIdValue, Resources } from '../protocol/index.js';
 import {
   boolFlag,
@@ -18,19 +19,19 @@ import { LOGGING_LEVELS } from './common.js';
 
 function taskName(raw: string): string {
   const problem = checkIdValue(raw);
-  if (problem !== undefined) throw new Error(`'${raw}' cannot be a task ID: ${problem}`);
+  if (problem !== undefined) throw new ValidationError(`'${raw}' cannot be a task ID: ${problem}`);
   return raw;
 }
 
 function resources(raw: string): string {
   const r = Resources.parse(raw);
-  if (r.isEmpty()) throw new Error(`'${raw}' asks for no resources; a task needs some (e.g. cpus:0.1;mem:32)`);
+  if (r.isEmpty()) throw new ValidationError(`'${raw}' asks for no resources; a task needs some (e.g. cpus:0.1;mem:32)`);
   return raw;
 }
 
 function capabilities(raw: string): string[] {
   const list = parseList(raw);
-  for (const c of list) if (c !== 'GPU_RESOURCES') throw new Error(`'${c}' is not supported here (the only optional capability is GPU_RESOURCES)`);
+  for (const c of list) if (c !== 'GPU_RESOURCES') throw new ValidationError(`'${c}' is not supported here (the only optional capability is GPU_RESOURCES)`);
   return list;
 }
 

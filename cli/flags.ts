@@ -5,6 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command, CommanderError } from 'commander';
+import { ValidationError } from '../runtime/index.js';
+import { parseDuration } from '../protocol/index.js';
+
+// Durations are the protocol's (agents hand executors the same text); kept here for flag users.
+export { formatDuration, parseDuration } from '../protocol/index.js';
 
 /** A bad command line: `message` is one line naming the flag, printed as `error: <message>`. */
 export class FlagError extends Error {
@@ -20,7 +25,7 @@ export class FlagsExit extends Error {
 }
 
 /**
- * One flag. `parse` throws an Error whose message says what is wrong with the value (without
+ * One flag. `parse` throws a ValidationError whose message says what is wrong with the value (without
  * the flag's name, which the caller adds). `D` records whether a value always exists (a
  * default or required), so parsed values are typed `T` rather than `T | undefined`.
  */
@@ -134,7 +139,7 @@ export function choiceFlag<const C extends readonly string[], O extends FlagOpti
     'value',
     help,
     (raw) => {
-      if (!(choices as readonly string[]).includes(raw)) throw new Error(`'${raw}' is not one of ${choices.join(', ')}`);
+      if (!(choices as readonly string[]).includes(raw)) throw new ValidationError(`'${raw}' is not one of ${choices.join(', ')}`);
       return raw as C[number];
     },
     opts,
@@ -155,48 +160,8 @@ export function customFlag<T, O extends FlagOptions>(help: string, parse: (raw: 
 // Value parsers (each throws an Error saying what is wrong with the value)
 
 function nonEmpty(raw: string): string {
-  if (raw.trim() === '') throw new Error('must not be empty');
+  if (raw.trim() === '') throw new ValidationError('must not be empty');
   return raw;
-}
-
-const DURATION_UNITS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  ms: 1,
-  s: 1000,
-  sec: 1000,
-  secs: 1000,
-  m: 60_000,
-  min: 60_000,
-  mins: 60_000,
-  h: 3_600_000,
-  hr: 3_600_000,
-  hrs: 3_600_000,
-  d: 86_400_000,
-  day: 86_400_000,
-  days: 86_400_000,
-  w: 604_800_000,
-  week: 604_800_000,
-  weeks: 604_800_000,
-};
-
-/**
- * Mesos's duration text as milliseconds. Mesos's own units (ns, us, ms, secs, mins, hrs, days,
- * weeks) and their short forms (5s, 2m, 1h) are accepted; a bare number is refused, as in Mesos,
- * because nobody can tell whether `--offer_timeout=10` meant seconds or minutes.
- */
-export function parseDuration(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)$/i.exec(raw.trim());
-  const size = m?.[2] === undefined ? undefined : DURATION_UNITS[m[2].toLowerCase()];
-  if (m === null || size === undefined) throw new Error(`'${raw}' is not a duration (e.g. 500ms, 15secs, 1mins, 2hrs, 1days, 3weeks)`);
-  return Number(m[1]) * size;
-}
-
-/** Milliseconds as Mesos writes durations (`15secs`, `1mins`, `500ms`): the largest unit that fits evenly. */
-export function formatDuration(ms: number): string {
-  const units: Array<[string, number]> = [['weeks', 604_800_000], ['days', 86_400_000], ['hrs', 3_600_000], ['mins', 60_000], ['secs', 1000]];
-  for (const [name, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${name}`;
-  return `${ms}ms`;
 }
 
 const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
@@ -205,20 +170,20 @@ const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1024, mb: 1024 
 export function parseBytes(raw: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(raw.trim());
   const size = m?.[2] === undefined ? undefined : BYTE_UNITS[m[2].toLowerCase()];
-  if (m === null || size === undefined) throw new Error(`'${raw}' is not a size (e.g. 512MB, 2GB)`);
+  if (m === null || size === undefined) throw new ValidationError(`'${raw}' is not a size (e.g. 512MB, 2GB)`);
   return Math.round(Number(m[1]) * size);
 }
 
 export function parsePort(raw: string): number {
   const t = raw.trim();
   const n = Number(t);
-  if (!/^\d+$/.test(t) || n > 65535) throw new Error(`'${raw}' is not a port (0-65535)`);
+  if (!/^\d+$/.test(t) || n > 65535) throw new ValidationError(`'${raw}' is not a port (0-65535)`);
   return n;
 }
 
 export function parseIp(raw: string): string {
   const t = raw.trim();
-  if (isIP(t) === 0) throw new Error(`'${raw}' is not an IP address (e.g. 127.0.0.1)`);
+  if (isIP(t) === 0) throw new ValidationError(`'${raw}' is not an IP address (e.g. 127.0.0.1)`);
   return t;
 }
 
@@ -227,7 +192,7 @@ export function parseInteger(raw: string, range: { min?: number; max?: number } 
   const n = Number(t);
   const bounds = range.min !== undefined && range.max !== undefined ? ` from ${range.min} to ${range.max}` : range.min !== undefined ? ` of at least ${range.min}` : '';
   if (!/^[+-]?\d+$/.test(t) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
-    throw new Error(`'${raw}' is not a whole number${bounds}`);
+    throw new ValidationError(`'${raw}' is not a whole number${bounds}`);
   }
   return n;
 }
@@ -237,7 +202,7 @@ export function parseNumber(raw: string, range: { min?: number; exclusiveMin?: b
   const n = Number(t);
   const min = range.min;
   const bad = t === '' || !Number.isFinite(n) || (min !== undefined && (range.exclusiveMin ? n <= min : n < min));
-  if (bad) throw new Error(`'${raw}' is not a number${min === undefined ? '' : range.exclusiveMin ? ` above ${min}` : ` of at least ${min}`}`);
+  if (bad) throw new ValidationError(`'${raw}' is not a number${min === undefined ? '' : range.exclusiveMin ? ` above ${min}` : ` of at least ${min}`}`);
   return n;
 }
 
@@ -245,7 +210,7 @@ export function parseBool(raw: string): boolean {
   const t = raw.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(t)) return true;
   if (['false', '0', 'no', 'off'].includes(t)) return false;
-  throw new Error(`'${raw}' is not true or false`);
+  throw new ValidationError(`'${raw}' is not true or false`);
 }
 
 /** JSON text, or the contents of `file:///path` (Mesos's convention for JSON flags). */
@@ -256,22 +221,22 @@ export function parseJson(raw: string): unknown {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ValidationError(`cannot read '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
     }
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new Error(`'${raw}' is not valid JSON (${(err as Error).message})`);
+    throw new ValidationError(`'${raw}' is not valid JSON (${(err as Error).message})`, { cause: err });
   }
 }
 
 /** A JSON object whose values are all strings (environment variables, labels). */
 export function stringRecord(value: unknown): Record<string, string> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object such as {"NAME": "value"}');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError('expected a JSON object such as {"NAME": "value"}');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') throw new Error(`the value of '${k}' is not a string`);
+    if (typeof v !== 'string') throw new ValidationError(`the value of '${k}' is not a string`);
     out[k] = v;
   }
   return out;
@@ -288,14 +253,14 @@ export function parseList(raw: string): string[] {
 /** `host:port` or `master@host:port`; ZooKeeper and file:// forms are refused with a reason. */
 export function parseMasterAddress(raw: string): string {
   const t = raw.trim();
-  if (t.startsWith('zk://')) throw new Error(`'${raw}': ZooKeeper is not supported yet; give the master as host:port`);
-  if (t.startsWith('file://')) throw new Error(`'${raw}': file:// is not supported; give the master as host:port`);
+  if (t.startsWith('zk://')) throw new ValidationError(`'${raw}': ZooKeeper is not supported yet; give the master as host:port`);
+  if (t.startsWith('file://')) throw new ValidationError(`'${raw}': file:// is not supported; give the master as host:port`);
   const address = t.includes('@') ? t.slice(t.indexOf('@') + 1) : t;
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);
   const port = address.slice(colon + 1);
   if (colon <= 0 || host === '' || !/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-    throw new Error(`'${raw}' is not host:port or master@host:port (e.g. 127.0.0.1:5050)`);
+    throw new ValidationError(`'${raw}' is not host:port or master@host:port (e.g. 127.0.0.1:5050)`);
   }
   return t;
 }
@@ -363,7 +328,7 @@ export function parseFlags<S extends FlagSet>(spec: CommandSpec<S>, argv: readon
       values[name] = flag.parse(raw);
     } catch (err) {
       const where = from === 'env' ? `--${name} (from ${envName(name)})` : `--${name}`;
-      throw new FlagError(oneLine(`${where}: ${(err as Error).message}`));
+      throw new FlagError(oneLine(`${where}: ${(err as Error).message}`), { cause: err });
     }
     text[name] = raw;
     source[name] = from;

@@ -1,8 +1,8 @@
 // A runtime for a framework's scheduler driver that the command owns, so that it can trace:
 // the driver borrows it (SchedulerDriverOptions.runtime), and the command stops both at the end.
 
-import { Runtime, startTrace, type Logger, type Tracer } from '../runtime/index.js';
-import { traceAttributes, validateMessage } from '../protocol/index.js';
+import type { Logger, Runtime } from '../runtime/index.js';
+import { startProtocolRuntime } from '../protocol/index.js';
 
 export interface FrameworkRuntime {
   runtime: Runtime;
@@ -11,14 +11,12 @@ export interface FrameworkRuntime {
 }
 
 export async function startFrameworkRuntime(options: { trace?: string; logger?: Logger; ip?: string }): Promise<FrameworkRuntime> {
-  const runtime = await Runtime.start({
+  const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: 0,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
-    validate: (_name, body) => validateMessage(body),
+    ...(options.trace !== undefined ? { trace: options.trace } : {}),
   });
-  let tracer: Tracer | undefined;
-  if (options.trace !== undefined) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
   return {
     runtime,
     async stop() {

@@ -89,7 +89,7 @@ try {
     driver: { runtime: framework.runtime },
   });
   // A cluster process that dies ends the job instead of leaving it waiting for updates.
-  summary = await Promise.race([run, cluster.failed.then((why) => Promise.reject(new Error(why)))]);
+  summary = await Promise.race([run, cluster.failed.then((why) => Promise.reject(new LocalClusterError(why)))]);
   [state, metrics] = await Promise.all([getJson<MasterState>(`http://${cluster.master}/state`), getJson<Record<string, number>>(`http://${cluster.master}/metrics/snapshot`)]).catch(() => [undefined, undefined]);
 } catch (err) {
   process.stderr.write(`error: ${(err as Error).message}\n`);
@@ -151,7 +151,7 @@ interface FrameworkState {
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new LocalClusterError(`${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
 

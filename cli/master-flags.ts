@@ -3,7 +3,7 @@
 
 import { checkRole, Resources } from '../protocol/index.js';
 import type { MasterOptions } from '../master/index.js';
-import type { Logger } from '../runtime/index.js';
+import { ValidationError, type Logger } from '../runtime/index.js';
 import { boolFlag, choiceFlag, customFlag, durationFlag, intFlag, ipFlag, parseList, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
 import { LOGGING_LEVELS } from './common.js';
 
@@ -15,7 +15,7 @@ function roles(raw: string): string[] {
   const list = parseList(raw);
   for (const r of list) {
     const problem = checkRole(r);
-    if (problem !== undefined) throw new Error(`'${r}' is not a valid role: ${problem}`);
+    if (problem !== undefined) throw new ValidationError(`'${r}' is not a valid role: ${problem}`);
   }
   return list;
 }
@@ -26,7 +26,7 @@ function weights(raw: string): Record<string, number> {
     const [role, weight, extra] = item.split('=');
     const w = Number(weight);
     if (!role || weight === undefined || extra !== undefined || !Number.isFinite(w) || w <= 0) {
-      throw new Error(`'${item}' is not role=weight with a positive weight (e.g. dev=2,prod=3)`);
+      throw new ValidationError(`'${item}' is not role=weight with a positive weight (e.g. dev=2,prod=3)`);
     }
     out[role.trim()] = w;
   }
@@ -38,7 +38,7 @@ function rolePolicies(raw: string): RolePolicies {
   for (const item of parseList(raw)) {
     const [role, policy, extra] = item.split('=');
     if (!role || policy === undefined || extra !== undefined || !(ROLE_POLICIES as readonly string[]).includes(policy.trim())) {
-      throw new Error(`'${item}' is not role=policy with a policy of ${ROLE_POLICIES.join(', ')}`);
+      throw new ValidationError(`'${item}' is not role=policy with a policy of ${ROLE_POLICIES.join(', ')}`);
     }
     out[role.trim()] = policy.trim() as RolePolicy;
   }
@@ -48,7 +48,7 @@ function rolePolicies(raw: string): RolePolicies {
 /** `cpus:0.01|mem:32`: alternatives separated by `|`, each a resources quantity. */
 function minAllocatable(raw: string): string {
   for (const alt of raw.split('|')) {
-    if (alt.trim() === '') throw new Error(`'${raw}' has an empty alternative (e.g. cpus:0.01|mem:32)`);
+    if (alt.trim() === '') throw new ValidationError(`'${raw}' has an empty alternative (e.g. cpus:0.01|mem:32)`);
     Resources.parse(alt.replace(/,/g, ';'));
   }
   return raw;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Actor, Runtime, pid, startTrace, type Handlers, type Pid } from '../runtime/index.js';
+// `mesos-ts/trace` in the package, as `../runtime/index.js` is `mesos-ts/runtime`.
 import { mergeTrace, readTraceFiles, renderText } from '../cli/trace/index.js';
 
 type Ping = { name: 'Ping'; seq: number };

@@ -2,7 +2,7 @@
 // process group, with stdout/stderr appended to files in the sandbox, and reports RUNNING then
 // FINISHED/FAILED/KILLED. Like Mesos's, it is just a program written on the executor driver.
 
-import { RealClock, type Cancel, type Clock } from '../runtime/index.js';
+import { RealClock, signalGroup, type Cancel, type Clock } from '../runtime/index.js';
 import {
   hasCapability,
   taskStatus,
@@ -176,12 +176,3 @@ export class CommandExecutor implements Executor {
 
 let defaultLauncher: Launcher | undefined;
 
-/** Signals a whole process group; false once it is gone. */
-function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -2,9 +2,9 @@
 // MESOS_* environment the agent launched it with (or from explicit options, so one process can
 // run many executors), and runs one ExecutorProcess actor in its own or a borrowed Runtime.
 
-import { parseAddress, parsePid, pidAddress, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
-import type { TaskStatus } from '../protocol/index.js';
-import { DriverLifecycle, type Status } from '../scheduler-driver/index.js';
+import { parseAddress, parsePid, pidAddress, type Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
+import { tryParseDuration, type TaskStatus } from '../protocol/index.js';
+import { DriverLifecycle, type Status } from '../driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 import { ExecutorProcess } from './executor-process.js';
 
@@ -42,16 +42,8 @@ export interface ExecutorConfig {
 }
 
 /** Mesos's defaults: recovery_timeout 15 min, executor_shutdown_grace_period 5 s. */
-const DEFAULT_RECOVERY_TIMEOUT_MS = 15 * 60_000;
-const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
-
-/** Mesos's duration text (`5secs`, `15mins`, `100ms`, `2.5secs`); undefined if malformed. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ns|us|ms|secs|mins|hrs|days|weeks)$/.exec(text.trim());
-  if (!m) return undefined;
-  const perUnit: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000 };
-  return Number(m[1]) * perUnit[m[2]!]!;
-}
+export const DEFAULT_RECOVERY_TIMEOUT_MS = 15 * 60_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 
 /** Reads the configuration; throws a ValidationError naming what is missing or malformed. */
 export function executorConfig(options: ExecutorDriverOptions): ExecutorConfig {
@@ -68,7 +60,7 @@ export function executorConfig(options: ExecutorDriverOptions): ExecutorConfig {
     if (explicit !== undefined) return explicit;
     const text = env[name];
     if (text === undefined || text === '') return fallback;
-    const ms = parseDuration(text);
+    const ms = tryParseDuration(text);
     if (ms === undefined) throw new ValidationError(`${name}='${text}' is not a duration such as 5secs`);
     return ms;
   };
@@ -110,7 +102,7 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     let config: ExecutorConfig;
     try {
       config = executorConfig(this.options);
-      this.runtime = this.options.runtime ?? (await this.startRuntime(config));
+      this.runtime = this.options.runtime ?? (await this.startOwnRuntime(config));
     } catch (err) {
       // Mesos's driver exits the process here; a library must not, so it aborts and says why.
       return this.failedToStart(err, (message) => this.executor.error(this, message));
@@ -156,11 +148,10 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     return this.status;
   }
 
-  private async startRuntime(config: ExecutorConfig): Promise<Runtime> {
+  private async startOwnRuntime(config: ExecutorConfig): Promise<Runtime> {
     const o = this.options;
     // Listen where the agent can reach us: LIBPROCESS_IP as in Mesos, else the agent's own host.
     const ip = o.ip ?? (o.env ?? process.env)['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
     return this.ownRuntime({ ...o, ip });
   }
-
 }

@@ -122,9 +122,4 @@ export class ExecutorHost extends Actor<Inbox | Internal> {
     this.resolveDone();
     this.terminateSelf();
   }
-
-  /** How many command executors run here now. */
-  get size(): number {
-    return this.executors.size;
-  }
 }

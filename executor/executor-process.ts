@@ -2,7 +2,7 @@
 // the agent's messages into Executor callbacks one at a time, keeps status updates until they
 // are acknowledged, and re-registers with a restarted agent that recovered it.
 
-import { Actor, type Handlers, type Pid } from '../runtime/index.js';
+import { Actor, ValidationError, type Handlers, type Pid } from '../runtime/index.js';
 import {
   newUuid,
   uuidToString,
@@ -22,7 +22,7 @@ import {
   type TaskStatus,
   type TaskStatusUpdate,
 } from '../protocol/index.js';
-import { CallbackQueue, type CallbackOutcome } from '../scheduler-driver/index.js';
+import { CallbackQueue, type CallbackOutcome } from '../driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 
 type Inbox =
@@ -219,7 +219,7 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
   sendStatusUpdate(status: TaskStatus): void {
     if (status.state === 'TASK_STAGING') {
       // Executors must not send STAGING; Mesos's driver aborts on it, and so does this one.
-      this.userError('sendStatusUpdate', new Error('an executor must not send TASK_STAGING'));
+      this.userError('sendStatusUpdate', new ValidationError('an executor must not send TASK_STAGING'));
       return;
     }
     const uuid = newUuid();
@@ -257,11 +257,6 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
 
   abort(): void {
     this.aborted = true;
-  }
-
-  /** Updates sent but not yet acknowledged (for tests and /state-like views). */
-  get unacknowledged(): TaskStatusUpdate[] {
-    return [...this.updates.values()];
   }
 
   private userError(callback: string, error: unknown): void {

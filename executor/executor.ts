@@ -1,9 +1,11 @@
 // What an executor program implements (Executor) and what it calls (ExecutorDriver): Mesos's v0
 // executor API (include/mesos/executor.hpp) with TypeScript types, "agent" wording, and callbacks
-// that may be async, run one at a time as in the scheduler driver.
+// that may be async, run one at a time (the drivers' shared callback queue).
 
 import type { AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, TaskID, TaskInfo, TaskStatus } from '../protocol/index.js';
-import type { CallbackResult, Status } from '../scheduler-driver/index.js';
+import type { CallbackResult, Status } from '../driver/index.js';
+
+export type { CallbackResult, Status };
 
 /**
  * Each callback receives the driver first. A callback may return a Promise, which the driver

@@ -2,9 +2,9 @@
 // environment (see executorHostCommand). The only file of executor/ that reads the environment,
 // handles signals and exits.
 
-import { createLogger, parseAddress, parsePid, pidAddress, pinoLevel, Runtime, startTrace } from '../runtime/index.js';
-import { traceAttributes, validateMessage } from '../protocol/index.js';
-import { parseDuration } from './driver.js';
+import { createLogger, parseAddress, parsePid, pidAddress, pinoLevel } from '../runtime/index.js';
+import { startProtocolRuntime, tryParseDuration } from '../protocol/index.js';
+import { DEFAULT_RECOVERY_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from './driver.js';
 import { ExecutorHost } from './executor-host.js';
 
 const env = process.env;
@@ -16,26 +16,25 @@ if (!agentPidText || !frameworkId) {
 }
 const agentPid = parsePid(agentPidText);
 const logger = createLogger({ level: pinoLevel(env['MESOS_LOGGING_LEVEL'] ?? 'WARNING'), name: 'executor-host' });
-const runtime = await Runtime.start({
+const tracePath = env['MESOS_TRACE'];
+const { runtime, tracer } = await startProtocolRuntime({
   ip: env['LIBPROCESS_IP'] ?? parseAddress(pidAddress(agentPid)).host,
   port: 0,
   logger,
-  validate: (_name, body) => validateMessage(body),
+  ...(tracePath ? { trace: tracePath } : {}),
 });
-const tracePath = env['MESOS_TRACE'];
-const tracer = tracePath ? startTrace(runtime, tracePath, { attributes: (m) => ({ ...traceAttributes(m) }) }) : undefined;
 
 const duration = (name: string, fallbackMs: number): number => {
   const text = env[name];
-  return (text ? parseDuration(text) : undefined) ?? fallbackMs;
+  return (text ? tryParseDuration(text) : undefined) ?? fallbackMs;
 };
 const host = runtime.spawn(
   new ExecutorHost({
     frameworkId: { value: frameworkId },
     agentPid,
     checkpoint: env['MESOS_CHECKPOINT'] === '1' || env['MESOS_CHECKPOINT'] === 'true',
-    recoveryTimeoutMs: duration('MESOS_RECOVERY_TIMEOUT', 15 * 60_000),
-    shutdownGracePeriodMs: duration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', 5000),
+    recoveryTimeoutMs: duration('MESOS_RECOVERY_TIMEOUT', DEFAULT_RECOVERY_TIMEOUT_MS),
+    shutdownGracePeriodMs: duration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', DEFAULT_SHUTDOWN_GRACE_MS),
   }),
   'executor-host',
 );

@@ -5,8 +5,11 @@
 import { fileURLToPath } from 'node:url';
 import { childExecArgv } from '../runtime/index.js';
 
-export { MesosExecutorDriver, executorConfig, parseDuration, type ExecutorConfig, type ExecutorDriverOptions } from './driver.js';
+export { MesosExecutorDriver, executorConfig, type ExecutorConfig, type ExecutorDriverOptions } from './driver.js';
 export type { Executor, ExecutorDriver } from './executor.js';
+export type { CallbackResult, Status } from '../driver/index.js';
+/** Mesos's duration text (`5secs`) as milliseconds, undefined if malformed; the protocol's tryParseDuration under this package's old name. */
+export { tryParseDuration as parseDuration } from '../protocol/index.js';
 export { CommandExecutor, DEFAULT_KILL_GRACE_MS, type CommandExecutorOptions } from './command-executor.js';
 export { ShellLauncher, SpawnLauncher, type Launcher, type LaunchSpec, type Launched, type Exit } from './launcher.js';
 export { ExecutorHost, type ExecutorHostOptions } from './executor-host.js';

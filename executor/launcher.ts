@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { IllegalStateError, ValidationError } from '../runtime/index.js';
 
 export interface LaunchSpec {
   /** The sandbox: working directory, and where `stdout` and `stderr` go. */
@@ -135,7 +136,7 @@ export class ShellLauncher implements Launcher {
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         if (p.exit) p.exit({ code: null, signal: null });
-        else p.failed(new Error('the task launcher exited'));
+        else p.failed(new IllegalStateError('the task launcher exited'));
       }
     });
     sh.stdin!.on('error', () => {});
@@ -148,7 +149,7 @@ export class ShellLauncher implements Launcher {
     if (!p || id === undefined) return;
     if (kind === 'e') {
       this.pending.delete(id);
-      p.failed(new Error('the sandbox directory does not exist'));
+      p.failed(new ValidationError('the sandbox directory does not exist'));
     } else if (kind === 'p') {
       const exited = new Promise<Exit>((resolve) => (p.exit = resolve));
       p.started({ pid: Number(value), exited });

@@ -8,3 +8,8 @@ export * from './ids.js';
 export * from './validation.js';
 export * from './resources.js';
 export * from './legacy-json.js';
+
+// Helpers shared by every role (explicit exports).
+export { formatDuration, parseDuration, tryParseDuration } from './duration.js';
+export { newTask } from './task.js';
+export { startProtocolRuntime, type ProtocolRuntime, type ProtocolRuntimeOptions } from './start-runtime.js';

@@ -15,3 +15,4 @@ export { startTrace, type Tracer, type TraceOptions } from './trace.js';
 export type { Conn, Transport } from './transport.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './ws-transport.js';
 export { childExecArgv } from './node-args.js';
+export { signalGroup } from './process-group.js';

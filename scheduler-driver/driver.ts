@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { hostname, userInfo } from 'node:os';
-import { pid, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
+import { IllegalStateError, pid, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
 import {
   type AgentID,
   type ExecutorID,
@@ -19,9 +19,9 @@ import {
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
-import { DriverLifecycle } from './lifecycle.js';
+import { DriverLifecycle, type Status } from '../driver/index.js';
 import { SchedulerProcess } from './scheduler-process.js';
-import type { Scheduler, SchedulerDriver, Status } from './scheduler.js';
+import type { Scheduler, SchedulerDriver } from './scheduler.js';
 
 export interface SchedulerDriverOptions {
   /** Default true: returning from statusUpdate acknowledges the update. */
@@ -166,7 +166,7 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
   acknowledgeStatusUpdate(status: TaskStatus): Status {
     if (this.status === 'DRIVER_RUNNING' && (this.options.implicitAcknowledgements ?? true)) {
       // Mesos treats this as a programming error and aborts the driver.
-      this.process?.failWith('acknowledgeStatusUpdate', new Error('explicit acknowledgements need implicitAcknowledgements: false'));
+      this.process?.failWith('acknowledgeStatusUpdate', new IllegalStateError('explicit acknowledgements need implicitAcknowledgements: false'));
       return this.status;
     }
     return this.call((p) => p.acknowledge(status));
@@ -187,8 +187,6 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     fn(this.process);
     return this.status;
   }
-
-
 }
 
 function safeUser(): string {

@@ -28,7 +28,7 @@ import {
   type TaskStatus,
   frameworkRoles,
 } from '../protocol/index.js';
-import { CallbackQueue, type CallbackOutcome } from './callback-queue.js';
+import { CallbackQueue, type CallbackOutcome } from '../driver/index.js';
 import { startRegistration, type RegistrationActor } from './registration.js';
 import type { Scheduler, SchedulerDriver } from './scheduler.js';
 

@@ -16,17 +16,9 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../protocol/index.js';
+import type { CallbackResult, Status } from '../driver/index.js';
 
-/** A driver's lifecycle, with Mesos's names: NOT_STARTED → RUNNING → STOPPED | ABORTED. */
-export type Status = 'DRIVER_NOT_STARTED' | 'DRIVER_RUNNING' | 'DRIVER_ABORTED' | 'DRIVER_STOPPED';
-
-/**
- * A callback may return a Promise: the driver awaits it before the next callback (they run one
- * at a time, in the order the events arrived). For `statusUpdate` the implicit acknowledgement
- * is sent only once the returned Promise resolves. A callback that throws or rejects aborts the
- * driver, and `error` is called with what it threw.
- */
-export type CallbackResult = void | Promise<void>;
+export type { CallbackResult, Status };
 
 /**
  * The framework's side of the scheduler API. Names and order of arguments are Mesos's, each

@@ -3,19 +3,8 @@
 // ignores zombies, which still hold their pid until some parent reaps them.
 
 import { processGroupMembers, readProcStat } from './proc.js';
-
-/** Sends `signal` to every process of the group; false when the group no longer exists. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (e) {
-    if (errnoCode(e) === 'ESRCH') return false;
-    // EPERM: a member belongs to someone else; the group exists but is not ours to signal.
-    if (errnoCode(e) === 'EPERM') return true;
-    throw e;
-  }
-}
+import { signalGroup } from '../../runtime/index.js';
+export { signalGroup };
 
 /** True while some member of the group is still running (zombies do not count). */
 export async function groupAlive(pgid: number): Promise<boolean> {

@@ -49,10 +49,6 @@ export class CallbackQueue {
     this.drain();
   }
 
-  get busy(): boolean {
-    return this.inFlight !== undefined || this.head < this.queue.length;
-  }
-
   private drain(): void {
     // A callback that calls the driver may queue more callbacks: the loop below picks them up.
     if (this.draining) return;

@@ -2,9 +2,9 @@
 // ABORTED. start() once; join() waits for stop or abort; run() is start + join. Each driver adds
 // how it starts and stops its own actor.
 
-import { Runtime, type Clock, type Logger, type Transport } from '../runtime/index.js';
-import { validateMessage } from '../protocol/index.js';
-import type { Status } from './scheduler.js';
+import type { Clock, Logger, Runtime, Transport } from '../runtime/index.js';
+import { startProtocolRuntime } from '../protocol/index.js';
+import type { Status } from './status.js';
 
 /** Where a driver's own runtime listens and what it runs on (tests pass an in-memory transport and a manual clock). */
 export interface DriverRuntimeOptions {
@@ -44,16 +44,15 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
 
   /** Starts a runtime of the driver's own, stopped with it; incoming messages are checked against the protocol. */
   protected async ownRuntime(o: DriverRuntimeOptions): Promise<Runtime> {
-    const rt = await Runtime.start({
+    const { runtime } = await startProtocolRuntime({
       ...(o.ip !== undefined ? { ip: o.ip } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.transport ? { transport: o.transport } : {}),
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
-      validate: (_name, body) => validateMessage(body),
     });
     this.ownsRuntime = true;
-    return rt;
+    return runtime;
   }
 
   /** Starting failed: the driver aborts and tells the user's error callback why, never throwing. */

@@ -1,0 +1,7 @@
+// The core both drivers are built on, owned by neither: the driver status and lifecycle
+// (start, join, stop, abort), the queue that runs user callbacks one at a time, and the
+// driver's own runtime. scheduler-driver/ and executor/ import this; neither imports the other.
+
+export type { CallbackResult, Status } from './status.js';
+export { DriverLifecycle, type DriverRuntimeOptions } from './lifecycle.js';
+export { CallbackQueue, type CallbackOutcome, type CallbackQueueHooks } from './callback-queue.js';
