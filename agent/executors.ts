@@ -306,7 +306,7 @@ export class Executors {
 }
 
 /** CommandInfo → what the containerizer runs (shell by default, as Mesos). */
-export function commandSpec(c: CommandInfo): CommandSpec {
+function commandSpec(c: CommandInfo): CommandSpec {
   const spec: CommandSpec = { shell: c.shell ?? true, value: c.value ?? '' };
   if (c.arguments !== undefined) spec.arguments = c.arguments;
   return spec;

@@ -11,7 +11,7 @@ import { newTask } from './state.js';
 /** The version reported to the master, which admits agents of 1.0.0 and later, as Mesos does. */
 export const AGENT_VERSION = '1.11.0';
 
-export const AGENT_CAPABILITIES = [{ type: 'MULTI_ROLE' as const }, { type: 'HIERARCHICAL_ROLE' as const }, { type: 'RESERVATION_REFINEMENT' as const }];
+const AGENT_CAPABILITIES = [{ type: 'MULTI_ROLE' as const }, { type: 'HIERARCHICAL_ROLE' as const }, { type: 'RESERVATION_REFINEMENT' as const }];
 
 export class Registration {
   private masterLinked = false;
