@@ -1,6 +1,7 @@
 // startAgent: one runtime on the agent's port with the Agent actor as `slave(1)` (the id Mesos
 // kept, so `/slave(1)/state` works), the previous incarnation's checkpoints read from work_dir
-// (and, with --recover=cleanup, its executors killed), tracing, and a handle to stop it. What the CLI and mesos-local call; tests call it too.
+// (and, with --recover=cleanup, its executors killed), tracing, and a handle to stop it. What
+// the CLI and mesos-local call; tests call it too.
 
 import { mkdir } from 'node:fs/promises';
 import { Runtime, startTrace, ValidationError, type Pid, type Tracer } from '../runtime/index.js';
