@@ -4,7 +4,7 @@
 // the update stream is an append-only log. Reads never throw on damage: they report it.
 //
 // Layout (ids are single path segments; `slaves/` is Mesos's on-disk name, kept for tools):
-//   meta/boot_id                                          host boot id at the last recovery
+//   meta/boot_id                                          host boot id at the agent's last start
 //   meta/slaves/latest -> <agent_id>                      the current identity (symlink)
 //   meta/slaves/<agent_id>/slave.info                     AgentInfo (JSON)
 //   …/frameworks/<framework_id>/framework.info            FrameworkInfo (JSON)

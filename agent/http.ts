@@ -1,12 +1,53 @@
-// The agent's JSON surfaces in Mesos's legacy shapes — `/state` (what the web UI reads from
-// `/slave(1)/state`: frameworks, executors with their directory and tasks), resources as flat
-// objects — plus `?jsonp=` wrapping and the /files responses. Pure functions of agent state.
+// The agent's HTTP endpoints and their JSON in Mesos's legacy shapes — `/state` (what the web UI
+// reads from `/slave(1)/state`: frameworks, executors with their directory and tasks), resources
+// as flat objects, `/flags`, `/health`, `/files/*` over sandboxes, `/monitor/statistics` — plus
+// `?jsonp=` wrapping. The JSON is built by pure functions of agent state.
 
-import type { HttpRequest, HttpResponse } from '../runtime/index.js';
+import type { HttpHandler, HttpRequest, HttpResponse } from '../runtime/index.js';
 import { bytesToBase64, frameworkRoles, hasCapability, legacyResources, Resources, safeResources, taskJSON, type Attribute, type TaskInfo } from '../protocol/index.js';
 import { attributeValue } from './options.js';
 import type { ExecutorState, FrameworkState } from './state.js';
-import type { FilesResult } from './files.js';
+import { browse, download, filesQuery, read, type FileRoots, type FilesResult } from './files.js';
+import type { Containerizer } from './containerizer/index.js';
+
+/** What the endpoints read, at the time of each request. */
+export interface HttpSource {
+  stateView(): StateView;
+  readonly flags: Record<string, string>;
+  readonly files: FileRoots;
+  readonly frameworks: ReadonlyMap<string, FrameworkState>;
+  readonly containerizer: Containerizer;
+}
+
+/** The agent's routes, relative to its actor id (`/slave(1)/state`; `/state` through the runtime's delegate). */
+export function agentRoutes(src: HttpSource): [string, HttpHandler][] {
+  const state: HttpHandler = (req) => jsonResponse(req, stateJson(src.stateView()));
+  const readFile: HttpHandler = async (req) => filesResponse(req, await read(src.files, filesQuery(req.query)));
+  return [
+    ['/state', state],
+    ['/state.json', state],
+    ['/flags', (req) => jsonResponse(req, { flags: src.flags })],
+    ['/health', () => ({ status: 200, body: '' })],
+    ['/files/browse', async (req) => filesResponse(req, await browse(src.files, filesQuery(req.query)))],
+    ['/files/read', readFile],
+    ['/files/read.json', readFile],
+    ['/files/download', async (req) => filesResponse(req, await download(src.files, filesQuery(req.query)))],
+    ['/monitor/statistics', async (req) => jsonResponse(req, await statistics(src))],
+  ];
+}
+
+/** Per-executor resource usage, as Mesos's /monitor/statistics lists it. */
+async function statistics(src: HttpSource): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const f of src.frameworks.values()) {
+    for (const e of f.executors.values()) {
+      if (!e.container) continue;
+      const usage = await src.containerizer.usage(e.containerId).catch(() => undefined);
+      if (usage) out.push({ framework_id: f.id, executor_id: e.id, executor_name: e.info.name ?? '', source: e.info.source ?? '', statistics: usage });
+    }
+  }
+  return out;
+}
 
 export interface StateView {
   version: string;

@@ -3,7 +3,7 @@
 
 export { Agent, AGENT_VERSION, type AgentDeps, type AgentStateName } from './agent.js';
 export { startAgent, AGENT_ACTOR_ID, type AgentHandle } from './start.js';
-export { DEFAULTS as AGENT_DEFAULTS, agentResources, masterPidText, parseAttributes, type AgentConfig, type AgentOptions, type RecoverMode } from './options.js';
+export { DEFAULTS as AGENT_DEFAULTS, agentResources, masterPidText, parseAttributes, type AgentConfig, type AgentOptions, type RestartMode } from './options.js';
 export { StatusUpdateManager, TaskStream, type RetryPolicy, type StatusUpdateEffects } from './status-update-manager.js';
 export { stateJson } from './http.js';
 export {

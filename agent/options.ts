@@ -5,11 +5,12 @@
 import { cpus as hostCpus, hostname as hostHostname, totalmem } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Clock, Transport } from '../runtime/index.js';
+import { ValidationError, type Clock, type Transport } from '../runtime/index.js';
 import { Resources, type Attribute } from '../protocol/index.js';
 import type { CommandSpec } from './containerizer/index.js';
 
-export type RecoverMode = 'reconnect' | 'cleanup';
+/** Mesos's `--recover`: what a restarted agent does with the executors a previous run left. */
+export type RestartMode = 'reconnect' | 'cleanup';
 
 export interface AgentOptions {
   /** The master: `host:port` or `master@host:port`. */
@@ -46,8 +47,8 @@ export interface AgentOptions {
   recoveryTimeoutMs?: number;
   /** Total ping timeout used until the master tells us its own (Mesos: 75 s). */
   pingTimeoutMs?: number;
-  /** reconnect (default): re-attach to live executors; cleanup: kill them and exit without registering. */
-  recover?: RecoverMode;
+  /** Mesos's --recover. reconnect (default): re-attach to live executors; cleanup: kill them and exit without registering. */
+  recover?: RestartMode;
   /** The command line flags, served by /flags and in /state. */
   flags?: Record<string, string>;
   /** stop() kills every executor (tests, mesos-local). Default false: executors survive for recovery. */
@@ -57,7 +58,9 @@ export interface AgentOptions {
   /** fsync checkpoint files (default true). */
   checkpointFsync?: boolean;
   /** How often an executor re-attached after a restart is probed for exit (ms). */
-  recoveredExecutorPollMs?: number;
+  reattachedExecutorPollMs?: number;
+  /** Registration backoff's randomness, in [0, 1) (default Math.random); tests pin it. */
+  random?: () => number;
   /** Executor environment base (default: the agent's own environment). */
   executorBaseEnv?: Record<string, string | undefined>;
 }
@@ -78,7 +81,7 @@ export interface AgentConfig {
   executorReregistrationTimeoutMs: number;
   recoveryTimeoutMs: number;
   pingTimeoutMs: number;
-  recover: RecoverMode;
+  recover: RestartMode;
   flags: Record<string, string>;
   checkpointFsync: boolean;
   executorHostCommand: CommandSpec | undefined;
@@ -101,7 +104,7 @@ export const DEFAULTS = {
 export function masterPidText(master: string): string {
   const m = master.trim();
   if (m.startsWith('zk://') || m.startsWith('file://')) {
-    throw new Error(`master '${master}': only a fixed master (host:port or master@host:port) is supported`);
+    throw new ValidationError(`master '${master}': only a fixed master (host:port or master@host:port) is supported`);
   }
   return m.includes('@') ? m : `master@${m}`;
 }
@@ -143,7 +146,7 @@ export function parseAttributes(text: string | undefined): Attribute[] {
     const token = raw.trim();
     if (token === '') continue;
     const colon = token.indexOf(':');
-    if (colon <= 0) throw new Error(`Invalid attribute '${token}': expected name:value`);
+    if (colon <= 0) throw new ValidationError(`Invalid attribute '${token}': expected name:value`);
     const name = token.slice(0, colon).trim();
     const value = token.slice(colon + 1).trim();
     if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value)) out.push({ name, type: 'SCALAR', scalar: { value: Number(value) } });
@@ -151,7 +154,7 @@ export function parseAttributes(text: string | undefined): Attribute[] {
       const r = Resources.parse(`${name}:${value}`).toJSON()[0];
       if (r?.type === 'RANGES' && r.ranges) out.push({ name, type: 'RANGES', ranges: r.ranges });
       else if (r?.type === 'SET' && r.set) out.push({ name, type: 'SET', set: r.set });
-      else throw new Error(`Invalid attribute '${token}'`);
+      else throw new ValidationError(`Invalid attribute '${token}'`);
     } else out.push({ name, type: 'TEXT', text: { value } });
   }
   return out;

@@ -1,15 +1,16 @@
 // startAgent: one runtime on the agent's port with the Agent actor as `slave(1)` (the id Mesos
-// kept, so `/slave(1)/state` works), recovery of a previous incarnation from work_dir, tracing,
-// and a handle to stop it. What the CLI and mesos-local call; tests call it too.
+// kept, so `/slave(1)/state` works), the previous incarnation's checkpoints read from work_dir
+// (and, with --recover=cleanup, its executors killed), tracing, and a handle to stop it. What
+// the CLI and mesos-local call; tests call it too.
 
 import { mkdir } from 'node:fs/promises';
-import { Runtime, startTrace, type Pid, type Tracer } from '../runtime/index.js';
+import { Runtime, startTrace, ValidationError, type Pid, type Tracer } from '../runtime/index.js';
 import { isMessageName, Resources, traceAttributes, validateMessage, type Resource } from '../protocol/index.js';
 import { Agent } from './agent.js';
 import * as ckpt from './checkpoint.js';
 import { Containerizer, type CommandSpec } from './containerizer/index.js';
 import { executorHostCommand } from '../executor/index.js';
-import { agentConfig, type AgentConfig, type AgentOptions } from './options.js';
+import { agentConfig, type AgentConfig, type AgentOptions, type RestartMode } from './options.js';
 
 /** The agent actor's id: Mesos's, which the web UI and operators' scripts address. */
 export const AGENT_ACTOR_ID = 'slave(1)';
@@ -48,7 +49,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   if (options.trace) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
   const containerizer = new Containerizer({
     workDir: options.workDir,
-    ...(options.recoveredExecutorPollMs !== undefined ? { recoverPollMs: options.recoveredExecutorPollMs } : {}),
+    ...(options.reattachedExecutorPollMs !== undefined ? { reattachPollMs: options.reattachedExecutorPollMs } : {}),
     ...(options.executorBaseEnv ? { baseEnv: options.executorBaseEnv } : {}),
   });
 
@@ -65,16 +66,16 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     if (o.destroyAll ?? options.destroyAllOnStop ?? false) await containerizer.destroyAll(config.executorShutdownGracePeriodMs);
   };
 
-  let recovered: ckpt.AgentCheckpoint | undefined;
+  let checkpointed: ckpt.AgentCheckpoint | undefined;
   try {
-    recovered = await recoverIdentity(config, runtime.address, options.recover ?? 'reconnect');
+    checkpointed = await readPreviousIncarnation(config, runtime.address, config.recover);
   } catch (err) {
     await runtime.stop();
     throw err;
   }
-  if (recovered?.agentId !== undefined && config.recover === 'cleanup') {
+  if (checkpointed?.agentId !== undefined && config.recover === 'cleanup') {
     // Mesos's --recover=cleanup: kill what the previous incarnation left and exit unregistered.
-    await cleanup(recovered, containerizer, options.workDir);
+    await cleanup(checkpointed, containerizer, options.workDir);
     await ckpt.forgetAgent(options.workDir);
     stopped = true;
     tracer?.stop();
@@ -83,9 +84,15 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     const agent = new Agent({ config, containerizer });
     return { runtime, pid: `${AGENT_ACTOR_ID}@${runtime.address}` as Pid, address: runtime.address, agent, containerizer, terminated, stop };
   }
-  if (recovered?.agentId === undefined) recovered = undefined;
+  if (checkpointed?.agentId === undefined) checkpointed = undefined;
 
-  const agent = new Agent({ config, containerizer, recovered, onTerminated: (reason) => resolveTerminated(reason) });
+  const agent = new Agent({
+    config,
+    containerizer,
+    checkpointed,
+    onTerminated: (reason) => resolveTerminated(reason),
+    ...(options.random ? { random: options.random } : {}),
+  });
   runtime.spawn(agent, AGENT_ACTOR_ID);
   const bootId = await ckpt.readHostBootId();
   if (bootId !== undefined) await ckpt.checkpointBootId(options.workDir, bootId, { fsync: config.checkpointFsync }).catch(() => undefined);
@@ -97,7 +104,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
  * `equal` reconfiguration policy: the same hostname, port, resources and attributes keep the
  * identity; anything else refuses to start, unless the host rebooted (then start anew).
  */
-async function recoverIdentity(config: AgentConfig, address: string, mode: string): Promise<ckpt.AgentCheckpoint | undefined> {
+async function readPreviousIncarnation(config: AgentConfig, address: string, mode: RestartMode): Promise<ckpt.AgentCheckpoint | undefined> {
   const state = await ckpt.readAgentState(config.workDir);
   if (state.agentId === undefined || state.info === undefined) return state;
   if (mode === 'cleanup') return state;
@@ -121,7 +128,7 @@ async function recoverIdentity(config: AgentConfig, address: string, mode: strin
     await ckpt.forgetAgent(config.workDir);
     return undefined;
   }
-  throw new Error(
+  throw new ValidationError(
     `The agent's configuration is incompatible with its checkpointed identity ${state.agentId} (${problems.join('; ')}). ` +
       `To start as a new agent, remove ${ckpt.checkpointPaths.latestAgent(config.workDir)}.`,
   );
@@ -135,7 +142,7 @@ async function cleanup(state: ckpt.AgentCheckpoint, containerizer: Containerizer
         if (run.completed || run.pid === undefined) continue;
         kills.push(
           containerizer
-            .recover({ containerId: run.containerId, pid: run.pid, sandbox: workDir })
+            .reattach({ containerId: run.containerId, pid: run.pid, sandbox: workDir })
             .then((c) => c.kill(0)),
         );
       }

@@ -1,7 +1,7 @@
 // What the agent knows of its frameworks, executors and tasks, as Mesos's agent keeps it: per
 // executor the tasks queued (waiting for registration), launched, terminated (terminal update
 // not yet acknowledged) and completed; completed executors and frameworks are kept, bounded,
-// for /state. Plain data; the Agent actor changes it.
+// for /state. Plain data; the Agent actor's parts change it.
 
 import type { Cancel, Pid } from '../runtime/index.js';
 import {
@@ -40,8 +40,8 @@ export class ExecutorState {
   readonly completedTasks: Task[] = [];
   cancelRegistrationTimer: Cancel | undefined;
   cancelShutdownTimer: Cancel | undefined;
-  /** Set after an agent restart until the executor re-registers (or the timeout fires). */
-  recovered = false;
+  /** Recovered from checkpoints after an agent restart, until it re-registers (or the timeout fires). */
+  awaitingReregistration = false;
   /** Why the agent ended it, to give its unfinished tasks (Mesos's container termination reason). */
   terminationReason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT' | 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT' | undefined;
   /** How the executor ended (for ExitedExecutor and /state). */
@@ -152,8 +152,8 @@ export class FrameworkState {
   }
 }
 
-/** The executor host of one framework: one process running that framework's command executors. */
-export class ExecutorHost {
+/** The agent's record of one framework's executor host: the process running its command executors. */
+export class ExecutorHostState {
   state: 'LAUNCHING' | 'RUNNING' | 'TERMINATED' = 'LAUNCHING';
   pid: Pid | undefined;
   container: Container | undefined;

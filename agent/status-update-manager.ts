@@ -1,7 +1,8 @@
 // The agent's status-update manager: one stream per (framework, task), only the head of each
 // in flight to the master, retried with a doubling backoff until the master acknowledges it,
 // duplicates recognised by uuid, sending paused while the agent is not registered. A plain
-// class: the Agent actor does the sending, the timers and the checkpoint writes through effects.
+// class: the Agent actor does the sending and the timers through effects; the checkpoint
+// writes are the checkpointer's.
 
 import type { Cancel } from '../runtime/index.js';
 import { isTerminalState, uuidToString, type TaskState, type TaskStatusUpdate } from '../protocol/index.js';
@@ -27,8 +28,6 @@ export class TaskStream {
   latestState: TaskState | undefined;
   backoffMs: number;
   cancelRetry: Cancel | undefined;
-  /** Chains this stream's checkpoint writes so they land in order. */
-  writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly frameworkId: string,
@@ -60,15 +59,6 @@ export class StatusUpdateManager {
 
   get(frameworkId: string, taskId: string): TaskStream | undefined {
     return this.streams.get(key(frameworkId, taskId));
-  }
-
-  /** Every stream, for re-registration (unacknowledged updates) and /state. */
-  all(): IterableIterator<TaskStream> {
-    return this.streams.values();
-  }
-
-  get size(): number {
-    return this.streams.size;
   }
 
   /** Has an update with this uuid already been received on the task's stream? */
@@ -142,10 +132,6 @@ export class StatusUpdateManager {
   resume(): void {
     this.paused = false;
     this.flush();
-  }
-
-  get isPaused(): boolean {
-    return this.paused;
   }
 
   /** Resends the heads (of one framework's streams, or all) at once, e.g. after UpdateFramework. */

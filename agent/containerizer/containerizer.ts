@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killRemainingGroup, processAlive, signalGroup } from './launcher.js';
+import { killRemainingGroup, processAlive, signalGroup } from './process-group.js';
 import { PosixIsolator, type ContainerLimits, type ResourceStatistics } from './posix-isolator.js';
 import { sandboxPath } from './sandbox.js';
 
@@ -19,7 +19,8 @@ export interface CommandSpec {
   arguments?: string[];
 }
 
-export interface LaunchSpec {
+/** What to start a container with (Mesos's ContainerConfig, reduced to what runs here). */
+export interface ContainerLaunchSpec {
   containerId: string;
   agentId: string;
   frameworkId: string;
@@ -32,7 +33,8 @@ export interface LaunchSpec {
   limits?: ContainerLimits;
 }
 
-export interface RecoverSpec {
+/** An executor process a previous agent incarnation started, to re-attach to. */
+export interface ReattachSpec {
   containerId: string;
   /** The executor's pid from the checkpoint (pids/forked.pid). */
   pid: number;
@@ -40,7 +42,7 @@ export interface RecoverSpec {
 }
 
 export interface Termination {
-  /** Null when killed by a signal, or when the status could not be observed (recovered). */
+  /** Null when killed by a signal, or when the status could not be observed (re-attached). */
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** 'exited with status 1', 'killed by signal SIGKILL', or why the status is unknown. */
@@ -51,8 +53,8 @@ export interface Container {
   readonly containerId: string;
   readonly pid: number;
   readonly sandbox: string;
-  /** True for a container re-attached by recover(): not our child, so no exit status. */
-  readonly recovered: boolean;
+  /** True for a container re-attached by reattach(): not our child, so no exit status. */
+  readonly reattached: boolean;
   /** Resolves once the executor has exited and nothing of its process group remains. */
   wait(): Promise<Termination>;
   /**
@@ -69,8 +71,8 @@ export interface ContainerizerOptions {
    * passes its environment on unless told otherwise (`--executor_environment_variables`).
    */
   baseEnv?: Record<string, string | undefined>;
-  /** How often a recovered (non-child) executor is probed for exit. */
-  recoverPollMs?: number;
+  /** How often a re-attached (non-child) executor is probed for exit. */
+  reattachPollMs?: number;
 }
 
 export class ContainerLaunchError extends Error {
@@ -86,17 +88,17 @@ export class Containerizer {
   private readonly launching = new Set<Promise<unknown>>();
   private readonly isolator = new PosixIsolator();
   private readonly baseEnv: Record<string, string | undefined>;
-  private readonly recoverPollMs: number;
+  private readonly reattachPollMs: number;
 
   constructor(private readonly options: ContainerizerOptions) {
     // A plain snapshot: spreading process.env itself goes through a getter per variable, which
     // showed up as a quarter of the launch cost.
     this.baseEnv = { ...(options.baseEnv ?? process.env) };
-    this.recoverPollMs = options.recoverPollMs ?? 250;
+    this.reattachPollMs = options.reattachPollMs ?? 250;
   }
 
   /** Starts the executor; rejects with ContainerLaunchError if it could not be started. */
-  launch(spec: LaunchSpec): Promise<Container> {
+  launch(spec: ContainerLaunchSpec): Promise<Container> {
     const p = this.doLaunch(spec);
     this.launching.add(p);
     const settled = (): void => void this.launching.delete(p);
@@ -104,7 +106,7 @@ export class Containerizer {
     return p;
   }
 
-  private async doLaunch(spec: LaunchSpec): Promise<Container> {
+  private async doLaunch(spec: ContainerLaunchSpec): Promise<Container> {
     const { containerId } = spec;
     if (this.live.has(containerId)) {
       throw new ContainerLaunchError(containerId, 'a container with this id is already running');
@@ -147,11 +149,11 @@ export class Containerizer {
    * child, so its exit is noticed by polling and its exit status is unknown. An executor that
    * is already gone yields a container that has already terminated (its group is still swept).
    */
-  async recover(spec: RecoverSpec): Promise<Container> {
+  async reattach(spec: ReattachSpec): Promise<Container> {
     const existing = this.live.get(spec.containerId);
     if (existing) return existing;
     const handle = new ContainerHandle(spec.containerId, spec.pid, spec.sandbox, true);
-    handle.pollForExit(this.recoverPollMs);
+    handle.pollForExit(this.reattachPollMs);
     this.track(handle, {});
     return handle;
   }
@@ -186,7 +188,7 @@ export class Containerizer {
     });
   }
 
-  private spawnChild(spec: LaunchSpec, sandbox: string, outFd: number, errFd: number): ChildProcess {
+  private spawnChild(spec: ContainerLaunchSpec, sandbox: string, outFd: number, errFd: number): ChildProcess {
     const { command } = spec;
     const env = { ...this.baseEnv, ...spec.env };
     // detached: setsid(), so the executor leads a new session and process group whose id is
@@ -238,7 +240,7 @@ class ContainerHandle implements Container {
     readonly containerId: string,
     readonly pid: number,
     readonly sandbox: string,
-    readonly recovered: boolean,
+    readonly reattached: boolean,
   ) {}
 
   attachChild(child: ChildProcess): void {
@@ -247,7 +249,7 @@ class ContainerHandle implements Container {
     child.once('exit', (code, signal) => this.leaderExited({ exitCode: code, signal, status: describeExit(code, signal) }));
   }
 
-  /** For a recovered executor: probe its pid every `intervalMs` until it is gone. */
+  /** For a re-attached executor: probe its pid every `intervalMs` until it is gone. */
   pollForExit(intervalMs: number): void {
     this.pollIntervalMs = intervalMs;
     void this.poll();
@@ -275,9 +277,9 @@ class ContainerHandle implements Container {
 
   async kill(gracePeriodMs = 0): Promise<Termination> {
     if (!this.exited) {
-      // A recovered executor's exit is only seen by probing; while it is being killed, probe
+      // A re-attached executor's exit is only seen by probing; while it is being killed, probe
       // often, so kill() resolves soon after the process is gone.
-      if (this.recovered) {
+      if (this.reattached) {
         this.pollIntervalMs = Math.min(this.pollIntervalMs, 10);
         if (this.pollTimer !== undefined) {
           clearTimeout(this.pollTimer);

@@ -9,12 +9,12 @@ export {
   type CommandSpec,
   type Container,
   type ContainerizerOptions,
-  type LaunchSpec,
-  type RecoverSpec,
+  type ContainerLaunchSpec,
+  type ReattachSpec,
   type Termination,
 } from './containerizer.js';
 export { executorEnvironment, formatDuration, parseDuration, type ExecutorEnvironmentOptions } from './env.js';
-export { groupAlive, processAlive, signalGroup } from './launcher.js';
+export { groupAlive, processAlive, signalGroup } from './process-group.js';
 export type { ContainerLimits, ResourceStatistics } from './posix-isolator.js';
 export { readProcStat, type ProcStat } from './proc.js';
 export { sandboxPath, safeSegment, type SandboxIds } from './sandbox.js';

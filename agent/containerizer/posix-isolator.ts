@@ -1,6 +1,7 @@
 // The POSIX isolator: no enforcement, only accounting. It remembers each container's limits
-// and, on request, sums CPU time and RSS over the container's process group from /proc (the
-// cgroups isolators would enforce; this host-agnostic fallback just reports, as Mesos's does).
+// and, on request, sums CPU time and RSS over the container's process group from /proc. Mesos's
+// cgroups isolators would enforce the limits; there are none here, and this host-agnostic
+// fallback only reports, as Mesos's POSIX isolators do.
 
 import { CLOCK_TICKS_PER_SECOND, PAGE_SIZE, processGroupMembers } from './proc.js';
 

@@ -1,6 +1,6 @@
 // What the containerizer reads from Linux's /proc: one process's stat line, and the members of
 // a process group. Everything degrades to "unknown" (undefined) where /proc is absent, so the
-// launcher still works on other POSIX hosts through plain kill(2) probes.
+// containerizer still works on other POSIX hosts through plain kill(2) probes.
 
 import { readFile, readdir } from 'node:fs/promises';
 
@@ -71,7 +71,7 @@ export async function hasProc(): Promise<boolean> {
 
 /**
  * Every process whose process group is `pgid`, zombies included, or undefined without /proc.
- * Scans /proc, so it is for kills, recovery and usage reports, not for hot paths.
+ * Scans /proc, so it is for kills and usage reports, not for hot paths.
  */
 export async function processGroupMembers(pgid: number): Promise<ProcStat[] | undefined> {
   if (!(await hasProc())) return undefined;

@@ -55,7 +55,7 @@ async function world(extra: Partial<AgentOptions> = {}): Promise<World> {
       checkpointFsync: false,
       executorShutdownGracePeriodMs: 2000,
       executorReregistrationTimeoutMs: 1500,
-      recoveredExecutorPollMs: 20,
+      reattachedExecutorPollMs: 20,
       ...extra,
       ...more,
     });

@@ -4,10 +4,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Runtime, type Message } from '../../runtime/index.js';
 import { newUuid, taskStatus, type TaskState, type TaskStatusUpdate } from '../../protocol/index.js';
+import { checkpointPaths } from '../../agent/index.js';
 import { AGENT_ID, FRAMEWORK, Probe, cluster, commandTask, getJson, registered, validate, type Cluster } from '../fixtures/agent-probe.js';
 
 /** A stand-in executor host: each LaunchExecutor becomes an executor actor that registers (unless told not to). */
@@ -73,6 +74,23 @@ test('the agent registers with the master, retrying with backoff when the first 
     assert.equal((await metrics(c))['slave/registered'], 1);
     await c.advance(60_000);
     assert.equal(c.master.named('RegisterAgent').length, 2, 'no registration attempts once registered');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('with the backoff\'s randomness pinned, registration attempts come exactly at the backoff, then at twice it', async () => {
+  const c = await cluster({ random: () => 1, autoRegister: false });
+  try {
+    await c.advance(999);
+    assert.equal(c.master.named('RegisterAgent').length, 0, 'nothing before the first backoff');
+    await c.advance(1);
+    assert.equal(c.master.named('RegisterAgent').length, 1);
+    await c.advance(1999);
+    assert.equal(c.master.named('RegisterAgent').length, 1, 'nothing before twice the backoff');
+    await c.advance(1);
+    assert.equal(c.master.named('RegisterAgent').length, 2);
+    assert.equal(c.agent.agent.status, 'DISCONNECTED');
   } finally {
     await c.stop();
   }
@@ -291,6 +309,33 @@ test('a command executor that terminates fails its unfinished task with REASON_E
     assert.equal(u[1]!.update.status.state, 'TASK_FAILED');
     assert.equal(u[1]!.update.status.reason, 'REASON_EXECUTOR_TERMINATED');
     assert.equal((await metrics(c))['slave/executors_terminated'], 1);
+  } finally {
+    await c.stop();
+  }
+});
+
+test('a checkpointing framework\'s executor loses its checkpoint directory once it has terminated and its updates are acknowledged', async () => {
+  const c = await cluster();
+  try {
+    await registered(c);
+    const framework = { ...FRAMEWORK, checkpoint: true };
+    c.master.sendTo(c.agent.pid, { name: 'RunTask', framework, task: commandTask('t1'), pid: '', launch_executor: true } as Message);
+    await c.settle();
+    const { rt, executors } = await executorHost(c);
+    await c.settle();
+    const ex = executors.get('t1')!;
+    const uuid = sendUpdate(ex, c, 't1', 'TASK_FINISHED');
+    await c.settle();
+    rt.terminate(ex.self);
+    await c.settle();
+    const frameworkRef = { agentId: AGENT_ID, frameworkId: FRAMEWORK.id.value };
+    const executorDir = checkpointPaths.executorDir(c.workDir, { ...frameworkRef, executorId: 't1' });
+    await access(executorDir);
+    assert.equal(updatesFor(c, 't1').length, 1);
+    ack(c, 't1', uuid);
+    await c.settle();
+    await assert.rejects(access(executorDir), { code: 'ENOENT' }, 'garbage-collected once nothing of it is left to recover');
+    await access(join(checkpointPaths.frameworkDir(c.workDir, frameworkRef), 'framework.info'));
   } finally {
     await c.stop();
   }

@@ -12,7 +12,7 @@ import {
   groupAlive,
   processAlive,
   sandboxPath,
-  type LaunchSpec,
+  type ContainerLaunchSpec,
 } from '../../agent/containerizer/index.js';
 import { processGroupMembers } from '../../agent/containerizer/proc.js';
 
@@ -25,7 +25,7 @@ after(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-function spec(command: LaunchSpec['command'], extra: Partial<LaunchSpec> = {}): LaunchSpec {
+function spec(command: ContainerLaunchSpec['command'], extra: Partial<ContainerLaunchSpec> = {}): ContainerLaunchSpec {
   const n = ++seq;
   return { containerId: `c${n}`, agentId: 'A1', frameworkId: 'F1', executorId: `e${n}`, command, ...extra };
 }
@@ -123,7 +123,7 @@ test('two launches with one container id: the second is refused', async () => {
   if (a.status === 'fulfilled') await a.value.kill();
 });
 
-test('recover re-attaches to an executor from a previous agent and notices when it exits', async () => {
+test('reattach re-attaches to an executor from a previous agent and notices when it exits', async () => {
   // Stands in for an executor that an earlier agent process launched: a session and group of
   // its own, orphaned (its parent shell has exited), so it is not a child of this process.
   const out = await new Promise<string>((resolve) => {
@@ -135,9 +135,9 @@ test('recover re-attaches to an executor from a previous agent and notices when 
   const pid = Number(out.trim());
   assert.ok(pid > 0);
   assert.equal(await processAlive(pid), true);
-  const fresh = new Containerizer({ workDir, recoverPollMs: 20 });
-  const c = await fresh.recover({ containerId: 'old', pid, sandbox: workDir });
-  assert.equal(c.recovered, true);
+  const fresh = new Containerizer({ workDir, reattachPollMs: 20 });
+  const c = await fresh.reattach({ containerId: 'old', pid, sandbox: workDir });
+  assert.equal(c.reattached, true);
   assert.equal(fresh.get('old'), c);
   process.kill(pid, 'SIGTERM');
   const t = await c.wait();
@@ -146,7 +146,7 @@ test('recover re-attaches to an executor from a previous agent and notices when 
   assert.equal(fresh.containers().length, 0);
 });
 
-test('a recovered executor can be killed with its whole group', async () => {
+test('a re-attached executor can be killed with its whole group', async () => {
   const previous = spawn('/bin/sh', ['-c', 'trap "" TERM; sleep 1000 & echo > ready; wait'], {
     detached: true, stdio: 'ignore', cwd: workDir,
   });
@@ -154,18 +154,18 @@ test('a recovered executor can be killed with its whole group', async () => {
   assert.ok(pid !== undefined);
   await fileAppears(join(workDir, 'ready'));
   const fresh = new Containerizer({ workDir });
-  const c = await fresh.recover({ containerId: 'old2', pid, sandbox: workDir });
+  const c = await fresh.reattach({ containerId: 'old2', pid, sandbox: workDir });
   await c.kill(100);
   assert.equal(await groupAlive(pid), false);
 });
 
-test('recovering a pid that is gone yields a container that has already terminated', async () => {
+test('re-attaching to a pid that is gone yields a container that has already terminated', async () => {
   const done = spawn('true', [], { detached: true, stdio: 'ignore' });
   const pid = done.pid;
   assert.ok(pid !== undefined);
   await new Promise((r) => done.once('exit', r));
   const fresh = new Containerizer({ workDir });
-  const c = await fresh.recover({ containerId: 'gone', pid, sandbox: workDir });
+  const c = await fresh.reattach({ containerId: 'gone', pid, sandbox: workDir });
   assert.match((await c.wait()).status, /unknown/);
 });
 

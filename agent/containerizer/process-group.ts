@@ -1,6 +1,6 @@
-// The POSIX launcher's view of a container: one process group whose id is the executor's pid
-// (spawned with setsid, as `detached: true` does). Signals go to the whole group, and liveness
-// ignores zombies, which still hold their pid until some parent reaps them.
+// A container as the POSIX containerizer sees it: one process group whose id is the executor's
+// pid (spawned with setsid, as `detached: true` does). Signals go to the whole group, and
+// liveness ignores zombies, which still hold their pid until some parent reaps them.
 
 import { processGroupMembers, readProcStat } from './proc.js';
 import { signalGroup } from '../../runtime/index.js';

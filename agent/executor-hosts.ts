@@ -1,0 +1,182 @@
+// Executor hosts: one process per framework that runs the framework's command executors as
+// actors (where Mesos would start one mesos-executor process per command task). Starting a
+// host, routing each command executor to it once it registers, and the host's exit, which ends
+// every command executor it ran. A departure from Mesos; see executor/executor-host.ts.
+
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Pid } from '../runtime/index.js';
+import type { RegisterExecutorHost, TaskStatusReason } from '../protocol/index.js';
+import type { Container } from './containerizer/index.js';
+import type { AgentContext, ExecutorKey } from './context.js';
+import { ExecutorHostState, type ExecutorState } from './state.js';
+
+export class ExecutorHosts {
+  private readonly hosts = new Map<string, ExecutorHostState>();
+  private readonly pids = new Map<Pid, string>();
+
+  constructor(private readonly ctx: AgentContext) {}
+
+  get size(): number {
+    return this.hosts.size;
+  }
+
+  frameworkIds(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  /** A command executor's sandbox exists: run it on its framework's host, starting the host if need be. */
+  sandboxReady(k: ExecutorKey): void {
+    const { ctx } = this;
+    const e = ctx.parts.executors.get(k);
+    if (!e || e.state !== 'REGISTERING') return;
+    let host = this.hosts.get(k.frameworkId);
+    if (!host || host.state === 'TERMINATED') host = this.start(k.frameworkId);
+    if (!host) return ctx.parts.executors.terminated(e, 'No executor host program is configured', undefined, 'REASON_CONTAINER_LAUNCH_FAILED');
+    if (host.state === 'RUNNING') this.launchOn(host, e);
+    else host.waiting.push(e);
+  }
+
+  private start(frameworkId: string): ExecutorHostState | undefined {
+    const { ctx } = this;
+    const f = ctx.frameworks.get(frameworkId);
+    const command = ctx.config.executorHostCommand;
+    if (!f || command === undefined) return undefined;
+    const containerId = `host-${randomUUID()}`;
+    const directory = join(ctx.config.workDir, 'slaves', ctx.agentId!, 'frameworks', frameworkId, 'executor-host', 'runs', containerId);
+    const host = new ExecutorHostState(frameworkId, containerId, directory);
+    this.hosts.set(frameworkId, host);
+    ctx.files.attach(`/frameworks/${frameworkId}/executor-host/runs/latest`, directory);
+    ctx.files.attach(directory, directory);
+    host.cancelRegistrationTimer = ctx.delay(ctx.config.executorRegistrationTimeoutMs, { name: '_HostRegistrationTimeout', frameworkId, containerId });
+    ctx.pipeToSelf(
+      ctx.containerizer.launch({
+        containerId,
+        agentId: ctx.agentId!,
+        frameworkId,
+        executorId: 'executor-host',
+        command,
+        env: ctx.parts.executors.environment(f, 'executor-host', directory),
+        directory,
+      }),
+      (container) => ({ name: '_HostLaunched', frameworkId, containerId, container }),
+      (err) => ({ name: '_HostLaunchFailed', frameworkId, containerId, message: err instanceof Error ? err.message : String(err) }),
+    );
+    return host;
+  }
+
+  launched(frameworkId: string, containerId: string, container: Container): void {
+    const host = this.hosts.get(frameworkId);
+    if (!host || host.containerId !== containerId || host.state === 'TERMINATED') {
+      void container.kill(0);
+      return;
+    }
+    host.container = container;
+    this.ctx.watch(container, (termination) => ({ name: '_HostTerminated', frameworkId, containerId, termination }));
+  }
+
+  launchFailed(frameworkId: string, containerId: string, message: string): void {
+    const host = this.hosts.get(frameworkId);
+    if (!host || host.containerId !== containerId) return;
+    this.ctx.counters.containerLaunchErrors++;
+    this.gone(host, `Failed to launch the executor host: ${message}`, 'REASON_CONTAINER_LAUNCH_FAILED');
+  }
+
+  /** H→A RegisterExecutorHost: the host is up; the command executors waiting for it go out. */
+  register(m: RegisterExecutorHost, from: Pid | ''): void {
+    const { ctx } = this;
+    if (from === '') return ctx.dropped(m.name, from, 'no sender');
+    const host = this.hosts.get(m.framework_id.value);
+    if (!host || host.state !== 'LAUNCHING') {
+      // A host from before an agent restart: its executors reconnect one by one; it is not
+      // used for new tasks, so it is left alone rather than shut down.
+      return ctx.dropped(m.name, from, 'no executor host is being launched for this framework');
+    }
+    host.state = 'RUNNING';
+    host.pid = from;
+    host.cancelRegistrationTimer?.();
+    host.cancelRegistrationTimer = undefined;
+    this.pids.set(from, host.frameworkId);
+    ctx.link(from);
+    const waiting = host.waiting.splice(0);
+    for (const e of waiting) if (e.state === 'REGISTERING') this.launchOn(host, e);
+  }
+
+  private launchOn(host: ExecutorHostState, e: ExecutorState): void {
+    const { ctx } = this;
+    e.hostContainerId = host.containerId;
+    e.hostOsPid = host.container?.pid;
+    ctx.send(host.pid!, {
+      name: 'LaunchExecutor',
+      framework_id: { value: host.frameworkId },
+      agent_id: { value: ctx.agentId! },
+      executor_info: e.info,
+      directory: e.directory,
+    });
+    // The host's OS pid stands for the command executor's process: after an agent restart,
+    // the executor is alive as long as its host is.
+    if (e.checkpoint && e.hostOsPid !== undefined) ctx.parts.checkpointer.executorProcess(e, e.hostOsPid);
+  }
+
+  registrationTimeout(frameworkId: string, containerId: string): void {
+    const host = this.hosts.get(frameworkId);
+    if (!host || host.containerId !== containerId || host.state !== 'LAUNCHING') return;
+    this.ctx.log.warn({ framework_id: frameworkId }, 'executor host did not register in time; destroying it');
+    if (host.container) void host.container.kill(0);
+    this.gone(host, 'The executor host did not register in time', 'REASON_EXECUTOR_REGISTRATION_TIMEOUT');
+  }
+
+  terminated(frameworkId: string, containerId: string, status: string): void {
+    const host = this.hosts.get(frameworkId);
+    if (!host || host.containerId !== containerId) return;
+    this.gone(host, `The executor host terminated: ${status}`, undefined);
+  }
+
+  /** A linked pid exited; returns whether it was a host's. A disconnected host counts as terminated. */
+  exited(pid: Pid): boolean {
+    const frameworkId = this.pids.get(pid);
+    if (frameworkId === undefined) return false;
+    this.pids.delete(pid);
+    const host = this.hosts.get(frameworkId);
+    if (host && host.pid === pid) {
+      this.ctx.log.warn({ framework_id: frameworkId, host: pid }, 'executor host disconnected; treating it as terminated');
+      if (host.container) void host.container.kill(0);
+      else this.terminated(frameworkId, host.containerId, 'the executor host disconnected');
+    }
+    return true;
+  }
+
+  /** The host is gone: so is every command executor it ran or was about to run. */
+  private gone(host: ExecutorHostState, why: string, reason: TaskStatusReason | undefined): void {
+    const { ctx } = this;
+    host.state = 'TERMINATED';
+    host.cancelRegistrationTimer?.();
+    host.cancelShutdownTimer?.();
+    if (this.hosts.get(host.frameworkId) === host) this.hosts.delete(host.frameworkId);
+    if (host.pid) this.pids.delete(host.pid);
+    const f = ctx.frameworks.get(host.frameworkId);
+    const affected = new Set(host.waiting.splice(0));
+    for (const e of f?.executors.values() ?? []) if (e.kind === 'command' && e.hostContainerId === host.containerId) affected.add(e);
+    for (const e of affected) ctx.parts.executors.terminated(e, why, undefined, reason);
+    if (ctx.state === 'TERMINATING') ctx.maybeFinishShutdown();
+  }
+
+  /** ShutdownExecutorHost, then the host's container is killed after the grace period. */
+  shutdown(frameworkId: string): void {
+    const { ctx } = this;
+    const host = this.hosts.get(frameworkId);
+    if (!host || host.state === 'TERMINATED') return;
+    if (host.pid) {
+      ctx.send(host.pid, { name: 'ShutdownExecutorHost', framework_id: { value: frameworkId } });
+      host.cancelShutdownTimer = ctx.delay(ctx.config.executorShutdownGracePeriodMs, { name: '_HostShutdownTimeout', frameworkId, containerId: host.containerId });
+    } else if (host.container) void host.container.kill(0);
+    else this.gone(host, 'The framework is shutting down', undefined);
+  }
+
+  shutdownTimeout(frameworkId: string, containerId: string): void {
+    const host = this.hosts.get(frameworkId);
+    if (!host || host.containerId !== containerId) return;
+    if (host.container) void host.container.kill(0);
+    else this.gone(host, 'The executor host did not shut down in time', undefined);
+  }
+}

@@ -1,0 +1,326 @@
+// Executors, from launch to removal (Mesos's Slave::launchExecutor, registerExecutor,
+// executorTerminated, removeExecutor, shutdownExecutor): a custom executor runs in a container
+// of its own; a command executor runs in its framework's executor host (executor-hosts.ts).
+// Registration and shutdown timeouts, the unfinished tasks of an executor that ends, and the
+// removal of finished executors and frameworks are here too.
+
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import type { Pid } from '../runtime/index.js';
+import type { CommandInfo, ExecutorInfo, RegisterExecutor, RunTask, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
+import { executorEnvironment, sandboxPath, type CommandSpec, type Container, type Termination } from './containerizer/index.js';
+import type { AgentContext, ExecutorKey } from './context.js';
+import { ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
+
+export class Executors {
+  /** Registered executor pids → their executor, for exited() and sender checks. */
+  private readonly pids = new Map<Pid, { frameworkId: string; executorId: string }>();
+
+  constructor(private readonly ctx: AgentContext) {}
+
+  /** The executor of a run, if that run is still the executor's current one. */
+  get(k: ExecutorKey): ExecutorState | undefined {
+    const e = this.ctx.frameworks.get(k.frameworkId)?.executors.get(k.executorId);
+    return e && e.containerId === k.containerId ? e : undefined;
+  }
+
+  key(e: ExecutorState): ExecutorKey {
+    return { frameworkId: e.frameworkId, executorId: e.id, containerId: e.containerId };
+  }
+
+  /** Creates the executor of a framework's first task for it and starts its launch. */
+  launch(f: FrameworkState, info: ExecutorInfo, kind: ExecutorKind, firstTask: TaskInfo): ExecutorState | undefined {
+    const { ctx } = this;
+    const fid = f.id;
+    const agentId = ctx.agentId!;
+    const containerId = randomUUID();
+    let directory: string;
+    try {
+      directory = sandboxPath(ctx.config.workDir, { agentId, frameworkId: fid, executorId: info.executor_id.value, containerId });
+    } catch (err) {
+      ctx.counters.containerLaunchErrors++;
+      ctx.parts.tasks.agentUpdate(fid, f, undefined, firstTask.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `Cannot create the sandbox: ${(err as Error).message}`);
+      return undefined;
+    }
+    const e = new ExecutorState(fid, info, kind, containerId, directory, f.checkpoint);
+    f.executors.set(e.id, e);
+    this.attachSandbox(e);
+    if (e.checkpoint) ctx.parts.checkpointer.executor(e);
+    const key = this.key(e);
+    e.cancelRegistrationTimer = ctx.delay(ctx.config.executorRegistrationTimeoutMs, { name: '_ExecutorRegistrationTimeout', ...key });
+    if (kind === 'command') {
+      // The host runs the command executor in this directory: it must exist first.
+      ctx.pipeToSelf(
+        mkdir(directory, { recursive: true }),
+        () => ({ name: '_SandboxReady', ...key }),
+        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot create the sandbox: ${String(err)}` }),
+      );
+      return e;
+    }
+    const command = info.command;
+    if (!command?.value) {
+      // Reported as a launch that failed, after this handler, like any other launch outcome.
+      const failed = { name: '_ContainerLaunchFailed', ...key, message: 'the executor has no command' } as const;
+      ctx.pipeToSelf(Promise.resolve(), () => failed, () => failed);
+      return e;
+    }
+    ctx.pipeToSelf(
+      ctx.containerizer.launch({
+        containerId,
+        agentId,
+        frameworkId: fid,
+        executorId: e.id,
+        command: commandSpec(command),
+        env: { ...commandEnvironment(command), ...this.environment(f, e.id, directory) },
+        directory,
+      }),
+      (container) => ({ name: '_ContainerLaunched', ...key, container }),
+      (err) => ({ name: '_ContainerLaunchFailed', ...key, message: err instanceof Error ? err.message : String(err) }),
+    );
+    return e;
+  }
+
+  /** The MESOS_* environment of an executor (or executor host) of framework f. */
+  environment(f: FrameworkState, executorId: string, directory: string): Record<string, string> {
+    const { ctx } = this;
+    return executorEnvironment({
+      frameworkId: f.id,
+      executorId,
+      agentId: ctx.agentId ?? '',
+      agentPid: ctx.self,
+      sandbox: directory,
+      checkpoint: f.checkpoint,
+      shutdownGracePeriodMs: ctx.config.executorShutdownGracePeriodMs,
+      recoveryTimeoutMs: ctx.config.recoveryTimeoutMs,
+    });
+  }
+
+  attachSandbox(e: ExecutorState): void {
+    // Mesos attaches the real directory and a stable virtual path to the latest run.
+    this.ctx.files.attach(e.directory, e.directory);
+    this.ctx.files.attach(`/frameworks/${e.frameworkId}/executors/${e.id}/runs/latest`, e.directory);
+  }
+
+  /** A container started (or was re-attached after a restart). */
+  containerLaunched(k: ExecutorKey, container: Container): void {
+    const e = this.get(k);
+    if (!e || e.state === 'TERMINATED') {
+      // Timed out or shut down while launching: the container must not outlive its executor.
+      void container.kill(0);
+      return;
+    }
+    e.container = container;
+    if (e.checkpoint) this.ctx.parts.checkpointer.executorProcess(e, container.pid);
+    this.ctx.watch(container, (termination) => ({ name: '_ContainerTerminated', ...k, termination }));
+    if (e.state === 'TERMINATING' && !e.pid) void container.kill(0);
+  }
+
+  containerLaunchFailed(k: ExecutorKey, message: string): void {
+    const e = this.get(k);
+    if (!e || e.state === 'TERMINATED') return;
+    this.ctx.counters.containerLaunchErrors++;
+    this.ctx.log.warn({ framework_id: k.frameworkId, executor_id: k.executorId, problem: message }, 'container launch failed');
+    this.terminated(e, `Failed to launch container: ${message}`, undefined, 'REASON_CONTAINER_LAUNCH_FAILED');
+  }
+
+  containerTerminated(k: ExecutorKey, t: Termination): void {
+    const e = this.get(k);
+    if (!e) return;
+    this.terminated(e, `Executor ${t.status}`, waitStatus(t));
+  }
+
+  /** E→A RegisterExecutor (Mesos's RegisterExecutorMessage). */
+  register(m: RegisterExecutor, from: Pid | ''): void {
+    const { ctx } = this;
+    if (from === '') return ctx.dropped(m.name, from, 'no sender');
+    const f = ctx.frameworks.get(m.framework_id.value);
+    const e = f?.executors.get(m.executor_id.value);
+    // Mesos shuts down an executor it does not expect: unknown, already registered, being
+    // shut down, or with nothing left to run.
+    if (!f || f.state === 'TERMINATING' || !e || e.state !== 'REGISTERING' || e.awaitingReregistration || (e.queuedTasks.size === 0 && e.launchedTasks.size === 0)) {
+      ctx.log.warn({ framework_id: m.framework_id.value, executor_id: m.executor_id.value, from }, 'shutting down an unexpected executor');
+      ctx.send(from, { name: 'ShutdownExecutor' } satisfies ShutdownExecutor);
+      return;
+    }
+    e.cancelRegistrationTimer?.();
+    e.cancelRegistrationTimer = undefined;
+    this.attach(e, from);
+    ctx.send(from, {
+      name: 'ExecutorRegistered',
+      executor_info: e.info,
+      framework_id: { value: f.id },
+      framework_info: f.info,
+      agent_id: { value: ctx.agentId! },
+      agent_info: ctx.agentInfo(),
+    });
+    const queued = [...e.queuedTasks.values()];
+    e.queuedTasks.clear();
+    for (const task of queued) this.sendTask(f, e, task);
+  }
+
+  /** The executor (re-)registered from `from`: it is running, linked, and its pid checkpointed. */
+  attach(e: ExecutorState, from: Pid): void {
+    e.state = 'RUNNING';
+    e.pid = from;
+    this.pids.set(from, { frameworkId: e.frameworkId, executorId: e.id });
+    this.ctx.link(from);
+    if (e.checkpoint) this.ctx.parts.checkpointer.executorPid(e, from);
+  }
+
+  sendTask(f: FrameworkState, e: ExecutorState, task: TaskInfo): void {
+    e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
+    this.ctx.send(e.pid!, { name: 'RunTask', framework: f.info, task, pid: f.pid } satisfies RunTask);
+  }
+
+  registrationTimeout(k: ExecutorKey): void {
+    const e = this.get(k);
+    if (!e || e.state !== 'REGISTERING' || e.awaitingReregistration) return;
+    this.ctx.log.warn({ framework_id: k.frameworkId, executor_id: k.executorId }, 'executor did not register in time; destroying it');
+    e.terminationReason = 'REASON_EXECUTOR_REGISTRATION_TIMEOUT';
+    this.destroy(e, 'Executor did not register within the registration timeout');
+  }
+
+  /** Ends an executor now: its container is killed (and reported when gone), or it is marked terminated. */
+  destroy(e: ExecutorState, why: string): void {
+    e.state = 'TERMINATING';
+    if (e.kind === 'custom' && e.container) void e.container.kill(0);
+    // A command executor has no process of its own, and a custom one still launching has
+    // none yet (containerLaunched kills what arrives later): it ends now.
+    else this.terminated(e, why, undefined);
+  }
+
+  /**
+   * A linked pid exited: if it was an executor's, the executor ended (a command executor is an
+   * actor in its host: this exit is its termination; a custom one is a process: make sure it
+   * is gone, and report it when its container ends). Returns whether the pid was an executor's.
+   */
+  exited(pid: Pid): boolean {
+    const ref = this.pids.get(pid);
+    if (!ref) return false;
+    this.pids.delete(pid);
+    const executor = this.ctx.frameworks.get(ref.frameworkId)?.executors.get(ref.executorId);
+    if (!executor || executor.pid !== pid || executor.state === 'TERMINATED') return true;
+    if (executor.kind === 'custom' && executor.container) void executor.container.kill(0);
+    else this.terminated(executor, 'the executor terminated', undefined);
+    return true;
+  }
+
+  /** The executor is gone: its unfinished tasks fail (or are GONE), and it is removed once they are acknowledged. */
+  terminated(e: ExecutorState, why: string, status: number | undefined, reasonOverride?: TaskStatusReason): void {
+    const { ctx } = this;
+    if (e.state === 'TERMINATED') return;
+    e.state = 'TERMINATED';
+    e.exitStatus = status;
+    e.cancelRegistrationTimer?.();
+    e.cancelShutdownTimer?.();
+    if (e.pid) this.pids.delete(e.pid);
+    ctx.counters.executorsTerminated++;
+    const f = ctx.frameworks.get(e.frameworkId);
+    if (!f) return;
+    if (f.state === 'RUNNING' && ctx.state !== 'TERMINATING') {
+      const reason = reasonOverride ?? e.terminationReason ?? 'REASON_EXECUTOR_TERMINATED';
+      const state: TaskState = reason === 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT' ? ctx.partitionState('TASK_GONE', f) : 'TASK_FAILED';
+      const unfinished = [...e.queuedTasks.values()].map((t) => t.task_id).concat([...e.launchedTasks.values()].map((t) => t.task_id));
+      for (const taskId of unfinished) ctx.parts.tasks.agentUpdate(f.id, f, e, taskId, state, reason, why);
+      // The master keeps custom executors only; command executors are the agent's business.
+      if (e.kind === 'custom' && ctx.agentId !== undefined) {
+        ctx.send(ctx.masterPid, { name: 'ExitedExecutor', agent_id: { value: ctx.agentId }, framework_id: { value: f.id }, executor_id: e.info.executor_id, status: status ?? -1 });
+      }
+    }
+    if (e.checkpoint) ctx.parts.checkpointer.runCompleted(e);
+    if (f.state === 'TERMINATING' || ctx.state === 'TERMINATING' || e.incompleteTasks === 0) this.remove(f, e);
+  }
+
+  /**
+   * Archives a terminated executor. One whose every update was acknowledged has nothing left
+   * to recover: its checkpoints go, as Mesos garbage-collects an executor's meta directory.
+   */
+  remove(f: FrameworkState, e: ExecutorState): void {
+    if (f.executors.get(e.id) !== e) return;
+    if (e.checkpoint && e.incompleteTasks === 0) this.ctx.parts.checkpointer.removeExecutor(e);
+    // Tasks of a framework being shut down are forgotten, as Mesos's agent does.
+    e.queuedTasks.clear();
+    for (const t of [...e.launchedTasks.values(), ...e.terminatedTasks.values()]) e.completedTasks.push(t);
+    e.launchedTasks.clear();
+    e.terminatedTasks.clear();
+    f.archiveExecutor(e);
+    if (f.executors.size === 0) this.removeFramework(f);
+  }
+
+  removeFramework(f: FrameworkState): void {
+    const { ctx } = this;
+    ctx.frameworks.delete(f.id);
+    ctx.updates.cleanup(f.id);
+    ctx.completedFrameworks.push(f);
+    if (ctx.completedFrameworks.length > MAX_COMPLETED_FRAMEWORKS) ctx.completedFrameworks.shift();
+    if (f.checkpoint && f.state === 'TERMINATING') ctx.parts.checkpointer.removeFramework(f);
+    if (ctx.state === 'TERMINATING') ctx.maybeFinishShutdown();
+  }
+
+  /** M→A ShutdownFramework (Mesos's ShutdownFrameworkMessage). */
+  shutdownFramework(m: ShutdownFramework, from: Pid | ''): void {
+    const { ctx } = this;
+    if (!ctx.fromMaster(from, m.name)) return;
+    const f = ctx.frameworks.get(m.framework_id.value);
+    ctx.log.info({ framework_id: m.framework_id.value }, 'shutting down framework');
+    if (f) this.shutdownFrameworkNow(f);
+    ctx.parts.hosts.shutdown(m.framework_id.value);
+  }
+
+  shutdownFrameworkNow(f: FrameworkState): void {
+    f.state = 'TERMINATING';
+    for (const e of [...f.executors.values()]) this.beginShutdown(e);
+    if (f.executors.size === 0 && this.ctx.frameworks.get(f.id) === f) this.removeFramework(f);
+  }
+
+  /** ShutdownExecutor to the executor, then its container is destroyed after the grace period. */
+  beginShutdown(e: ExecutorState): void {
+    if (e.state === 'TERMINATING' || e.state === 'TERMINATED') return;
+    if (!e.pid) return this.destroy(e, 'Shut down before it registered');
+    e.state = 'TERMINATING';
+    this.ctx.send(e.pid, { name: 'ShutdownExecutor' } satisfies ShutdownExecutor);
+    const nanos = e.info.shutdown_grace_period?.nanoseconds;
+    const grace = nanos !== undefined ? nanos / 1e6 : this.ctx.config.executorShutdownGracePeriodMs;
+    e.cancelShutdownTimer = this.ctx.delay(grace, { name: '_ExecutorShutdownTimeout', ...this.key(e) });
+  }
+
+  shutdownTimeout(k: ExecutorKey): void {
+    const e = this.get(k);
+    if (!e || e.state === 'TERMINATED') return;
+    this.ctx.log.warn({ framework_id: k.frameworkId, executor_id: k.executorId }, 'executor did not shut down in time; destroying it');
+    if (e.kind === 'custom' && e.container) void e.container.kill(0);
+    else this.terminated(e, 'Executor did not shut down in time', undefined);
+  }
+
+  /** M→A ShutdownExecutor with ids (the v1 SHUTDOWN call). */
+  shutdownExecutor(m: ShutdownExecutor, from: Pid | ''): void {
+    const { ctx } = this;
+    if (!ctx.fromMaster(from, m.name)) return;
+    if (!m.framework_id || !m.executor_id) return ctx.dropped(m.name, from, 'needs framework_id and executor_id');
+    const f = ctx.frameworks.get(m.framework_id.value);
+    const e = f?.executors.get(m.executor_id.value);
+    if (!f || !e) return ctx.dropped(m.name, from, 'unknown executor');
+    this.beginShutdown(e);
+  }
+}
+
+/** CommandInfo → what the containerizer runs (shell by default, as Mesos). */
+function commandSpec(c: CommandInfo): CommandSpec {
+  const spec: CommandSpec = { shell: c.shell ?? true, value: c.value ?? '' };
+  if (c.arguments !== undefined) spec.arguments = c.arguments;
+  return spec;
+}
+
+function commandEnvironment(c: CommandInfo): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const v of c.environment?.variables ?? []) if (v.value !== undefined) env[v.name] = v.value;
+  return env;
+}
+
+/** A wait status as Mesos reports it in ExitedExecutor: code << 8, or the signal number. */
+function waitStatus(t: Termination): number | undefined {
+  if (t.exitCode !== null) return t.exitCode << 8;
+  if (t.signal !== null) return osConstants.signals[t.signal] ?? undefined;
+  return undefined;
+}

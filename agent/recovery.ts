@@ -1,0 +1,135 @@
+// Agent recovery: a restarted agent with the same identity rebuilds its frameworks, executors,
+// tasks and status-update streams from the checkpoints (Mesos's Slave::recover and
+// recoverFramework), re-attaches to the executors' processes, asks each executor to reconnect,
+// and registers only once they have re-registered or the re-registration timeout has passed.
+
+import { parsePid, type Pid } from '../runtime/index.js';
+import { isTerminalState, type ExecutorInfo, type FrameworkInfo, type ReregisterExecutor, type ShutdownExecutor, type Task, type TaskStatusUpdate } from '../protocol/index.js';
+import type * as ckpt from './checkpoint.js';
+import { fromJson, GENERATED_MARK } from './checkpointer.js';
+import { sandboxPath } from './containerizer/index.js';
+import type { AgentContext } from './context.js';
+import { ExecutorState, FrameworkState } from './state.js';
+
+export class Recovery {
+  constructor(private readonly ctx: AgentContext) {}
+
+  /** Rebuilds frameworks, executors, tasks and update streams from what a previous incarnation checkpointed. */
+  recover(state: ckpt.AgentCheckpoint): void {
+    const { ctx } = this;
+    ctx.state = 'RECOVERING';
+    ctx.agentId = state.agentId;
+    for (const p of state.problems) {
+      ctx.counters.recoveryErrors++;
+      ctx.log.warn({ path: p.path, kind: p.kind, detail: p.detail }, 'checkpoint problem during recovery');
+    }
+    const neverLaunched: ExecutorState[] = [];
+    for (const fc of state.frameworks) {
+      if (!fc.info) continue;
+      const f = new FrameworkState(fromJson<FrameworkInfo>(fc.info), fc.pid ?? '');
+      for (const ec of fc.executors) this.recoverExecutor(f, ec, neverLaunched);
+      if (f.executors.size > 0) ctx.frameworks.set(f.id, f);
+    }
+    // Never launched (the agent died between checkpointing the run and starting it).
+    for (const e of neverLaunched) ctx.parts.executors.terminated(e, 'The executor was never launched', undefined);
+    ctx.log.info({ agent_id: ctx.agentId, frameworks: ctx.frameworks.size }, 'recovered; waiting for executors to re-register');
+    ctx.delay(ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReregistrationTimeout' });
+  }
+
+  /** The executor's latest run, if it had not ended: its tasks, its process re-attached, and a ReconnectExecutor. */
+  private recoverExecutor(f: FrameworkState, ec: ckpt.ExecutorCheckpoint, neverLaunched: ExecutorState[]): void {
+    const { ctx } = this;
+    const run = ec.runs.find((r) => r.containerId === ec.latestRunId);
+    if (!ec.info || !run || run.completed) return;
+    const generated = ec.info[GENERATED_MARK] === true;
+    const { [GENERATED_MARK]: _mark, ...infoJson } = ec.info;
+    const info = fromJson<ExecutorInfo>(infoJson);
+    let directory: string;
+    try {
+      directory = sandboxPath(ctx.config.workDir, { agentId: ctx.agentId!, frameworkId: f.id, executorId: info.executor_id.value, containerId: run.containerId });
+    } catch {
+      return;
+    }
+    const e = new ExecutorState(f.id, info, generated ? 'command' : 'custom', run.containerId, directory, true);
+    e.awaitingReregistration = true;
+    f.executors.set(e.id, e);
+    ctx.parts.executors.attachSandbox(e);
+    for (const tc of run.tasks) this.recoverTask(f, e, tc);
+    const key = ctx.parts.executors.key(e);
+    if (run.pid !== undefined) {
+      if (e.kind === 'command') e.hostOsPid = run.pid;
+      ctx.pipeToSelf(
+        ctx.containerizer.reattach({ containerId: e.containerId, pid: run.pid, sandbox: directory }),
+        (container) => ({ name: '_ContainerLaunched', ...key, container }),
+        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot re-attach: ${String(err)}` }),
+      );
+    } else neverLaunched.push(e);
+    if (run.libprocessPid !== undefined) {
+      try {
+        ctx.send(parsePid(run.libprocessPid), { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId! } });
+      } catch {
+        ctx.counters.recoveryErrors++;
+      }
+    }
+  }
+
+  /** A task and its update stream, replayed from task.info and task.updates. */
+  private recoverTask(f: FrameworkState, e: ExecutorState, tc: ckpt.TaskCheckpoint): void {
+    if (!tc.info) return;
+    const task = fromJson<Task>(tc.info);
+    const records = tc.records.map((r) => (r.type === 'UPDATE' ? { type: 'UPDATE' as const, update: fromJson<TaskStatusUpdate>(r.update) } : r));
+    const stream = this.ctx.updates.replay(f.id, tc.id, records);
+    for (const r of records) {
+      if (r.type !== 'UPDATE') continue;
+      task.state = r.update.status.state;
+      task.statuses.push(r.update.status);
+    }
+    if (!isTerminalState(task.state)) e.launchedTasks.set(tc.id, task);
+    else if (stream) e.terminatedTasks.set(tc.id, task);
+    else e.completedTasks.push(task);
+  }
+
+  /** E→A ReregisterExecutor (Mesos's ReregisterExecutorMessage), after ReconnectExecutor. */
+  reregisterExecutor(m: ReregisterExecutor, from: Pid | ''): void {
+    const { ctx } = this;
+    if (from === '') return ctx.dropped(m.name, from, 'no sender');
+    const f = ctx.frameworks.get(m.framework_id.value);
+    const e = f?.executors.get(m.executor_id.value);
+    if (!f || !e || !e.awaitingReregistration || e.state !== 'REGISTERING' || f.state === 'TERMINATING') {
+      ctx.send(from, { name: 'ShutdownExecutor' } satisfies ShutdownExecutor);
+      return;
+    }
+    e.awaitingReregistration = false;
+    ctx.parts.executors.attach(e, from);
+    ctx.send(from, { name: 'ExecutorReregistered', agent_id: { value: ctx.agentId! }, agent_info: ctx.agentInfo() });
+    // Updates the executor never saw acknowledged: duplicates are recognised by uuid.
+    for (const update of m.updates) ctx.parts.tasks.statusUpdate({ name: 'StatusUpdate', update, pid: from }, from);
+    // A task still STAGING that the executor does not list never reached it (Mesos §3.2).
+    const unacked = new Set(m.tasks.map((t) => t.task_id.value));
+    for (const task of [...e.launchedTasks.values()]) {
+      if (task.state === 'TASK_STAGING' && !unacked.has(task.task_id.value) && !ctx.updates.get(f.id, task.task_id.value)) {
+        ctx.parts.tasks.agentUpdate(f.id, f, e, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_AGENT_RESTARTED', 'The task never reached the executor before the agent restarted');
+      }
+    }
+  }
+
+  /** Executors that did not re-register are destroyed; then the agent registers with what survived. */
+  reregistrationTimeout(): void {
+    const { ctx } = this;
+    for (const f of [...ctx.frameworks.values()]) {
+      for (const e of [...f.executors.values()]) {
+        if (!e.awaitingReregistration || e.state !== 'REGISTERING') continue;
+        e.terminationReason = 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT';
+        ctx.log.warn({ framework_id: f.id, executor_id: e.id }, 'executor did not re-register after the restart; destroying it');
+        e.awaitingReregistration = false;
+        e.state = 'TERMINATING';
+        if (e.kind === 'custom' && e.container) void e.container.kill(0);
+        else ctx.parts.executors.terminated(e, 'Executor did not re-register after the agent restarted', undefined);
+      }
+    }
+    if (ctx.state !== 'RECOVERING') return;
+    // Mesos registers only now, with whatever survived (MESOS-7539).
+    ctx.state = 'DISCONNECTED';
+    ctx.parts.registration.start();
+  }
+}

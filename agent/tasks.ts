@@ -1,0 +1,296 @@
+// Tasks and their status updates (Mesos's Slave::run, killTask, statusUpdate, and the
+// acknowledgement path): a RunTask finds or launches its executor; updates from executors, and
+// those the agent generates itself, go reliably to the master through the status-update
+// manager, checkpointed first for checkpointing frameworks; framework messages are relayed.
+
+import type { Pid } from '../runtime/index.js';
+import {
+  isTerminalState,
+  newUuid,
+  safeResources,
+  taskStatus,
+  uuidToString,
+  type ExecutorInfo,
+  type ExecutorToFramework,
+  type FrameworkToExecutor,
+  type KillTask,
+  type Resource,
+  type RunTask,
+  type StatusUpdate,
+  type StatusUpdateAcknowledgement,
+  type TaskID,
+  type TaskInfo,
+  type TaskState,
+  type TaskStatusReason,
+  type TaskStatusUpdate,
+  type UpdateFramework,
+} from '../protocol/index.js';
+import type { AgentContext } from './context.js';
+import { FrameworkState, newTask, type ExecutorKind, type ExecutorState } from './state.js';
+
+/** Resources added to a command task's generated ExecutorInfo, as Mesos does (not charged; see README). */
+const COMMAND_EXECUTOR_CPUS = 0.1;
+const COMMAND_EXECUTOR_MEM = 32;
+
+export class Tasks {
+  constructor(private readonly ctx: AgentContext) {}
+
+  /** M→A RunTask (Mesos's RunTaskMessage). */
+  runTask(m: RunTask, from: Pid | ''): void {
+    const { ctx } = this;
+    if (!ctx.fromMaster(from, m.name)) return;
+    const fid = m.framework.id?.value;
+    if (fid === undefined) return ctx.dropped(m.name, from, 'framework has no id');
+    if (ctx.state === 'TERMINATING') return ctx.dropped(m.name, from, 'agent is terminating');
+    if (ctx.agentId === undefined) return ctx.dropped(m.name, from, 'agent is not registered');
+    const task = m.task;
+    let framework = ctx.frameworks.get(fid);
+    if (framework?.state === 'TERMINATING') {
+      // Mesos drops a task for a terminating framework without any update: nobody listens.
+      return ctx.log.warn({ framework_id: fid, task_id: task.task_id.value }, 'dropping a task of a terminating framework');
+    }
+    const isNew = framework === undefined;
+    if (!framework) {
+      framework = new FrameworkState(m.framework, m.pid);
+      ctx.frameworks.set(fid, framework);
+    } else {
+      framework.info = m.framework;
+      if (m.pid !== '') framework.pid = m.pid;
+    }
+    const f = framework;
+    if (isNew && f.checkpoint) ctx.parts.checkpointer.framework(f);
+
+    const kind: ExecutorKind = task.executor ? 'custom' : 'command';
+    const info = task.executor ? { ...task.executor, framework_id: { value: fid } } : commandExecutorInfo(task, fid);
+    let executor = f.executors.get(info.executor_id.value);
+    if (executor && (executor.state === 'TERMINATING' || executor.state === 'TERMINATED')) {
+      return this.agentUpdate(fid, f, undefined, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_EXECUTOR_TERMINATED', 'Executor terminating');
+    }
+    if (kind === 'custom' && m.launch_executor !== undefined && m.launch_executor !== (executor === undefined)) {
+      const why = m.launch_executor ? 'Executor is already running' : 'Executor is not running';
+      return this.agentUpdate(fid, f, undefined, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_EXECUTOR_TERMINATED', why);
+    }
+    if (f.executorOfTask(task.task_id.value)) return ctx.dropped(m.name, from, `task ${task.task_id.value} is already known`);
+    if (!executor) {
+      executor = ctx.parts.executors.launch(f, info, kind, task);
+      if (!executor) return;
+    }
+    const e = executor;
+    if (e.checkpoint) ctx.parts.checkpointer.task(e, task.task_id.value, newTask(task, fid, 'TASK_STAGING', kind === 'command' ? undefined : e.id));
+    if (e.state === 'REGISTERING') e.queuedTasks.set(task.task_id.value, task);
+    else ctx.parts.executors.sendTask(f, e, task);
+  }
+
+  /** M→A KillTask (Mesos's KillTaskMessage). */
+  killTask(m: KillTask, from: Pid | ''): void {
+    const { ctx } = this;
+    if (!ctx.fromMaster(from, m.name)) return;
+    const fid = m.framework_id.value;
+    const taskId = m.task_id.value;
+    const f = ctx.frameworks.get(fid);
+    if (!f || f.state === 'TERMINATING') return ctx.log.warn({ framework_id: fid, task_id: taskId }, 'ignoring kill of a task of an unknown or terminating framework');
+    const e = f.executorOfTask(taskId);
+    if (!e) {
+      return this.agentUpdate(fid, f, undefined, m.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_EXECUTOR_TERMINATED', 'Cannot find the executor of the task');
+    }
+    if (e.state === 'TERMINATING' || e.state === 'TERMINATED') return ctx.log.warn({ task_id: taskId }, 'ignoring kill: the executor is terminating');
+    if (e.queuedTasks.has(taskId)) {
+      // Never reached the executor: the agent answers for it (Mesos §1.9).
+      this.agentUpdate(fid, f, e, m.task_id, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor');
+      // An executor that still registers would have nothing to run: end it now.
+      if (e.state === 'REGISTERING' && e.queuedTasks.size === 0 && e.launchedTasks.size === 0) ctx.parts.executors.destroy(e, 'No tasks left to run');
+      return;
+    }
+    const task = e.task(taskId);
+    if (!task || isTerminalState(task.state)) return;
+    if (!e.pid) return;
+    const kill: KillTask = { name: 'KillTask', framework_id: m.framework_id, task_id: m.task_id };
+    if (m.kill_policy !== undefined) kill.kill_policy = m.kill_policy;
+    ctx.send(e.pid, kill);
+  }
+
+  /** M→A UpdateFramework (Mesos's UpdateFrameworkMessage): new info and pid of a (re)subscribed framework. */
+  updateFramework(m: UpdateFramework, from: Pid | ''): void {
+    const { ctx } = this;
+    if (!ctx.fromMaster(from, m.name)) return;
+    const f = ctx.frameworks.get(m.framework_id.value);
+    if (!f) return;
+    // checkpoint is immutable for a framework (Mesos keeps the old value).
+    f.info = { ...m.framework_info, checkpoint: f.checkpoint };
+    f.pid = m.pid;
+    if (f.checkpoint) ctx.parts.checkpointer.framework(f);
+    // The framework (re)subscribed: deliver what waited for it now, not at the next retry.
+    ctx.updates.flush(f.id);
+  }
+
+  /** S→A FrameworkToExecutor, relayed to the executor. */
+  frameworkToExecutor(m: FrameworkToExecutor, from: Pid | ''): void {
+    const { ctx } = this;
+    const e = ctx.frameworks.get(m.framework_id.value)?.executors.get(m.executor_id.value);
+    if (!e || e.state !== 'RUNNING' || !e.pid) {
+      ctx.counters.invalidFrameworkMessages++;
+      return ctx.dropped(m.name, from, 'executor is not running');
+    }
+    ctx.counters.validFrameworkMessages++;
+    ctx.send(e.pid, m);
+  }
+
+  /** E→A ExecutorToFramework, relayed to the scheduler. */
+  executorToFramework(m: ExecutorToFramework, from: Pid | ''): void {
+    const { ctx } = this;
+    const f = ctx.frameworks.get(m.framework_id.value);
+    if (!f) {
+      ctx.counters.invalidFrameworkMessages++;
+      return ctx.dropped(m.name, from, 'unknown framework');
+    }
+    ctx.counters.validFrameworkMessages++;
+    const out: ExecutorToFramework = { ...m, agent_id: { value: ctx.agentId ?? m.agent_id.value } };
+    // HTTP frameworks have no pid: the master relays.
+    ctx.send(f.pid !== '' ? (f.pid as Pid) : ctx.masterPid, out);
+  }
+
+  /** E→A StatusUpdate (Mesos's StatusUpdateMessage from an executor). */
+  statusUpdate(m: StatusUpdate, from: Pid | ''): void {
+    const { ctx } = this;
+    const update = m.update;
+    const status = update.status;
+    const uuid = update.uuid ?? status.uuid;
+    if (uuid === undefined || uuid.length === 0) {
+      ctx.counters.invalidStatusUpdates++;
+      return ctx.dropped(m.name, from, 'status update without a uuid');
+    }
+    if (ctx.agentId !== undefined && update.agent_id !== undefined && update.agent_id.value !== ctx.agentId) {
+      ctx.counters.invalidStatusUpdates++;
+      return ctx.dropped(m.name, from, `status update for agent ${update.agent_id.value}`);
+    }
+    const f = ctx.frameworks.get(update.framework_id.value);
+    if (!f) {
+      ctx.counters.invalidStatusUpdates++;
+      return ctx.dropped(m.name, from, 'status update of an unknown framework');
+    }
+    const e = f.executorOfTask(status.task_id.value);
+    if (status.state === 'TASK_STAGING') {
+      // Only agents and masters put tasks in STAGING; an executor that does is broken.
+      ctx.counters.invalidStatusUpdates++;
+      ctx.log.error({ executor: from, task_id: status.task_id.value }, 'executor sent TASK_STAGING; shutting it down');
+      if (e) ctx.parts.executors.beginShutdown(e);
+      return;
+    }
+    const normalized: TaskStatusUpdate = {
+      ...update,
+      uuid,
+      agent_id: ctx.agentId !== undefined ? { value: ctx.agentId } : update.agent_id ?? { value: '' },
+      status: {
+        ...status,
+        uuid,
+        source: 'SOURCE_EXECUTOR',
+        ...(ctx.agentId !== undefined ? { agent_id: { value: ctx.agentId } } : {}),
+        ...(update.executor_id !== undefined && status.executor_id === undefined ? { executor_id: update.executor_id } : {}),
+      },
+    };
+    this.accept(normalized, f, e, from === '' ? undefined : from);
+  }
+
+  /** An update the agent itself generates: reliable, like the executor's, with source AGENT. */
+  agentUpdate(
+    frameworkId: string,
+    f: FrameworkState | undefined,
+    e: ExecutorState | undefined,
+    taskId: TaskID,
+    state: TaskState,
+    reason: TaskStatusReason,
+    message: string,
+  ): void {
+    const { ctx } = this;
+    const uuid = newUuid();
+    const timestamp = ctx.now() / 1000;
+    const executorId = e && e.kind === 'custom' ? e.info.executor_id : undefined;
+    const status = taskStatus({ task_id: taskId, state, source: 'SOURCE_AGENT', reason, message, timestamp, uuid, agent_id: ctx.agentId !== undefined ? { value: ctx.agentId } : undefined, executor_id: executorId });
+    const update: TaskStatusUpdate = { framework_id: { value: frameworkId }, status, timestamp, uuid };
+    if (executorId !== undefined) update.executor_id = executorId;
+    if (ctx.agentId !== undefined) update.agent_id = { value: ctx.agentId };
+    this.accept(update, f, e, undefined);
+  }
+
+  private accept(update: TaskStatusUpdate, f: FrameworkState | undefined, e: ExecutorState | undefined, ackTo: Pid | undefined): void {
+    const { ctx } = this;
+    const taskId = update.status.task_id.value;
+    if (ctx.updates.isDuplicate(update)) {
+      // Received before: the executor did not see our acknowledgement; acknowledge again.
+      if (ackTo) this.acknowledgeExecutor(ackTo, update);
+      return;
+    }
+    if (e && !e.updateTaskState(update.status)) {
+      ctx.counters.invalidStatusUpdates++;
+      ctx.log.warn({ task_id: taskId, state: update.status.state }, 'dropping a status update after the task\'s terminal one');
+      if (ackTo) this.acknowledgeExecutor(ackTo, update);
+      return;
+    }
+    if (isTerminalState(update.status.state)) ctx.counters.terminalTask(update.status.state);
+    ctx.counters.validStatusUpdates++;
+    const checkpointed = e !== undefined && e.checkpoint && (f?.checkpoint ?? false);
+    const stream = ctx.updates.receive(update, checkpointed);
+    if (!checkpointed || !e) {
+      ctx.updates.enqueue(stream, update);
+      if (ackTo) this.acknowledgeExecutor(ackTo, update);
+      return;
+    }
+    // Durable before anyone is told: the executor's acknowledgement promises delivery.
+    ctx.parts.checkpointer.statusUpdate(e, update, ackTo);
+  }
+
+  /** The update is on disk: it may go to the master, and the executor may hear it is safe. */
+  updateCheckpointed(update: TaskStatusUpdate, ackTo: Pid | undefined): void {
+    const stream = this.ctx.updates.get(update.framework_id.value, update.status.task_id.value);
+    if (stream) this.ctx.updates.enqueue(stream, update);
+    if (ackTo) this.acknowledgeExecutor(ackTo, update);
+  }
+
+  private acknowledgeExecutor(to: Pid, update: TaskStatusUpdate): void {
+    this.ctx.send(to, {
+      name: 'StatusUpdateAcknowledgement',
+      agent_id: { value: this.ctx.agentId ?? '' },
+      framework_id: update.framework_id,
+      task_id: update.status.task_id,
+      uuid: update.uuid ?? update.status.uuid ?? new Uint8Array(),
+    } satisfies StatusUpdateAcknowledgement);
+  }
+
+  /** M→A StatusUpdateAcknowledgement: the head of the task's stream was delivered. */
+  statusUpdateAcknowledgement(m: StatusUpdateAcknowledgement, from: Pid | ''): void {
+    const { ctx } = this;
+    if (!ctx.fromMaster(from, m.name)) return;
+    const fid = m.framework_id.value;
+    const taskId = m.task_id.value;
+    const uuid = uuidToString(m.uuid);
+    const acked = ctx.updates.acknowledge(fid, taskId, uuid);
+    if (!acked) return ctx.log.debug({ task_id: taskId, uuid }, 'ignoring an acknowledgement that does not match the pending update');
+    const f = ctx.frameworks.get(fid);
+    const e = f?.executorOfTask(taskId);
+    if (e && e.checkpoint && f?.checkpoint) ctx.parts.checkpointer.acknowledgement(e, taskId, uuid);
+    if (!isTerminalState(acked.status.state) || !f || !e) return;
+    e.completeTask(taskId);
+    if (e.state === 'TERMINATED' && e.incompleteTasks === 0) ctx.parts.executors.remove(f, e);
+  }
+}
+
+/** Mesos's getExecutorInfo: a command task runs under an executor with the task's id. */
+function commandExecutorInfo(task: TaskInfo, frameworkId: string): ExecutorInfo {
+  const command = task.command?.value ?? '';
+  const resources: Resource[] = [
+    { name: 'cpus', type: 'SCALAR', scalar: { value: COMMAND_EXECUTOR_CPUS } },
+    { name: 'mem', type: 'SCALAR', scalar: { value: COMMAND_EXECUTOR_MEM } },
+  ];
+  // Allocate the allowance to the task's role, like the task's own resources.
+  const role = safeResources(task.resources).entries()[0]?.allocationRole;
+  const info: ExecutorInfo = {
+    executor_id: { value: task.task_id.value },
+    framework_id: { value: frameworkId },
+    name: `Command Executor (Task: ${task.task_id.value}) (Command: sh -c '${command.length > 15 ? command.slice(0, 12) + '...' : command}')`,
+    source: task.task_id.value,
+    command: { value: 'mesos-ts command executor', shell: false },
+    resources: role === undefined ? resources : resources.map((r) => ({ ...r, allocation_info: { role } })),
+  };
+  if (task.container !== undefined) info.container = task.container;
+  return info;
+}
