@@ -46,19 +46,13 @@ function offeredBy(state: MasterState, fw: FrameworkRecord): Resources {
 function usedBy(state: MasterState, fw: FrameworkRecord): Resources {
   let r = Resources.EMPTY;
   for (const t of fw.tasks.values()) if (!t.recovered) r = r.add(t.resources);
-  for (const [agentId, execs] of fw.executors) {
-    const agent = state.agents.get(agentId);
-    for (const id of execs.keys()) {
-      const e = agent?.executors.get(fw.id)?.get(id);
-      if (e !== undefined) r = r.add(e.resources);
-    }
-  }
+  for (const execs of fw.executors.values()) for (const e of execs.values()) r = r.add(e.resources);
   return r;
 }
 
 function executorsJSON(fw: FrameworkRecord): Json[] {
   const out: Json[] = [];
-  for (const [agentId, execs] of fw.executors) for (const e of execs.values()) out.push({ ...executorInfoJSON(e), slave_id: agentId });
+  for (const [agentId, execs] of fw.executors) for (const e of execs.values()) out.push({ ...executorInfoJSON(e.info), slave_id: agentId });
   return out;
 }
 
