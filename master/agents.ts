@@ -2,7 +2,6 @@
 // tasks), disconnection, unreachability and removal (Mesos's Master::registerSlave,
 // reregisterSlave, markUnreachable, removeSlave).
 
-
 import { parseAddress, pidAddress, type Pid } from '../runtime/index.js';
 import {
   formatAgentId,
@@ -167,7 +166,8 @@ export function adoptTask(ctx: MasterContext, agent: AgentRecord, t: Task, frame
   fw.completedTasks.remove((c) => c.task_id.value === entry.id);
   if (notify || fw.connected) {
     const last = task.statuses[task.statuses.length - 1];
-    sendMasterUpdate(ctx, 
+    sendMasterUpdate(
+      ctx,
       fw,
       taskStatus({
         task_id: task.task_id,
@@ -320,7 +320,6 @@ export function pongAgent(ctx: MasterContext, from: Pid | ''): void {
   if (agent === undefined || agent.pid !== from || agent.observer === undefined) return; // late pong from a removed agent
   ctx.send(agent.observer, { name: 'PongAgent' } satisfies PongAgent);
 }
-
 
 /**
  * Mesos's markUnreachable: the agent leaves, its tasks become TASK_UNREACHABLE (TASK_LOST for

@@ -1,7 +1,6 @@
 // What the master's modules share: the context they act through (state, options, send, timers,
 // the allocator) and the small helpers every handler uses.
 
-
 import type { Logger } from 'pino';
 import type { Cancel, HttpHandler, Message, Pid } from '../runtime/index.js';
 import {
@@ -58,7 +57,6 @@ export interface MasterContext {
   spawnObserver(agentId: string, agentPid: Pid, connected: boolean): Pid;
   terminate(pid: Pid): void;
 }
-
 
 /**
  * The framework a call comes from, or undefined (dropped and counted) when it is unknown or

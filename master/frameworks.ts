@@ -1,7 +1,6 @@
 // Frameworks: registration, re-registration and failover, deactivation, disconnection and
 // removal (Mesos's Master::subscribe, failoverFramework, removeFramework).
 
-
 import { type Pid } from '../runtime/index.js';
 import {
   formatFrameworkId,

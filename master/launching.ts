@@ -1,7 +1,6 @@
 // Launching: ACCEPT and the v0 launchTasks, validated as Mesos's Master::accept does; dynamic
 // reservations inside an accept; one task launched or rejected at a time.
 
-
 import { type Pid } from '../runtime/index.js';
 import {
   rejectionStatus,

@@ -1,7 +1,6 @@
 // Offers: turning the allocator's decisions into offers, their timeout, rescinding, decline,
 // revive and suppress (Mesos's Master::offer, removeOffer, decline, revive, suppress).
 
-
 import { parseAddress, pidAddress, pidId, type Pid } from '../runtime/index.js';
 import {
   checkRole,

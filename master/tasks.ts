@@ -1,7 +1,6 @@
 // Tasks: kills, status updates and their acknowledgements, reconciliation, and the messages
 // relayed between frameworks and executors (Mesos's Master::statusUpdate, reconcile, …).
 
-
 import { type Pid } from '../runtime/index.js';
 import {
   isTerminalState,
@@ -185,7 +184,8 @@ export function reconcile(ctx: MasterContext, fw: FrameworkRecord, statuses: rea
       state = 'TASK_UNKNOWN';
       message = 'Reconciliation: task is unknown';
     }
-    sendMasterUpdate(ctx, 
+    sendMasterUpdate(
+      ctx,
       fw,
       taskStatus({
         task_id: s.task_id,

@@ -43,7 +43,7 @@ function offeredBy(state: MasterState, fw: FrameworkRecord): Resources {
   return r;
 }
 
-function usedBy(state: MasterState, fw: FrameworkRecord): Resources {
+function usedBy(fw: FrameworkRecord): Resources {
   let r = Resources.EMPTY;
   for (const t of fw.tasks.values()) if (!t.recovered) r = r.add(t.resources);
   for (const execs of fw.executors.values()) for (const e of execs.values()) r = r.add(e.resources);
@@ -62,7 +62,7 @@ function executorInfoJSON(e: ExecutorInfo): Json {
 }
 
 function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord): Json {
-  const used = usedBy(state, fw);
+  const used = usedBy(fw);
   const offered = offeredBy(state, fw);
   return {
     id: fw.id,
@@ -80,7 +80,7 @@ function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord): Json {
 }
 
 export function frameworkJSON(state: MasterState, fw: FrameworkRecord): Json {
-  const used = usedBy(state, fw);
+  const used = usedBy(fw);
   const offered = offeredBy(state, fw);
   return {
     ...frameworkSummaryJSON(state, fw),
