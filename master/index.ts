@@ -1,5 +1,6 @@
-// The master's public surface: the Master actor, its options, and startMaster(), which runs a
-// master (and its allocator) on a runtime of its own, as `mesos-master` and the tests do.
+// The master's public surface: the Master actor, its options, the error a broken invariant of its
+// bookkeeping throws, and startMaster(), which runs a master (and its allocator) on a runtime of
+// its own, as `mesos-master` and the tests do.
 
 import { Runtime, startTrace, type Pid, type Tracer } from '../runtime/index.js';
 import { traceAttributes, validateMessage } from '../protocol/index.js';
@@ -9,6 +10,7 @@ import type { MasterOptions } from './options.js';
 export { Master } from './master.js';
 export type { MasterOptions } from './options.js';
 export { MESOS_VERSION } from './views.js';
+export { MasterInvariantError } from './invariant.js';
 
 export interface MasterHandle {
   runtime: Runtime;
