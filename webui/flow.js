@@ -22,7 +22,7 @@ export function flowPage() {
   let selected = null;
   let es;
   let scheduled = false;
-  const ui = { text: '', framework: '', task: '', agent: '', name: '', follow: '' };
+  const ui = { text: '', framework: '', task: '', agent: '', name: '', follow: '', timers: false };
 
   const count = h('span', { id: 'flow-count', class: 'hint', 'aria-live': 'polite' }, '');
   const pauseBtn = h('button', { type: 'button', id: 'flow-pause', onclick: () => { paused = !paused; pauseBtn.textContent = paused ? 'Resume' : 'Pause'; pauseBtn.setAttribute('aria-pressed', String(paused)); if (!paused) redraw(); } }, 'Pause');
@@ -38,7 +38,8 @@ export function flowPage() {
     h('form', { class: 'controls', role: 'search', onsubmit: (e) => e.preventDefault() },
       input('text', 'Find', undefined), input('framework', 'Framework', 'dl-framework'), input('task', 'Task', 'dl-task'),
       input('agent', 'Agent', 'dl-agent'), input('name', 'Message', 'dl-name'),
-      h('label', {}, 'Follow task ', followSel), pauseBtn,
+      h('label', {}, 'Follow task ', followSel),
+      h('label', {}, h('input', { type: 'checkbox', id: 'flow-timers', onchange: (e) => { ui.timers = e.target.checked; redraw(); } }), ' timers'), pauseBtn,
       h('button', { type: 'button', onclick: () => { msgs.length = 0; byId.clear(); selected = null; redraw(); } }, 'Clear'),
       count, Object.values(lists)),
     h('div', { class: 'flow-main' }, scroller, details));
@@ -79,7 +80,9 @@ export function flowPage() {
 
   function visible() {
     const terms = filterTerms(ui.text);
+    // Timer messages (`_Allocation`, `_OfferTimeout`, …) tick all the time; shown on request.
     let list = msgs.filter((m) =>
+      (ui.timers || !m.name.startsWith('_')) &&
       (!ui.framework || (m.framework_id || '').includes(ui.framework)) &&
       (!ui.task || (m.task_id || '').includes(ui.task)) &&
       (!ui.agent || (m.agent_id || '').includes(ui.agent)) &&
