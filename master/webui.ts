@@ -73,6 +73,8 @@ export function installWebUi(runtime: Runtime, master: Master): { stats(): WebUi
   let unsubscribe: (() => void) | undefined;
   let droppedTotal = 0;
   const dropCounter = runtime.metrics.counter('master/webui/events_dropped');
+  runtime.metrics.gauge('master/webui/clients', () => clients.size);
+  runtime.metrics.gauge('master/webui/inspecting', () => (unsubscribe === undefined ? 0 : 1));
 
   for (const [path, asset] of assets) {
     runtime.route(owner, path, (req) => (req.method === 'GET' || req.method === 'HEAD' ? asset : { status: 405, body: 'GET only' }));
@@ -142,11 +144,10 @@ export function installWebUi(runtime: Runtime, master: Master): { stats(): WebUi
     unsubscribe ??= runtime.inspect(inspector);
     const keepalive = setInterval(() => write(c, ': keepalive\n\n'), KEEPALIVE_MS);
     keepalive.unref();
-    // The transport pipes the stream into the socket; a closed socket unpipes it.
-    c.stream.once('unpipe', () => {
+    // The transport destroys the stream when the client's connection closes.
+    c.stream.once('close', () => {
       clearInterval(keepalive);
       remove(c);
-      c.stream.destroy();
     });
     c.stream.push(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ master: owner, flow: c.flow })}\n\n`);
     return {
