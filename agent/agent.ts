@@ -418,6 +418,7 @@ export class Agent extends Actor<In> {
     const fid = m.framework.id?.value;
     if (fid === undefined) return this.dropped(m.name, from, 'framework has no id');
     if (this.stateName === 'TERMINATING') return this.dropped(m.name, from, 'agent is terminating');
+    this.log.info({ framework: fid, task: m.task.task_id.value }, `Got assigned task '${m.task.task_id.value}' for framework ${fid}`);
     if (this.agentId === undefined) return this.dropped(m.name, from, 'agent is not registered');
     const task = m.task;
     let framework = this.frameworks.get(fid);
@@ -931,6 +932,7 @@ export class Agent extends Actor<In> {
     const update = m.update;
     const status = update.status;
     const uuid = update.uuid ?? status.uuid;
+    this.log.info({ framework: update.framework_id.value, task: status.task_id.value }, `Handling status update ${status.state} for task ${status.task_id.value} of framework ${update.framework_id.value}`);
     if (uuid === undefined || uuid.length === 0) {
       this.c.invalidStatusUpdates++;
       return this.dropped(m.name, from, 'status update without a uuid');

@@ -699,7 +699,7 @@ export class Master extends Actor<MasterInbox | Internal> {
       if (m === undefined) agent.executors.set(fw.id, (m = new Map()));
       m.set(info.executor.executor_id.value, { info: info.executor, resources: Resources.fromJSON(executor.resources ?? []) });
     }
-    this.log.info({ framework: fw.id, task: entry.id, agent: agent.id }, 'launching task');
+    this.log.info({ framework: fw.id, task: entry.id, agent: agent.id }, `Launching task ${entry.id} of framework ${fw.id} with resources ${entry.resources.toString()} on agent ${agent.id}`);
     this.send(agent.pid, { name: 'RunTask', framework: fw.info, task: taskInfo, pid: fw.pid ?? '', launch_executor: outcome.launch_executor });
   }
 
@@ -751,6 +751,7 @@ export class Master extends Actor<MasterInbox | Internal> {
       this.log.warn({ framework: u.framework_id.value, task: u.status.task_id.value, agent: agent.id }, 'status update for an unknown task');
       return;
     }
+    this.log.info({ framework: fw?.id, task: entry.id, agent: agent.id }, `Status update ${u.status.state} for task ${entry.id} of framework ${u.framework_id.value} from agent ${agent.id}`);
     this.updateTask(entry, u.status, u.latest_state);
     this.metrics.validStatusUpdates.inc();
   }

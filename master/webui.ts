@@ -15,7 +15,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { pidAddress, type HttpRequest, type HttpResponse, type InspectionEvent, type Runtime } from '../runtime/index.js';
+import { installLogRoutes, pidAddress, type HttpRequest, type HttpResponse, type InspectionEvent, type Runtime } from '../runtime/index.js';
 import { traceAttributes } from '../protocol/index.js';
 import type { Master } from './master.js';
 
@@ -158,6 +158,7 @@ export function installWebUi(runtime: Runtime, master: Master): { stats(): WebUi
   });
 
   runtime.route(owner, '/webui/agent', (req) => proxyToAgent(master, req));
+  installLogRoutes(runtime, owner, '/master/log');
 
   return { stats: () => ({ clients: clients.size, subscribed: unsubscribe !== undefined, dropped: droppedTotal }) };
 }
