@@ -72,7 +72,7 @@ try {
   throw err;
 }
 
-say(`${elapsed()}  cluster up: master http://${cluster.master} (web UI http://${cluster.master}/), agents ${cluster.processes.slice(1).map((p, i) => `${p.name} (${cluster!.agentIds[i]}, OS pid ${p.osPid})`).join(', ')}`);
+say(`${elapsed()}  cluster up: master http://${cluster.master}, agents ${cluster.processes.slice(1).map((p, i) => `${p.name} (${cluster!.agentIds[i]}, OS pid ${p.osPid})`).join(', ')}`);
 say(`${elapsed()}  running the example command framework: ${TASKS} × '${COMMAND}' with ${TASK_RESOURCES} each`);
 
 const frameworkTrace = join(traceDir, 'framework.trace.jsonl');
