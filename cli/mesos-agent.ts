@@ -4,13 +4,13 @@
 
 import { mkdirSync } from 'node:fs';
 import { createLogger, installLogRoutes, logControl, pinoLevel } from '../runtime/index.js';
-import { startAgent, AGENT_VERSION } from '../agent/index.js';
+import { startAgent } from '../agent/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { resolveMasterFlag } from './common.js';
 import { runDaemon } from './daemon.js';
 import { AGENT_SPEC, agentOptions } from './agent-flags.js';
 
-const { values: f, text } = parseFlagsOrExit({ ...AGENT_SPEC, version: AGENT_VERSION });
+const { values: f, text } = parseFlagsOrExit(AGENT_SPEC);
 
 let master: string;
 try {

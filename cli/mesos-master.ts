@@ -4,12 +4,12 @@
 
 import { mkdirSync } from 'node:fs';
 import { createLogger, pinoLevel } from '../runtime/index.js';
-import { startMaster, MESOS_VERSION } from '../master/index.js';
+import { startMaster } from '../master/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { runDaemon } from './daemon.js';
 import { MASTER_SPEC, masterOptions } from './master-flags.js';
 
-const { values: f, text } = parseFlagsOrExit({ ...MASTER_SPEC, version: MESOS_VERSION });
+const { values: f, text } = parseFlagsOrExit(MASTER_SPEC);
 
 if (f.log_dir !== undefined) {
   try {
