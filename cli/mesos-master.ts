@@ -18,7 +18,7 @@ if (f.log_dir !== undefined) {
     exitWithError(`--log_dir: cannot create '${f.log_dir}': ${(err as Error).message}`);
   }
 }
-const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-master', format: f.log_format, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
+const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-master', format: f.log_format, maxFileBytes: f.max_log_size, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
 
 await runDaemon({
   role: 'master',
