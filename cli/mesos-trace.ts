@@ -64,7 +64,6 @@ const program = new Command()
       ],
     }),
   })
-  .showHelpAfterError('(see mesos-trace --help)')
   .argument('<file...>', "trace files (JSON lines) written by runtimes with --trace; '-' reads stdin")
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'html']).default('text'))
   .option('--framework <id>', 'only messages carrying this framework_id', nonEmpty)
