@@ -26,7 +26,8 @@ function exec(command: string, args: readonly string[], cwd: string, env: NodeJS
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // Generous: a build on a loaded machine takes minutes, not the usual 25 s.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
     child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
