@@ -72,8 +72,11 @@ export class Probe<In extends Message = ProtocolMessage> extends Actor<In> {
     return this;
   }
 
-  /** Sends `msg` to `to` as this probe. */
-  tell<T extends Message>(to: Pid<T>, msg: T | Message): void {
+  /**
+   * Sends `msg` to `to` as this probe. Deliberately loose (any message to any pid): a probe also
+   * plays peers that misbehave, sending what the receiver's inbox does not list.
+   */
+  tell<T extends Message>(to: Pid<T>, msg: T | ProtocolMessage | Message): void {
     this.send(to as Pid, msg);
   }
 
