@@ -14,7 +14,7 @@ export interface ExecutorDriverOptions {
   frameworkId?: string;
   executorId?: string;
   agentId?: string;
-  /** The agent actor's pid, `agent(1)@host:port`. */
+  /** The agent actor's pid, `slave(1)@host:port` (Mesos's id for the agent actor). */
   agentPid?: string;
   directory?: string;
   checkpoint?: boolean;

@@ -130,8 +130,9 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
   }
 
   // ------------------------------------------------------------------ registration
-  // Mesos's driver retries the same way: the first attempt is immediate, each retry waits a
-  // random time in [0, b], b doubling up to the cap; registered resets b.
+  // As Mesos's driver: the first attempt is immediate, each retry waits a random time in
+  // [0, b], b doubling up to the cap; being registered resets b. The state says which wait the
+  // one keyed timer stands for, so a wait that no longer applies never reaches a handler.
 
   /** Enters `registering`: sends the registration now and arms the retry. */
   private registering(): void {
@@ -148,6 +149,7 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
 
   /** FrameworkRegistered or FrameworkReregistered was accepted. */
   private registrationDone(): void {
+    if (this.registration === 'stopped') return;
     this.registration = 'registered';
     this.cancelTimer(BACKOFF_TIMER);
     this.backoffMs = this.initialBackoff();
