@@ -42,6 +42,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.random ? { random: options.random } : {}),
     validate: (name, body) => (isMessageName(name) ? validateMessage(body) : `unknown message ${name}`),
     delegate: AGENT_ACTOR_ID,
   });
@@ -91,7 +92,6 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     containerizer,
     checkpointed,
     onTerminated: (reason) => resolveTerminated(reason),
-    ...(options.random ? { random: options.random } : {}),
   });
   runtime.spawn(agent, AGENT_ACTOR_ID);
   const bootId = await ckpt.readHostBootId();
