@@ -1,6 +1,7 @@
-// What the Agent actor's parts share: its protocol (the inbox and the internal messages its
-// timers and async work bring back), the agent's own state (identity, lifecycle, frameworks),
-// and the actor's capabilities (send, timers, pipeToSelf), handed to each part as one context.
+// What the Agent actor's parts share: its protocol (the inbox from protocol/inboxes.ts and the
+// private messages its timers, links and async work bring back), the agent's own state
+// (identity, lifecycle, frameworks), and the actor's capabilities (typed send, keyed timers,
+// linkWith, pipeToSelf), handed to each part as one context.
 
 import type { Logger } from 'pino';
 import type { Message, Pid } from '../runtime/index.js';
@@ -126,7 +127,7 @@ export interface AgentContext {
   /** True if `from` is the master; otherwise drops the message and returns false. */
   fromMaster(from: Pid | '', name: string): boolean;
   partitionState(state: TaskState, f: FrameworkState | undefined): TaskState;
-  /** Ends the agent actor now, for a broken invariant (a master confusing identities). */
+  /** Ends the agent actor now: a master that confuses agent identities leaves nothing safe to do (Mesos exits too). */
   fatal(message: string): void;
   /** Terminates once the last framework and executor host are gone, while shutting down. */
   maybeFinishShutdown(): void;

@@ -14,7 +14,7 @@ export const AGENT_VERSION = '1.11.0';
 const AGENT_CAPABILITIES = [{ type: 'MULTI_ROLE' as const }, { type: 'HIERARCHICAL_ROLE' as const }, { type: 'RESERVATION_REFINEMENT' as const }];
 
 export class Registration {
-  /** Linked to the master since the last attempt; its exit unlinks (_MasterExited). */
+  /** Linked to the master: set at the first attempt, cleared when the link reports its exit (_MasterExited). */
   private masterLinked = false;
   /** The master's total ping timeout, once it told us (AgentRegistered.connection). */
   private pingTimeoutMs = 0;

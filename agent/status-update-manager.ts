@@ -110,7 +110,10 @@ export class StatusUpdateManager {
     return head;
   }
 
-  /** The retry timer of a stream fired (it is armed only while the head is in flight): resend the head, doubling the interval. */
+  /**
+   * The retry timer of a stream fired: resend the head, doubling the interval. The timer is
+   * armed only while that head is in flight, so it never fires for an acknowledged update.
+   */
   retry(frameworkId: string, taskId: string): void {
     const s = this.get(frameworkId, taskId);
     if (!s || !s.head || this.paused) return;
