@@ -6,6 +6,7 @@ import { Runtime, startTrace, type Pid, type Tracer } from '../runtime/index.js'
 import { traceAttributes, validateMessage } from '../protocol/index.js';
 import { Master } from './master.js';
 import type { MasterOptions } from './options.js';
+import { installWebUi } from './webui.js';
 
 export { Master } from './master.js';
 export type { MasterOptions } from './options.js';
@@ -37,6 +38,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
   let tracer: Tracer | undefined;
   if (options.trace !== undefined) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
   const master = runtime.spawn(new Master(options), 'master');
+  installWebUi(runtime, master);
   return {
     runtime,
     pid: master.self,
