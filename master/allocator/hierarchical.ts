@@ -2,8 +2,7 @@
 // refusal filters) and `allocate()`, one allocation run: quota guarantees first, then DRF fair
 // share of the rest, whole-agent offers. Synchronous and clock-injected; an actor schedules it.
 
-import { IllegalStateError, ValidationError } from '../../runtime/index.js';
-import { masterInvariant } from '../invariant.js';
+import { IllegalStateError, invariant, ValidationError } from '../../runtime/index.js';
 import { Resources } from '../../protocol/index.js';
 import { DRFSorter } from './drf-sorter.js';
 import { RandomSorter } from './random-sorter.js';
@@ -398,7 +397,7 @@ export class HierarchicalAllocator {
   private release(fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
     const byRole = agent.allocated.get(fw.id);
     const prev = byRole?.get(roleName);
-    masterInvariant(byRole !== undefined && prev !== undefined, `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
+    invariant(byRole !== undefined && prev !== undefined, `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
     const left = prev.subtract(r);
     if (left.isEmpty()) {
       byRole.delete(roleName);
