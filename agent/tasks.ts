@@ -10,6 +10,7 @@ import {
   safeResources,
   taskStatus,
   uuidToString,
+  type ExecutorInbox,
   type ExecutorInfo,
   type ExecutorToFramework,
   type FrameworkToExecutor,
@@ -42,6 +43,7 @@ export class Tasks {
     const fid = m.framework.id?.value;
     if (fid === undefined) return ctx.dropped(m.name, from, 'framework has no id');
     if (ctx.state === 'TERMINATING') return ctx.dropped(m.name, from, 'agent is terminating');
+    ctx.log.info({ framework: fid, task: m.task.task_id.value }, `Got assigned task '${m.task.task_id.value}' for framework ${fid}`);
     if (ctx.agentId === undefined) return ctx.dropped(m.name, from, 'agent is not registered');
     const task = m.task;
     let framework = ctx.frameworks.get(fid);
@@ -146,7 +148,8 @@ export class Tasks {
     ctx.counters.validFrameworkMessages++;
     const out: ExecutorToFramework = { ...m, agent_id: { value: ctx.agentId ?? m.agent_id.value } };
     // HTTP frameworks have no pid: the master relays.
-    ctx.send(f.pid !== '' ? (f.pid as Pid) : ctx.masterPid, out);
+    if (f.scheduler) ctx.send(f.scheduler, out);
+    else ctx.send(ctx.masterPid, out);
   }
 
   /** E→A StatusUpdate (Mesos's StatusUpdateMessage from an executor). */
@@ -155,6 +158,7 @@ export class Tasks {
     const update = m.update;
     const status = update.status;
     const uuid = update.uuid ?? status.uuid;
+    ctx.log.info({ framework: update.framework_id.value, task: status.task_id.value }, `Handling status update ${status.state} for task ${status.task_id.value} of framework ${update.framework_id.value}`);
     if (uuid === undefined || uuid.length === 0) {
       ctx.counters.invalidStatusUpdates++;
       return ctx.dropped(m.name, from, 'status update without a uuid');
@@ -188,6 +192,7 @@ export class Tasks {
         ...(update.executor_id !== undefined && status.executor_id === undefined ? { executor_id: update.executor_id } : {}),
       },
     };
+    // The sender, an executor, awaits the acknowledgement.
     this.accept(normalized, f, e, from === '' ? undefined : from);
   }
 
@@ -212,7 +217,7 @@ export class Tasks {
     this.accept(update, f, e, undefined);
   }
 
-  private accept(update: TaskStatusUpdate, f: FrameworkState | undefined, e: ExecutorState | undefined, ackTo: Pid | undefined): void {
+  private accept(update: TaskStatusUpdate, f: FrameworkState | undefined, e: ExecutorState | undefined, ackTo: Pid<ExecutorInbox> | undefined): void {
     const { ctx } = this;
     const taskId = update.status.task_id.value;
     if (ctx.updates.isDuplicate(update)) {
@@ -240,20 +245,20 @@ export class Tasks {
   }
 
   /** The update is on disk: it may go to the master, and the executor may hear it is safe. */
-  updateCheckpointed(update: TaskStatusUpdate, ackTo: Pid | undefined): void {
+  updateCheckpointed(update: TaskStatusUpdate, ackTo: Pid<ExecutorInbox> | undefined): void {
     const stream = this.ctx.updates.get(update.framework_id.value, update.status.task_id.value);
     if (stream) this.ctx.updates.enqueue(stream, update);
     if (ackTo) this.acknowledgeExecutor(ackTo, update);
   }
 
-  private acknowledgeExecutor(to: Pid, update: TaskStatusUpdate): void {
+  private acknowledgeExecutor(to: Pid<ExecutorInbox>, update: TaskStatusUpdate): void {
     this.ctx.send(to, {
       name: 'StatusUpdateAcknowledgement',
       agent_id: { value: this.ctx.agentId ?? '' },
       framework_id: update.framework_id,
       task_id: update.status.task_id,
       uuid: update.uuid ?? update.status.uuid ?? new Uint8Array(),
-    } satisfies StatusUpdateAcknowledgement);
+    });
   }
 
   /** M→A StatusUpdateAcknowledgement: the head of the task's stream was delivered. */

@@ -5,6 +5,7 @@ import type { Pid, Runtime } from '../runtime/index.js';
 import { startProtocolRuntime, type MasterInbox } from '../protocol/index.js';
 import { Master } from './master.js';
 import type { MasterOptions } from './options.js';
+import { installWebUi } from './webui.js';
 
 export { Master } from './master.js';
 export type { MasterOptions } from './options.js';
@@ -33,6 +34,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
   });
   const master = runtime.spawn(new Master(options), 'master');
+  installWebUi(runtime, master);
   return {
     runtime,
     pid: master.self,

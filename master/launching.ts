@@ -165,7 +165,7 @@ export function launchTask(ctx: MasterContext, fw: FrameworkRecord, agent: Agent
     // Kept as the framework sent it, so later tasks naming the same executor compare equal.
     ctx.state.addExecutor(fw, agent, info.executor, Resources.fromJSON(executor.resources ?? []));
   }
-  ctx.log.info({ framework: fw.id, task: entry.id, agent: agent.id }, 'launching task');
+  ctx.log.info({ framework: fw.id, task: entry.id, agent: agent.id }, `Launching task ${entry.id} of framework ${fw.id} with resources ${entry.resources.toString()} on agent ${agent.id}`);
   ctx.send(agent.pid, { name: 'RunTask', framework: fw.info, task: taskInfo, pid: fw.pid ?? '', launch_executor: outcome.launch_executor });
 }
 

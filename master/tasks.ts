@@ -58,6 +58,7 @@ export function statusUpdate(ctx: MasterContext, m: StatusUpdate, from: Pid | ''
     ctx.log.warn({ framework: u.framework_id.value, task: u.status.task_id.value, agent: agent.id }, 'status update for an unknown task');
     return;
   }
+  ctx.log.info({ framework: u.framework_id.value, task: entry.id, agent: agent.id }, `Status update ${u.status.state} for task ${entry.id} of framework ${u.framework_id.value} from agent ${agent.id}`);
   updateTask(ctx, entry, u.status, u.latest_state);
   ctx.metrics.validStatusUpdates.inc();
 }
