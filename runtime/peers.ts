@@ -24,6 +24,8 @@ export interface PeerHost {
   drop(reason: DropReason, env: Envelope | undefined, detail: string, peer?: string): void;
   emit(event: InspectionEvent): void;
   deliver(env: Envelope): void;
+  /** A message refused by the validator: its envelope (body unvalidated) and the reason. */
+  invalid(env: Envelope, problem: string): void;
   notifyExited(linker: Pid, linkee: Pid): void;
   isAlive(p: Pid): boolean;
   opened(): void;
@@ -420,7 +422,10 @@ export class Peers {
     const validate = this.o.validate;
     if (validate) {
       const problem = validate(env.name, body);
-      if (problem !== undefined) return this.host.drop(problem.startsWith('unknown message') ? 'unknown_message' : 'invalid_body', env, problem, peer.address);
+      if (problem !== undefined) {
+        this.host.drop(problem.startsWith('unknown message') ? 'unknown_message' : 'invalid_body', env, problem, peer.address);
+        return this.host.invalid(env, problem);
+      }
     }
     this.host.deliver(env);
   }

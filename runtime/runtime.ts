@@ -78,6 +78,7 @@ export class Runtime {
   private readonly idCounters = new Map<string, number>();
   private readonly peers: Peers;
   private readonly maxMailbox: number;
+  private readonly invalidListeners: ((env: Envelope, problem: string) => void)[] = [];
   private readonly localLinks = new Map<Pid, Set<Pid>>();
   private readonly routes = new Map<string, { owner: Pid | undefined; handler: HttpHandler }>();
   private readonly inspectors: Inspector[] = [];
@@ -117,6 +118,15 @@ export class Runtime {
         drop: (reason, env, detail, peer) => this.drop(reason, env, detail, peer),
         emit: (event) => this.emit(event),
         deliver: (env) => this.receive(env, true),
+        invalid: (env, problem) => {
+          for (const fn of this.invalidListeners) {
+            try {
+              fn(env, problem);
+            } catch (err) {
+              this.log.error({ err }, 'invalid-message listener threw');
+            }
+          }
+        },
         notifyExited: (linker, linkee) => this.notifyExited(linker, linkee),
         isAlive: (p) => this.isAlive(p),
         opened: () => void this.c.opened.value++,
@@ -519,6 +529,19 @@ export class Runtime {
   }
 
   // ---------------------------------------------------------------- peers
+
+  /**
+   * Hears of every message from another runtime that its validator refused (after it is counted
+   * as dropped), so an actor can answer it (a launch with a bad number gets TASK_ERROR, not
+   * silence). The envelope's from is checked; its body is NOT valid: read it defensively.
+   */
+  onInvalid(listener: (env: Envelope, problem: string) => void): () => void {
+    this.invalidListeners.push(listener);
+    return () => {
+      const i = this.invalidListeners.indexOf(listener);
+      if (i >= 0) this.invalidListeners.splice(i, 1);
+    };
+  }
 
   /**
    * The principal that `p`'s runtime proved at the handshake of its open connection to this one;
