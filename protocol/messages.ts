@@ -9,6 +9,7 @@
 import { Type, type Static, type TObject, type TLiteral, type TProperties, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { ValueError } from '@sinclair/typebox/errors';
+import { strictSchema, strip } from './strict.js';
 import {
   AgentCapabilitySchema,
   AgentIDSchema,
@@ -491,15 +492,22 @@ function show(value: unknown): string {
 
 function compile(schema: TSchema): MessageValidator {
   const check: TypeCheck<TSchema> = TypeCompiler.Compile(schema);
+  const exact: TypeCheck<TSchema> = TypeCompiler.Compile(strictSchema(schema));
   return (body) => {
-    if (check.Check(body)) return undefined;
+    if (exact.Check(body)) return undefined;
+    if (check.Check(body)) {
+      // Valid, with properties the schema does not name: they go before any handler sees them.
+      strip(schema, body);
+      return undefined;
+    }
     const first = check.Errors(body).First();
     return first === undefined ? 'invalid' : describe(first);
   };
 }
 
 /**
- * One compiled validator per message name; the body includes `name`. Compiled at module load:
+ * One compiled validator per message name; the body includes `name`. A valid body is returned
+ * with every property its schema does not name removed (in place). Compiled at module load:
  * the runtime calls these on every incoming remote message. A null-prototype object, so that a
  * peer sending `name: 'toString'` finds no validator rather than Object's method.
  */
