@@ -12,6 +12,7 @@ import { timerKeys, type MasterActorInbox, type MasterContext } from './context.
 import * as frameworks from './frameworks.js';
 import { installRoutes } from './http.js';
 import * as launching from './launching.js';
+import { invalidCall } from './launching.js';
 import { MasterMetrics } from './metrics.js';
 import * as offers from './offers.js';
 import { resolveOptions, type MasterOptions, type ResolvedMasterOptions } from './options.js';
@@ -28,6 +29,7 @@ export class Master extends Actor<MasterActorInbox> {
   private allocatorProcess!: AllocatorProcess;
   private metrics!: MasterMetrics;
   private ctx!: MasterContext;
+  private unsubscribeInvalid: (() => void) | undefined;
 
   // The whole protocol of the master, in one place.
   protected readonly handlers: Handlers<MasterActorInbox> = {
@@ -69,6 +71,7 @@ export class Master extends Actor<MasterActorInbox> {
     _FrameworkFailoverTimeout: (m) => frameworks.frameworkFailoverTimeout(this.ctx, m.framework_id),
     _OfferTimeout: (m) => offers.offerTimeout(this.ctx, m.offer_id),
     _RecoveredAgentsTimeout: () => agents.recoveredAgentsTimeout(this.ctx),
+    _InvalidCall: (m, from) => (from === this.self ? launching.answerInvalidCall(this.ctx, m) : undefined),
   };
 
   constructor(options: MasterOptions = {}) {
@@ -117,10 +120,18 @@ export class Master extends Actor<MasterActorInbox> {
     }
     if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
     installRoutes(this.ctx);
+    // A launch or registration the schema refused still gets an answer (TASK_ERROR, Shutdown),
+    // handled in a turn of its own; only what identifies the call is read from its body.
+    this.unsubscribeInvalid = this.runtime.onInvalid((env, problem) => {
+      if (env.from === '' || !env.to.startsWith('master@')) return;
+      const call = invalidCall(env.name, env.from, env.body, problem);
+      if (call !== undefined) this.runtime.send(this.self, this.self, call);
+    });
     this.log.info({ id: this.id, pid: this.self }, 'master started');
   }
 
   override finalize(): void {
+    this.unsubscribeInvalid?.();
     this.metrics.stop();
   }
 
@@ -164,6 +175,7 @@ export class Master extends Actor<MasterActorInbox> {
           this.runtime.generateId('agent-observer'),
         ).self,
       terminate: (pid) => this.runtime.terminate(pid),
+      principalOf: (pid) => this.runtime.principalOf(pid),
     };
   }
 }
