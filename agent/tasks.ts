@@ -175,7 +175,8 @@ export class Tasks {
     const f = ctx.frameworks.get(update.framework_id.value);
     if (!f) {
       ctx.counters.invalidStatusUpdates++;
-      return ctx.dropped(m.name, from, 'status update of an unknown framework');
+      // No executor of an unknown framework runs here, so no one may speak for its tasks.
+      return ctx.dropped(m.name, from, 'status update of an unknown framework', 'not_from_executor');
     }
     const e = f.executorOfTask(status.task_id.value);
     // Only the executor running the task speaks for it: anyone else could forge its end.
