@@ -117,6 +117,7 @@ export class Agent extends Actor<AgentMessage> {
         return agent.log;
       },
       now: () => this.now(),
+      cause: () => this.runtime.cause,
       send: (to, msg) => this.send(to, msg),
       link: (pid) => this.link(pid),
       delay: (ms, msg) => this.delay(ms, msg),

@@ -117,6 +117,8 @@ export interface AgentContext {
   readonly self: Pid;
   readonly log: Logger;
   now(): number;
+  /** The id of the message being handled now, handed to executors so that traces follow into them. */
+  cause(): string | null;
   send<M extends Message>(to: Pid, msg: M): void;
   link(pid: Pid): void;
   delay(ms: number, msg: Internal): Cancel;

@@ -123,7 +123,10 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
       onShutdown: () => void this.stop(),
     });
     this.process = process;
-    this.runtime.spawn(process, this.runtime.generateId('executor'));
+    // An executor the agent launched registers as a continuation of the agent's launching message.
+    const cause = this.options.runtime ? null : (this.options.env ?? globalThis.process.env)['MESOS_TRACE_CAUSE'] || null;
+    const runtime = this.runtime;
+    runtime.withCause(cause, () => runtime.spawn(process, runtime.generateId('executor')));
     return this.status;
   }
 
