@@ -21,7 +21,7 @@ import { SpawnLauncher, type Exit, type Launcher } from './launcher.js';
 export interface CommandExecutorOptions {
   /** The sandbox: the task's working directory and where `stdout`/`stderr` go. */
   directory: string;
-  /** Starts the task's process; default a fork of this process per task. */
+  /** Starts the task's process; default SpawnLauncher (one fork of this Node process per task). */
   launcher?: Launcher;
   /** Upper bound on the kill grace period during shutdown (the agent's executor_shutdown_grace_period). */
   shutdownGracePeriodMs?: number;
@@ -109,8 +109,12 @@ export class CommandExecutor implements Executor {
 
   /** Kills the task (if any) and resolves once its process has exited. */
   shutdown(driver: ExecutorDriver): Promise<void> | void {
-    if (!this.task || this.terminal) return;
-    if (this.pgid === undefined || this.exitedAlready) return;
+    if (!this.task || this.terminal || this.exitedAlready) return;
+    if (this.pgid === undefined) {
+      // Still starting: the launch kills it as soon as it has a process group.
+      this.killed = true;
+      return new Promise((resolve) => this.exitWaiters.push(resolve));
+    }
     if (!this.killed) {
       this.killed = true;
       const nanos = this.task.kill_policy?.grace_period?.nanoseconds;
