@@ -81,16 +81,21 @@ export class Executors {
   /** The MESOS_* environment of an executor (or executor host) of framework f. */
   environment(f: FrameworkState, executorId: string, directory: string): Record<string, string> {
     const { ctx } = this;
-    return executorEnvironment({
-      frameworkId: f.id,
-      executorId,
-      agentId: ctx.agentId ?? '',
-      agentPid: ctx.self,
-      sandbox: directory,
-      checkpoint: f.checkpoint,
-      shutdownGracePeriodMs: ctx.config.executorShutdownGracePeriodMs,
-      recoveryTimeoutMs: ctx.config.recoveryTimeoutMs,
-    });
+    // mesos-ts only: the message that launched it, which its first messages count as their cause.
+    const cause = ctx.cause();
+    return {
+      ...(cause !== null ? { MESOS_TRACE_CAUSE: cause } : {}),
+      ...executorEnvironment({
+        frameworkId: f.id,
+        executorId,
+        agentId: ctx.agentId ?? '',
+        agentPid: ctx.self,
+        sandbox: directory,
+        checkpoint: f.checkpoint,
+        shutdownGracePeriodMs: ctx.config.executorShutdownGracePeriodMs,
+        recoveryTimeoutMs: ctx.config.recoveryTimeoutMs,
+      }),
+    };
   }
 
   attachSandbox(e: ExecutorState): void {

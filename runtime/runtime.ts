@@ -237,6 +237,23 @@ export class Runtime {
     };
   }
 
+  /** The id of the message being handled now (null outside handlers): the cause of what is sent now. */
+  get cause(): string | null {
+    return this.currentCause;
+  }
+
+  /** Runs fn, outside any handler, as if handling message `cause` (e.g. a parent process's): what it sends counts it as cause. */
+  withCause<T>(cause: string | null, fn: () => T): T {
+    if (this.runningCell !== undefined) return fn(); // inside a handler, its own message is the truer cause
+    const previous = this.currentCause;
+    this.currentCause = cause;
+    try {
+      return fn();
+    } finally {
+      this.currentCause = previous;
+    }
+  }
+
   /** Brings a promise's outcome back to `owner` as a message; settle() waits for it. */
   pipe<T>(owner: Pid, promise: Promise<T>, ok: (value: T) => Message, fail: (error: unknown) => Message): void {
     const cause = this.currentCause;
