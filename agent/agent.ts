@@ -254,11 +254,7 @@ export class Agent extends Actor<AgentMessage> {
    * days, and pipeToSelf counts as work in progress, so settle() would never see quiet.
    */
   private watch(container: Container, done: (t: Termination) => Internal): void {
-    const self = this.self;
-    const runtime = this.runtime;
-    const deliver = (t: Termination): void => {
-      if (runtime.isAlive(self)) runtime.send(self, self, done(t));
-    };
+    const deliver = this.callback(done);
     container.wait().then(deliver, (err: unknown) => deliver({ exitCode: null, signal: null, status: `unknown (${String(err)})` }));
   }
 

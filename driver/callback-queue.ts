@@ -7,11 +7,12 @@ export type CallbackOutcome = { name: '_CallbackDone' } | { name: '_CallbackFail
 
 export interface CallbackQueueHooks {
   /**
-   * Brings an async callback's outcome back into the owning actor as a message. Not pipeToSelf:
-   * a user's promise may wait on anything, even on a test that is itself waiting for the
-   * runtimes to settle, so it is not counted as the runtime's own work.
+   * Called as an async callback starts, inside the handler that started it: returns what brings
+   * its outcome back into the owning actor as a message, caused by that handler's message. Not
+   * pipeToSelf: a user's promise may wait on anything, even on a test that is itself waiting
+   * for the runtimes to settle, so it is not counted as the runtime's own work.
    */
-  reenter(outcome: CallbackOutcome): void;
+  reentry(): (outcome: CallbackOutcome) => void;
   /** A callback threw or rejected. */
   failed(callback: string, error: unknown): void;
   /** True once the driver is aborted or stopped: only `evenIfClosed` callbacks still start. */
@@ -67,9 +68,10 @@ export class CallbackQueue {
         }
         if (isThenable(result)) {
           this.inFlight = entry;
+          const reenter = this.hooks.reentry();
           Promise.resolve(result).then(
-            () => this.hooks.reenter({ name: '_CallbackDone' }),
-            (error: unknown) => this.hooks.reenter({ name: '_CallbackFailed', error }),
+            () => reenter({ name: '_CallbackDone' }),
+            (error: unknown) => reenter({ name: '_CallbackFailed', error }),
           );
         } else this.finish(entry);
       }

@@ -96,11 +96,10 @@ export class ExecutorHost extends Actor<Inbox | Internal> {
     this.executors.set(id, { driver, executor });
     // Not pipeToSelf: a driver lives as long as its task, and tests settling a runtime should
     // not wait for it.
-    const self = this.self;
     void driver
       .run()
       .then(() => driver.stop())
-      .then(() => this.runtime.send(self, self, { name: '_ExecutorDone', executor_id: id } satisfies Internal));
+      .then(this.callback(() => ({ name: '_ExecutorDone', executor_id: id }) satisfies Internal));
   }
 
   private shutdownRequested(from: Pid | ''): void {

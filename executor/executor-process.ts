@@ -88,14 +88,10 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
     this.agentPid = config.agentPid;
     this.agentId = config.agentId;
     this.callbacks = new CallbackQueue({
-      reenter: (outcome) => this.reenter(outcome),
+      reentry: () => this.callback((outcome: CallbackOutcome): Internal => outcome),
       failed: (name, error) => this.userError(name, error),
       closed: () => this.aborted,
     });
-  }
-
-  private reenter(msg: Internal): void {
-    if (this.runtime.isAlive(this.self)) this.runtime.send(this.self, this.self, msg);
   }
 
   override initialize(): void {

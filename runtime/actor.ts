@@ -1,12 +1,13 @@
 // The Actor base class. An actor owns a mailbox and a handler table typed by its inbox union,
 // so leaving a message out is a compile error. Handlers run one at a time and synchronously;
-// async work comes back into the actor as a message (pipeToSelf), timers likewise (delay).
+// async work comes back into the actor as a message (pipeToSelf, callback), timers likewise
+// (startTimer, delay), and so do exits of linked actors (exited, linkWith).
 
 import type { Logger } from 'pino';
 import type { Cancel } from './clock.js';
 import type { HttpHandler } from './http.js';
 import type { Message } from './message.js';
-import type { Pid } from './pid.js';
+import type { Accepts, Pid } from './pid.js';
 import type { Runtime } from './runtime.js';
 import { IllegalStateError } from './errors.js';
 
@@ -17,9 +18,9 @@ export type Handlers<In extends Message> = {
 
 export abstract class Actor<In extends Message = Message> {
   protected abstract readonly handlers: Handlers<In>;
-  private bound: { runtime: Runtime; self: Pid; log: Logger } | undefined;
+  private bound: { runtime: Runtime; self: Pid<In>; log: Logger } | undefined;
 
-  get self(): Pid {
+  get self(): Pid<In> {
     return this.binding().self;
   }
 
@@ -40,7 +41,8 @@ export abstract class Actor<In extends Message = Message> {
   /** A linked actor terminated, or the connection to its runtime was lost. Once per link. */
   exited(_pid: Pid): void {}
 
-  protected send<M extends Message>(to: Pid, msg: M): void {
+  /** Sends msg to `to`: to a typed pid only what its inbox accepts; to an untyped one, any message. */
+  protected send<T extends Message, M extends Message = T>(to: Pid<T>, msg: Accepts<T, M>): void {
     this.runtime.send(this.self, to, msg);
   }
 
@@ -49,14 +51,56 @@ export abstract class Actor<In extends Message = Message> {
     this.runtime.link(this.self, pid);
   }
 
-  /** Delivers msg to this actor after ms of the runtime's clock. */
+  /**
+   * As link, but the exit arrives as `msg`, through the handler table, instead of exited(pid)
+   * (Akka's watchWith): the message can name what died. Exactly once per link.
+   */
+  protected linkWith(pid: Pid, msg: In): void {
+    this.runtime.linkWith(this.self, pid, msg);
+  }
+
+  /** Forgets a link: no exit of pid reaches this actor afterwards, even one already queued. */
+  protected unlink(pid: Pid): void {
+    this.runtime.unlink(this.self, pid);
+  }
+
+  /** Delivers msg to this actor after ms of the runtime's clock. Prefer startTimer. */
   protected delay(ms: number, msg: In): Cancel {
     return this.runtime.delay(this.self, ms, msg);
   }
 
-  /** Brings a promise's outcome back into the actor as a message. */
+  /**
+   * Delivers msg once, after ms of the runtime's clock, unless the timer `key` is restarted or
+   * cancelled first. Restarting a key cancels its previous timer; a cancelled or replaced
+   * timer's message never reaches a handler, even if it was already queued.
+   */
+  protected startTimer(key: string, ms: number, msg: In): void {
+    this.runtime.startTimer(this.self, key, ms, msg);
+  }
+
+  /** Cancels the timer `key`, if any: its message will not be handled. */
+  protected cancelTimer(key: string): void {
+    this.runtime.cancelTimer(this.self, key);
+  }
+
+  /** True while the timer `key` is armed or its message is queued, unhandled. */
+  protected isTimerActive(key: string): boolean {
+    return this.runtime.isTimerActive(this.self, key);
+  }
+
+  /** Brings a promise's outcome back into the actor as a message, caused by the message being handled now. */
   protected pipeToSelf<T>(promise: Promise<T>, ok: (value: T) => In, fail: (error: unknown) => In): void {
     this.runtime.pipe(this.self, promise, ok, fail);
+  }
+
+  /**
+   * Wraps a callback for code outside the actor (a child process's exit, a socket's events, a
+   * user's callback): calling it later delivers fn(...args) to this actor, caused by the
+   * message being handled now; after the actor terminated it does nothing. Unlike pipeToSelf,
+   * it is not work in progress for settle(): it may never be called.
+   */
+  protected callback<A extends unknown[]>(fn: (...args: A) => In): (...args: A) => void {
+    return this.runtime.callback(this.self, fn);
   }
 
   /** Serves GET/POST `/<actor id><path>` on the runtime's port. */
@@ -68,12 +112,17 @@ export abstract class Actor<In extends Message = Message> {
     return this.runtime.clock.now();
   }
 
+  /** A uniform random number in [0, 1) from the runtime's injected source. */
+  protected random(): number {
+    return this.runtime.random();
+  }
+
   protected terminateSelf(): void {
     this.runtime.terminate(this.self);
   }
 
   /** Internal: the runtime calls this once, at spawn. */
-  bind(runtime: Runtime, self: Pid, log: Logger): void {
+  bind(runtime: Runtime, self: Pid<In>, log: Logger): void {
     if (this.bound) throw new IllegalStateError(`actor ${this.bound.self} is already spawned`);
     this.bound = { runtime, self, log };
   }
@@ -86,7 +135,7 @@ export abstract class Actor<In extends Message = Message> {
     return true;
   }
 
-  private binding(): { runtime: Runtime; self: Pid; log: Logger } {
+  private binding(): { runtime: Runtime; self: Pid<In>; log: Logger } {
     if (!this.bound) throw new IllegalStateError('actor is not spawned yet');
     return this.bound;
   }

@@ -4,6 +4,7 @@
 // cut one message between two real OS processes, which libprocess's receive-only filters cannot.
 
 import { ValidationError } from './errors.js';
+import { badRequest, json, type HttpRequest, type HttpResponse } from './http.js';
 import type { Envelope } from './message.js';
 import { pidId } from './pid.js';
 
@@ -91,5 +92,25 @@ export class Filters {
     }
     if (this.entries.some((e) => e.remaining <= 0)) this.entries = this.entries.filter((e) => e.remaining > 0);
     return dropped;
+  }
+}
+
+/** Serves `/__filters__` (with --enable_test_endpoints): GET lists, POST adds a drop filter, DELETE clears. */
+export function filterEndpoint(filters: Filters, req: HttpRequest): HttpResponse {
+  if (req.method === 'GET') return json(filters.list());
+  if (req.method === 'DELETE') {
+    filters.clear();
+    return json({ cleared: true });
+  }
+  let spec: FilterSpec;
+  try {
+    spec = JSON.parse(Buffer.from(req.body).toString('utf8')) as FilterSpec;
+  } catch {
+    return badRequest('body must be JSON: {"side":"send"|"receive","name"?,"from"?,"to"?,"times"?}');
+  }
+  try {
+    return json({ id: filters.drop(spec) });
+  } catch (err) {
+    return badRequest((err as Error).message);
   }
 }

@@ -2,15 +2,17 @@
 
 export { Actor, type Handlers } from './actor.js';
 export { RealClock, ManualClock, xstateClock, type Clock, type Cancel } from './clock.js';
-export { ProtocolError, ValidationError, IllegalStateError } from './errors.js';
+export { ProtocolError, ValidationError, IllegalStateError, InvariantError, invariant, setInvariantHandler, type ErrorOptions, type InvariantHandler } from './errors.js';
 export { Filters, type FilterSpec, type Side } from './filters.js';
 export { json, badRequest, notFound, request, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';
 export { createLogger, pinoLevel, type Logger } from './log.js';
 export { InMemoryNetwork } from './memory-transport.js';
 export type { DropReason, Envelope, InspectionEvent, Inspector, Message } from './message.js';
 export { Metrics, Counter } from './metrics.js';
-export { pid, parsePid, parseAddress, pidId, pidAddress, type Pid } from './pid.js';
-export { Runtime, settle, advance, PROTOCOL_VERSION, type RuntimeOptions } from './runtime.js';
+export { pid, parsePid, parseAddress, pidId, pidAddress, type Pid, type Accepts } from './pid.js';
+export { seededRandom, type Random } from './random.js';
+export { Runtime, PROTOCOL_VERSION, type RuntimeOptions } from './runtime.js';
+export { settle, advance } from './settle.js';
 export { startTrace, type Tracer, type TraceOptions } from './trace.js';
 export type { Conn, Transport } from './transport.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './ws-transport.js';

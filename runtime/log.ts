@@ -3,6 +3,7 @@
 
 import { pino, destination, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
+import { ValidationError } from './errors.js';
 
 export type { Logger };
 
@@ -19,6 +20,6 @@ export function createLogger(options: { level?: string; name?: string; pretty?: 
 export function pinoLevel(mesosLevel: string): LevelWithSilent {
   const map: Record<string, LevelWithSilent> = { INFO: 'info', WARNING: 'warn', ERROR: 'error', FATAL: 'fatal', DEBUG: 'debug', TRACE: 'trace', SILENT: 'silent' };
   const level = map[mesosLevel.toUpperCase()];
-  if (!level) throw new Error(`unknown logging level '${mesosLevel}' (expected INFO, WARNING or ERROR)`);
+  if (!level) throw new ValidationError(`unknown logging level '${mesosLevel}' (expected INFO, WARNING or ERROR)`);
   return level;
 }

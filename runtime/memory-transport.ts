@@ -3,6 +3,7 @@
 // loop turn later. The network knows what is in flight, so settle() can wait for quiet, and it
 // can cut connections between two runtimes to test what a broken link does.
 
+import { IllegalStateError } from './errors.js';
 import type { HttpHandler } from './http.js';
 import type { Conn, Transport, TransportHandlers } from './transport.js';
 
@@ -54,7 +55,7 @@ export class InMemoryNetwork {
     return {
       async listen(host, port, handlers) {
         address = `${host}:${port === 0 ? network.nextPort++ : port}`;
-        if (network.listeners.has(address)) throw new Error(`address ${address} is in use`);
+        if (network.listeners.has(address)) throw new IllegalStateError(`address ${address} is in use`);
         network.listeners.set(address, handlers);
         return address;
       },

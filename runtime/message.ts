@@ -35,6 +35,7 @@ export type DropReason =
   | 'invalid_body' // fails its schema
   | 'oversized_frame' // larger than the frame limit
   | 'terminated' // queued for an actor that terminated before handling it
+  | 'stale' // a keyed timer's message after its key was restarted or cancelled, or an exit after unlink
   | 'handler_error'; // the handler threw
 
 export type InspectionEvent =

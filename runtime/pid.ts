@@ -3,11 +3,26 @@
 // process) that hosts the actor.
 
 import { ValidationError } from './errors.js';
+import type { Message } from './message.js';
 
-export type Pid = string & { readonly __brand: 'Pid' };
+/**
+ * An actor's address, typed by the messages it accepts. `In` is a phantom: at run time and on
+ * the wire a Pid is only the string. Declared as a method so that `Pid<In>` and the untyped
+ * `Pid` convert both ways, while pids of unrelated inboxes do not.
+ */
+export type Pid<In extends Message = Message> = string & {
+  readonly __brand: 'Pid';
+  __inbox(msg: In): void;
+};
 
-export function pid(id: string, address: string): Pid {
-  return `${id}@${address}` as Pid;
+/**
+ * What `send(to, msg)` accepts for a receiver of inbox T: exactly T (checked against the
+ * receiver's inbox, misspelt names and fields included) or, for an untyped Pid, any message M.
+ */
+export type Accepts<T extends Message, M extends Message> = Message extends T ? M : NoInfer<T>;
+
+export function pid<In extends Message = Message>(id: string, address: string): Pid<In> {
+  return `${id}@${address}` as Pid<In>;
 }
 
 /** Parses `id@host:port`; throws a ValidationError naming what is wrong. */

@@ -9,17 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { Packr, Unpackr } from 'msgpackr';
 import { pino, type Logger } from 'pino';
 import type { Actor } from './actor.js';
+import { ExitNotice, cancelKeyed, cellView, retractExit, revoked, trackQueued, type Cell, type Revocable } from './cell.js';
 import { RealClock, ManualClock, type Cancel, type Clock } from './clock.js';
-import { IllegalStateError, ValidationError } from './errors.js';
+import { ProtocolError, ValidationError, IllegalStateError } from './errors.js';
 import { badRequest, json, notFound, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';
 import type { DropReason, Envelope, InspectionEvent, Inspector, Message } from './message.js';
 import { Metrics, type Counter } from './metrics.js';
-import { pid as makePid, pidAddress, pidId, type Pid } from './pid.js';
-import { Filters, type FilterSpec } from './filters.js';
+import { pid as makePid, pidAddress, pidId, type Accepts, type Pid } from './pid.js';
+import { Filters, filterEndpoint } from './filters.js';
+import type { Random } from './random.js';
 import type { Conn, Transport } from './transport.js';
 import { WebSocketTransport } from './ws-transport.js';
+import { EXITED, HELLO, LINK, MAX_BATCH, REJECT, encodeFrame, newPeer, wireEnvelope, type ConnState, type Peer, type Wire } from './wire.js';
 
 export const PROTOCOL_VERSION = 1;
+
+// Kept here too for code that imports them from this module; they live in settle.ts.
+export { settle, advance } from './settle.js';
 
 export interface RuntimeOptions {
   /** Address to listen on; default 127.0.0.1. */
@@ -28,6 +34,8 @@ export interface RuntimeOptions {
   port?: number;
   transport?: Transport;
   clock?: Clock;
+  /** Uniform random numbers in [0, 1) for the actors (jitter, shuffles); Math.random by default. */
+  random?: Random;
   logger?: Logger;
   /** Checks every message that arrives from another runtime; returns why it is invalid, or undefined. */
   validate?: (name: string, body: unknown) => string | undefined;
@@ -39,58 +47,9 @@ export interface RuntimeOptions {
   maxQueuedPerPeer?: number;
 }
 
-// Control items on the wire; envelopes are arrays whose first element is a string.
-const HELLO = 1; // [HELLO, address, incarnation, version]
-const LINK = 2; // [LINK, linkee, linker]
-const EXITED = 3; // [EXITED, linkee]
-const REJECT = 4; // [REJECT, why]: duplicate connection (both sides dialed at once)
-/** Envelopes per frame: large enough to amortise, small enough to stay far below frame limits. */
-const MAX_BATCH = 1024;
-
-type Wire = [to: string, from: string, name: string, id: string, cause: string | null, body: Message];
-
-class ExitNotice {
-  constructor(readonly pid: Pid) {}
-}
-
-interface Cell {
-  readonly actor: Actor;
-  readonly pid: Pid;
-  mailbox: (Envelope | ExitNotice)[];
-  head: number;
-  queued: boolean;
-  state: 'running' | 'terminating' | 'terminated';
-  timers: Set<Cancel>;
-}
-
-type PeerState = 'idle' | 'connecting' | 'awaiting' | 'open';
-
-interface Peer {
-  readonly address: string;
-  /** `@address`: what the pids of its actors end with. */
-  readonly suffix: string;
-  state: PeerState;
-  conn: Conn | undefined;
-  dialedByMe: boolean;
-  incarnation: string | undefined;
-  /** Messages waiting for the connection to open, in order. */
-  waiting: (Wire | unknown[])[];
-  /** Items to go out with the next flush. */
-  outgoing: (Wire | unknown[])[];
-  /** Remote linkee → local linkers. */
-  links: Map<Pid, Set<Pid>>;
-  /** Local actors the peer's actors are linked to. */
-  watched: Set<Pid>;
-  awaitTimer: NodeJS.Timeout | undefined;
-}
-
-interface ConnState {
-  peer: Peer | undefined;
-  dialed: boolean;
-}
-
 export class Runtime {
   readonly clock: Clock;
+  readonly random: Random;
   readonly log: Logger;
   readonly metrics = new Metrics();
   readonly filters = new Filters();
@@ -127,6 +86,7 @@ export class Runtime {
   private constructor(options: RuntimeOptions) {
     this.options = options;
     this.clock = options.clock ?? new RealClock();
+    this.random = options.random ?? Math.random;
     this.transport = options.transport ?? new WebSocketTransport();
     this.log = options.logger ?? pino({ level: 'silent' });
     const m = this.metrics;
@@ -179,7 +139,7 @@ export class Runtime {
     if (!id || /[@\s/]/.test(id)) throw new ValidationError(`'${id}' is not a valid actor id`);
     const p = makePid(id, this.address_);
     if (this.cells.has(p)) throw new IllegalStateError(`an actor with id '${id}' already runs here`);
-    const cell: Cell = { actor: actor as unknown as Actor, pid: p, mailbox: [], head: 0, queued: false, state: 'running', timers: new Set() };
+    const cell: Cell = { actor: actor as unknown as Actor, pid: p, mailbox: [], head: 0, queued: false, state: 'running', timers: new Set(), links: new Map(), keyed: undefined, revocable: undefined };
     this.cells.set(p, cell);
     actor.bind(this, p, this.log.child({ actor: p }));
     this.emit({ type: 'spawn', pid: p });
@@ -202,8 +162,8 @@ export class Runtime {
 
   // ---------------------------------------------------------------- messaging
 
-  /** Sends msg from `from` ('' for outside any actor) to `to`, local or remote. */
-  send<M extends Message>(from: Pid | '', to: Pid, msg: M): void {
+  /** Sends msg from `from` ('' for outside any actor) to `to`, local or remote; checked against a typed pid's inbox. */
+  send<T extends Message, M extends Message = T>(from: Pid | '', to: Pid<T>, msg: Accepts<T, M>): void {
     this.sendWithCause(from, to, msg, this.currentCause);
   }
 
@@ -220,6 +180,60 @@ export class Runtime {
     return () => {
       cell.timers.delete(cancel);
       cancel();
+    };
+  }
+
+  /** Delivers msg to `owner` after ms unless timer `key` is restarted or cancelled first (Akka's TimerScheduler). */
+  startTimer(owner: Pid, key: string, ms: number, msg: Message): void {
+    const cell = this.cells.get(owner);
+    if (!cell || cell.state !== 'running') return;
+    this.cancelTimer(owner, key);
+    const cause = this.currentCause;
+    const timer: Revocable = { key, linkee: undefined, cancel: undefined, stale: false };
+    const cancel = this.clock.setTimer(ms, () => {
+      cell.timers.delete(cancel);
+      timer.cancel = undefined;
+      if (cell.state !== 'running' || timer.stale) return;
+      if (!this.sendRevocable(cell, msg, cause, timer) && cell.keyed?.get(key) === timer) cell.keyed.delete(key);
+    });
+    timer.cancel = cancel;
+    cell.timers.add(cancel);
+    (cell.keyed ??= new Map()).set(key, timer);
+  }
+
+  /** Cancels `owner`'s timer `key`: neither its firing nor its already queued message reaches the handler. */
+  cancelTimer(owner: Pid, key: string): void {
+    const cell = this.cells.get(owner);
+    if (cell) cancelKeyed(cell, key);
+  }
+
+  /** True while `owner`'s timer `key` is armed or its message is queued, unhandled. */
+  isTimerActive(owner: Pid, key: string): boolean {
+    return this.cells.get(owner)?.keyed?.has(key) ?? false;
+  }
+
+  /** Sends msg to the cell's actor from itself; true if it was queued, and then it can be revoked. */
+  private sendRevocable(cell: Cell, msg: Message, cause: string | null, revocable: Revocable): boolean {
+    return trackQueued(cell, this.sendWithCause(cell.pid, cell.pid, msg, cause), revocable);
+  }
+
+  /**
+   * Wraps a function for code outside any handler: calling the result delivers fn(...args) to
+   * `owner`, caused by the message being handled now; it does nothing once owner terminated.
+   */
+  callback<A extends unknown[]>(owner: Pid, fn: (...args: A) => Message): (...args: A) => void {
+    const cell = this.cells.get(owner);
+    const cause = this.currentCause;
+    return (...args: A): void => {
+      if (!cell || cell.state !== 'running') return;
+      let msg: Message;
+      try {
+        msg = fn(...args);
+      } catch (err) {
+        this.log.error({ err, actor: owner }, 'callback mapping threw');
+        return;
+      }
+      this.sendWithCause(owner, owner, msg, cause);
     };
   }
 
@@ -245,25 +259,27 @@ export class Runtime {
     );
   }
 
-  private sendWithCause(from: Pid | '', to: Pid, msg: Message, cause: string | null): void {
+  /** Returns the message's id. */
+  private sendWithCause(from: Pid | '', to: Pid, msg: Message, cause: string | null): string {
     const id = this.nextId();
     if (to.endsWith(this.localSuffix)) {
       const env: Envelope = { to, from, name: msg.name, id, cause, body: msg, bytes: 0 };
-      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter');
+      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter'), id;
       this.c.sent.value++;
       if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: false });
       this.receive(env, false);
-      return;
+      return id;
     }
     const wire: Wire = [to, from, msg.name, id, cause, msg];
     // The hot remote path builds no envelope object unless a filter or an inspector wants one.
     if (this.filters.active || this.inspectors.length) {
       const env = wireEnvelope(wire, 0);
-      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter');
+      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter'), id;
       if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: true });
     }
     this.c.sent.value++;
     this.enqueue(this.peerOf(to), wire);
+    return id;
   }
 
   /** The peer hosting `to`; consecutive sends to one actor skip the lookup. */
@@ -349,8 +365,12 @@ export class Runtime {
     this.runningCell = cell;
     if (item instanceof ExitNotice) {
       this.currentCause = null;
-      this.emit({ type: 'exited', linker: cell.pid, linkee: item.pid });
-      this.guard(cell, () => cell.actor.exited(item.pid));
+      if (!item.retracted) {
+        this.emit({ type: 'exited', linker: cell.pid, linkee: item.pid });
+        this.guard(cell, () => cell.actor.exited(item.pid));
+      }
+    } else if (cell.revocable !== undefined && revoked(cell, item)) {
+      this.drop('stale', item, 'timer restarted or cancelled, or link removed');
     } else {
       this.currentCause = item.id;
       // The hot path: no closure per message, unlike guard().
@@ -391,6 +411,8 @@ export class Runtime {
     cell.head = 0;
     for (const cancel of cell.timers) cancel();
     cell.timers.clear();
+    cell.keyed = undefined;
+    cell.revocable = undefined;
     this.guard(cell, () => cell.actor.finalize());
     this.cells.delete(cell.pid);
     for (const [path, r] of this.routes) if (r.owner === cell.pid) this.routes.delete(path);
@@ -409,14 +431,46 @@ export class Runtime {
   private notifyExited(linker: Pid, linkee: Pid): void {
     const cell = this.cells.get(linker);
     if (!cell || cell.state !== 'running') return;
-    cell.mailbox.push(new ExitNotice(linkee));
-    this.schedule(cell);
+    // The linker's own record makes the notice exactly-once, whichever path reports the exit.
+    const how = cell.links.get(linkee);
+    if (how === undefined) return;
+    cell.links.delete(linkee);
+    if (how === null) {
+      cell.mailbox.push(new ExitNotice(linkee));
+      this.schedule(cell);
+      return;
+    }
+    this.emit({ type: 'exited', linker, linkee });
+    this.sendRevocable(cell, how, null, { key: undefined, linkee, cancel: undefined, stale: false });
   }
 
   // ---------------------------------------------------------------- links
 
   /** linker gets exactly one exited(linkee) when linkee terminates or its runtime becomes unreachable. */
   link(linker: Pid, linkee: Pid): void {
+    this.linkAs(linker, linkee, null);
+  }
+
+  /** As link, but the exit reaches linker as `msg`, through its handler table. */
+  linkWith(linker: Pid, linkee: Pid, msg: Message): void {
+    this.linkAs(linker, linkee, msg);
+  }
+
+  /** Forgets linker's link to linkee, including an exit already queued for it. */
+  unlink(linker: Pid, linkee: Pid): void {
+    const cell = this.cells.get(linker);
+    if (!cell) return;
+    cell.links.delete(linkee);
+    this.localLinks.get(linkee)?.delete(linker);
+    const remote = this.peers.get(pidAddress(linkee))?.links;
+    const set = remote?.get(linkee);
+    if (set?.delete(linker) && set.size === 0) remote!.delete(linkee);
+    retractExit(cell, linkee);
+  }
+
+  private linkAs(linker: Pid, linkee: Pid, how: Message | null): void {
+    const cell = this.cells.get(linker);
+    if (cell?.state === 'running') cell.links.set(linkee, how);
     const address = pidAddress(linkee);
     this.emit({ type: 'link', linker, linkee });
     if (address === this.address_) {
@@ -442,7 +496,7 @@ export class Runtime {
   private peer(address: string): Peer {
     let peer = this.peers.get(address);
     if (!peer) {
-      peer = { address, suffix: `@${address}`, state: 'idle', conn: undefined, dialedByMe: false, incarnation: undefined, waiting: [], outgoing: [], links: new Map(), watched: new Set(), awaitTimer: undefined };
+      peer = newPeer(address);
       this.peers.set(address, peer);
     }
     return peer;
@@ -474,15 +528,9 @@ export class Runtime {
       const items = peer.outgoing;
       peer.outgoing = [];
       if (peer.state !== 'open' || !peer.conn || items.length === 0) continue;
-      for (let i = 0; i < items.length; i += MAX_BATCH) peer.conn.send(this.encode(items.slice(i, i + MAX_BATCH)));
+      for (let i = 0; i < items.length; i += MAX_BATCH) peer.conn.send(encodeFrame(this.packr, items.slice(i, i + MAX_BATCH)));
     }
   };
-
-  /** A frame is a concatenation of MessagePack values: one array, packed, without its header. */
-  private encode(items: (Wire | unknown[])[]): Uint8Array {
-    const packed = this.packr.pack(items);
-    return packed.subarray(packed[0]! <= 0x9f ? 1 : packed[0] === 0xdc ? 3 : 5);
-  }
 
   private connect(peer: Peer): void {
     peer.state = 'connecting';
@@ -516,9 +564,9 @@ export class Runtime {
     const established = peer !== undefined && peer.conn === conn && peer.state === 'open';
     try {
       this.unpackr.unpackMultiple(frame, (item: unknown, start?: number, end?: number) => {
-        if (!Array.isArray(item)) throw new Error('frame item is not an array');
+        if (!Array.isArray(item)) throw new ProtocolError('frame item is not an array');
         if (typeof item[0] === 'number') return void this.control(conn, state, item);
-        if (!established) throw new Error('message before handshake');
+        if (!established) throw new ProtocolError('message before handshake');
         this.arrive(peer, item, (end ?? 0) - (start ?? 0));
       });
     } catch (err) {
@@ -533,7 +581,7 @@ export class Runtime {
     if (op === HELLO) {
       if (typeof a !== 'string' || typeof b !== 'string' || c !== PROTOCOL_VERSION) {
         conn.close(`unsupported hello (protocol ${String(c)}, expected ${PROTOCOL_VERSION})`);
-        throw new Error('bad hello');
+        throw new ProtocolError('bad hello');
       }
       return state.dialed ? this.helloReply(conn, state, b) : this.helloIncoming(conn, state, a, b);
     }
@@ -589,14 +637,15 @@ export class Runtime {
     // The peer's own dial to us wins; it will introduce itself. If it never does, give up.
     peer.conn = undefined;
     peer.state = 'awaiting';
-    peer.awaitTimer = setTimeout(() => {
+    peer.awaitTimer = this.clock.setTimer(10_000, () => {
+      peer.awaitTimer = undefined;
       if (peer.state === 'awaiting') this.connectionLost(peer, 'peer did not connect back');
-    }, 10_000);
-    peer.awaitTimer.unref();
+    });
   }
 
   private opened(peer: Peer, conn: Conn, incarnation: string): void {
-    clearTimeout(peer.awaitTimer);
+    peer.awaitTimer?.();
+    peer.awaitTimer = undefined;
     peer.conn = conn;
     peer.state = 'open';
     peer.incarnation = incarnation;
@@ -622,7 +671,8 @@ export class Runtime {
     peer.dialedByMe = false;
     const incarnation = peer.incarnation;
     peer.incarnation = undefined;
-    clearTimeout(peer.awaitTimer);
+    peer.awaitTimer?.();
+    peer.awaitTimer = undefined;
     for (const item of lost) if (typeof item[0] === 'string') this.drop('connection_lost', wireEnvelope(item as Wire, 0), reason, peer.address);
     if (wasOpen) this.c.closed.value++;
     this.emit({ type: 'connection', peer: peer.address, state: 'closed', reason, ...(incarnation ? { incarnation } : {}) });
@@ -677,7 +727,7 @@ export class Runtime {
     let counter = this.dropCounters.get(reason);
     if (!counter) this.dropCounters.set(reason, (counter = this.metrics.counter(`runtime/messages_dropped/${reason}`)));
     counter.value++;
-    if (reason !== 'filtered' && reason !== 'terminated') {
+    if (reason !== 'filtered' && reason !== 'terminated' && reason !== 'stale') {
       this.log.warn({ reason, detail, message: env && { name: env.name, from: env.from, to: env.to, id: env.id }, peer }, 'dropped message');
     }
     if (this.inspectors.length) this.emit({ type: 'drop', reason, detail, ...(env ? { envelope: env } : {}), ...(peer ? { peer } : {}) });
@@ -712,38 +762,12 @@ export class Runtime {
       case '/health':
         return { status: 200, body: '' };
       case '/__processes__':
-        return json(
-          [...this.cells.values()].map((cell) => ({
-            id: pidId(cell.pid),
-            pid: cell.pid,
-            queued: cell.mailbox.length - cell.head,
-            events: cell.mailbox.slice(cell.head, cell.head + 100).map((e) => (e instanceof ExitNotice ? { type: 'EXITED', pid: e.pid } : { type: 'MESSAGE', name: e.name, from: e.from, id: e.id })),
-          })),
-        );
+        return json([...this.cells.values()].map(cellView));
       case '/__filters__':
         if (!this.options.testEndpoints) return undefined;
-        return this.filterEndpoint(req);
+        return filterEndpoint(this.filters, req);
       default:
         return undefined;
-    }
-  }
-
-  private filterEndpoint(req: HttpRequest): HttpResponse {
-    if (req.method === 'GET') return json(this.filters.list());
-    if (req.method === 'DELETE') {
-      this.filters.clear();
-      return json({ cleared: true });
-    }
-    let spec: FilterSpec;
-    try {
-      spec = JSON.parse(Buffer.from(req.body).toString('utf8')) as FilterSpec;
-    } catch {
-      return badRequest('body must be JSON: {"side":"send"|"receive","name"?,"from"?,"to"?,"times"?}');
-    }
-    try {
-      return json({ id: this.filters.drop(spec) });
-    } catch (err) {
-      return badRequest((err as Error).message);
     }
   }
 
@@ -772,47 +796,3 @@ export class Runtime {
   }
 }
 
-function wireEnvelope(w: Wire, bytes: number): Envelope {
-  return { to: w[0] as Pid, from: w[1] as Pid | '', name: w[2], id: w[3], cause: w[4], body: w[5], bytes };
-}
-
-
-/**
- * Resolves once every given runtime is idle at the same time, firing due manual-clock timers
- * along the way — the deterministic replacement for sleeping in tests.
- */
-export async function settle(runtimes: Runtime | Runtime[], options: { maxTurns?: number } = {}): Promise<void> {
-  const all = Array.isArray(runtimes) ? runtimes : [runtimes];
-  const maxTurns = options.maxTurns ?? 100_000;
-  let quiet = 0;
-  for (let turn = 0; turn < maxTurns; turn++) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    let fired = false;
-    for (const rt of all) fired = rt.fireDueTimers() || fired;
-    if (!fired && all.every((rt) => rt.idle())) {
-      if (++quiet >= 2) return;
-    } else quiet = 0;
-  }
-  throw new IllegalStateError(`runtimes did not settle within ${maxTurns} event-loop turns`);
-}
-
-/**
- * Moves the runtimes' manual clock forward by ms, one timer deadline at a time, settling after
- * each, so a handler that re-arms a timer sees the time its timer fired at (libprocess's
- * paused-clock semantics). A plain clock.advance(ms) fires only what was armed beforehand.
- */
-export async function advance(runtimes: Runtime | Runtime[], ms: number): Promise<void> {
-  const all = Array.isArray(runtimes) ? runtimes : [runtimes];
-  const clock = all[0]?.clock;
-  if (!(clock instanceof ManualClock)) throw new IllegalStateError('advance() needs runtimes on a ManualClock');
-  const target = clock.now() + ms;
-  await settle(all);
-  for (;;) {
-    const next = clock.nextDeadline();
-    if (next === undefined || next > target) break;
-    clock.advance(Math.max(0, next - clock.now()));
-    await settle(all);
-  }
-  clock.advance(target - clock.now());
-  await settle(all);
-}

@@ -172,7 +172,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
-export function writeResponse(res: ServerResponse, r: HttpResponse): void {
+function writeResponse(res: ServerResponse, r: HttpResponse): void {
   const headers: Record<string, string> = { ...r.headers };
   if (r.stream) {
     res.writeHead(r.status, headers);

@@ -102,7 +102,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     this.failover = framework.id !== undefined;
     this.suppressed = new Set(options.suppressedRoles);
     this.callbacks = new CallbackQueue({
-      reenter: (outcome) => this.reenter(outcome),
+      reentry: () => this.callback((outcome: CallbackOutcome): Internal => outcome),
       failed: (name, error) => this.userError(name, error),
       closed: () => this.aborted || this.stopped,
     });
@@ -110,10 +110,6 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
 
   get isConnected(): boolean {
     return this.connected;
-  }
-
-  private reenter(msg: Internal): void {
-    if (this.runtime.isAlive(this.self)) this.runtime.send(this.self, this.self, msg);
   }
 
   override initialize(): void {
@@ -125,7 +121,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     this.registration = startRegistration(
       { factorMs: this.options.registrationBackoffFactorMs, capMs, random: this.options.random },
       this.runtime.clock,
-      () => this.runtime.send(this.self, this.self, { name: '_Register' }),
+      this.callback((): Internal => ({ name: '_Register' })),
     );
   }
 

@@ -41,17 +41,5 @@ export class RandomSorter extends TreeSorter {
   }
 }
 
-/**
- * A deterministic source of random numbers in [0, 1) (mulberry32), for the allocator's
- * shuffles in tests and benchmarks: the same seed gives the same offers.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded source lives in the runtime, which injects randomness like its clock.
+export { seededRandom } from '../../runtime/index.js';
