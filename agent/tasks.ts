@@ -42,6 +42,7 @@ export class Tasks {
     const fid = m.framework.id?.value;
     if (fid === undefined) return ctx.dropped(m.name, from, 'framework has no id');
     if (ctx.state === 'TERMINATING') return ctx.dropped(m.name, from, 'agent is terminating');
+    ctx.log.info({ framework: fid, task: m.task.task_id.value }, `Got assigned task '${m.task.task_id.value}' for framework ${fid}`);
     if (ctx.agentId === undefined) return ctx.dropped(m.name, from, 'agent is not registered');
     const task = m.task;
     let framework = ctx.frameworks.get(fid);
@@ -155,6 +156,7 @@ export class Tasks {
     const update = m.update;
     const status = update.status;
     const uuid = update.uuid ?? status.uuid;
+    ctx.log.info({ framework: update.framework_id.value, task: status.task_id.value }, `Handling status update ${status.state} for task ${status.task_id.value} of framework ${update.framework_id.value}`);
     if (uuid === undefined || uuid.length === 0) {
       ctx.counters.invalidStatusUpdates++;
       return ctx.dropped(m.name, from, 'status update without a uuid');

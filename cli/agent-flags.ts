@@ -48,6 +48,8 @@ export const AGENT_FLAGS = {
   ...AGENT_MACHINE_FLAGS,
   logging_level: choiceFlag('Lowest level of log lines written to stderr.', LOGGING_LEVELS, { default: 'INFO' }),
   quiet: boolFlag('Only log errors.', { default: 'false' }),
+  log_dir: stringFlag('Also write the log to a file in this directory (mesos-agent.<host>.<user>.log.INFO.<date>-<time>.<pid>, linked from mesos-agent.INFO; a new file every 100 MB).'),
+  log_format: choiceFlag('Log lines as glog-like text or as JSON.', ['text', 'json'] as const, { default: 'text' }),
   trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).'),
 };
 

@@ -59,9 +59,9 @@ export const EXECUTE_FLAGS = {
 export const EXECUTE_SPEC = {
   name: 'mesos-execute',
   description:
-    'Runs one command as a task on a mesos-ts cluster: registers a framework, launches the task on the first offer that fits --resources, prints every status update, and exits when the task reaches a terminal state — 0 whatever that state is (the last line says which), 1 on an error, as in Mesos. As in Mesos, flags come from the command line only.',
+    'Runs one command as a task on a mesos-ts cluster: registers a framework, launches the task on the first offer that fits --resources, prints every status update, and exits when the task reaches a terminal state — 0 whatever that state is (the last line says which), 1 on an error, as in Mesos. Every flag can also come from MESOS_<FLAG>, the command line winning.',
   flags: EXECUTE_FLAGS,
-  env: false,
+  env: true,
   examples: [
     "mesos-execute --master=127.0.0.1:5050 --name=hello --command='echo hello'",
     "mesos-execute --master=127.0.0.1:5050 --name=sleeper --command='sleep 60' --kill_after=5secs --resources='cpus:0.5;mem:64'",

@@ -84,7 +84,20 @@ export interface ParsedFlags<S extends FlagSet> {
   text: Record<string, string>;
   /** Where each value came from. */
   source: Record<string, 'cli' | 'env' | 'default'>;
+  /** MESOS_* variables in the environment that name no flag of this command (e.g. MESOS_ZK). */
+  unknownEnv: string[];
 }
+
+/**
+ * MESOS_* variables that are not flags: what an agent sets for executors and tasks, and the
+ * runtime's own MESOS_TRACE; a command started inside a task sees them and must not complain.
+ */
+const NOT_FLAGS = new Set([
+  'MESOS_TRACE', 'MESOS_TASK_ID', 'MESOS_FRAMEWORK_ID', 'MESOS_EXECUTOR_ID', 'MESOS_AGENT_ID', 'MESOS_SLAVE_ID', 'MESOS_AGENT_PID',
+  'MESOS_SLAVE_PID', 'MESOS_AGENT_ENDPOINT', 'MESOS_SANDBOX', 'MESOS_DIRECTORY', 'MESOS_CHECKPOINT', 'MESOS_CONTAINER_NAME',
+  'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', 'MESOS_RECOVERY_TIMEOUT', 'MESOS_SUBSCRIPTION_BACKOFF_MAX', 'MESOS_HTTP_COMMAND_EXECUTOR',
+  'MESOS_EXECUTOR_AUTHENTICATION_TOKEN', 'MESOS_NATIVE_LIBRARY', 'MESOS_NATIVE_JAVA_LIBRARY', 'MESOS_FRAMEWORK_NAME',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Flag builders
@@ -333,7 +346,12 @@ export function parseFlags<S extends FlagSet>(spec: CommandSpec<S>, argv: readon
     text[name] = raw;
     source[name] = from;
   }
-  return { values: values as FlagValues<S>, text, source };
+  const unknownEnv: string[] = [];
+  if (spec.env) {
+    const known = new Set(Object.keys(spec.flags).map(envName));
+    for (const k of Object.keys(env).sort()) if (k.startsWith('MESOS_') && !known.has(k) && !NOT_FLAGS.has(k)) unknownEnv.push(k);
+  }
+  return { values: values as FlagValues<S>, text, source, unknownEnv };
 }
 
 /**
@@ -342,7 +360,11 @@ export function parseFlags<S extends FlagSet>(spec: CommandSpec<S>, argv: readon
  */
 export function parseFlagsOrExit<S extends FlagSet>(spec: CommandSpec<S>, argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ParsedFlags<S> {
   try {
-    return parseFlags(spec, argv, env);
+    const parsed = parseFlags(spec, argv, env);
+    // Mesos's own daemons refuse an unknown flag; from the environment a stray variable is
+    // more likely set for something else, so it is named, not fatal.
+    for (const k of parsed.unknownEnv) process.stderr.write(`warning: ${k} is set but ${spec.name} has no flag --${k.slice(6).toLowerCase()}; ignoring it (see ${spec.name} --help)\n`);
+    return parsed;
   } catch (err) {
     if (err instanceof FlagsExit) {
       process.stdout.write(err.text);

@@ -12,6 +12,8 @@ import { startFrameworkRuntime, type FrameworkRuntime } from './framework-runtim
 import { commandHint } from './common.js';
 import { mergeTrace, readTraceFiles, renderHtml, renderText, type TraceHistory, type TraceMessage } from './trace/index.js';
 
+/** `npm start -- --keep`: leave the cluster up at the end, so its web UI can be looked around. */
+const KEEP = process.argv.slice(2).includes('--keep');
 const TASKS = 6;
 const TASK_RESOURCES = 'cpus:0.5;mem:64';
 const AGENT_RESOURCES = 'cpus:2;mem:1024;disk:1024;ports:[31000-31099]';
@@ -110,9 +112,14 @@ if (metrics !== undefined) {
 }
 
 say();
-say(`${elapsed()}  stopping the cluster…`);
-await cleanUp();
-say(`${elapsed()}  stopped; no process of the cluster is left.`);
+if (KEEP) {
+  await framework?.stop().catch(() => undefined);
+  framework = undefined;
+} else {
+  say(`${elapsed()}  stopping the cluster…`);
+  await cleanUp();
+  say(`${elapsed()}  stopped; no process of the cluster is left.`);
+}
 
 // One task's journey, from the offer that carried it to its last acknowledgement.
 const files = [...cluster.traceFiles];
@@ -135,7 +142,12 @@ say(`HTML:   ${show(taskPage)}  (this task)   ${show(clusterPage)}  (everything)
 say(`Traces: ${show(traceDir)}/*.trace.jsonl (${files.length} files: the master, each agent, their executors, the framework)`);
 say(`Logs:   ${show(cluster.workDir)}/<process>.log; task sandboxes under ${show(cluster.workDir)}/agent-N/`);
 say(`Again, any way you like: ${commandHint('mesos-trace')} --task=${taskId} ${show(traceDir)}/*.trace.jsonl`);
-process.exit(summary.finished === summary.total && summary.error === undefined ? 0 : 1);
+say(`Web UI: http://${cluster.master}/  (the message flow live at http://${cluster.master}/#/flow)`);
+if (!KEEP) {
+  say('Run `npm start -- --keep` to keep the cluster up and look around in the web UI.');
+  process.exit(summary.finished === summary.total && summary.error === undefined ? 0 : 1);
+}
+say(`--keep: the cluster stays up; try ${commandHint('mesos')} --master=${cluster.master} task list --all. Ctrl-C stops it.`);
 
 // ---------------------------------------------------------------------------------------------
 

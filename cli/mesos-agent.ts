@@ -2,7 +2,8 @@
 // mesos-agent: runs an agent that registers with --master, offers --resources and runs tasks
 // under --work_dir; Mesos's flag names, each also read from MESOS_<FLAG>. Stops on SIGINT/SIGTERM.
 
-import { createLogger, pinoLevel } from '../runtime/index.js';
+import { mkdirSync } from 'node:fs';
+import { createLogger, installLogRoutes, logControl, pinoLevel } from '../runtime/index.js';
 import { startAgent, AGENT_VERSION } from '../agent/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { resolveMasterFlag } from './common.js';
@@ -18,7 +19,14 @@ try {
   exitWithError(`--master: cannot resolve '${f.master}': ${(err as Error).message}`);
 }
 
-const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-agent' });
+if (f.log_dir !== undefined) {
+  try {
+    mkdirSync(f.log_dir, { recursive: true });
+  } catch (err) {
+    exitWithError(`--log_dir: cannot create '${f.log_dir}': ${(err as Error).message}`);
+  }
+}
+const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-agent', format: f.log_format, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
 
 await runDaemon({
   role: 'agent',
@@ -26,6 +34,10 @@ await runDaemon({
   logger,
   start: async () => {
     const a = await startAgent({ ...agentOptions(f, text, logger), master });
+    // The agent's own log, as Mesos serves it: /files/read?path=/slave/log (the file open at start).
+    const logFile = logControl()?.file();
+    if (logFile !== undefined) a.agent.files.attach('/slave/log', logFile);
+    installLogRoutes(a.runtime, a.agent.self);
     return { pid: a.pid, address: a.address, stop: () => a.stop(), terminated: a.terminated };
   },
   // --recover=cleanup ends the agent on purpose once the old executors are gone.

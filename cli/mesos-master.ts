@@ -2,15 +2,23 @@
 // mesos-master: runs a master (and its allocator) on --ip:--port with Mesos's flag names, each
 // also read from MESOS_<FLAG>. Logs one line with its address once listening; stops on SIGINT/SIGTERM.
 
+import { mkdirSync } from 'node:fs';
 import { createLogger, pinoLevel } from '../runtime/index.js';
 import { startMaster, MESOS_VERSION } from '../master/index.js';
-import { parseFlagsOrExit } from './flags.js';
+import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { runDaemon } from './daemon.js';
 import { MASTER_SPEC, masterOptions } from './master-flags.js';
 
 const { values: f, text } = parseFlagsOrExit({ ...MASTER_SPEC, version: MESOS_VERSION });
 
-const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-master' });
+if (f.log_dir !== undefined) {
+  try {
+    mkdirSync(f.log_dir, { recursive: true });
+  } catch (err) {
+    exitWithError(`--log_dir: cannot create '${f.log_dir}': ${(err as Error).message}`);
+  }
+}
+const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-master', format: f.log_format, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
 
 await runDaemon({
   role: 'master',

@@ -1,14 +1,17 @@
-// The master's public surface: the Master actor, its options, and startMaster(), which runs a
-// master (and its allocator) on a runtime of its own, as `mesos-master` and the tests do.
+// The master's public surface: the Master actor, its options, the error a broken invariant of its
+// bookkeeping throws, and startMaster(), which runs a master (and its allocator) on a runtime of
+// its own, as `mesos-master` and the tests do.
 
 import { Runtime, startTrace, type Pid, type Tracer } from '../runtime/index.js';
 import { traceAttributes, validateMessage } from '../protocol/index.js';
 import { Master } from './master.js';
 import type { MasterOptions } from './options.js';
+import { installWebUi } from './webui.js';
 
 export { Master } from './master.js';
 export type { MasterOptions } from './options.js';
 export { MESOS_VERSION } from './views.js';
+export { MasterInvariantError } from './invariant.js';
 
 export interface MasterHandle {
   runtime: Runtime;
@@ -35,6 +38,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
   let tracer: Tracer | undefined;
   if (options.trace !== undefined) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
   const master = runtime.spawn(new Master(options), 'master');
+  installWebUi(runtime, master);
   return {
     runtime,
     pid: master.self,

@@ -1,6 +1,7 @@
-// The master's bookkeeping as plain classes: frameworks, agents, tasks and offers, with the
-// indexes between them (Mesos's Framework and Slave structs). Only the Master actor mutates them;
-// the HTTP views read them.
+// The master's bookkeeping as plain classes: frameworks, agents, tasks, executors and offers,
+// with the indexes between them (Mesos's Framework and Slave structs). The records expose their
+// indexes read-only; MasterState owns every mutation, one method each (Mesos's Master::addTask,
+// Slave::addTask, Framework::addTask), and checks that the indexes agree.
 
 import type { Cancel, Pid } from '../runtime/index.js';
 import {
@@ -14,6 +15,25 @@ import {
   type Offer,
   type Task,
 } from '../protocol/index.js';
+import { masterInvariant } from './invariant.js';
+
+/** The records hand out read-only views of their indexes; only MasterState writes through them. */
+function writable<K, V>(m: ReadonlyMap<K, V>): Map<K, V> {
+  return m as Map<K, V>;
+}
+function writableSet<T>(s: ReadonlySet<T>): Set<T> {
+  return s as Set<T>;
+}
+
+/** A custom executor on an agent, the same record in the framework's and the agent's index. */
+export interface ExecutorEntry {
+  readonly frameworkId: string;
+  readonly agentId: string;
+  /** As the framework sent it, so later tasks naming the same executor compare equal. */
+  readonly info: ExecutorInfo;
+  /** Tagged with the allocation role, for accounting. */
+  readonly resources: Resources;
+}
 
 /** A task the master tracks, with its resources kept as a value for accounting. */
 export class TaskEntry {
@@ -70,13 +90,13 @@ export class FrameworkRecord {
   registeredTime: number;
   reregisteredTime: number | undefined;
   unregisteredTime: number | undefined;
-  readonly tasks = new Map<string, TaskEntry>();
+  readonly tasks: ReadonlyMap<string, TaskEntry> = new Map();
   /** Tasks on agents that became unreachable, by task id (bounded). */
-  readonly unreachableTasks = new Map<string, Task>();
+  readonly unreachableTasks: ReadonlyMap<string, Task> = new Map();
   readonly completedTasks: Bounded<Task>;
-  readonly offers = new Set<string>();
+  readonly offers: ReadonlySet<string> = new Set();
   /** Custom executors by agent id, then executor id. */
-  readonly executors = new Map<string, Map<string, ExecutorInfo>>();
+  readonly executors: ReadonlyMap<string, ReadonlyMap<string, ExecutorEntry>> = new Map();
   suppressedRoles = new Set<string>();
   /** Bumped on every (re)subscription, so a failover timer armed before it does nothing. */
   generation = 0;
@@ -106,10 +126,9 @@ export class FrameworkRecord {
     return this.multiRole ? [...(this.info.roles ?? [])] : [this.info.role ?? '*'];
   }
 
-  executorsOn(agentId: string): Map<string, ExecutorInfo> {
-    let m = this.executors.get(agentId);
-    if (m === undefined) this.executors.set(agentId, (m = new Map()));
-    return m;
+  /** The executors the framework has on an agent, by executor id. */
+  executorInfosOn(agentId: string): Map<string, ExecutorInfo> {
+    return new Map([...(this.executors.get(agentId) ?? [])].map(([id, e]) => [id, e.info]));
   }
 }
 
@@ -119,18 +138,14 @@ export class AgentRecord {
   registeredTime: number;
   reregisteredTime: number | undefined;
   /** Tasks on the agent, by framework id then task id (the same entries as the frameworks hold). */
-  readonly tasks = new Map<string, Map<string, TaskEntry>>();
+  readonly tasks: ReadonlyMap<string, ReadonlyMap<string, TaskEntry>> = new Map();
   /** Custom executors and their resources, by framework id then executor id. */
-  readonly executors = new Map<string, Map<string, { info: ExecutorInfo; resources: Resources }>>();
-  readonly offers = new Set<string>();
+  readonly executors: ReadonlyMap<string, ReadonlyMap<string, ExecutorEntry>> = new Map();
+  readonly offers: ReadonlySet<string> = new Set();
   /** Kill requests per framework, replayed when the agent re-registers (Mesos's killedTasks). */
-  readonly killedTasks = new Map<string, Set<string>>();
-  // Health checks (Mesos's SlaveObserver).
-  pongReceived = false;
-  missedPongs = 0;
-  observerEpoch = 0;
-  pingTimer: Cancel | undefined;
-  reregisterTimer: Cancel | undefined;
+  readonly killedTasks: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+  /** Its health checker (Mesos's SlaveObserver), an actor beside the master; replaced on every (re)admission. */
+  observer: Pid | undefined;
 
   constructor(
     readonly id: string,
@@ -142,12 +157,6 @@ export class AgentRecord {
     now: number,
   ) {
     this.registeredTime = now;
-  }
-
-  tasksOf(frameworkId: string): Map<string, TaskEntry> {
-    let m = this.tasks.get(frameworkId);
-    if (m === undefined) this.tasks.set(frameworkId, (m = new Map()));
-    return m;
   }
 
   allTasks(): TaskEntry[] {
@@ -195,22 +204,233 @@ export interface QuotaRecord {
 
 /** Everything the master knows, in one place, for its handlers and its HTTP views. */
 export class MasterState {
-  readonly frameworks = new Map<string, FrameworkRecord>();
   readonly completedFrameworks: Bounded<FrameworkRecord>;
-  readonly agents = new Map<string, AgentRecord>();
   readonly unreachableAgents = new Map<string, UnreachableAgent>();
   /** Agents in the registry from before a master restart that have not re-registered yet. */
   readonly recoveredAgents = new Map<string, { id: string; hostname: string; port?: number }>();
-  readonly offers = new Map<string, OfferRecord>();
   readonly quotas = new Map<string, QuotaRecord>();
   weights: Record<string, number> = {};
+  private readonly frameworkMap = new Map<string, FrameworkRecord>();
+  private readonly agentMap = new Map<string, AgentRecord>();
+  private readonly offerMap = new Map<string, OfferRecord>();
+  private readonly frameworkPids = new Map<Pid, string>();
+  private readonly agentPids = new Map<Pid, string>();
 
   constructor(maxCompletedFrameworks: number) {
     this.completedFrameworks = new Bounded(maxCompletedFrameworks);
   }
 
+  get frameworks(): ReadonlyMap<string, FrameworkRecord> {
+    return this.frameworkMap;
+  }
+  get agents(): ReadonlyMap<string, AgentRecord> {
+    return this.agentMap;
+  }
+  get offers(): ReadonlyMap<string, OfferRecord> {
+    return this.offerMap;
+  }
+
   /** Every task the master tracks (not the completed or unreachable ones). */
   *tasks(): Iterable<TaskEntry> {
-    for (const fw of this.frameworks.values()) yield* fw.tasks.values();
+    for (const fw of this.frameworkMap.values()) yield* fw.tasks.values();
+  }
+
+  // ---------------------------------------------------------------- frameworks
+
+  addFramework(fw: FrameworkRecord): void {
+    masterInvariant(!this.frameworkMap.has(fw.id), `framework ${fw.id} is already added`);
+    this.frameworkMap.set(fw.id, fw);
+    if (fw.pid !== undefined) this.frameworkPids.set(fw.pid, fw.id);
+  }
+
+  /** The framework whose current pid this is. */
+  frameworkByPid(pid: Pid): FrameworkRecord | undefined {
+    const id = this.frameworkPids.get(pid);
+    const fw = id === undefined ? undefined : this.frameworkMap.get(id);
+    return fw?.pid === pid ? fw : undefined;
+  }
+
+  /** The framework fails over to `pid` (its old pid no longer speaks for it). */
+  setFrameworkPid(fw: FrameworkRecord, pid: Pid): void {
+    if (fw.pid !== undefined && this.frameworkPids.get(fw.pid) === fw.id) this.frameworkPids.delete(fw.pid);
+    fw.pid = pid;
+    this.frameworkPids.set(pid, fw.id);
+  }
+
+  isCompleted(frameworkId: string): boolean {
+    return this.completedFrameworks.find((f) => f.id === frameworkId) !== undefined;
+  }
+
+  /**
+   * The framework leaves for `completed_frameworks`; whatever it still has on the agents is
+   * forgotten there. Its tasks and offers must be gone already.
+   */
+  completeFramework(fw: FrameworkRecord): void {
+    masterInvariant(this.frameworkMap.get(fw.id) === fw, `framework ${fw.id} is not the registered one`);
+    masterInvariant(fw.tasks.size === 0 && fw.offers.size === 0, `framework ${fw.id} still has tasks or offers`);
+    for (const agent of this.agentMap.values()) {
+      writable(agent.executors).delete(fw.id);
+      writable(agent.tasks).delete(fw.id);
+      writable(agent.killedTasks).delete(fw.id);
+    }
+    writable(fw.executors).clear();
+    this.frameworkMap.delete(fw.id);
+    if (fw.pid !== undefined && this.frameworkPids.get(fw.pid) === fw.id) this.frameworkPids.delete(fw.pid);
+    this.completedFrameworks.push(fw);
+  }
+
+  // ---------------------------------------------------------------- agents
+
+  addAgent(agent: AgentRecord): void {
+    masterInvariant(!this.agentMap.has(agent.id), `agent ${agent.id} is already added`);
+    this.agentMap.set(agent.id, agent);
+    this.agentPids.set(agent.pid, agent.id);
+  }
+
+  /** The registered agent at this pid. */
+  agentByPid(pid: Pid): AgentRecord | undefined {
+    const id = this.agentPids.get(pid);
+    return id === undefined ? undefined : this.agentMap.get(id);
+  }
+
+  /** The agent speaks from `pid` from now on. */
+  setAgentPid(agent: AgentRecord, pid: Pid): void {
+    if (this.agentPids.get(agent.pid) === agent.id) this.agentPids.delete(agent.pid);
+    agent.pid = pid;
+    this.agentPids.set(pid, agent.id);
+  }
+
+  /** The agent leaves: its offers must be gone; its executors are forgotten. Its tasks stay on the record for the caller. */
+  removeAgent(agent: AgentRecord): void {
+    masterInvariant(this.agentMap.get(agent.id) === agent, `agent ${agent.id} is not the registered one`);
+    masterInvariant(agent.offers.size === 0, `agent ${agent.id} still has offers`);
+    for (const fwId of agent.executors.keys()) writable(this.frameworkMap.get(fwId)?.executors ?? new Map()).delete(agent.id);
+    writable(agent.executors).clear();
+    this.agentMap.delete(agent.id);
+    if (this.agentPids.get(agent.pid) === agent.id) this.agentPids.delete(agent.pid);
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  /**
+   * Indexes a task under its framework and its agent (Mesos's Master::addTask). A task the
+   * framework already had under the same id (an agent reporting it elsewhere) is replaced.
+   */
+  addTask(entry: TaskEntry): void {
+    const fw = this.frameworkMap.get(entry.frameworkId);
+    const agent = this.agentMap.get(entry.agentId);
+    masterInvariant(fw !== undefined, `task ${entry.id} of unknown framework ${entry.frameworkId}`);
+    masterInvariant(agent !== undefined, `task ${entry.id} on unknown agent ${entry.agentId}`);
+    const previous = fw.tasks.get(entry.id);
+    if (previous !== undefined) writable(this.agentMap.get(previous.agentId)?.tasks.get(previous.frameworkId) ?? new Map()).delete(previous.id);
+    writable(fw.tasks).set(entry.id, entry);
+    writable(fw.unreachableTasks).delete(entry.id);
+    let onAgent = agent.tasks.get(fw.id);
+    if (onAgent === undefined) writable(agent.tasks).set(fw.id, (onAgent = new Map()));
+    writable(onAgent).set(entry.id, entry);
+  }
+
+  /** The task leaves the active set for its framework's `completed_tasks`. */
+  removeTask(entry: TaskEntry): void {
+    const fw = this.frameworkMap.get(entry.frameworkId);
+    masterInvariant(fw === undefined || fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
+    this.unindexTask(entry);
+    fw?.completedTasks.push(entry.task);
+  }
+
+  /** The task's agent became unreachable: it moves to its framework's bounded `unreachable_tasks`. */
+  moveTaskToUnreachable(entry: TaskEntry, maxUnreachableTasks: number): void {
+    const fw = this.frameworkMap.get(entry.frameworkId);
+    masterInvariant(fw !== undefined && fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
+    this.unindexTask(entry);
+    const unreachable = writable(fw.unreachableTasks);
+    unreachable.set(entry.id, entry.task);
+    if (unreachable.size > maxUnreachableTasks) {
+      const oldest = unreachable.keys().next().value;
+      if (oldest !== undefined) unreachable.delete(oldest);
+    }
+  }
+
+  /** A framework that comes back for its unreachable or completed tasks (an agent re-registered with them). */
+  forgetUnreachableTasks(fw: FrameworkRecord): Task[] {
+    const tasks = [...fw.unreachableTasks.values()];
+    writable(fw.unreachableTasks).clear();
+    return tasks;
+  }
+
+  /** Remembers a kill so it is sent again when the agent re-registers. */
+  addKilledTask(agent: AgentRecord, frameworkId: string, taskId: string): void {
+    let killed = agent.killedTasks.get(frameworkId);
+    if (killed === undefined) writable(agent.killedTasks).set(frameworkId, (killed = new Set()));
+    writableSet(killed).add(taskId);
+  }
+
+  private unindexTask(entry: TaskEntry): void {
+    const fw = this.frameworkMap.get(entry.frameworkId);
+    if (fw !== undefined && fw.tasks.get(entry.id) === entry) writable(fw.tasks).delete(entry.id);
+    const agent = this.agentMap.get(entry.agentId);
+    const onAgent = agent?.tasks.get(entry.frameworkId);
+    if (onAgent?.get(entry.id) === entry) writable(onAgent).delete(entry.id);
+    const killed = agent?.killedTasks.get(entry.frameworkId);
+    if (killed !== undefined) writableSet(killed).delete(entry.id);
+  }
+
+  // ---------------------------------------------------------------- executors
+
+  /** Indexes a custom executor under its framework and its agent, as one record. */
+  addExecutor(fw: FrameworkRecord, agent: AgentRecord, info: ExecutorInfo, resources: Resources): void {
+    masterInvariant(this.frameworkMap.get(fw.id) === fw, `executor of unknown framework ${fw.id}`);
+    masterInvariant(this.agentMap.get(agent.id) === agent, `executor on unknown agent ${agent.id}`);
+    const entry: ExecutorEntry = { frameworkId: fw.id, agentId: agent.id, info, resources };
+    let byFw = fw.executors.get(agent.id);
+    if (byFw === undefined) writable(fw.executors).set(agent.id, (byFw = new Map()));
+    writable(byFw).set(info.executor_id.value, entry);
+    let byAgent = agent.executors.get(fw.id);
+    if (byAgent === undefined) writable(agent.executors).set(fw.id, (byAgent = new Map()));
+    writable(byAgent).set(info.executor_id.value, entry);
+  }
+
+  /** Forgets an executor in both indexes; what it was, if it was known. */
+  removeExecutor(agent: AgentRecord, frameworkId: string, executorId: string): ExecutorEntry | undefined {
+    const byAgent = agent.executors.get(frameworkId);
+    const entry = byAgent?.get(executorId);
+    if (byAgent === undefined || entry === undefined) return undefined;
+    writable(byAgent).delete(executorId);
+    if (byAgent.size === 0) writable(agent.executors).delete(frameworkId);
+    const fw = this.frameworkMap.get(frameworkId);
+    const byFw = fw?.executors.get(agent.id);
+    masterInvariant(fw === undefined || byFw?.get(executorId) === entry, `executor ${executorId} of ${frameworkId} on ${agent.id} is indexed on the agent only`);
+    if (fw !== undefined && byFw !== undefined) {
+      writable(byFw).delete(executorId);
+      if (byFw.size === 0) writable(fw.executors).delete(agent.id);
+    }
+    return entry;
+  }
+
+  // ---------------------------------------------------------------- offers
+
+  addOffer(record: OfferRecord): void {
+    const id = record.offer.id.value;
+    const fw = this.frameworkMap.get(record.offer.framework_id.value);
+    const agent = this.agentMap.get(record.offer.agent_id.value);
+    masterInvariant(!this.offerMap.has(id), `offer ${id} is already added`);
+    masterInvariant(fw !== undefined && agent !== undefined, `offer ${id} is for an unknown framework or agent`);
+    this.offerMap.set(id, record);
+    writableSet(fw.offers).add(id);
+    writableSet(agent.offers).add(id);
+  }
+
+  /** Forgets an offer in all three indexes; the record, if it was outstanding. */
+  removeOffer(id: string): OfferRecord | undefined {
+    const record = this.offerMap.get(id);
+    if (record === undefined) return undefined;
+    this.offerMap.delete(id);
+    const fw = this.frameworkMap.get(record.offer.framework_id.value);
+    const agent = this.agentMap.get(record.offer.agent_id.value);
+    masterInvariant(fw === undefined || fw.offers.has(id), `offer ${id} is not indexed under its framework`);
+    masterInvariant(agent === undefined || agent.offers.has(id), `offer ${id} is not indexed under its agent`);
+    if (fw !== undefined) writableSet(fw.offers).delete(id);
+    if (agent !== undefined) writableSet(agent.offers).delete(id);
+    return record;
   }
 }

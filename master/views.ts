@@ -43,22 +43,16 @@ function offeredBy(state: MasterState, fw: FrameworkRecord): Resources {
   return r;
 }
 
-function usedBy(state: MasterState, fw: FrameworkRecord): Resources {
+function usedBy(fw: FrameworkRecord): Resources {
   let r = Resources.EMPTY;
   for (const t of fw.tasks.values()) if (!t.recovered) r = r.add(t.resources);
-  for (const [agentId, execs] of fw.executors) {
-    const agent = state.agents.get(agentId);
-    for (const id of execs.keys()) {
-      const e = agent?.executors.get(fw.id)?.get(id);
-      if (e !== undefined) r = r.add(e.resources);
-    }
-  }
+  for (const execs of fw.executors.values()) for (const e of execs.values()) r = r.add(e.resources);
   return r;
 }
 
 function executorsJSON(fw: FrameworkRecord): Json[] {
   const out: Json[] = [];
-  for (const [agentId, execs] of fw.executors) for (const e of execs.values()) out.push({ ...executorInfoJSON(e), slave_id: agentId });
+  for (const [agentId, execs] of fw.executors) for (const e of execs.values()) out.push({ ...executorInfoJSON(e.info), slave_id: agentId });
   return out;
 }
 
@@ -68,7 +62,7 @@ function executorInfoJSON(e: ExecutorInfo): Json {
 }
 
 function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord): Json {
-  const used = usedBy(state, fw);
+  const used = usedBy(fw);
   const offered = offeredBy(state, fw);
   return {
     id: fw.id,
@@ -86,7 +80,7 @@ function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord): Json {
 }
 
 export function frameworkJSON(state: MasterState, fw: FrameworkRecord): Json {
-  const used = usedBy(state, fw);
+  const used = usedBy(fw);
   const offered = offeredBy(state, fw);
   return {
     ...frameworkSummaryJSON(state, fw),

@@ -5,7 +5,8 @@ export { RealClock, ManualClock, xstateClock, type Clock, type Cancel } from './
 export { ProtocolError, ValidationError, IllegalStateError, InvariantError, invariant, setInvariantHandler, type ErrorOptions, type InvariantHandler } from './errors.js';
 export { Filters, type FilterSpec, type Side } from './filters.js';
 export { json, badRequest, notFound, request, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';
-export { createLogger, pinoLevel, type Logger } from './log.js';
+export { createLogger, pinoLevel, logControl, textLine, type Logger, type LogControl, type LogFormat, type LoggerOptions } from './log.js';
+export { installLogRoutes } from './log-http.js';
 export { InMemoryNetwork } from './memory-transport.js';
 export type { DropReason, Envelope, InspectionEvent, Inspector, Message } from './message.js';
 export { Metrics, Counter } from './metrics.js';

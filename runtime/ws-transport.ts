@@ -176,7 +176,10 @@ function writeResponse(res: ServerResponse, r: HttpResponse): void {
   const headers: Record<string, string> = { ...r.headers };
   if (r.stream) {
     res.writeHead(r.status, headers);
-    r.stream.pipe(res);
+    // A client that goes away ends the stream too (pipe alone would leave it open: an fd, an event source).
+    const stream = r.stream;
+    res.once('close', () => stream.destroy());
+    stream.pipe(res);
     return;
   }
   let payload: string | Uint8Array;

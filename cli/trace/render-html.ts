@@ -2,6 +2,8 @@
 // sequence diagram as SVG. Hovering an arrow shows the message's details, clicking pins it and
 // highlights its causes and effects, and a filter box dims the messages that do not match.
 
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { TraceHistory, TraceMessage } from './types.js';
 import { formatMs, participantsOf } from './actors.js';
 
@@ -18,6 +20,25 @@ const ROW_HEIGHT = 30;
 const PAD = 14;
 /** Width of one character of the 12px monospace font, to size columns to the names. */
 const CHAR_WIDTH = 7.3;
+/**
+ * Column widths: narrow enough that ten lifelines fit a 1400 px window, wide enough for an
+ * 18-character label; a name wider than its arrow is squeezed to fit (SVG textLength), and
+ * wider diagrams scroll sideways under the sticky actor header.
+ */
+const MIN_COL = 104;
+const MAX_COL = 130;
+
+/**
+ * The causal-chain and filter logic shared with the master's live flow page
+ * (webui/flow-core.js), inlined as plain functions so the page stays self-contained.
+ */
+function flowCore(): string {
+  for (const rel of ['../../webui/flow-core.js', '../../../webui/flow-core.js']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return readFileSync(path, 'utf8').replace(/^export /gm, '');
+  }
+  throw new Error('webui/flow-core.js is missing from this installation');
+}
 
 export function renderHtml(history: TraceHistory, options: HtmlRenderOptions = {}): string {
   const messages = history.messages;
@@ -25,7 +46,7 @@ export function renderHtml(history: TraceHistory, options: HtmlRenderOptions = {
   const column = new Map(actors.map((a, i) => [a.pid, i]));
   const longest = messages.reduce((w, m) => Math.max(w, m.name.length), 0);
   const longestLabel = actors.reduce((w, a) => Math.max(w, a.label.length), 0);
-  const colWidth = Math.max(150, Math.ceil(Math.max(longest, longestLabel) * CHAR_WIDTH) + 48);
+  const colWidth = Math.max(MIN_COL, Math.min(MAX_COL, Math.ceil(Math.max(longest, longestLabel) * CHAR_WIDTH) + 24));
   const width = TIME_WIDTH + Math.max(1, actors.length) * colWidth + PAD;
   const height = PAD * 2 + messages.length * ROW_HEIGHT;
   const x = (pid: string): number => TIME_WIDTH + column.get(pid)! * colWidth + colWidth / 2;
@@ -38,7 +59,7 @@ export function renderHtml(history: TraceHistory, options: HtmlRenderOptions = {
     header.push(
       `<g class="actor"><title>${esc(a.pid)}</title>` +
         `<rect x="${num(cx - boxWidth / 2)}" y="6" width="${num(boxWidth)}" height="26" rx="4"/>` +
-        `<text x="${num(cx)}" y="23">${esc(a.label)}</text></g>`,
+        `<text x="${num(cx)}" y="23"${squeeze(a.label, boxWidth - 8)}>${esc(a.label)}</text></g>`,
     );
     body.push(`<line class="lifeline" x1="${num(cx)}" y1="0" x2="${num(cx)}" y2="${height}"/>`);
   });
@@ -46,7 +67,7 @@ export function renderHtml(history: TraceHistory, options: HtmlRenderOptions = {
   messages.forEach((m, i) => {
     const top = PAD + i * ROW_HEIGHT;
     body.push(`<text class="time" x="${TIME_WIDTH - 10}" y="${top + 20}">${formatMs(m.at - history.origin)}</text>`);
-    body.push(arrowSvg(m, i, x(m.from), x(m.to), top));
+    body.push(arrowSvg(m, i, x(m.from), x(m.to), top, colWidth));
   });
 
   const data = {
@@ -89,13 +110,19 @@ ${body.join('\n')}
 <aside id="details"><p class="hint">Hover over an arrow to see the message; click to pin it and highlight what caused it and what it caused. Esc clears.</p></aside>
 </main>
 <script type="application/json" id="trace-data">${jsonForScript(data)}</script>
-<script>${SCRIPT}</script>
+<script>(function () {
+${flowCore()}${SCRIPT}})();</script>
 </body>
 </html>
 `;
 }
 
-function arrowSvg(m: TraceMessage, i: number, x1: number, x2: number, top: number): string {
+/** A textLength attribute that squeezes text wider than `room` pixels into it. */
+function squeeze(text: string, room: number): string {
+  return text.length * CHAR_WIDTH > room ? ` textLength="${num(room)}" lengthAdjust="spacingAndGlyphs"` : '';
+}
+
+function arrowSvg(m: TraceMessage, i: number, x1: number, x2: number, top: number, colWidth: number): string {
   const open = `<g class="msg ${m.status}" data-i="${i}" tabindex="0">`;
   const label = esc(m.status === 'dropped' ? `${m.name} ✗ ${m.dropReason ?? 'dropped'}` : m.name);
   if (x1 === x2) {
@@ -103,14 +130,18 @@ function arrowSvg(m: TraceMessage, i: number, x1: number, x2: number, top: numbe
     const y = top + 8;
     const d = `M${num(x1)},${y} h30 v12 h-26`;
     return `${open}<path class="hit" d="${d}"/><path class="shaft" d="${d}"/>` +
-      `${head(m, x1, y + 12, -1)}<text class="label self" x="${num(x1 + 36)}" y="${y + 11}">${label}</text></g>`;
+      `${head(m, x1, y + 12, -1)}<text class="label self" x="${num(x1 + 36)}" y="${y + 11}"${squeeze(labelText(m), colWidth - 40)}>${label}</text></g>`;
   }
   const y = top + 20;
   const dir = x2 > x1 ? 1 : -1;
   const end = x2 - dir * 2;
   return `${open}<line class="hit" x1="${num(x1)}" y1="${y}" x2="${num(x2)}" y2="${y}"/>` +
     `<line class="shaft" x1="${num(x1)}" y1="${y}" x2="${num(end - dir * 8)}" y2="${y}"/>` +
-    `${head(m, end, y, dir)}<text class="label" x="${num((x1 + x2) / 2)}" y="${y - 6}">${label}</text></g>`;
+    `${head(m, end, y, dir)}<text class="label" x="${num((x1 + x2) / 2)}" y="${y - 6}"${squeeze(labelText(m), Math.abs(x2 - x1) - 12)}>${label}</text></g>`;
+}
+
+function labelText(m: TraceMessage): string {
+  return m.status === 'dropped' ? `${m.name} ✗ ${m.dropReason ?? 'dropped'}` : m.name;
 }
 
 /** An arrowhead whose tip is at (x, y), pointing in direction dir; a cross for drops. */
@@ -210,20 +241,11 @@ const SCRIPT = `
   var filter = document.getElementById('filter');
   var count = document.getElementById('count');
   var groups = Array.prototype.slice.call(document.querySelectorAll('#flow g.msg'));
-  var index = {};
-  var children = {};
+  var idx = indexMessages(msgs);
+  var index = idx.index;
+  var children = idx.children;
   var pinned = -1;
-  msgs.forEach(function (m, i) {
-    index[m.id] = i;
-    if (m.cause !== null) {
-      if (!children[m.cause]) children[m.cause] = [];
-      children[m.cause].push(i);
-    }
-  });
-  var KEYS = ['name', 'id', 'cause', 'from', 'to', 'status', 'reason', 'framework_id', 'task_id', 'agent_id'];
-  var haystack = msgs.map(function (m) {
-    return KEYS.map(function (k) { return m[k] === undefined || m[k] === null ? '' : String(m[k]); }).join(' ').toLowerCase();
-  });
+  var haystack = msgs.map(haystackOf);
 
   function iso(ts) { return new Date(ts).toISOString(); }
   function rel(ts) { return (Math.round((ts - data.origin) * 1000) / 1000).toFixed(3) + ' ms'; }
@@ -272,25 +294,9 @@ const SCRIPT = `
     details.appendChild(table);
   }
 
-  function related(i) {
-    var keep = {};
-    var j = i;
-    while (j !== undefined && !keep[j]) {
-      keep[j] = true;
-      j = msgs[j].cause === null ? undefined : index[msgs[j].cause];
-    }
-    var stack = [i];
-    while (stack.length > 0) {
-      (children[msgs[stack.pop()].id] || []).forEach(function (c) {
-        if (!keep[c]) { keep[c] = true; stack.push(c); }
-      });
-    }
-    return keep;
-  }
-
   function select(i) {
     pinned = i;
-    var keep = i < 0 ? {} : related(i);
+    var keep = i < 0 ? {} : causalChain(msgs, idx, i);
     flow.classList.toggle('focus', i >= 0);
     groups.forEach(function (g, k) {
       g.classList.toggle('sel', k === i);
@@ -303,10 +309,10 @@ const SCRIPT = `
   }
 
   function applyFilter() {
-    var terms = filter.value.toLowerCase().split(/\\s+/).filter(function (t) { return t !== ''; });
+    var terms = filterTerms(filter.value);
     var shown = 0;
     groups.forEach(function (g, k) {
-      var match = terms.every(function (t) { return haystack[k].indexOf(t) >= 0; });
+      var match = matchesTerms(haystack[k], terms);
       g.classList.toggle('dim', !match);
       if (match) shown++;
     });

@@ -2,6 +2,8 @@
 // refusal filters) and `allocate()`, one allocation run: quota guarantees first, then DRF fair
 // share of the rest, whole-agent offers. Synchronous and clock-injected; an actor schedules it.
 
+import { IllegalStateError, ValidationError } from '../../runtime/index.js';
+import { masterInvariant } from '../invariant.js';
 import { Resources } from '../../protocol/index.js';
 import { DRFSorter } from './drf-sorter.js';
 import { RandomSorter } from './random-sorter.js';
@@ -109,7 +111,7 @@ function toMillisMap(input: QuantitiesInput | undefined): Millis | undefined {
   if (typeof input === 'string') return new Map(Resources.parse(input).millisByName());
   const out: Millis = new Map();
   for (const [n, v] of Object.entries(input)) {
-    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`quota for '${n}' must be a non-negative number, got ${v}`);
+    if (!(v >= 0) || !Number.isFinite(v)) throw new ValidationError(`quota for '${n}' must be a non-negative number, got ${v}`);
     out.set(n, Math.round(v * 1000));
   }
   return out;
@@ -134,7 +136,7 @@ function compileMin(input: string | readonly Readonly<Record<string, number>>[] 
       for (const piece of alt.split(';')) {
         if (piece.trim() === '') continue;
         const m = /^\s*([^:\s]+)\s*:\s*([0-9.]+)\s*$/.exec(piece);
-        if (m === null) throw new Error(`bad min_allocatable_resources quantity '${piece.trim()}' (expected name:number)`);
+        if (m === null) throw new ValidationError(`bad min_allocatable_resources quantity '${piece.trim()}' (expected name:number)`);
         rec[m[1]!] = Number(m[2]);
       }
       alts.push(rec);
@@ -396,7 +398,7 @@ export class HierarchicalAllocator {
   private release(fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
     const byRole = agent.allocated.get(fw.id);
     const prev = byRole?.get(roleName);
-    if (byRole === undefined || prev === undefined) throw new Error(`framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
+    masterInvariant(byRole !== undefined && prev !== undefined, `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
     const left = prev.subtract(r);
     if (left.isEmpty()) {
       byRole.delete(roleName);
@@ -466,7 +468,7 @@ export class HierarchicalAllocator {
    */
   addFramework(frameworkId: string, info: AllocatorFrameworkInfo, used: ReadonlyMap<string, Resources> = new Map(), active = true, suppressedRoles: Iterable<string> = []): void {
     const existing = this.frameworks.get(frameworkId);
-    if (existing?.registered) throw new Error(`framework ${frameworkId} is already added`);
+    if (existing?.registered) throw new IllegalStateError(`framework ${frameworkId} is already added`);
     const fw = this.framework(frameworkId);
     fw.registered = true;
     fw.active = active;
@@ -566,7 +568,7 @@ export class HierarchicalAllocator {
 
   private mustFramework(id: string): FrameworkState {
     const fw = this.frameworks.get(id);
-    if (fw === undefined || !fw.registered) throw new Error(`unknown framework ${id}`);
+    if (fw === undefined || !fw.registered) throw new IllegalStateError(`unknown framework ${id}`);
     return fw;
   }
 
@@ -576,7 +578,7 @@ export class HierarchicalAllocator {
     for (const [role, part] of r.allocations()) {
       let target = role;
       if (target === '') {
-        if (fw.roles.size !== 1 && fw.tracked.size !== 1) throw new Error(`resources for framework ${fw.id} need allocation_info: it has several roles`);
+        if (fw.roles.size !== 1 && fw.tracked.size !== 1) throw new ValidationError(`resources for framework ${fw.id} need allocation_info: it has several roles`);
         target = fw.roles.size === 1 ? [...fw.roles][0]! : [...fw.tracked][0]!;
       }
       const u = part.unallocate();
@@ -590,7 +592,7 @@ export class HierarchicalAllocator {
 
   /** Adds an agent with its total resources and what frameworks already use on it. */
   addAgent(agentId: string, total: Resources, used: ReadonlyMap<string, Resources> = new Map(), info: AgentInfoLike = {}): void {
-    if (this.agents.has(agentId)) throw new Error(`agent ${agentId} is already added`);
+    if (this.agents.has(agentId)) throw new IllegalStateError(`agent ${agentId} is already added`);
     const agent = new AgentState(agentId, total.unallocate(), info);
     this.agents.set(agentId, agent);
     this.accountAgentTotal(agentId, agent.total, 1);
@@ -654,7 +656,7 @@ export class HierarchicalAllocator {
 
   private mustAgent(id: string): AgentState {
     const a = this.agents.get(id);
-    if (a === undefined) throw new Error(`unknown agent ${id}`);
+    if (a === undefined) throw new IllegalStateError(`unknown agent ${id}`);
     return a;
   }
 
@@ -763,14 +765,14 @@ export class HierarchicalAllocator {
   private static conversion(op: AllocationOperation): { consumed: Resources; converted: Resources } {
     const r = op.resources.unallocate();
     if (op.type === 'RESERVE') {
-      if (!r.hasReserved() || r.hasUnreserved()) throw new Error('RESERVE needs resources that carry the new reservation');
+      if (!r.hasReserved() || r.hasUnreserved()) throw new ValidationError('RESERVE needs resources that carry the new reservation');
       return { consumed: r.unreserve(), converted: r };
     }
     if (op.type === 'UNRESERVE') {
-      if (r.hasUnreserved()) throw new Error('UNRESERVE needs reserved resources');
+      if (r.hasUnreserved()) throw new ValidationError('UNRESERVE needs reserved resources');
       return { consumed: r, converted: r.unreserve() };
     }
-    throw new Error(`unsupported operation ${(op as { type: string }).type}`);
+    throw new ValidationError(`unsupported operation ${(op as { type: string }).type}`);
   }
 
   /**
@@ -785,7 +787,7 @@ export class HierarchicalAllocator {
       const roleName = role ?? (tagged.size === 1 && !tagged.has('') ? [...tagged.keys()][0]! : [...this.byRole(fw, op.resources.unallocate()).keys()][0]!);
       const { consumed, converted } = HierarchicalAllocator.conversion(op);
       const held = agent.allocated.get(fw.id)?.get(roleName);
-      if (held === undefined || !held.contains(consumed)) throw new Error(`framework ${fw.id} does not hold ${consumed.toString()} for role ${roleName} on agent ${agentId}`);
+      if (held === undefined || !held.contains(consumed)) throw new IllegalStateError(`framework ${fw.id} does not hold ${consumed.toString()} for role ${roleName} on agent ${agentId}`);
       agent.allocated.get(fw.id)!.set(roleName, held.subtract(consumed).add(converted));
       agent.total = agent.total.subtract(consumed).add(converted);
       this.roleSorter.update(roleName, agentId, consumed, converted);
@@ -807,7 +809,7 @@ export class HierarchicalAllocator {
     const steps: { consumed: Resources; converted: Resources }[] = [];
     for (const op of operations) {
       const c = HierarchicalAllocator.conversion(op);
-      if (!available.contains(c.consumed)) throw new Error(`agent ${agentId} does not have ${c.consumed.toString()} available`);
+      if (!available.contains(c.consumed)) throw new IllegalStateError(`agent ${agentId} does not have ${c.consumed.toString()} available`);
       available = available.subtract(c.consumed).add(c.converted);
       total = total.subtract(c.consumed).add(c.converted);
       steps.push(c);
@@ -826,7 +828,7 @@ export class HierarchicalAllocator {
 
   /** Sets a top-level role's quota; omitted guarantees are none, omitted limits are no limit. */
   setQuota(roleName: string, quota: Quota): void {
-    if (roleName.includes('/')) throw new Error(`quota is only supported on top-level roles, not '${roleName}'`);
+    if (roleName.includes('/')) throw new ValidationError(`quota is only supported on top-level roles, not '${roleName}'`);
     const role = this.role(roleName);
     const g = toMillisMap(quota.guarantees);
     role.guarantees = g !== undefined && g.size > 0 ? g : undefined;

@@ -2,6 +2,8 @@
 // framework ids) as leaves, per-node allocations and scalar quantities, virtual '.' leaves, and
 // incrementally kept child orders so that an allocation re-positions one path, not everything.
 
+import { IllegalStateError, ValidationError } from '../../runtime/index.js';
+import { masterInvariant } from '../invariant.js';
 import { Resources } from '../../protocol/index.js';
 
 /** One client in sort order (a leaf of the tree). */
@@ -49,7 +51,7 @@ export class ResourcePool {
   version = 0;
 
   addAgent(agentId: string, resources: Resources): void {
-    if (this.agents.has(agentId)) throw new Error(`agent ${agentId} is already in the pool`);
+    if (this.agents.has(agentId)) throw new IllegalStateError(`agent ${agentId} is already in the pool`);
     const q = resources.millisByName();
     this.agents.set(agentId, q);
     for (const [n, m] of q) this.totals.set(n, (this.totals.get(n) ?? 0) + m);
@@ -58,7 +60,7 @@ export class ResourcePool {
 
   removeAgent(agentId: string): void {
     const q = this.agents.get(agentId);
-    if (q === undefined) throw new Error(`agent ${agentId} is not in the pool`);
+    if (q === undefined) throw new IllegalStateError(`agent ${agentId} is not in the pool`);
     this.agents.delete(agentId);
     for (const [n, m] of q) {
       const left = (this.totals.get(n) ?? 0) - m;
@@ -294,15 +296,15 @@ export abstract class TreeSorter implements Sorter {
   // ---- clients -------------------------------------------------------------------------
 
   add(client: string): void {
-    if (client === '') throw new Error('a sorter client needs a name');
-    if (this.clients.has(client)) throw new Error(`sorter client '${client}' already exists`);
+    if (client === '') throw new ValidationError('a sorter client needs a name');
+    if (this.clients.has(client)) throw new IllegalStateError(`sorter client '${client}' already exists`);
     this.sync();
     this.version++;
     const parts = client.split('/');
     let cur = this.root;
     for (let i = 0; i < parts.length; i++) {
       const seg = parts[i]!;
-      if (seg === '' || seg === '.') throw new Error(`bad sorter client path '${client}'`);
+      if (seg === '' || seg === '.') throw new ValidationError(`bad sorter client path '${client}'`);
       const last = i === parts.length - 1;
       let next = cur.children.get(seg);
       if (next !== undefined && next.leaf && !last) this.makeVirtualLeaf(next);
@@ -398,7 +400,7 @@ export abstract class TreeSorter implements Sorter {
       this.internalNodes--;
       this.clients.set(p.client, p);
       // p was listed iff its '.' leaf was active; that still holds for p as a leaf.
-      if (wasListed !== p.active) throw new Error('sorter invariant broken while folding a virtual leaf');
+      masterInvariant(wasListed === p.active, 'sorter invariant broken while folding a virtual leaf');
     }
   }
 
@@ -432,7 +434,7 @@ export abstract class TreeSorter implements Sorter {
   }
 
   updateWeight(path: string, weight: number): void {
-    if (!(weight > 0) || !Number.isFinite(weight)) throw new Error(`weight of '${path}' must be a positive number, got ${weight}`);
+    if (!(weight > 0) || !Number.isFinite(weight)) throw new ValidationError(`weight of '${path}' must be a positive number, got ${weight}`);
     this.weights.set(path, weight);
     const n = this.nodes.get(path);
     // Unlike Mesos, which caches the weight of purely internal nodes, a new weight always
@@ -454,7 +456,7 @@ export abstract class TreeSorter implements Sorter {
 
   protected leafOf(client: string): SorterNode {
     const n = this.clients.get(client);
-    if (n === undefined) throw new Error(`unknown sorter client '${client}'`);
+    if (n === undefined) throw new IllegalStateError(`unknown sorter client '${client}'`);
     return n;
   }
 
@@ -484,7 +486,7 @@ export abstract class TreeSorter implements Sorter {
   unallocated(client: string, agentId: string, resources: Resources): void {
     const n = this.leafOf(client);
     const prev = n.allocation.get(agentId);
-    if (prev === undefined) throw new Error(`client '${client}' has no allocation on agent ${agentId}`);
+    if (prev === undefined) throw new IllegalStateError(`client '${client}' has no allocation on agent ${agentId}`);
     const left = prev.subtract(resources);
     if (left.isEmpty()) n.allocation.delete(agentId);
     else n.allocation.set(agentId, left);
@@ -494,7 +496,7 @@ export abstract class TreeSorter implements Sorter {
   update(client: string, agentId: string, oldResources: Resources, newResources: Resources): void {
     const n = this.leafOf(client);
     const prev = n.allocation.get(agentId);
-    if (prev === undefined || !prev.contains(oldResources)) throw new Error(`client '${client}' does not hold the resources to update on agent ${agentId}`);
+    if (prev === undefined || !prev.contains(oldResources)) throw new IllegalStateError(`client '${client}' does not hold the resources to update on agent ${agentId}`);
     const next = prev.subtract(oldResources).add(newResources);
     if (next.isEmpty()) n.allocation.delete(agentId);
     else n.allocation.set(agentId, next);

@@ -131,7 +131,7 @@ describe('cli flags of each command', () => {
     ['mesos-execute', ['--master=127.0.0.1:5050', '--name=x', '--command=true', '--resources=cpus:x'], '--resources'],
     ['mesos-execute', ['--master=127.0.0.1:5050', '--name=x', '--command=true', '--framework_capabilities=MULTI_ROLE'], '--framework_capabilities'],
     ['mesos-execute', ['--master=127.0.0.1:5050', '--name=x', '--command=true', '--checkpoint=perhaps'], '--checkpoint'],
-    ['mesos-execute', ['--name=x', '--command=true'], /^--master is required/, { MESOS_MASTER: '127.0.0.1:5050' }],
+    ['mesos-execute', ['--name=x', '--command=true'], '--master (from MESOS_MASTER)', { MESOS_MASTER: 'nowhere' }],
     ['mesos-execute', ['--master=127.0.0.1:5050', '--name=x', '--command=true'], '--trace (from MESOS_TRACE)', { MESOS_TRACE: '' }],
     ['mesos-local', ['--num_agents=many'], '--num_agents'],
     ['mesos-local', ['--num_agents=-1'], '--num_agents'],
@@ -154,6 +154,14 @@ describe('cli flags of each command', () => {
       );
     });
   }
+
+  it('names MESOS_* variables that are no flag of the command, and lets task variables be', () => {
+    const m = parseFlags(MASTER_SPEC, [], { MESOS_ZK: 'zk://h:2181/mesos', MESOS_PORT: '5051', MESOS_TASK_ID: 't', MESOS_SANDBOX: '/s' });
+    assert.deepEqual(m.unknownEnv, ['MESOS_ZK']);
+    const e = parseFlags(specs['mesos-execute'] as CommandSpec<FlagSet>, [], { MESOS_MASTER: '127.0.0.1:5050', MESOS_NAME: 'x', MESOS_COMMAND: 'true' });
+    assert.equal(e.source['master'], 'env');
+    assert.deepEqual(e.unknownEnv, []);
+  });
 
   it('good flags become the options the command starts with', () => {
     const m = parseFlags(MASTER_SPEC, ['--port=0', '--allocation_interval=500ms', '--weights=dev=2,prod=3', '--roles=dev,prod', '--offer_timeout=1mins'], {});

@@ -1,0 +1,139 @@
+// What the master's modules share: the context they act through (state, options, send, timers,
+// the allocator) and the small helpers every handler uses.
+
+import type { Logger } from 'pino';
+import type { Cancel, HttpHandler, Message, Pid } from '../runtime/index.js';
+import {
+  Resources,
+  taskStatus,
+  type FrameworkError,
+  type MasterInfo,
+  type Resource,
+  type StatusUpdate,
+  type Task,
+  type TaskState,
+  type TaskStatus,
+  type TaskStatusReason,
+} from '../protocol/index.js';
+import type { AllocatorInbox } from './allocator-process.js';
+import type { MasterMetrics } from './metrics.js';
+import type { ResolvedMasterOptions } from './options.js';
+import type { Registry } from './registry.js';
+import type { FrameworkRecord, MasterState } from './state.js';
+
+/** The master's own messages: its timers, and what its agents' observers report. */
+export type MasterInternal =
+  | { name: '_FrameworkFailoverTimeout'; framework_id: string; generation: number }
+  | { name: '_OfferTimeout'; offer_id: string }
+  | { name: '_RecoveredAgentsTimeout' }
+  /** From an agent's observer: it missed `missed` pongs in a row. */
+  | { name: '_AgentUnhealthy'; agent_id: string; missed: number }
+  /** From an agent's observer: the agent stayed disconnected for agent_reregister_timeout. */
+  | { name: '_AgentReregisterTimeout'; agent_id: string };
+
+/** What the master's modules act through: its state and the Master actor's powers. */
+export interface MasterContext {
+  readonly id: string;
+  readonly self: Pid;
+  readonly info: MasterInfo;
+  /** When the master started (ms on its clock). */
+  readonly startedAt: number;
+  readonly state: MasterState;
+  readonly opts: ResolvedMasterOptions;
+  readonly registry: Registry;
+  readonly metrics: MasterMetrics;
+  readonly log: Logger;
+  /** The allocator actor. */
+  readonly allocator: Pid;
+  /** Counters behind the ids the master hands out. */
+  readonly ids: { framework: number; agent: number; offer: number };
+  send<M extends Message>(to: Pid, msg: M): void;
+  link(pid: Pid): void;
+  delay(ms: number, msg: MasterInternal): Cancel;
+  now(): number;
+  /** Serves an HTTP endpoint as /master/<path> (and /<path>). */
+  route(path: string, handler: HttpHandler): void;
+  /** Starts the observer that checks an agent's health; its pid. */
+  spawnObserver(agentId: string, agentPid: Pid, connected: boolean): Pid;
+  terminate(pid: Pid): void;
+}
+
+/**
+ * The framework a call comes from, or undefined (dropped and counted) when it is unknown or
+ * the sender is not its current pid, as Mesos's master checks `framework->pid == from`.
+ * With `mustBeConnected`, a disconnected framework gets "Framework disconnected".
+ */
+export function callingFramework(ctx: MasterContext, call: string, frameworkId: string, from: Pid | '', mustBeConnected: boolean): FrameworkRecord | undefined {
+  const fw = ctx.state.frameworks.get(frameworkId);
+  if (fw === undefined) {
+    dropped(ctx, call, `framework ${frameworkId} is unknown`);
+    return undefined;
+  }
+  if (from === '' || fw.pid !== from) {
+    dropped(ctx, call, `it is not from framework ${frameworkId}'s current pid (${fw.pid ?? 'none'}), but from ${from || 'nobody'}`);
+    return undefined;
+  }
+  if (mustBeConnected && !fw.connected) {
+    frameworkError(ctx, from, 'Framework disconnected');
+    return undefined;
+  }
+  return fw;
+}
+
+export function frameworkError(ctx: MasterContext, to: Pid, message: string): void {
+  ctx.log.warn({ to, message }, 'framework error');
+  ctx.send(to, { name: 'FrameworkError', message } satisfies FrameworkError);
+}
+
+export function dropped(ctx: MasterContext, message: string, why: string): void {
+  ctx.metrics.droppedMessages.inc();
+  ctx.log.warn({ message, why }, `dropping ${message}`);
+}
+
+/** A status the master makes up for a task (source MASTER, no uuid: never acknowledged). */
+export function masterStatus(ctx: MasterContext, task: Task, state: TaskState, reason: TaskStatusReason, message: string): TaskStatus {
+  return taskStatus({ task_id: task.task_id, state, source: 'SOURCE_MASTER', reason, message, agent_id: task.agent_id, executor_id: task.executor_id, timestamp: nowSecs(ctx) });
+}
+
+/** Master-generated updates go only to connected frameworks and are lost otherwise, as in Mesos. */
+export function sendMasterUpdate(ctx: MasterContext, fw: FrameworkRecord, status: TaskStatus): void {
+  if (!fw.connected || fw.pid === undefined) return;
+  ctx.send(fw.pid, {
+    name: 'StatusUpdate',
+    update: {
+      framework_id: { value: fw.id },
+      ...(status.agent_id !== undefined ? { agent_id: status.agent_id } : {}),
+      ...(status.executor_id !== undefined ? { executor_id: status.executor_id } : {}),
+      status,
+      timestamp: status.timestamp ?? nowSecs(ctx),
+    },
+    pid: '',
+  } satisfies StatusUpdate);
+}
+
+export function recoverResources(ctx: MasterContext, frameworkId: string, agentId: string, resources: Resources, filters?: { refuse_seconds?: number }): void {
+  if (resources.isEmpty()) return;
+  toAllocator(ctx, { name: 'AllocatorRecoverResources', framework_id: frameworkId, agent_id: agentId, resources, ...(filters !== undefined ? { filters } : {}) });
+}
+
+/** Resources as the allocator needs them: tagged with the framework's role where untagged. */
+export function taggedFor(fw: FrameworkRecord, resources: readonly Resource[]): Resources {
+  const role = fw.roles[0] ?? '*';
+  try {
+    return Resources.fromJSON(allocateAll(resources, role));
+  } catch {
+    return Resources.EMPTY;
+  }
+}
+
+export function toAllocator(ctx: MasterContext, msg: AllocatorInbox): void {
+  ctx.send(ctx.allocator, msg);
+}
+
+export function nowSecs(ctx: MasterContext): number {
+  return ctx.now() / 1000;
+}
+
+export function allocateAll(resources: readonly Resource[], role: string): Resource[] {
+  return resources.map((r) => (r.allocation_info?.role !== undefined ? r : { ...r, allocation_info: { role } }));
+}

@@ -1,0 +1,152 @@
+// Quota and weights, as an operator sets them over HTTP (Mesos's v0 /quota and /weights):
+// requests are parsed and validated into a ValidationError or a change, and a change is applied
+// to the state and the allocator, rescinding offers so the next allocation follows it.
+// Quota: only top-level roles, one POST per role until it is removed; the limit equals the
+// guarantee unless the request gives one.
+
+import { badRequest, json, ValidationError, type HttpRequest, type HttpResponse } from '../runtime/index.js';
+import { checkRole, Resources, type Resource } from '../protocol/index.js';
+import { toAllocator, type MasterContext } from './context.js';
+import { jsonp, methodNotAllowed, quotaRoleRoute } from './http.js';
+import { rescindAllOffers } from './offers.js';
+import type { QuotaRecord } from './state.js';
+
+/** GET, POST and DELETE /quota, and DELETE /quota/<role>. */
+export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: string | undefined): HttpResponse {
+  if (req.method === 'GET' && pathRole === undefined) {
+    return json({ infos: [...ctx.state.quotas.values()].map((q) => ({ role: q.role, guarantee: q.guarantee.toJSON(), limit: q.limit.toJSON() })) });
+  }
+  if (req.method === 'POST' && pathRole === undefined) {
+    const quota = parseQuotaRequest(ctx, req);
+    if (quota instanceof ValidationError) return badRequest(quota.message);
+    setQuota(ctx, quota);
+    return { status: 200, body: '' };
+  }
+  if (req.method === 'DELETE') {
+    const role = pathRole ?? req.query.get('role') ?? '';
+    if (role === '') return badRequest('DELETE /quota needs a role: DELETE /quota/<role>');
+    if (!ctx.state.quotas.has(role)) return badRequest(`There is no quota for role '${role}'`);
+    removeQuota(ctx, role);
+    return { status: 200, body: '' };
+  }
+  return methodNotAllowed(req, pathRole === undefined ? 'GET, POST, DELETE' : 'DELETE');
+}
+
+/** GET, PUT (and POST) /weights. */
+export function weightsEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
+  if (req.method === 'GET') return jsonp(req, json(Object.entries(ctx.state.weights).map(([role, weight]) => ({ role, weight }))));
+  if (req.method !== 'PUT' && req.method !== 'POST') return methodNotAllowed(req, 'GET, PUT');
+  const updates = parseWeightsRequest(ctx, req);
+  if (updates instanceof ValidationError) return badRequest(updates.message);
+  updateWeights(ctx, updates);
+  return { status: 200, body: '' };
+}
+
+/** A POST /quota body, checked against the roles this master allows and what the cluster has. */
+export function parseQuotaRequest(ctx: MasterContext, req: HttpRequest): QuotaRecord | ValidationError {
+  const body = parseJsonBody(req, 'quota');
+  if (body instanceof ValidationError) return body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return new ValidationError("Quota request must be a JSON object with 'role' and 'guarantee'");
+  const { role, guarantee, limit, force } = body as { role?: unknown; guarantee?: unknown; limit?: unknown; force?: unknown };
+  if (typeof role !== 'string') return new ValidationError("Quota request needs a 'role' string");
+  const roleProblem = checkRole(role);
+  if (roleProblem !== undefined) return new ValidationError(`Role '${role}' is invalid: ${roleProblem}`);
+  if (role === '*') return new ValidationError("Quota cannot be set for the default role '*'");
+  if (role.includes('/')) return new ValidationError(`Quota can only be set for top-level roles, not '${role}'`);
+  if (ctx.opts.roles !== undefined && !ctx.opts.roles.has(role)) return new ValidationError(`Role '${role}' is not one of the roles this master allows (--roles)`);
+  if (ctx.state.quotas.has(role)) return new ValidationError(`Quota for role '${role}' is already set; remove it first`);
+  const resources = quotaResources('guarantee', guarantee);
+  if (resources instanceof ValidationError) return resources;
+  // Beyond Mesos's v0 call (which sets the limit equal to the guarantee): an optional 'limit',
+  // as v1 UPDATE_QUOTA has; names it leaves out are unlimited.
+  const limits = limit === undefined ? resources : quotaResources('limit', limit);
+  if (limits instanceof ValidationError) return limits;
+  for (const name of resources.names()) {
+    if (limits.names().includes(name) && resources.scalar(name) > limits.scalar(name)) {
+      return new ValidationError(`Quota guarantee '${name}' (${resources.scalar(name)}) is above its limit (${limits.scalar(name)})`);
+    }
+  }
+  // Mesos's capacity heuristic: the cluster must be able to satisfy it, unless forced.
+  if (force !== true) {
+    let total = Resources.EMPTY;
+    for (const a of ctx.state.agents.values()) total = total.add(a.total.unreserved());
+    for (const name of resources.names()) {
+      if (resources.scalar(name) > total.scalar(name)) {
+        return new ValidationError(
+          `Not enough resources in the cluster for quota of role '${role}': ${name} ${resources.scalar(name)} requested, ${total.scalar(name)} in total (use "force": true to set it anyway)`,
+        );
+      }
+    }
+  }
+  return { role, guarantee: resources, limit: limits };
+}
+
+export function setQuota(ctx: MasterContext, quota: QuotaRecord): void {
+  const { role, guarantee, limit } = quota;
+  ctx.state.quotas.set(role, quota);
+  toAllocator(ctx, { name: 'AllocatorUpdateQuota', role, quota: { guarantees: guarantee.quantities(), limits: limit.quantities() } });
+  quotaRoleRoute(ctx, role);
+  // Mesos rescinds offers so the new guarantee can be met at the next allocation; this
+  // master simply rescinds all of them (simpler, and quota changes are rare).
+  rescindAllOffers(ctx);
+  ctx.log.info({ role, guarantee: guarantee.toString() }, 'quota set');
+}
+
+export function removeQuota(ctx: MasterContext, role: string): void {
+  ctx.state.quotas.delete(role);
+  toAllocator(ctx, { name: 'AllocatorUpdateQuota', role });
+  ctx.log.info({ role }, 'quota removed');
+}
+
+/** A PUT /weights body: a JSON array of {role, weight}, each role valid and allowed, each weight positive. */
+export function parseWeightsRequest(ctx: MasterContext, req: HttpRequest): Record<string, number> | ValidationError {
+  const body = parseJsonBody(req, 'weights');
+  if (body instanceof ValidationError) return body;
+  if (!Array.isArray(body)) return new ValidationError('Weights request must be a JSON array of {"role": …, "weight": …}');
+  const updates: Record<string, number> = {};
+  for (const w of body as { role?: unknown; weight?: unknown }[]) {
+    if (typeof w !== 'object' || w === null || typeof w.role !== 'string') return new ValidationError("Each weight needs a 'role' string");
+    const problem = checkRole(w.role);
+    if (problem !== undefined) return new ValidationError(`Role '${w.role}' is invalid: ${problem}`);
+    if (ctx.opts.roles !== undefined && w.role !== '*' && !ctx.opts.roles.has(w.role)) return new ValidationError(`Role '${w.role}' is not one of the roles this master allows (--roles)`);
+    if (typeof w.weight !== 'number' || !(w.weight > 0) || !Number.isFinite(w.weight)) return new ValidationError(`Weight for role '${w.role}' must be a positive number`);
+    updates[w.role] = w.weight;
+  }
+  return updates;
+}
+
+export function updateWeights(ctx: MasterContext, updates: Record<string, number>): void {
+  Object.assign(ctx.state.weights, updates);
+  toAllocator(ctx, { name: 'AllocatorUpdateWeights', weights: updates });
+  // Mesos rescinds every outstanding offer when a role with frameworks changes weight, so
+  // the next allocation divides the cluster by the new weights.
+  const touched = [...ctx.state.frameworks.values()].some((f) => f.roles.some((r) => r in updates));
+  if (touched) rescindAllOffers(ctx);
+  ctx.log.info({ weights: updates }, 'weights updated');
+}
+
+function parseJsonBody(req: HttpRequest, what: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(req.body).toString('utf8'));
+  } catch (e) {
+    return new ValidationError(`Failed to parse the ${what} request: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** A quota's `guarantee` or `limit`: unreserved scalar resources, each name once. */
+function quotaResources(field: string, value: unknown): Resources | ValidationError {
+  if (!Array.isArray(value)) return new ValidationError(`Quota request needs '${field}': an array of scalar resources`);
+  const seen = new Set<string>();
+  for (const r of value as { name?: unknown; type?: unknown; reservations?: unknown; role?: unknown }[]) {
+    if (typeof r !== 'object' || r === null || typeof r.name !== 'string') return new ValidationError(`Each ${field} must be a resource object with a name`);
+    if (r.type !== 'SCALAR') return new ValidationError(`Quota ${field} '${r.name}' must be a SCALAR resource`);
+    if (r.reservations !== undefined || (r.role !== undefined && r.role !== '*')) return new ValidationError(`Quota ${field} '${r.name}' must not be reserved`);
+    if (seen.has(r.name)) return new ValidationError(`Quota ${field} '${r.name}' is listed more than once`);
+    seen.add(r.name);
+  }
+  try {
+    return Resources.fromJSON(value as Resource[]);
+  } catch (e) {
+    return new ValidationError(`Quota ${field} is invalid: ${(e as Error).message}`, { cause: e });
+  }
+}
