@@ -1,7 +1,10 @@
 // The registry of admitted and unreachable agents, kept in one JSON file under `workDir` when
-// the master has one (Mesos's registrar with `--registry=in_memory` when it has none). Small and
-// written whole, atomically (temp file + rename), on every change, synchronously: Mesos waits for
-// its registry write before answering, and this keeps that order without an async step.
+// the master has one (Mesos's registrar with `--registry=in_memory` when it has none), written
+// whole and atomically (temp file + rename). Changes made in one event-loop turn are written
+// together at its end, as Mesos's registrar applies the operations queued behind a store in one
+// write: a registration storm of N agents would otherwise write the file N times, O(N²) bytes.
+// An agent whose admission the master answered but did not write before dying is readmitted when
+// it re-registers, as any agent re-registering with an id is.
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,8 +21,10 @@ export interface RegistryState {
 }
 
 export class Registry {
-  private state: RegistryState = { admitted: [], unreachable: [] };
+  private readonly admitted = new Map<string, RegistryAgent>();
+  private readonly unreachable = new Map<string, { id: string; hostname: string; time_ms: number }>();
   private readonly file: string | undefined;
+  private writeQueued = false;
 
   constructor(workDir: string | undefined) {
     this.file = workDir === undefined ? undefined : join(workDir, 'registry.json');
@@ -27,35 +32,52 @@ export class Registry {
 
   /** Reads the file, if any; a missing or unreadable file is an empty registry. */
   recover(): RegistryState {
-    if (this.file === undefined) return this.state;
-    try {
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<RegistryState>;
-      this.state = {
-        admitted: Array.isArray(parsed.admitted) ? parsed.admitted.filter((a) => typeof a?.id === 'string') : [],
-        unreachable: Array.isArray(parsed.unreachable) ? parsed.unreachable.filter((a) => typeof a?.id === 'string') : [],
-      };
-    } catch {
-      this.state = { admitted: [], unreachable: [] };
+    this.admitted.clear();
+    this.unreachable.clear();
+    if (this.file !== undefined) {
+      try {
+        const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<RegistryState>;
+        for (const a of Array.isArray(parsed.admitted) ? parsed.admitted : []) if (typeof a?.id === 'string') this.admitted.set(a.id, a);
+        for (const a of Array.isArray(parsed.unreachable) ? parsed.unreachable : []) if (typeof a?.id === 'string') this.unreachable.set(a.id, a);
+      } catch {
+        // an empty registry
+      }
     }
-    return this.state;
+    return this.snapshot();
   }
 
   admit(agent: RegistryAgent): void {
-    this.state.admitted = [...this.state.admitted.filter((a) => a.id !== agent.id), agent];
-    this.state.unreachable = this.state.unreachable.filter((a) => a.id !== agent.id);
-    this.write();
+    // Deleted first, so that a re-admitted agent moves to the end, as it always has.
+    this.admitted.delete(agent.id);
+    this.admitted.set(agent.id, agent);
+    this.unreachable.delete(agent.id);
+    this.changed();
   }
 
   markUnreachable(id: string, hostname: string, timeMs: number): void {
-    this.state.admitted = this.state.admitted.filter((a) => a.id !== id);
-    this.state.unreachable = [...this.state.unreachable.filter((a) => a.id !== id), { id, hostname, time_ms: timeMs }];
-    this.write();
+    this.admitted.delete(id);
+    this.unreachable.delete(id);
+    this.unreachable.set(id, { id, hostname, time_ms: timeMs });
+    this.changed();
   }
 
   remove(id: string): void {
-    this.state.admitted = this.state.admitted.filter((a) => a.id !== id);
-    this.state.unreachable = this.state.unreachable.filter((a) => a.id !== id);
-    this.write();
+    this.admitted.delete(id);
+    this.unreachable.delete(id);
+    this.changed();
+  }
+
+  private snapshot(): RegistryState {
+    return { admitted: [...this.admitted.values()], unreachable: [...this.unreachable.values()] };
+  }
+
+  private changed(): void {
+    if (this.file === undefined || this.writeQueued) return;
+    this.writeQueued = true;
+    queueMicrotask(() => {
+      this.writeQueued = false;
+      this.write();
+    });
   }
 
   private write(): void {
@@ -63,7 +85,7 @@ export class Registry {
     const dir = join(this.file, '..');
     mkdirSync(dir, { recursive: true });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state));
+    writeFileSync(tmp, JSON.stringify(this.snapshot()));
     renameSync(tmp, this.file);
   }
 }
