@@ -243,7 +243,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-export type FrameworkMode = { kind: 'idle' } | { kind: 'churn'; tasksPerOffer: number } | { kind: 'hold'; target: number };
+/** churn: tasks that finish at once, at most `inflight` of them launched and not yet terminal. */
+export type FrameworkMode = { kind: 'idle' } | { kind: 'churn'; tasksPerOffer: number; inflight: number } | { kind: 'hold'; target: number };
 
 const TERMINAL = new Set<string>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_UNREACHABLE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
 
@@ -252,6 +253,8 @@ export class SimFramework extends Actor<AgentInbox> {
   mode: FrameworkMode = { kind: 'idle' };
   /** Launched hold tasks not yet terminal. */
   holding = 0;
+  /** Launched churn tasks not yet terminal. */
+  churning = 0;
   private nextTask = 0;
   private readonly lastOffer = new Map<string, number>();
 
@@ -322,6 +325,7 @@ export class SimFramework extends Actor<AgentInbox> {
         });
       }
       if (hold) this.holding += n;
+      else this.churning += n;
       this.tally.launched += n;
       this.send(this.master, { name: 'LaunchTasks', framework_id: { value: fid }, offer_ids: [offer.id], tasks, filters: { refuse_seconds: 0 } });
     }
@@ -337,7 +341,7 @@ export class SimFramework extends Actor<AgentInbox> {
       else if (r.name === 'mem') mem += r.scalar?.value ?? 0;
     }
     const fits = Math.floor(Math.min(cpus / this.perTask.cpus, mem / this.perTask.mem) + 1e-9);
-    const want = mode.kind === 'churn' ? mode.tasksPerOffer : Math.min(mode.target - this.holding, 50);
+    const want = mode.kind === 'churn' ? Math.min(mode.tasksPerOffer, mode.inflight - this.churning) : Math.min(mode.target - this.holding, 50);
     return Math.max(0, Math.min(fits, want));
   }
 
@@ -351,7 +355,10 @@ export class SimFramework extends Actor<AgentInbox> {
     else if (state === 'TASK_FINISHED') this.tally.finished++;
     else if (state === 'TASK_KILLED') this.tally.killed++;
     else if (TERMINAL.has(state)) this.tally.otherTerminal++;
-    if (TERMINAL.has(state) && u.status.task_id.value.startsWith(HOLD_PREFIX)) this.holding--;
+    if (TERMINAL.has(state)) {
+      if (u.status.task_id.value.startsWith(HOLD_PREFIX)) this.holding--;
+      else this.churning--;
+    }
     if (u.uuid === undefined || m.pid === undefined || m.pid === '' || u.agent_id === undefined) return;
     this.send(this.master, { name: 'StatusUpdateAcknowledgement', agent_id: u.agent_id, framework_id: u.framework_id, task_id: u.status.task_id, uuid: u.uuid } satisfies StatusUpdateAcknowledgement);
   }

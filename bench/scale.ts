@@ -10,7 +10,8 @@
 //
 // Env: BENCH_SCALE_RUNS="50000:1000,10000:100" (agents:frameworks, comma-separated),
 // BENCH_SCALE_SECONDS (churn, default 10), BENCH_SCALE_STATE_TASKS (default 100000),
-// BENCH_SCALE_TASKS_PER_OFFER (default 10), BENCH_SCALE_AGENT_PROCS (default 2),
+// BENCH_SCALE_TASKS_PER_OFFER (default 10), BENCH_SCALE_INFLIGHT (churn tasks launched and not
+// yet finished, across all frameworks, default 20000), BENCH_SCALE_AGENT_PROCS (default 2),
 // BENCH_SCALE_FRAMEWORK_PROCS (default 1), BENCH_SCALE_PROFILE=DIR (master --cpu-prof there).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -27,6 +28,7 @@ const RUNS = (env['BENCH_SCALE_RUNS'] ?? '50000:1000,10000:100').split(',').map(
 const CHURN_S = Number(env['BENCH_SCALE_SECONDS'] ?? 10);
 const STATE_TASKS = Number(env['BENCH_SCALE_STATE_TASKS'] ?? 100_000);
 const TASKS_PER_OFFER = Number(env['BENCH_SCALE_TASKS_PER_OFFER'] ?? 10);
+const INFLIGHT = Number(env['BENCH_SCALE_INFLIGHT'] ?? 20_000);
 const AGENT_PROCS = Number(env['BENCH_SCALE_AGENT_PROCS'] ?? 2);
 const FRAMEWORK_PROCS = Number(env['BENCH_SCALE_FRAMEWORK_PROCS'] ?? 1);
 const PROFILE = env['BENCH_SCALE_PROFILE'];
@@ -195,8 +197,8 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
     await until('framework registrations', () => sum(fwSims, 'frameworksRegistered') >= frameworks, 60_000);
 
     // Churn: every offer gets TASKS_PER_OFFER tasks that finish at once.
-    for (const s of fwSims) s.send({ op: 'mode', mode: { kind: 'churn', tasksPerOffer: TASKS_PER_OFFER } });
-    await sleep(2000); // warm-up
+    for (const s of fwSims) s.send({ op: 'mode', mode: { kind: 'churn', tasksPerOffer: TASKS_PER_OFFER, inflight: Math.max(1, Math.floor(INFLIGHT / frameworks)) } });
+    await sleep(4000); // warm-up
     for (const s of fwSims) s.send({ op: 'epoch' });
     await sleep(300);
     const f0 = sum(fwSims, 'finished');
