@@ -21,7 +21,7 @@ class Ponger extends Actor<Ping> {
 class Pinger extends Actor<Pong> {
   done: () => void = () => {};
   constructor(
-    private readonly peer: Pid,
+    private readonly peer: Pid<Ping>,
     private readonly rounds: number,
   ) {
     super();
@@ -49,7 +49,7 @@ if (process.argv[2] === 'ponger') {
   const { address } = JSON.parse(await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r))) as { address: string };
   const rt = await Runtime.start();
   const tracer = startTrace(rt, join(dir, 'pinger.jsonl'));
-  const pinger = new Pinger(pid('ponger', address), 3);
+  const pinger = new Pinger(pid<Ping>('ponger', address), 3);
   const finished = new Promise<void>((r) => (pinger.done = r));
   rt.spawn(pinger, 'pinger');
   await finished;

@@ -21,7 +21,7 @@ import { SpawnLauncher, type Exit, type Launcher } from './launcher.js';
 export interface CommandExecutorOptions {
   /** The sandbox: the task's working directory and where `stdout`/`stderr` go. */
   directory: string;
-  /** Starts the task's process; default a fork of this process per task. */
+  /** Starts the task's process; default SpawnLauncher (one fork of this Node process per task). */
   launcher?: Launcher;
   /** Upper bound on the kill grace period during shutdown (the agent's executor_shutdown_grace_period). */
   shutdownGracePeriodMs?: number;

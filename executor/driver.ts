@@ -2,9 +2,9 @@
 // MESOS_* environment the agent launched it with (or from explicit options, so one process can
 // run many executors), and runs one ExecutorProcess actor in its own or a borrowed Runtime.
 
-import { parseAddress, parsePid, pidAddress, type Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
-import { tryParseDuration, type TaskStatus } from '../protocol/index.js';
-import { DriverLifecycle, type Status } from '../driver/index.js';
+import { parseAddress, pidAddress, type Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
+import { tryParseDuration, type AgentInbox, type ExecutorInbox, type TaskStatus } from '../protocol/index.js';
+import { DriverLifecycle, parseAgentPid, type Status } from '../driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 import { ExecutorProcess } from './executor-process.js';
 
@@ -14,7 +14,7 @@ export interface ExecutorDriverOptions {
   frameworkId?: string;
   executorId?: string;
   agentId?: string;
-  /** The agent actor's pid, `agent(1)@host:port`. */
+  /** The agent actor's pid, `slave(1)@host:port` (Mesos's id for the agent actor). */
   agentPid?: string;
   directory?: string;
   checkpoint?: boolean;
@@ -34,7 +34,7 @@ export interface ExecutorConfig {
   frameworkId: string;
   executorId: string;
   agentId: string;
-  agentPid: Pid;
+  agentPid: Pid<AgentInbox>;
   directory: string;
   checkpoint: boolean;
   recoveryTimeoutMs: number;
@@ -69,7 +69,7 @@ export function executorConfig(options: ExecutorDriverOptions): ExecutorConfig {
     frameworkId: need(options.frameworkId, 'MESOS_FRAMEWORK_ID'),
     executorId: need(options.executorId, 'MESOS_EXECUTOR_ID'),
     agentId: need(options.agentId, 'MESOS_AGENT_ID', 'MESOS_SLAVE_ID'),
-    agentPid: parsePid(need(options.agentPid, 'MESOS_AGENT_PID', 'MESOS_SLAVE_PID')),
+    agentPid: parseAgentPid(need(options.agentPid, 'MESOS_AGENT_PID', 'MESOS_SLAVE_PID')),
     directory: need(options.directory, 'MESOS_DIRECTORY', 'MESOS_SANDBOX'),
     checkpoint: options.checkpoint ?? (checkpointText === '1' || checkpointText === 'true'),
     recoveryTimeoutMs: duration(options.recoveryTimeoutMs, 'MESOS_RECOVERY_TIMEOUT', DEFAULT_RECOVERY_TIMEOUT_MS),
@@ -92,7 +92,7 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     return this.config_;
   }
 
-  get pid(): Pid | undefined {
+  get pid(): Pid<ExecutorInbox> | undefined {
     return this.process ? this.process.self : undefined;
   }
 

@@ -3,17 +3,18 @@
 // too much CPU. mesos-ts only: Mesos starts one mesos-executor process per command task.
 
 import { Actor, type Handlers, type Pid } from '../runtime/index.js';
-import type { FrameworkID, LaunchExecutor, MessageOf, ShutdownExecutorHost } from '../protocol/index.js';
+import type { AgentInbox, ExecutorHostInbox, FrameworkID, LaunchExecutor } from '../protocol/index.js';
 import { CommandExecutor } from './command-executor.js';
 import { MesosExecutorDriver } from './driver.js';
 import { ShellLauncher, type Launcher } from './launcher.js';
 
-type Inbox = LaunchExecutor | ShutdownExecutorHost;
-type Internal = { name: '_ExecutorDone'; executor_id: string };
+type Internal =
+  | { name: '_ExecutorDone'; executor_id: string } // a hosted executor's driver stopped
+  | { name: '_AgentExited' }; // the link to the agent broke
 
 export interface ExecutorHostOptions {
   frameworkId: FrameworkID;
-  agentPid: Pid;
+  agentPid: Pid<AgentInbox>;
   checkpoint: boolean;
   recoveryTimeoutMs: number;
   shutdownGracePeriodMs: number;
@@ -26,17 +27,18 @@ interface Hosted {
   executor: CommandExecutor;
 }
 
-export class ExecutorHost extends Actor<Inbox | Internal> {
+export class ExecutorHost extends Actor<ExecutorHostInbox | Internal> {
   private readonly executors = new Map<string, Hosted>();
   private closing = false;
   private resolveDone!: () => void;
   /** Resolves once the host has nothing left to run and should exit. */
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
 
-  protected readonly handlers: Handlers<Inbox | Internal> = {
+  protected readonly handlers: Handlers<ExecutorHostInbox | Internal> = {
     LaunchExecutor: (m, from) => this.launchExecutor(m, from),
     ShutdownExecutorHost: (_m, from) => this.shutdownRequested(from),
     _ExecutorDone: (m) => this.executorDone(m.executor_id),
+    _AgentExited: () => this.agentExited(),
   };
 
   private readonly launcher: Launcher;
@@ -51,8 +53,8 @@ export class ExecutorHost extends Actor<Inbox | Internal> {
   }
 
   override initialize(): void {
-    this.link(this.options.agentPid);
-    this.send(this.options.agentPid, { name: 'RegisterExecutorHost', framework_id: this.options.frameworkId } satisfies MessageOf<'RegisterExecutorHost'>);
+    this.linkWith(this.options.agentPid, { name: '_AgentExited' });
+    this.send(this.options.agentPid, { name: 'RegisterExecutorHost', framework_id: this.options.frameworkId });
   }
 
   /**
@@ -60,8 +62,7 @@ export class ExecutorHost extends Actor<Inbox | Internal> {
    * either shuts down or, for a checkpointing framework, waits for the agent to recover it; the
    * host exits once none is left.
    */
-  override exited(pid: Pid): void {
-    if (pid !== this.options.agentPid) return;
+  private agentExited(): void {
     this.closing = true;
     this.finishIfIdle();
   }
@@ -99,7 +100,7 @@ export class ExecutorHost extends Actor<Inbox | Internal> {
     void driver
       .run()
       .then(() => driver.stop())
-      .then(this.callback(() => ({ name: '_ExecutorDone', executor_id: id }) satisfies Internal));
+      .then(this.callback((): Internal => ({ name: '_ExecutorDone', executor_id: id })));
   }
 
   private shutdownRequested(from: Pid | ''): void {

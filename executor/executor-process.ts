@@ -7,16 +7,16 @@ import {
   newUuid,
   uuidToString,
   type AgentID,
+  type AgentInbox,
   type ExecutorID,
+  type ExecutorInbox,
   type ExecutorRegistered,
   type ExecutorReregistered,
   type FrameworkID,
   type FrameworkToExecutor,
   type KillTask,
-  type MessageOf,
   type ReconnectExecutor,
   type RunTask,
-  type ShutdownExecutor,
   type StatusUpdateAcknowledgement,
   type TaskInfo,
   type TaskStatus,
@@ -25,25 +25,19 @@ import {
 import { CallbackQueue, type CallbackOutcome } from '../driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 
-type Inbox =
-  | ExecutorRegistered
-  | ExecutorReregistered
-  | ReconnectExecutor
-  | RunTask
-  | KillTask
-  | StatusUpdateAcknowledgement
-  | FrameworkToExecutor
-  | ShutdownExecutor;
-
 type Internal =
   | CallbackOutcome
-  | { name: '_RecoveryTimeout'; connection: number };
+  | { name: '_AgentExited' } // the link to the agent broke
+  | { name: '_RecoveryTimeout' }; // a disconnected agent did not recover this executor in time
+
+/** Armed while a checkpointing executor waits for its agent to come back; cancelled on (re)registration. */
+const RECOVERY_TIMER = 'recovery';
 
 export interface ExecutorProcessConfig {
   frameworkId: FrameworkID;
   executorId: ExecutorID;
   agentId: AgentID;
-  agentPid: Pid;
+  agentPid: Pid<AgentInbox>;
   checkpoint: boolean;
   recoveryTimeoutMs: number;
   /** The process aborted itself (a throwing callback, a misuse). */
@@ -52,20 +46,18 @@ export interface ExecutorProcessConfig {
   onShutdown: () => void;
 }
 
-export class ExecutorProcess extends Actor<Inbox | Internal> {
-  private agentPid: Pid;
+export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
+  private agentPid: Pid<AgentInbox>;
   private agentId: AgentID;
   private connected = false;
   private aborted = false;
   private shuttingDown = false;
-  /** Bumped on every (re)registration, so a stale recovery timeout does nothing. */
-  private connection = 0;
   /** Launched tasks with no acknowledged update yet, resent on re-registration (as Mesos). */
   private readonly tasks = new Map<string, TaskInfo>();
   private readonly updates = new Map<string, TaskStatusUpdate>();
   private readonly callbacks: CallbackQueue;
 
-  protected readonly handlers: Handlers<Inbox | Internal> = {
+  protected readonly handlers: Handlers<ExecutorInbox | Internal> = {
     ExecutorRegistered: (m, from) => this.registered(m, from),
     ExecutorReregistered: (m, from) => this.reregistered(m, from),
     ReconnectExecutor: (m, from) => this.reconnect(m, from),
@@ -76,7 +68,8 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
     ShutdownExecutor: (_m, from) => this.shutdownRequested(from),
     _CallbackDone: () => this.callbacks.settled(true),
     _CallbackFailed: (m) => this.callbacks.settled(false, m.error),
-    _RecoveryTimeout: (m) => this.recoveryTimeout(m.connection),
+    _AgentExited: () => this.agentExited(),
+    _RecoveryTimeout: () => this.recoveryTimeout(),
   };
 
   constructor(
@@ -95,28 +88,28 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
   }
 
   override initialize(): void {
-    this.link(this.agentPid);
+    this.linkWith(this.agentPid, { name: '_AgentExited' });
     // Sent once, as Mesos: the agent's registration timeout covers a lost message.
     this.send(this.agentPid, {
       name: 'RegisterExecutor',
       framework_id: this.config.frameworkId,
       executor_id: this.config.executorId,
-    } satisfies MessageOf<'RegisterExecutor'>);
+    });
   }
 
-  override exited(pid: Pid): void {
-    if (pid !== this.agentPid || this.aborted || this.shuttingDown) return;
+  private agentExited(): void {
+    if (this.aborted || this.shuttingDown) return;
     // A checkpointing framework's executor outlives its agent: a restarted agent recovers it
     // and sends ReconnectExecutor. Otherwise, or if never registered, shut down (Mesos does too).
     if (this.config.checkpoint && this.connected) {
       this.connected = false;
-      this.log.info({ agent: pid, timeoutMs: this.config.recoveryTimeoutMs }, 'agent exited; waiting for it to recover this executor');
-      this.delay(this.config.recoveryTimeoutMs, { name: '_RecoveryTimeout', connection: this.connection });
+      this.log.info({ agent: this.agentPid, timeoutMs: this.config.recoveryTimeoutMs }, 'agent exited; waiting for it to recover this executor');
+      this.startTimer(RECOVERY_TIMER, this.config.recoveryTimeoutMs, { name: '_RecoveryTimeout' });
       this.callbacks.push('disconnected', () => this.executor.disconnected(this.driver));
       return;
     }
     this.connected = false;
-    this.log.info({ agent: pid }, 'agent exited; shutting down');
+    this.log.info({ agent: this.agentPid }, 'agent exited; shutting down');
     this.shutdown();
   }
 
@@ -129,7 +122,7 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
   private registered(m: ExecutorRegistered, from: Pid | ''): void {
     if (this.aborted || !this.fromAgent(from, 'ExecutorRegistered')) return;
     this.connected = true;
-    this.connection++;
+    this.cancelTimer(RECOVERY_TIMER);
     this.agentId = m.agent_id;
     this.callbacks.push('registered', () => this.executor.registered(this.driver, m.executor_info, m.framework_info, m.agent_info));
   }
@@ -141,7 +134,7 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
       return;
     }
     this.connected = true;
-    this.connection++;
+    this.cancelTimer(RECOVERY_TIMER);
     this.callbacks.push('reregistered', () => this.executor.reregistered(this.driver, m.agent_info));
   }
 
@@ -152,15 +145,19 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
       this.log.warn({ expected: this.agentId.value, got: m.agent_id.value }, 'ignoring ReconnectExecutor from another agent');
       return;
     }
-    this.agentPid = from;
-    this.link(from);
-    this.send(from, {
+    // Only an agent sends ReconnectExecutor: from now on its sender is this executor's agent,
+    // and only its exit counts (a late one of the old agent must not shut this executor down).
+    if (from !== this.agentPid) this.unlink(this.agentPid);
+    const agent: Pid<AgentInbox> = from;
+    this.agentPid = agent;
+    this.linkWith(agent, { name: '_AgentExited' });
+    this.send(agent, {
       name: 'ReregisterExecutor',
       framework_id: this.config.frameworkId,
       executor_id: this.config.executorId,
       tasks: [...this.tasks.values()],
       updates: [...this.updates.values()],
-    } satisfies MessageOf<'ReregisterExecutor'>);
+    });
   }
 
   private runTask(m: RunTask, from: Pid | ''): void {
@@ -197,8 +194,8 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
     this.shutdown();
   }
 
-  private recoveryTimeout(connection: number): void {
-    if (this.connected || connection !== this.connection || this.aborted) return;
+  private recoveryTimeout(): void {
+    if (this.connected || this.aborted) return;
     this.log.info({ timeoutMs: this.config.recoveryTimeoutMs }, 'agent did not come back in time; shutting down');
     this.shutdown();
   }
@@ -238,7 +235,7 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
     };
     // Kept until acknowledged; never retried by the driver (the agent's stream is reliable).
     this.updates.set(uuidToString(uuid), update);
-    this.send(this.agentPid, { name: 'StatusUpdate', update, pid: this.self } satisfies MessageOf<'StatusUpdate'>);
+    this.send(this.agentPid, { name: 'StatusUpdate', update, pid: this.self });
   }
 
   sendFrameworkMessage(data: Uint8Array): void {
@@ -248,7 +245,7 @@ export class ExecutorProcess extends Actor<Inbox | Internal> {
       framework_id: this.config.frameworkId,
       executor_id: this.config.executorId,
       data,
-    } satisfies MessageOf<'ExecutorToFramework'>);
+    });
   }
 
   abort(): void {

@@ -2,8 +2,9 @@
 // environment (see executorHostCommand). The only file of executor/ that reads the environment,
 // handles signals and exits.
 
-import { createLogger, parseAddress, parsePid, pidAddress, pinoLevel } from '../runtime/index.js';
+import { createLogger, parseAddress, pidAddress, pinoLevel } from '../runtime/index.js';
 import { startProtocolRuntime, tryParseDuration } from '../protocol/index.js';
+import { parseAgentPid } from '../driver/index.js';
 import { DEFAULT_RECOVERY_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from './driver.js';
 import { ExecutorHost } from './executor-host.js';
 
@@ -14,7 +15,7 @@ if (!agentPidText || !frameworkId) {
   process.stderr.write('executor host: MESOS_AGENT_PID (or MESOS_SLAVE_PID) and MESOS_FRAMEWORK_ID must be set; it is launched by an agent\n');
   process.exit(2);
 }
-const agentPid = parsePid(agentPidText);
+const agentPid = parseAgentPid(agentPidText);
 const logger = createLogger({ level: pinoLevel(env['MESOS_LOGGING_LEVEL'] ?? 'WARNING'), name: 'executor-host' });
 const tracePath = env['MESOS_TRACE'];
 const { runtime, tracer } = await startProtocolRuntime({

@@ -44,7 +44,7 @@ function baseEnv(): Readonly<Record<string, string | undefined>> {
   return (envSnapshot ??= { ...process.env });
 }
 
-/** Forks this process per task (child_process.spawn). */
+/** Starts each task with child_process.spawn: one fork of this Node process per task. */
 export class SpawnLauncher implements Launcher {
   launch(spec: LaunchSpec): Promise<Launched> {
     let out: number | undefined;

@@ -95,11 +95,3 @@ export class ManualClock implements Clock {
     return best;
   }
 }
-
-/** Adapts a Clock to the clock interface xstate actors accept, so lifecycles obey the manual clock. */
-export function xstateClock(clock: Clock): { setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown; clearTimeout(id: unknown): void } {
-  return {
-    setTimeout: (fn, ms) => clock.setTimer(ms, () => fn()),
-    clearTimeout: (id) => (id as Cancel)(),
-  };
-}

@@ -1,7 +1,7 @@
 // The actor runtime's public surface. It knows nothing of Mesos.
 
 export { Actor, type Handlers } from './actor.js';
-export { RealClock, ManualClock, xstateClock, type Clock, type Cancel } from './clock.js';
+export { RealClock, ManualClock, type Clock, type Cancel } from './clock.js';
 export { ProtocolError, ValidationError, IllegalStateError, InvariantError, invariant, setInvariantHandler, type ErrorOptions, type InvariantHandler } from './errors.js';
 export { Filters, type FilterSpec, type Side } from './filters.js';
 export { json, badRequest, notFound, request, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';

@@ -9,6 +9,8 @@ import { hostname, userInfo } from 'node:os';
 import { IllegalStateError, pid, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
 import {
   type AgentID,
+  type MasterInbox,
+  type SchedulerInbox,
   type ExecutorID,
   type Filters,
   type FrameworkInfo,
@@ -38,7 +40,7 @@ export interface SchedulerDriverOptions {
   logger?: Logger;
   /** Initial registration backoff bound b; Mesos's default 2 s. */
   registrationBackoffFactorMs?: number;
-  /** Uniform random in [0, 1) for the backoff; tests may pin it. */
+  /** Uniform random in [0, 1) for the backoff (default the runtime's); tests may pin it. */
   random?: () => number;
 }
 
@@ -46,7 +48,7 @@ export interface SchedulerDriverOptions {
  * `host:port` or `master@host:port` → the master's pid. Host names are resolved to an IPv4
  * address, because a runtime is known by the address it listens on.
  */
-export async function resolveMaster(master: string): Promise<Pid> {
+export async function resolveMaster(master: string): Promise<Pid<MasterInbox>> {
   const text = master.trim();
   if (/^(zk|file):\/\//.test(text) || text === 'local') {
     throw new ValidationError(`master '${master}' is not supported here: give host:port or master@host:port`);
@@ -61,7 +63,7 @@ export async function resolveMaster(master: string): Promise<Pid> {
     throw new ValidationError(`master '${master}' is not host:port or master@host:port`);
   }
   const ip = isIP(host) ? host : (await lookup(host, { family: 4 })).address;
-  return pid(id, `${ip}:${port}`);
+  return pid<MasterInbox>(id, `${ip}:${port}`);
 }
 
 export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> implements SchedulerDriver {
@@ -83,7 +85,7 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
   }
 
   /** The scheduler actor's pid, once started. */
-  get pid(): Pid | undefined {
+  get pid(): Pid<SchedulerInbox> | undefined {
     return this.process ? this.process.self : undefined;
   }
 
@@ -95,7 +97,7 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
   async start(): Promise<Status> {
     if (this.status !== 'DRIVER_NOT_STARTED') return this.status;
     this.status = 'DRIVER_RUNNING';
-    let masterPid: Pid;
+    let masterPid: Pid<MasterInbox>;
     try {
       masterPid = await resolveMaster(this.master);
       this.runtime = this.options.runtime ?? (await this.ownRuntime(this.options));
@@ -111,7 +113,7 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
       implicitAcknowledgements: this.options.implicitAcknowledgements ?? true,
       suppressedRoles: this.options.suppressedRoles ?? [],
       registrationBackoffFactorMs: this.options.registrationBackoffFactorMs ?? 2000,
-      random: this.options.random ?? Math.random,
+      ...(this.options.random ? { random: this.options.random } : {}),
       onAbort: () => this.aborted(),
     });
     this.process = process;

@@ -7,6 +7,7 @@ import {
   hasCapability,
   taskStatus,
   type AgentID,
+  type AgentInbox,
   type ExecutorID,
   type ExecutorToFramework,
   type ExitedExecutor,
@@ -14,44 +15,47 @@ import {
   type FrameworkError,
   type FrameworkInfo,
   type FrameworkRegistered,
+  type FrameworkToExecutor,
   type FrameworkReregistered,
   type LostAgent,
-  type MessageOf,
+  type MasterInbox,
   type OfferID,
   type OfferOperation,
   type RescindResourceOffer,
   type ResourceOffers,
   type ResourceRequest,
+  type SchedulerInbox,
   type StatusUpdate,
   type TaskID,
   type TaskInfo,
   type TaskStatus,
   frameworkRoles,
 } from '../protocol/index.js';
-import { CallbackQueue, type CallbackOutcome } from '../driver/index.js';
-import { startRegistration, type RegistrationActor } from './registration.js';
+import { CallbackQueue, tryParseAgentPid, type CallbackOutcome } from '../driver/index.js';
 import type { Scheduler, SchedulerDriver } from './scheduler.js';
 
-type Inbox =
-  | FrameworkRegistered
-  | FrameworkReregistered
-  | FrameworkError
-  | ResourceOffers
-  | RescindResourceOffer
-  | StatusUpdate
-  | LostAgent
-  | ExitedExecutor
-  | ExecutorToFramework;
-
 type Internal =
-  | { name: '_Register' }
+  | { name: '_RegistrationBackoff' } // the backoff wait ended: (re)send the registration
+  | { name: '_MasterExited' } // the link to the master broke
   | CallbackOutcome;
+
+/**
+ * Where registration stands. registering → registered → (master lost) registering again at once;
+ * a link that breaks while still registering waits in `disconnected` for the backoff before
+ * dialing again, so a master that is down is not hammered. `stopped` after stop() or abort().
+ */
+type Registration = 'registering' | 'registered' | 'disconnected' | 'stopped';
+
+/** The one timer of registration: the retry in `registering`, the redial in `disconnected`. */
+const BACKOFF_TIMER = 'registration-backoff';
 
 export interface SchedulerProcessOptions {
   implicitAcknowledgements: boolean;
   suppressedRoles: string[];
+  /** Initial bound b of the backoff (Mesos's registration_backoff_factor, 2 s). */
   registrationBackoffFactorMs: number;
-  random: () => number;
+  /** Uniform in [0, 1) for the backoff wait; default the runtime's random source. */
+  random?: () => number;
   /** Called when the process aborts on its own (FrameworkError, a throwing callback). */
   onAbort: () => void;
 }
@@ -59,7 +63,7 @@ export interface SchedulerProcessOptions {
 /** Mesos's REGISTRATION_RETRY_INTERVAL_MAX. */
 const MAX_REGISTRATION_BACKOFF_MS = 60_000;
 
-export class SchedulerProcess extends Actor<Inbox | Internal> {
+export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
   private framework: FrameworkInfo;
   /** Set once registered; until then the framework re-registers as a failover (Mesos's `failover`). */
   private failover: boolean;
@@ -67,14 +71,17 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
   private aborted = false;
   private stopped = false;
   private linked = false;
-  private registration: RegistrationActor | undefined;
+  private registration: Registration = 'registering';
+  /** The backoff bound b: each wait is uniform in [0, b]; b doubles per attempt up to capMs. */
+  private backoffMs = 0;
+  private capMs = MAX_REGISTRATION_BACKOFF_MS;
   /** offer id → agent id → agent pid, for sending framework messages straight to agents. */
-  private readonly savedOffers = new Map<string, Map<string, Pid>>();
-  private readonly savedAgentPids = new Map<string, Pid>();
+  private readonly savedOffers = new Map<string, Map<string, Pid<AgentInbox>>>();
+  private readonly savedAgentPids = new Map<string, Pid<AgentInbox>>();
   private readonly suppressed: Set<string>;
   private readonly callbacks: CallbackQueue;
 
-  protected readonly handlers: Handlers<Inbox | Internal> = {
+  protected readonly handlers: Handlers<SchedulerInbox | Internal> = {
     FrameworkRegistered: (m, from) => this.registered(m, from),
     FrameworkReregistered: (m, from) => this.reregistered(m, from),
     FrameworkError: (m, from) => this.frameworkError(m, from),
@@ -84,7 +91,8 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     LostAgent: (m, from) => this.lostAgent(m, from),
     ExitedExecutor: (m, from) => this.exitedExecutor(m, from),
     ExecutorToFramework: (m) => this.executorMessage(m),
-    _Register: () => this.register(),
+    _RegistrationBackoff: () => this.backoffElapsed(),
+    _MasterExited: () => this.masterExited(),
     _CallbackDone: () => this.callbacks.settled(true),
     _CallbackFailed: (m) => this.callbacks.settled(false, m.error),
   };
@@ -93,7 +101,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     private readonly driver: SchedulerDriver,
     private readonly scheduler: Scheduler,
     framework: FrameworkInfo,
-    private readonly master: Pid,
+    private readonly master: Pid<MasterInbox>,
     private readonly options: SchedulerProcessOptions,
   ) {
     super();
@@ -116,51 +124,79 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     const failoverMs = (this.framework.failover_timeout ?? 0) * 1000;
     // Mesos bounds the backoff by failover_timeout/10 when one is set; a zero timeout would
     // make that a busy loop, so only a positive one counts here.
-    const capMs = failoverMs > 0 ? Math.min(MAX_REGISTRATION_BACKOFF_MS, failoverMs / 10) : MAX_REGISTRATION_BACKOFF_MS;
-    // The machine's timers fire outside any handler; they re-enter the actor as _Register.
-    this.registration = startRegistration(
-      { factorMs: this.options.registrationBackoffFactorMs, capMs, random: this.options.random },
-      this.runtime.clock,
-      this.callback((): Internal => ({ name: '_Register' })),
-    );
+    this.capMs = failoverMs > 0 ? Math.min(MAX_REGISTRATION_BACKOFF_MS, failoverMs / 10) : MAX_REGISTRATION_BACKOFF_MS;
+    this.backoffMs = this.initialBackoff();
+    this.registering();
   }
 
-  override finalize(): void {
-    this.registration?.send({ type: 'STOP' });
-    this.registration?.stop();
+  // ------------------------------------------------------------------ registration
+  // As Mesos's driver: the first attempt is immediate, each retry waits a random time in
+  // [0, b], b doubling up to the cap; being registered resets b. The state says which wait the
+  // one keyed timer stands for, so a wait that no longer applies never reaches a handler.
+
+  /** Enters `registering`: sends the registration now and arms the retry. */
+  private registering(): void {
+    this.registration = 'registering';
+    this.register();
+    this.armBackoff();
   }
 
-  override exited(pid: Pid): void {
-    if (pid !== this.master) return;
+  private backoffElapsed(): void {
+    if (this.registration !== 'registering' && this.registration !== 'disconnected') return;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.capMs);
+    this.registering();
+  }
+
+  /** FrameworkRegistered or FrameworkReregistered was accepted. */
+  private registrationDone(): void {
+    if (this.registration === 'stopped') return;
+    this.registration = 'registered';
+    this.cancelTimer(BACKOFF_TIMER);
+    this.backoffMs = this.initialBackoff();
+  }
+
+  private masterExited(): void {
     this.linked = false;
     this.savedOffers.clear();
     if (this.aborted) return;
     if (this.connected) {
       this.connected = false;
-      this.log.info({ master: pid }, 'master link lost; will re-register');
+      this.log.info({ master: this.master }, 'master link lost; will re-register');
       this.callbacks.push('disconnected', () => this.scheduler.disconnected(this.driver));
     }
-    this.registration?.send({ type: 'MASTER_LOST' });
+    if (this.registration === 'registered') this.registering();
+    else if (this.registration === 'registering') {
+      // The dial failed (or the master went while we waited for its answer): wait the backoff.
+      this.registration = 'disconnected';
+      this.armBackoff();
+    }
   }
 
-  // ------------------------------------------------------------------ registration
+  private stopRegistration(): void {
+    this.registration = 'stopped';
+    this.cancelTimer(BACKOFF_TIMER);
+  }
+
+  private armBackoff(): void {
+    const random = this.options.random ?? (() => this.random());
+    this.startTimer(BACKOFF_TIMER, random() * this.backoffMs, { name: '_RegistrationBackoff' });
+  }
+
+  private initialBackoff(): number {
+    return Math.min(this.options.registrationBackoffFactorMs, this.capMs);
+  }
 
   private register(): void {
     if (this.aborted || this.connected) return;
     if (!this.linked) {
       this.linked = true;
-      this.link(this.master);
+      this.linkWith(this.master, { name: '_MasterExited' });
     }
     const suppressed_roles = [...this.suppressed];
     if (this.framework.id === undefined) {
-      this.send(this.master, { name: 'RegisterFramework', framework: this.framework, suppressed_roles } satisfies MessageOf<'RegisterFramework'>);
+      this.send(this.master, { name: 'RegisterFramework', framework: this.framework, suppressed_roles });
     } else {
-      this.send(this.master, {
-        name: 'ReregisterFramework',
-        framework: this.framework,
-        failover: this.failover,
-        suppressed_roles,
-      } satisfies MessageOf<'ReregisterFramework'>);
+      this.send(this.master, { name: 'ReregisterFramework', framework: this.framework, failover: this.failover, suppressed_roles });
     }
   }
 
@@ -176,7 +212,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     this.framework = { ...this.framework, id: m.framework_id };
     this.connected = true;
     this.failover = false;
-    this.registration?.send({ type: 'REGISTERED' });
+    this.registrationDone();
     this.callbacks.push('registered', () => this.scheduler.registered(this.driver, m.framework_id, m.master_info));
   }
 
@@ -189,7 +225,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     }
     this.connected = true;
     this.failover = false;
-    this.registration?.send({ type: 'REGISTERED' });
+    this.registrationDone();
     this.callbacks.push('reregistered', () => this.scheduler.reregistered(this.driver, m.master_info));
   }
 
@@ -206,8 +242,8 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
   private resourceOffers(m: ResourceOffers, from: Pid | ''): void {
     if (this.aborted || !this.connected || !this.fromMaster(from, 'ResourceOffers')) return;
     m.offers.forEach((offer, i) => {
-      const agentPid = m.pids[i];
-      if (agentPid) this.savedOffers.set(offer.id.value, new Map([[offer.agent_id.value, agentPid as Pid]]));
+      const agentPid = tryParseAgentPid(m.pids[i] ?? '');
+      if (agentPid) this.savedOffers.set(offer.id.value, new Map([[offer.agent_id.value, agentPid]]));
     });
     this.callbacks.push('resourceOffers', () => this.scheduler.resourceOffers(this.driver, m.offers));
   }
@@ -265,7 +301,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
       tasks: withIds,
       offer_ids: offerIds,
       ...(filters ? { filters } : {}),
-    } satisfies MessageOf<'LaunchTasks'>);
+    });
   }
 
   acceptOffers(offerIds: OfferID[], operations: OfferOperation[], filters: Filters | undefined): void {
@@ -278,25 +314,25 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
       offer_ids: offerIds,
       operations,
       ...(filters ? { filters } : {}),
-    } satisfies MessageOf<'Accept'>);
+    });
   }
 
   declineOffer(offerId: OfferID, filters: Filters | undefined): void {
     if (!this.connected) return;
     this.savedOffers.delete(offerId.value);
-    this.send(this.master, { name: 'Decline', framework_id: this.framework.id!, offer_ids: [offerId], ...(filters ? { filters } : {}) } satisfies MessageOf<'Decline'>);
+    this.send(this.master, { name: 'Decline', framework_id: this.framework.id!, offer_ids: [offerId], ...(filters ? { filters } : {}) });
   }
 
   killTask(taskId: TaskID): void {
     if (!this.connected) return;
-    this.send(this.master, { name: 'KillTask', framework_id: this.framework.id!, task_id: taskId } satisfies MessageOf<'KillTask'>);
+    this.send(this.master, { name: 'KillTask', framework_id: this.framework.id!, task_id: taskId });
   }
 
   reviveOffers(roles: string[] | undefined): void {
     const affected = roles && roles.length > 0 ? roles : frameworkRoles(this.framework);
     for (const r of affected) this.suppressed.delete(r);
     if (!this.connected) return;
-    this.send(this.master, { name: 'ReviveOffers', framework_id: this.framework.id!, ...(roles ? { roles } : {}) } satisfies MessageOf<'ReviveOffers'>);
+    this.send(this.master, { name: 'ReviveOffers', framework_id: this.framework.id!, ...(roles ? { roles } : {}) });
   }
 
   suppressOffers(roles: string[] | undefined): void {
@@ -304,7 +340,7 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
     const affected = roles && roles.length > 0 ? roles : frameworkRoles(this.framework);
     for (const r of affected) this.suppressed.add(r);
     if (!this.connected) return;
-    this.send(this.master, { name: 'SuppressOffers', framework_id: this.framework.id!, ...(roles ? { roles } : {}) } satisfies MessageOf<'SuppressOffers'>);
+    this.send(this.master, { name: 'SuppressOffers', framework_id: this.framework.id!, ...(roles ? { roles } : {}) });
   }
 
   acknowledge(status: TaskStatus): void {
@@ -316,26 +352,28 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
       framework_id: this.framework.id!,
       task_id: status.task_id,
       uuid: status.uuid,
-    } satisfies MessageOf<'StatusUpdateAcknowledgement'>);
+    });
   }
 
   frameworkMessage(executorId: ExecutorID, agentId: AgentID, data: Uint8Array): void {
     if (!this.connected) return;
-    const msg: MessageOf<'FrameworkToExecutor'> = { name: 'FrameworkToExecutor', agent_id: agentId, framework_id: this.framework.id!, executor_id: executorId, data };
+    const msg: FrameworkToExecutor = { name: 'FrameworkToExecutor', agent_id: agentId, framework_id: this.framework.id!, executor_id: executorId, data };
     // Straight to the agent when a launch told us its pid, else through the master (Mesos does the same).
-    this.send(this.savedAgentPids.get(agentId.value) ?? this.master, msg);
+    const agent = this.savedAgentPids.get(agentId.value);
+    if (agent) this.send(agent, msg);
+    else this.send(this.master, msg);
   }
 
   reconcileTasks(statuses: TaskStatus[]): void {
     if (!this.connected) return;
     // Only task_id and agent_id are read by the master; state is a required field, kept as given.
     const slim = statuses.map((s) => ({ task_id: s.task_id, state: s.state, ...(s.agent_id ? { agent_id: s.agent_id } : {}) }));
-    this.send(this.master, { name: 'ReconcileTasks', framework_id: this.framework.id!, statuses: slim } satisfies MessageOf<'ReconcileTasks'>);
+    this.send(this.master, { name: 'ReconcileTasks', framework_id: this.framework.id!, statuses: slim });
   }
 
   requestResources(requests: ResourceRequest[]): void {
     if (!this.connected) return;
-    this.send(this.master, { name: 'ResourceRequest', framework_id: this.framework.id!, requests } satisfies MessageOf<'ResourceRequest'>);
+    this.send(this.master, { name: 'ResourceRequest', framework_id: this.framework.id!, requests });
   }
 
   /** No callback starts after this (driver.stop() called, teardown to follow). */
@@ -347,19 +385,19 @@ export class SchedulerProcess extends Actor<Inbox | Internal> {
   stop(failover: boolean): void {
     this.stopped = true;
     if (this.connected && !failover && this.framework.id) {
-      this.send(this.master, { name: 'UnregisterFramework', framework_id: this.framework.id } satisfies MessageOf<'UnregisterFramework'>);
+      this.send(this.master, { name: 'UnregisterFramework', framework_id: this.framework.id });
     }
     this.connected = false;
-    this.registration?.send({ type: 'STOP' });
+    this.stopRegistration();
   }
 
   /** driver.abort(): no more callbacks; the master deactivates the framework but keeps it. */
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.registration?.send({ type: 'STOP' });
+    this.stopRegistration();
     if (this.connected && this.framework.id) {
-      this.send(this.master, { name: 'DeactivateFramework', framework_id: this.framework.id } satisfies MessageOf<'DeactivateFramework'>);
+      this.send(this.master, { name: 'DeactivateFramework', framework_id: this.framework.id });
     }
   }
 
