@@ -202,6 +202,8 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
     for (const s of fwSims) s.send({ op: 'epoch' });
     await sleep(300);
     const f0 = sum(fwSims, 'finished');
+    const l0 = sum(fwSims, 'launched');
+    const o0 = sum(fwSims, 'offers');
     const c0 = cpuSeconds(master.pid);
     const w0 = performance.now();
     await sleep(CHURN_S * 1000);
@@ -214,7 +216,7 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
     const launchesPerS = tasks / ((w1 - w0) / 1000);
     const cpuUsPerTask = ((c1 - c0) * 1e6) / Math.max(1, tasks);
     const masterCpuShare = (c1 - c0) / ((w1 - w0) / 1000);
-    say(`  churn ${CHURN_S}s: ${tasks} tasks finished, ${launchesPerS.toFixed(0)} launches/s, master ${cpuUsPerTask.toFixed(0)} µs CPU per task (${(masterCpuShare * 100).toFixed(0)}% of a core), offer cycle p50 ${offerCycle.toFixed(0)} ms, allocation run p50 ${snapshot['allocator/mesos/allocation_run_ms/p50']?.toFixed(1)} ms; load ${load()}`);
+    say(`  churn ${CHURN_S}s: ${sum(fwSims, 'offers') - o0} offers, ${sum(fwSims, 'launched') - l0} tasks launched, ${tasks} finished, ${launchesPerS.toFixed(0)} launches/s, master ${cpuUsPerTask.toFixed(0)} µs CPU per task (${(masterCpuShare * 100).toFixed(0)}% of a core), offer cycle p50 ${offerCycle.toFixed(0)} ms, allocation run p50 ${snapshot['allocator/mesos/allocation_run_ms/p50']?.toFixed(1)} ms; load ${load()}`);
 
     // Stop churning, let the last tasks finish, then keep STATE_TASKS tasks running.
     for (const s of fwSims) s.send({ op: 'mode', mode: { kind: 'idle' } });
