@@ -21,8 +21,10 @@ export interface RegistryState {
 }
 
 export class Registry {
-  private readonly admitted = new Map<string, RegistryAgent>();
-  private readonly unreachable = new Map<string, { id: string; hostname: string; time_ms: number }>();
+  // Each entry kept as its JSON text, so that a write joins strings instead of serialising
+  // every agent again: at 50,000 agents a re-registration storm writes the file often.
+  private readonly admitted = new Map<string, string>();
+  private readonly unreachable = new Map<string, string>();
   private readonly file: string | undefined;
   private writeQueued = false;
 
@@ -34,22 +36,33 @@ export class Registry {
   recover(): RegistryState {
     this.admitted.clear();
     this.unreachable.clear();
+    const state: RegistryState = { admitted: [], unreachable: [] };
     if (this.file !== undefined) {
       try {
         const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<RegistryState>;
-        for (const a of Array.isArray(parsed.admitted) ? parsed.admitted : []) if (typeof a?.id === 'string') this.admitted.set(a.id, a);
-        for (const a of Array.isArray(parsed.unreachable) ? parsed.unreachable : []) if (typeof a?.id === 'string') this.unreachable.set(a.id, a);
+        for (const a of Array.isArray(parsed.admitted) ? parsed.admitted : []) {
+          if (typeof a?.id !== 'string') continue;
+          this.admitted.set(a.id, JSON.stringify(a));
+          state.admitted.push(a);
+        }
+        for (const a of Array.isArray(parsed.unreachable) ? parsed.unreachable : []) {
+          if (typeof a?.id !== 'string') continue;
+          this.unreachable.set(a.id, JSON.stringify(a));
+          state.unreachable.push(a);
+        }
       } catch {
-        // an empty registry
+        this.admitted.clear();
+        this.unreachable.clear();
+        return { admitted: [], unreachable: [] };
       }
     }
-    return this.snapshot();
+    return state;
   }
 
   admit(agent: RegistryAgent): void {
     // Deleted first, so that a re-admitted agent moves to the end, as it always has.
     this.admitted.delete(agent.id);
-    this.admitted.set(agent.id, agent);
+    this.admitted.set(agent.id, JSON.stringify(agent));
     this.unreachable.delete(agent.id);
     this.changed();
   }
@@ -57,7 +70,7 @@ export class Registry {
   markUnreachable(id: string, hostname: string, timeMs: number): void {
     this.admitted.delete(id);
     this.unreachable.delete(id);
-    this.unreachable.set(id, { id, hostname, time_ms: timeMs });
+    this.unreachable.set(id, JSON.stringify({ id, hostname, time_ms: timeMs }));
     this.changed();
   }
 
@@ -65,10 +78,6 @@ export class Registry {
     this.admitted.delete(id);
     this.unreachable.delete(id);
     this.changed();
-  }
-
-  private snapshot(): RegistryState {
-    return { admitted: [...this.admitted.values()], unreachable: [...this.unreachable.values()] };
   }
 
   private changed(): void {
@@ -85,7 +94,7 @@ export class Registry {
     const dir = join(this.file, '..');
     mkdirSync(dir, { recursive: true });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.snapshot()));
+    writeFileSync(tmp, `{"admitted":[${[...this.admitted.values()].join(',')}],"unreachable":[${[...this.unreachable.values()].join(',')}]}`);
     renameSync(tmp, this.file);
   }
 }
