@@ -255,6 +255,8 @@ export class SimFramework extends Actor<AgentInbox> {
   holding = 0;
   /** Launched churn tasks not yet terminal. */
   churning = 0;
+  /** Offers suppressed while at the in-flight cap (a real scheduler stops asking when it has enough). */
+  private suppressed = false;
   private nextTask = 0;
   private readonly lastOffer = new Map<string, number>();
 
@@ -291,6 +293,7 @@ export class SimFramework extends Actor<AgentInbox> {
 
   /** Revives offers after a change of mode (declined agents were filtered). */
   revive(): void {
+    this.suppressed = false;
     if (this.frameworkId !== undefined) this.send(this.master, { name: 'ReviveOffers', framework_id: { value: this.frameworkId } });
   }
 
@@ -306,6 +309,10 @@ export class SimFramework extends Actor<AgentInbox> {
       this.lastOffer.set(agent, now);
       const n = this.tasksFor(offer);
       if (n === 0) {
+        if (this.mode.kind === 'churn' && !this.suppressed) {
+          this.suppressed = true;
+          this.send(this.master, { name: 'SuppressOffers', framework_id: { value: fid } });
+        }
         this.send(this.master, { name: 'Decline', framework_id: { value: fid }, offer_ids: [offer.id], filters: { refuse_seconds: this.mode.kind === 'idle' ? 5 : 1 } });
         continue;
       }
@@ -357,7 +364,13 @@ export class SimFramework extends Actor<AgentInbox> {
     else if (TERMINAL.has(state)) this.tally.otherTerminal++;
     if (TERMINAL.has(state)) {
       if (u.status.task_id.value.startsWith(HOLD_PREFIX)) this.holding--;
-      else this.churning--;
+      else {
+        this.churning--;
+        if (this.suppressed && this.mode.kind === 'churn' && this.churning <= this.mode.inflight / 2) {
+          this.suppressed = false;
+          this.revive();
+        }
+      }
     }
     if (u.uuid === undefined || m.pid === undefined || m.pid === '' || u.agent_id === undefined) return;
     this.send(this.master, { name: 'StatusUpdateAcknowledgement', agent_id: u.agent_id, framework_id: u.framework_id, task_id: u.status.task_id, uuid: u.uuid } satisfies StatusUpdateAcknowledgement);

@@ -1,10 +1,11 @@
 // The registry of admitted and unreachable agents, kept in one JSON file under `workDir` when
 // the master has one (Mesos's registrar with `--registry=in_memory` when it has none), written
 // whole and atomically (temp file + rename). Changes made in one event-loop turn are written
-// together at its end, as Mesos's registrar applies the operations queued behind a store in one
-// write: a registration storm of N agents would otherwise write the file N times, O(N²) bytes.
-// An agent whose admission the master answered but did not write before dying is readmitted when
-// it re-registers, as any agent re-registering with an id is.
+// together at its end (a large registry a little later: see nextWriteAt), as Mesos's registrar
+// applies the operations queued behind a store in one write: a registration storm of N agents
+// would otherwise write the file N times, O(N²) bytes. An agent whose admission the master
+// answered but had not written when it died is readmitted when it re-registers, as any agent
+// re-registering with an id is.
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,13 @@ export class Registry {
   private readonly unreachable = new Map<string, string>();
   private readonly file: string | undefined;
   private writeQueued = false;
+  /**
+   * A registry that takes a millisecond or more to write (thousands of agents) is written again
+   * no sooner than ten times that long after: in a storm of re-registrations, arriving a few per
+   * turn, writing at the end of every turn took a third of the master's time. A small one is
+   * written at the end of every turn that changed it.
+   */
+  private nextWriteAt = 0;
 
   constructor(workDir: string | undefined) {
     this.file = workDir === undefined ? undefined : join(workDir, 'registry.json');
@@ -83,10 +91,13 @@ export class Registry {
   private changed(): void {
     if (this.file === undefined || this.writeQueued) return;
     this.writeQueued = true;
-    queueMicrotask(() => {
+    const flush = (): void => {
       this.writeQueued = false;
       this.write();
-    });
+    };
+    const wait = this.nextWriteAt - performance.now();
+    if (wait <= 0) queueMicrotask(flush);
+    else setTimeout(flush, wait);
   }
 
   private write(): void {
@@ -94,7 +105,10 @@ export class Registry {
     const dir = join(this.file, '..');
     mkdirSync(dir, { recursive: true });
     const tmp = `${this.file}.tmp`;
+    const started = performance.now();
     writeFileSync(tmp, `{"admitted":[${[...this.admitted.values()].join(',')}],"unreachable":[${[...this.unreachable.values()].join(',')}]}`);
     renameSync(tmp, this.file);
+    const now = performance.now();
+    this.nextWriteAt = now - started >= 1 ? now + 10 * (now - started) : 0;
   }
 }
