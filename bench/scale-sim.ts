@@ -47,6 +47,8 @@ export class Tally {
   /** Offer to the next offer of the same agent for the same framework, ms. */
   offerCycles: number[] = [];
   frameworksRegistered = 0;
+  /** Frameworks that lost their connection to the master and subscribed again. */
+  reconnects = 0;
 }
 
 let uuidCounter = 0;
@@ -275,7 +277,7 @@ export class SimFramework extends Actor<AgentInbox> {
       this.frameworkId = m.framework_id.value;
       this.tally.frameworksRegistered++;
     },
-    FrameworkReregistered: () => {},
+    FrameworkReregistered: () => this.revive(),
     FrameworkError: () => {},
     ResourceOffers: (m: ResourceOffers) => this.offers(m),
     RescindResourceOffer: () => {},
@@ -285,10 +287,20 @@ export class SimFramework extends Actor<AgentInbox> {
     _Revive: () => this.revive(),
   } as unknown as Handlers<AgentInbox>;
 
+  private readonly info: FrameworkInfo = { user: 'bench', name: '', failover_timeout: 3600, capabilities: [{ type: 'MULTI_ROLE' }], roles: ['*'] };
+
   override initialize(): void {
-    const info: FrameworkInfo = { user: 'bench', name: this.name, failover_timeout: 3600, capabilities: [{ type: 'MULTI_ROLE' }], roles: ['*'] };
+    this.info.name = this.name;
     this.link(this.master);
-    this.send(this.master, { name: 'RegisterFramework', framework: info });
+    this.send(this.master, { name: 'RegisterFramework', framework: this.info });
+  }
+
+  /** The connection to the master broke (a master too busy to answer heartbeats cuts it): subscribe again, as the driver does. */
+  override exited(pid: Pid): void {
+    if (pid !== this.master || this.frameworkId === undefined) return;
+    this.tally.reconnects++;
+    this.link(this.master);
+    this.send(this.master, { name: 'ReregisterFramework', framework: { ...this.info, id: { value: this.frameworkId } }, failover: false });
   }
 
   /** Revives offers after a change of mode (declined agents were filtered). */

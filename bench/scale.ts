@@ -122,6 +122,7 @@ interface TallyLine {
   otherTerminal: number;
   offers: number;
   frameworksRegistered: number;
+  reconnects: number;
   holding: number;
   offerCycleP50: number | null;
   offerCycleCount: number;
@@ -216,7 +217,7 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
     const launchesPerS = tasks / ((w1 - w0) / 1000);
     const cpuUsPerTask = ((c1 - c0) * 1e6) / Math.max(1, tasks);
     const masterCpuShare = (c1 - c0) / ((w1 - w0) / 1000);
-    say(`  churn ${CHURN_S}s: ${sum(fwSims, 'offers') - o0} offers, ${sum(fwSims, 'launched') - l0} tasks launched, ${tasks} finished, ${launchesPerS.toFixed(0)} launches/s, master ${cpuUsPerTask.toFixed(0)} µs CPU per task (${(masterCpuShare * 100).toFixed(0)}% of a core), offer cycle p50 ${offerCycle.toFixed(0)} ms, allocation run p50 ${snapshot['allocator/mesos/allocation_run_ms/p50']?.toFixed(1)} ms; load ${load()}`);
+    say(`  churn ${CHURN_S}s: ${sum(fwSims, 'offers') - o0} offers, ${sum(fwSims, 'launched') - l0} tasks launched, ${tasks} finished, ${launchesPerS.toFixed(0)} launches/s, master ${cpuUsPerTask.toFixed(0)} µs CPU per task (${(masterCpuShare * 100).toFixed(0)}% of a core), offer cycle p50 ${offerCycle.toFixed(0)} ms, allocation run p50 ${snapshot['allocator/mesos/allocation_run_ms/p50']?.toFixed(1)} ms, ${sum(fwSims, 'reconnects')} framework reconnections so far; load ${load()}`);
 
     // Stop churning, let the last tasks finish, then keep STATE_TASKS tasks running.
     for (const s of fwSims) s.send({ op: 'mode', mode: { kind: 'idle' } });
