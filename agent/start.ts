@@ -4,8 +4,8 @@
 // the CLI and mesos-local call; tests call it too.
 
 import { mkdir } from 'node:fs/promises';
-import { pid, Runtime, startTrace, ValidationError, type Pid, type Tracer } from '../runtime/index.js';
-import { isMessageName, Resources, traceAttributes, validateMessage, type AgentInbox, type Resource } from '../protocol/index.js';
+import { pid, ValidationError, type Pid, type Runtime } from '../runtime/index.js';
+import { Resources, startProtocolRuntime, type AgentInbox, type Resource } from '../protocol/index.js';
 import { Agent } from './agent.js';
 import * as ckpt from './checkpoint.js';
 import { Containerizer, type CommandSpec } from './containerizer/index.js';
@@ -36,18 +36,16 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   await mkdir(options.workDir, { recursive: true });
   const hostCommand = options.executorHostCommand ?? defaultExecutorHostCommand();
   const config = await agentConfig(options, hostCommand);
-  const runtime = await Runtime.start({
+  const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: options.port ?? 5051,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.random ? { random: options.random } : {}),
-    validate: (name, body) => (isMessageName(name) ? validateMessage(body) : `unknown message ${name}`),
     delegate: AGENT_ACTOR_ID,
+    ...(options.trace ? { trace: options.trace } : {}),
   });
-  let tracer: Tracer | undefined;
-  if (options.trace) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
   const containerizer = new Containerizer({
     workDir: options.workDir,
     ...(options.reattachedExecutorPollMs !== undefined ? { reattachPollMs: options.reattachedExecutorPollMs } : {}),
