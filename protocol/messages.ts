@@ -490,8 +490,12 @@ function show(value: unknown): string {
 }
 
 function compile(schema: TSchema): MessageValidator {
-  const check: TypeCheck<TSchema> = TypeCompiler.Compile(schema);
+  // Compiled on first use, not at module load: a process meets only a few of the message names,
+  // and compiling all of them would add a few hundred milliseconds to every process start (an
+  // executor host's start is on the path of a framework's first task).
+  let check: TypeCheck<TSchema> | undefined;
   return (body) => {
+    check ??= TypeCompiler.Compile(schema);
     if (check.Check(body)) return undefined;
     const first = check.Errors(body).First();
     return first === undefined ? 'invalid' : describe(first);
@@ -499,8 +503,8 @@ function compile(schema: TSchema): MessageValidator {
 }
 
 /**
- * One compiled validator per message name; the body includes `name`. Compiled at module load:
- * the runtime calls these on every incoming remote message. A null-prototype object, so that a
+ * One compiled validator per message name; the body includes `name`. Each compiles on its first
+ * call: the runtime calls these on every incoming remote message. A null-prototype object, so that a
  * peer sending `name: 'toString'` finds no validator rather than Object's method.
  */
 export const messageValidators: Readonly<Record<string, MessageValidator>> = Object.freeze(

@@ -440,9 +440,17 @@ export class Runtime {
     for (const peer of this.peers.values()) {
       if (peer.watched.delete(cell.pid)) this.enqueue(peer, [EXITED, cell.pid]);
     }
-    // Links this actor held to others are forgotten.
-    for (const set of this.localLinks.values()) set.delete(cell.pid);
-    for (const peer of this.peers.values()) for (const set of peer.links.values()) set.delete(cell.pid);
+    // Links this actor held to others are forgotten: only those it holds (cell.links), not a
+    // scan of every link in the runtime, which made each termination O(links) — a master
+    // removing many agents terminates one observer per agent.
+    for (const linkee of cell.links.keys()) {
+      const local = this.localLinks.get(linkee);
+      if (local?.delete(cell.pid) && local.size === 0) this.localLinks.delete(linkee);
+      const remote = this.peers.get(pidAddress(linkee))?.links;
+      const set = remote?.get(linkee);
+      if (set?.delete(cell.pid) && set.size === 0) remote!.delete(linkee);
+    }
+    cell.links.clear();
   }
 
   private notifyExited(linker: Pid, linkee: Pid): void {
