@@ -5,18 +5,19 @@
 // restart (recovery.ts). The agent's own lifecycle (shutdown, termination) stays here.
 
 import type { Logger } from 'pino';
-import { Actor, parsePid, pidAddress, type Handlers, type Pid } from '../runtime/index.js';
+import { Actor, pidAddress, type Handlers, type Message, type Pid } from '../runtime/index.js';
 import { hasCapability, stateForFramework, type AgentInfo, type Shutdown } from '../protocol/index.js';
 import type * as ckpt from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';
 import type { Container, Containerizer, Termination } from './containerizer/index.js';
-import { keyOf, type AgentContext, type AgentMessage, type AgentParts, type AgentStateName, type Internal } from './context.js';
+import { keyOf, timers, type AgentContext, type AgentMessage, type AgentParts, type AgentStateName, type Internal, type SendTo } from './context.js';
 import { ExecutorHosts } from './executor-hosts.js';
 import { Executors } from './executors.js';
 import { FileRoots } from './files.js';
 import { agentRoutes, type StateView } from './http.js';
 import { AgentCounters, installAgentMetrics } from './metrics.js';
 import type { AgentConfig } from './options.js';
+import { masterPid as parseMasterPid } from './pids.js';
 import { Recovery } from './recovery.js';
 import { AGENT_VERSION, Registration } from './registration.js';
 import { StatusUpdateManager } from './status-update-manager.js';
@@ -29,8 +30,6 @@ export interface AgentDeps {
   checkpointed?: ckpt.AgentCheckpoint | undefined;
   /** Called once when the agent actor terminates (master Shutdown, fatal error or stop). */
   onTerminated?: (reason: string) => void;
-  /** Registration backoff's randomness, in [0, 1) (default Math.random). */
-  random?: () => number;
 }
 
 export class Agent extends Actor<AgentMessage> {
@@ -52,21 +51,24 @@ export class Agent extends Actor<AgentMessage> {
     RegisterExecutor: (m, from) => this.parts.executors.register(m, from),
     ReregisterExecutor: (m, from) => this.parts.recovery.reregisterExecutor(m, from),
     RegisterExecutorHost: (m, from) => this.parts.hosts.register(m, from),
-    _RegistrationRetry: (m) => this.parts.registration.retry(m.generation, m.backoffMs),
-    _PingTimeout: (m) => this.parts.registration.pingTimeout(m.generation),
+    _RegistrationRetry: (m) => this.parts.registration.retry(m.backoffMs),
+    _PingTimeout: () => this.parts.registration.pingTimeout(),
+    _MasterExited: () => this.parts.registration.masterExited(),
     _ContainerLaunched: (m) => this.parts.executors.containerLaunched(keyOf(m), m.container),
     _ContainerLaunchFailed: (m) => this.parts.executors.containerLaunchFailed(keyOf(m), m.message),
     _ContainerTerminated: (m) => this.parts.executors.containerTerminated(keyOf(m), m.termination),
     _SandboxReady: (m) => this.parts.hosts.sandboxReady(keyOf(m)),
     _ExecutorRegistrationTimeout: (m) => this.parts.executors.registrationTimeout(keyOf(m)),
     _ExecutorShutdownTimeout: (m) => this.parts.executors.shutdownTimeout(keyOf(m)),
+    _ExecutorExited: (m) => this.parts.executors.exited(keyOf(m), m.pid),
     _ExecutorReregistrationTimeout: () => this.parts.recovery.reregistrationTimeout(),
     _HostLaunched: (m) => this.parts.hosts.launched(m.frameworkId, m.containerId, m.container),
     _HostLaunchFailed: (m) => this.parts.hosts.launchFailed(m.frameworkId, m.containerId, m.message),
     _HostTerminated: (m) => this.parts.hosts.terminated(m.frameworkId, m.containerId, m.termination.status),
     _HostRegistrationTimeout: (m) => this.parts.hosts.registrationTimeout(m.frameworkId, m.containerId),
     _HostShutdownTimeout: (m) => this.parts.hosts.shutdownTimeout(m.frameworkId, m.containerId),
-    _StatusUpdateRetry: (m) => this.ctx.updates.retry(m.frameworkId, m.taskId, m.uuid),
+    _HostExited: (m) => this.parts.hosts.exited(m.frameworkId, m.containerId),
+    _StatusUpdateRetry: (m) => this.ctx.updates.retry(m.frameworkId, m.taskId),
     _UpdateCheckpointed: (m) => this.parts.tasks.updateCheckpointed(m.update, m.ackTo),
     _CheckpointWritten: (m) => this.parts.checkpointer.written(m.what, m.error),
     _ShutdownTimeout: () => this.finishShutdown('executors did not terminate within the grace period'),
@@ -85,7 +87,7 @@ export class Agent extends Actor<AgentMessage> {
     this.checkpointed = deps.checkpointed;
     this.onTerminated = deps.onTerminated;
     const config = deps.config;
-    const masterPid = parsePid(config.master);
+    const masterPid = parseMasterPid(config.master);
     // The parts are built right after the context that they all receive.
     const agent = this;
     let parts!: AgentParts;
@@ -96,7 +98,8 @@ export class Agent extends Actor<AgentMessage> {
       updates: new StatusUpdateManager(
         {
           forward: (update) => this.send(masterPid, { name: 'StatusUpdate', update, pid: this.self }),
-          schedule: (ms, frameworkId, taskId, uuid) => this.delay(ms, { name: '_StatusUpdateRetry', frameworkId, taskId, uuid }),
+          startRetry: (ms, frameworkId, taskId) => this.startTimer(timers.statusUpdateRetry(frameworkId, taskId), ms, { name: '_StatusUpdateRetry', frameworkId, taskId }),
+          cancelRetry: (frameworkId, taskId) => this.cancelTimer(timers.statusUpdateRetry(frameworkId, taskId)),
         },
         { initialMs: config.statusUpdateRetryMs, maxMs: config.statusUpdateRetryMaxMs },
       ),
@@ -104,22 +107,26 @@ export class Agent extends Actor<AgentMessage> {
       masterPid,
       frameworks: new Map(),
       completedFrameworks: [],
-      random: deps.random ?? Math.random,
       agentId: undefined,
       state: 'DISCONNECTED',
       get parts() {
         return parts;
       },
-      get self(): Pid {
+      get self(): Pid<AgentMessage> {
         return agent.self;
       },
       get log(): Logger {
         return agent.log;
       },
       now: () => this.now(),
-      send: (to, msg) => this.send(to, msg),
-      link: (pid) => this.link(pid),
-      delay: (ms, msg) => this.delay(ms, msg),
+      cause: () => this.runtime.cause,
+      random: () => this.random(),
+      send: <T extends Message>(to: Pid<T>, msg: SendTo<T>) => this.send<T>(to, msg),
+      linkWith: (pid, msg) => this.linkWith(pid, msg),
+      unlink: (pid) => this.unlink(pid),
+      startTimer: (key, ms, msg) => this.startTimer(key, ms, msg),
+      cancelTimer: (key) => this.cancelTimer(key),
+      isTimerActive: (key) => this.isTimerActive(key),
       pipeToSelf: (promise, ok, fail) => this.pipeToSelf(promise, ok, fail),
       watch: (container, done) => this.watch(container, done),
       agentInfo: () => this.agentInfo(),
@@ -178,12 +185,6 @@ export class Agent extends Actor<AgentMessage> {
     this.onTerminated?.(this.terminationReason);
   }
 
-  override exited(pid: Pid): void {
-    if (pid === this.ctx.masterPid) return this.parts.registration.masterExited();
-    if (this.parts.hosts.exited(pid)) return;
-    this.parts.executors.exited(pid);
-  }
-
   agentInfo(): AgentInfo {
     const config = this.ctx.config;
     const info: AgentInfo = {
@@ -216,7 +217,7 @@ export class Agent extends Actor<AgentMessage> {
     for (const f of [...ctx.frameworks.values()]) parts.executors.shutdownFrameworkNow(f);
     for (const fid of parts.hosts.frameworkIds()) parts.hosts.shutdown(fid);
     if (ctx.frameworks.size === 0 && parts.hosts.size === 0) return this.finishShutdown('no executors');
-    this.delay(ctx.config.executorShutdownGracePeriodMs + 1000, { name: '_ShutdownTimeout' });
+    this.startTimer(timers.shutdown, ctx.config.executorShutdownGracePeriodMs + 1000, { name: '_ShutdownTimeout' });
   }
 
   private maybeFinishShutdown(): void {

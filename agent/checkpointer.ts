@@ -5,7 +5,7 @@
 // when it ends; and the garbage collection of finished executors and frameworks. The files
 // themselves are checkpoint.ts's; writes go one after another, in the order the agent decided them.
 
-import { bytesFromBase64, type TaskStatusUpdate } from '../protocol/index.js';
+import { bytesFromBase64, type ExecutorInbox, type TaskStatusUpdate } from '../protocol/index.js';
 import type { Pid } from '../runtime/index.js';
 import * as ckpt from './checkpoint.js';
 import type { AgentContext } from './context.js';
@@ -68,7 +68,7 @@ export class Checkpointer {
   }
 
   /** Durable before anyone is told: `_UpdateCheckpointed` follows the write. */
-  statusUpdate(e: ExecutorState, update: TaskStatusUpdate, ackTo: Pid | undefined): void {
+  statusUpdate(e: ExecutorState, update: TaskStatusUpdate, ackTo: Pid<ExecutorInbox> | undefined): void {
     const ref = this.taskRef(e, update.status.task_id.value);
     const record = toJson(update);
     const write = this.chain.then(() => ckpt.appendStatusUpdate(this.workDir, ref, record, this.options));

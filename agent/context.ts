@@ -1,30 +1,11 @@
-// What the Agent actor's parts share: its protocol (the inbox and the internal messages its
-// timers and async work bring back), the agent's own state (identity, lifecycle, frameworks),
-// and the actor's capabilities (send, timers, pipeToSelf), handed to each part as one context.
+// What the Agent actor's parts share: its protocol (the inbox from protocol/inboxes.ts and the
+// private messages its timers, links and async work bring back), the agent's own state
+// (identity, lifecycle, frameworks), and the actor's capabilities (typed send, keyed timers,
+// linkWith, pipeToSelf), handed to each part as one context.
 
 import type { Logger } from 'pino';
-import type { Cancel, Message, Pid } from '../runtime/index.js';
-import type {
-  AgentInfo,
-  AgentRegistered,
-  AgentReregistered,
-  ExecutorToFramework,
-  FrameworkToExecutor,
-  KillTask,
-  PingAgent,
-  RegisterExecutor,
-  RegisterExecutorHost,
-  ReregisterExecutor,
-  RunTask,
-  Shutdown,
-  ShutdownExecutor,
-  ShutdownFramework,
-  StatusUpdate,
-  StatusUpdateAcknowledgement,
-  TaskState,
-  TaskStatusUpdate,
-  UpdateFramework,
-} from '../protocol/index.js';
+import type { Message, Pid } from '../runtime/index.js';
+import type { AgentInbox, AgentInfo, ExecutorInbox, MasterInbox, TaskState, TaskStatusUpdate } from '../protocol/index.js';
 import type { Container, Containerizer, Termination } from './containerizer/index.js';
 import type { FileRoots } from './files.js';
 import type { AgentCounters } from './metrics.js';
@@ -38,52 +19,61 @@ import type { Tasks } from './tasks.js';
 import type { Registration } from './registration.js';
 import type { Recovery } from './recovery.js';
 
-export type AgentInbox =
-  | AgentRegistered
-  | AgentReregistered
-  | PingAgent
-  | Shutdown
-  | RunTask
-  | KillTask
-  | StatusUpdate
-  | StatusUpdateAcknowledgement
-  | ShutdownFramework
-  | ShutdownExecutor
-  | UpdateFramework
-  | FrameworkToExecutor
-  | ExecutorToFramework
-  | RegisterExecutor
-  | ReregisterExecutor
-  | RegisterExecutorHost;
-
-/** Names one run (container) of one executor; a stale timer or launch result names an old run. */
+/**
+ * Names one run (container) of one executor. A launch result, a container's end or an
+ * executor's exit names the run it is about; one about an earlier run finds no executor.
+ */
 export interface ExecutorKey {
   frameworkId: string;
   executorId: string;
   containerId: string;
 }
 
+/**
+ * The messages the agent sends itself: timer firings (each under a key of `timers`, so one
+ * cancelled or restarted never arrives), exits of linked peers naming what died, and the
+ * outcomes of async work. Private to the agent.
+ */
 export type Internal =
-  | { name: '_RegistrationRetry'; generation: number; backoffMs: number }
-  | { name: '_PingTimeout'; generation: number }
+  | { name: '_RegistrationRetry'; backoffMs: number }
+  | { name: '_PingTimeout' }
+  | { name: '_MasterExited' }
   | ({ name: '_ContainerLaunched'; container: Container } & ExecutorKey)
   | ({ name: '_ContainerLaunchFailed'; message: string } & ExecutorKey)
   | ({ name: '_ContainerTerminated'; termination: Termination } & ExecutorKey)
   | ({ name: '_SandboxReady' } & ExecutorKey)
   | ({ name: '_ExecutorRegistrationTimeout' } & ExecutorKey)
   | ({ name: '_ExecutorShutdownTimeout' } & ExecutorKey)
+  | ({ name: '_ExecutorExited'; pid: Pid<ExecutorInbox> } & ExecutorKey)
   | { name: '_ExecutorReregistrationTimeout' }
   | { name: '_HostLaunched'; frameworkId: string; containerId: string; container: Container }
   | { name: '_HostLaunchFailed'; frameworkId: string; containerId: string; message: string }
   | { name: '_HostTerminated'; frameworkId: string; containerId: string; termination: Termination }
   | { name: '_HostRegistrationTimeout'; frameworkId: string; containerId: string }
   | { name: '_HostShutdownTimeout'; frameworkId: string; containerId: string }
-  | { name: '_StatusUpdateRetry'; frameworkId: string; taskId: string; uuid: string }
-  | { name: '_UpdateCheckpointed'; update: TaskStatusUpdate; ackTo: Pid | undefined }
+  | { name: '_HostExited'; frameworkId: string; containerId: string }
+  | { name: '_StatusUpdateRetry'; frameworkId: string; taskId: string }
+  | { name: '_UpdateCheckpointed'; update: TaskStatusUpdate; ackTo: Pid<ExecutorInbox> | undefined }
   | { name: '_CheckpointWritten'; what: string; error: string | undefined }
   | { name: '_ShutdownTimeout' };
 
 export type AgentMessage = AgentInbox | Internal;
+
+/** The keys of the agent's timers: one timer per key, restarting a key replaces its timer. */
+export const timers = {
+  registration: 'registration',
+  ping: 'ping',
+  shutdown: 'shutdown',
+  executorReregistration: 'executor-reregistration',
+  executorRegistration: (containerId: string) => `executor-registration ${containerId}`,
+  executorShutdown: (containerId: string) => `executor-shutdown ${containerId}`,
+  hostRegistration: (containerId: string) => `host-registration ${containerId}`,
+  hostShutdown: (containerId: string) => `host-shutdown ${containerId}`,
+  statusUpdateRetry: (frameworkId: string, taskId: string) => `status-update-retry ${frameworkId}\u0000${taskId}`,
+} as const;
+
+/** Only what a pid whose inbox is known accepts: an untyped pid accepts nothing. */
+export type SendTo<T extends Message> = Message extends T ? never : NoInfer<T>;
 
 /** RECOVERING: rebuilding from checkpoints and waiting for executors to re-register, before registering. */
 export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
@@ -104,22 +94,31 @@ export interface AgentContext {
   readonly files: FileRoots;
   readonly updates: StatusUpdateManager;
   readonly counters: AgentCounters;
-  readonly masterPid: Pid;
+  readonly masterPid: Pid<MasterInbox>;
   readonly frameworks: Map<string, FrameworkState>;
   readonly completedFrameworks: FrameworkState[];
-  /** Registration backoff's source of randomness (Math.random unless injected). */
-  readonly random: () => number;
   /** Set once the master assigned it, or from the checkpoint on recovery. */
   agentId: string | undefined;
   state: AgentStateName;
   readonly parts: AgentParts;
 
-  readonly self: Pid;
+  readonly self: Pid<AgentMessage>;
   readonly log: Logger;
   now(): number;
-  send<M extends Message>(to: Pid, msg: M): void;
-  link(pid: Pid): void;
-  delay(ms: number, msg: Internal): Cancel;
+  /** The id of the message being handled now, handed to executors so that traces follow into them. */
+  cause(): string | null;
+  /** A uniform random number in [0, 1) from the runtime's injected source (registration backoff). */
+  random(): number;
+  /** Sends to a peer whose inbox is known: a message it does not accept fails to compile. */
+  send<T extends Message>(to: Pid<T>, msg: SendTo<T>): void;
+  /** The peer's exit (or lost connection) arrives once, as `msg`. */
+  linkWith(pid: Pid, msg: Internal): void;
+  /** No exit of pid arrives afterwards, even one already queued. */
+  unlink(pid: Pid): void;
+  /** Delivers msg after ms unless the timer `key` (one of `timers`) is restarted or cancelled first. */
+  startTimer(key: string, ms: number, msg: Internal): void;
+  cancelTimer(key: string): void;
+  isTimerActive(key: string): boolean;
   pipeToSelf<T>(promise: Promise<T>, ok: (value: T) => Internal, fail: (error: unknown) => Internal): void;
   /** Brings a container's end back into the actor as the message `done` builds. */
   watch(container: Container, done: (t: Termination) => Internal): void;
@@ -130,7 +129,7 @@ export interface AgentContext {
   /** True if `from` is the master; otherwise drops the message and returns false. */
   fromMaster(from: Pid | '', name: string): boolean;
   partitionState(state: TaskState, f: FrameworkState | undefined): TaskState;
-  /** Ends the agent actor now, for a broken invariant (a master confusing identities). */
+  /** Ends the agent actor now: a master that confuses agent identities leaves nothing safe to do (Mesos exits too). */
   fatal(message: string): void;
   /** Terminates once the last framework and executor host are gone, while shutting down. */
   maybeFinishShutdown(): void;

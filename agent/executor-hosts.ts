@@ -5,15 +5,15 @@
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Pid } from '../runtime/index.js';
-import type { RegisterExecutorHost, TaskStatusReason } from '../protocol/index.js';
+import { invariant, type Pid } from '../runtime/index.js';
+import type { ExecutorHostInbox, RegisterExecutorHost, TaskStatusReason } from '../protocol/index.js';
 import type { Container } from './containerizer/index.js';
-import type { AgentContext, ExecutorKey } from './context.js';
+import { timers, type AgentContext, type ExecutorKey } from './context.js';
 import { ExecutorHostState, type ExecutorState } from './state.js';
 
 export class ExecutorHosts {
+  /** Each framework's current host; an earlier one's messages name a container no longer here. */
   private readonly hosts = new Map<string, ExecutorHostState>();
-  private readonly pids = new Map<Pid, string>();
 
   constructor(private readonly ctx: AgentContext) {}
 
@@ -48,7 +48,7 @@ export class ExecutorHosts {
     this.hosts.set(frameworkId, host);
     ctx.files.attach(`/frameworks/${frameworkId}/executor-host/runs/latest`, directory);
     ctx.files.attach(directory, directory);
-    host.cancelRegistrationTimer = ctx.delay(ctx.config.executorRegistrationTimeoutMs, { name: '_HostRegistrationTimeout', frameworkId, containerId });
+    ctx.startTimer(timers.hostRegistration(containerId), ctx.config.executorRegistrationTimeoutMs, { name: '_HostRegistrationTimeout', frameworkId, containerId });
     ctx.pipeToSelf(
       ctx.containerizer.launch({
         containerId,
@@ -66,8 +66,8 @@ export class ExecutorHosts {
   }
 
   launched(frameworkId: string, containerId: string, container: Container): void {
-    const host = this.hosts.get(frameworkId);
-    if (!host || host.containerId !== containerId || host.state === 'TERMINATED') {
+    const host = this.current(frameworkId, containerId);
+    if (!host || host.state === 'TERMINATED') {
       void container.kill(0);
       return;
     }
@@ -76,8 +76,8 @@ export class ExecutorHosts {
   }
 
   launchFailed(frameworkId: string, containerId: string, message: string): void {
-    const host = this.hosts.get(frameworkId);
-    if (!host || host.containerId !== containerId) return;
+    const host = this.current(frameworkId, containerId);
+    if (!host) return;
     this.ctx.counters.containerLaunchErrors++;
     this.gone(host, `Failed to launch the executor host: ${message}`, 'REASON_CONTAINER_LAUNCH_FAILED');
   }
@@ -92,12 +92,11 @@ export class ExecutorHosts {
       // used for new tasks, so it is left alone rather than shut down.
       return ctx.dropped(m.name, from, 'no executor host is being launched for this framework');
     }
+    const pid: Pid<ExecutorHostInbox> = from;
     host.state = 'RUNNING';
-    host.pid = from;
-    host.cancelRegistrationTimer?.();
-    host.cancelRegistrationTimer = undefined;
-    this.pids.set(from, host.frameworkId);
-    ctx.link(from);
+    host.pid = pid;
+    ctx.cancelTimer(timers.hostRegistration(host.containerId));
+    ctx.linkWith(pid, { name: '_HostExited', frameworkId: host.frameworkId, containerId: host.containerId });
     const waiting = host.waiting.splice(0);
     for (const e of waiting) if (e.state === 'REGISTERING') this.launchOn(host, e);
   }
@@ -106,7 +105,8 @@ export class ExecutorHosts {
     const { ctx } = this;
     e.hostContainerId = host.containerId;
     e.hostOsPid = host.container?.pid;
-    ctx.send(host.pid!, {
+    invariant(host.pid !== undefined, () => `executor host of framework ${host.frameworkId} is running without a pid`);
+    ctx.send(host.pid, {
       name: 'LaunchExecutor',
       framework_id: { value: host.frameworkId },
       agent_id: { value: ctx.agentId! },
@@ -119,41 +119,38 @@ export class ExecutorHosts {
   }
 
   registrationTimeout(frameworkId: string, containerId: string): void {
-    const host = this.hosts.get(frameworkId);
-    if (!host || host.containerId !== containerId || host.state !== 'LAUNCHING') return;
+    const host = this.current(frameworkId, containerId);
+    if (!host || host.state !== 'LAUNCHING') return;
     this.ctx.log.warn({ framework_id: frameworkId }, 'executor host did not register in time; destroying it');
     if (host.container) void host.container.kill(0);
     this.gone(host, 'The executor host did not register in time', 'REASON_EXECUTOR_REGISTRATION_TIMEOUT');
   }
 
+  /** The host's container ended. */
   terminated(frameworkId: string, containerId: string, status: string): void {
-    const host = this.hosts.get(frameworkId);
-    if (!host || host.containerId !== containerId) return;
+    const host = this.current(frameworkId, containerId);
+    if (!host) return;
     this.gone(host, `The executor host terminated: ${status}`, undefined);
   }
 
-  /** A linked pid exited; returns whether it was a host's. A disconnected host counts as terminated. */
-  exited(pid: Pid): boolean {
-    const frameworkId = this.pids.get(pid);
-    if (frameworkId === undefined) return false;
-    this.pids.delete(pid);
-    const host = this.hosts.get(frameworkId);
-    if (host && host.pid === pid) {
-      this.ctx.log.warn({ framework_id: frameworkId, host: pid }, 'executor host disconnected; treating it as terminated');
-      if (host.container) void host.container.kill(0);
-      else this.terminated(frameworkId, host.containerId, 'the executor host disconnected');
-    }
-    return true;
+  /** The registered host's pid exited or its connection was lost: it counts as terminated. */
+  exited(frameworkId: string, containerId: string): void {
+    const host = this.current(frameworkId, containerId);
+    if (!host) return;
+    this.ctx.log.warn({ framework_id: frameworkId, host: host.pid }, 'executor host disconnected; treating it as terminated');
+    if (host.container) void host.container.kill(0);
+    else this.gone(host, 'The executor host terminated: the executor host disconnected', undefined);
   }
 
   /** The host is gone: so is every command executor it ran or was about to run. */
   private gone(host: ExecutorHostState, why: string, reason: TaskStatusReason | undefined): void {
     const { ctx } = this;
+    invariant(this.hosts.get(host.frameworkId) === host, () => `executor host ${host.containerId} is not framework ${host.frameworkId}'s current one`);
     host.state = 'TERMINATED';
-    host.cancelRegistrationTimer?.();
-    host.cancelShutdownTimer?.();
-    if (this.hosts.get(host.frameworkId) === host) this.hosts.delete(host.frameworkId);
-    if (host.pid) this.pids.delete(host.pid);
+    ctx.cancelTimer(timers.hostRegistration(host.containerId));
+    ctx.cancelTimer(timers.hostShutdown(host.containerId));
+    this.hosts.delete(host.frameworkId);
+    if (host.pid) ctx.unlink(host.pid);
     const f = ctx.frameworks.get(host.frameworkId);
     const affected = new Set(host.waiting.splice(0));
     for (const e of f?.executors.values() ?? []) if (e.kind === 'command' && e.hostContainerId === host.containerId) affected.add(e);
@@ -168,15 +165,23 @@ export class ExecutorHosts {
     if (!host || host.state === 'TERMINATED') return;
     if (host.pid) {
       ctx.send(host.pid, { name: 'ShutdownExecutorHost', framework_id: { value: frameworkId } });
-      host.cancelShutdownTimer = ctx.delay(ctx.config.executorShutdownGracePeriodMs, { name: '_HostShutdownTimeout', frameworkId, containerId: host.containerId });
+      // Asked again (the framework, then the whole agent, shutting down): the first grace period holds.
+      const key = timers.hostShutdown(host.containerId);
+      if (!ctx.isTimerActive(key)) ctx.startTimer(key, ctx.config.executorShutdownGracePeriodMs, { name: '_HostShutdownTimeout', frameworkId, containerId: host.containerId });
     } else if (host.container) void host.container.kill(0);
     else this.gone(host, 'The framework is shutting down', undefined);
   }
 
   shutdownTimeout(frameworkId: string, containerId: string): void {
-    const host = this.hosts.get(frameworkId);
-    if (!host || host.containerId !== containerId) return;
+    const host = this.current(frameworkId, containerId);
+    if (!host) return;
     if (host.container) void host.container.kill(0);
     else this.gone(host, 'The executor host did not shut down in time', undefined);
+  }
+
+  /** The framework's host, if it is still the one running in `containerId`. */
+  private current(frameworkId: string, containerId: string): ExecutorHostState | undefined {
+    const host = this.hosts.get(frameworkId);
+    return host?.containerId === containerId ? host : undefined;
   }
 }

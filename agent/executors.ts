@@ -7,16 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
-import type { Pid } from '../runtime/index.js';
-import type { CommandInfo, ExecutorInfo, RegisterExecutor, RunTask, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
+import { invariant, type Pid } from '../runtime/index.js';
+import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
 import { executorEnvironment, sandboxPath, type CommandSpec, type Container, type Termination } from './containerizer/index.js';
-import type { AgentContext, ExecutorKey } from './context.js';
+import { timers, type AgentContext, type ExecutorKey } from './context.js';
 import { ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
 
 export class Executors {
-  /** Registered executor pids → their executor, for exited() and sender checks. */
-  private readonly pids = new Map<Pid, { frameworkId: string; executorId: string }>();
-
   constructor(private readonly ctx: AgentContext) {}
 
   /** The executor of a run, if that run is still the executor's current one. */
@@ -48,7 +45,7 @@ export class Executors {
     this.attachSandbox(e);
     if (e.checkpoint) ctx.parts.checkpointer.executor(e);
     const key = this.key(e);
-    e.cancelRegistrationTimer = ctx.delay(ctx.config.executorRegistrationTimeoutMs, { name: '_ExecutorRegistrationTimeout', ...key });
+    ctx.startTimer(timers.executorRegistration(containerId), ctx.config.executorRegistrationTimeoutMs, { name: '_ExecutorRegistrationTimeout', ...key });
     if (kind === 'command') {
       // The host runs the command executor in this directory: it must exist first.
       ctx.pipeToSelf(
@@ -84,16 +81,21 @@ export class Executors {
   /** The MESOS_* environment of an executor (or executor host) of framework f. */
   environment(f: FrameworkState, executorId: string, directory: string): Record<string, string> {
     const { ctx } = this;
-    return executorEnvironment({
-      frameworkId: f.id,
-      executorId,
-      agentId: ctx.agentId ?? '',
-      agentPid: ctx.self,
-      sandbox: directory,
-      checkpoint: f.checkpoint,
-      shutdownGracePeriodMs: ctx.config.executorShutdownGracePeriodMs,
-      recoveryTimeoutMs: ctx.config.recoveryTimeoutMs,
-    });
+    // mesos-ts only: the message that launched it, which its first messages count as their cause.
+    const cause = ctx.cause();
+    return {
+      ...(cause !== null ? { MESOS_TRACE_CAUSE: cause } : {}),
+      ...executorEnvironment({
+        frameworkId: f.id,
+        executorId,
+        agentId: ctx.agentId ?? '',
+        agentPid: ctx.self,
+        sandbox: directory,
+        checkpoint: f.checkpoint,
+        shutdownGracePeriodMs: ctx.config.executorShutdownGracePeriodMs,
+        recoveryTimeoutMs: ctx.config.recoveryTimeoutMs,
+      }),
+    };
   }
 
   attachSandbox(e: ExecutorState): void {
@@ -134,19 +136,19 @@ export class Executors {
   register(m: RegisterExecutor, from: Pid | ''): void {
     const { ctx } = this;
     if (from === '') return ctx.dropped(m.name, from, 'no sender');
+    const executor: Pid<ExecutorInbox> = from;
     const f = ctx.frameworks.get(m.framework_id.value);
     const e = f?.executors.get(m.executor_id.value);
     // Mesos shuts down an executor it does not expect: unknown, already registered, being
     // shut down, or with nothing left to run.
     if (!f || f.state === 'TERMINATING' || !e || e.state !== 'REGISTERING' || e.awaitingReregistration || (e.queuedTasks.size === 0 && e.launchedTasks.size === 0)) {
       ctx.log.warn({ framework_id: m.framework_id.value, executor_id: m.executor_id.value, from }, 'shutting down an unexpected executor');
-      ctx.send(from, { name: 'ShutdownExecutor' } satisfies ShutdownExecutor);
+      ctx.send(executor, { name: 'ShutdownExecutor' });
       return;
     }
-    e.cancelRegistrationTimer?.();
-    e.cancelRegistrationTimer = undefined;
-    this.attach(e, from);
-    ctx.send(from, {
+    ctx.cancelTimer(timers.executorRegistration(e.containerId));
+    this.attach(e, executor);
+    ctx.send(executor, {
       name: 'ExecutorRegistered',
       executor_info: e.info,
       framework_id: { value: f.id },
@@ -159,18 +161,18 @@ export class Executors {
     for (const task of queued) this.sendTask(f, e, task);
   }
 
-  /** The executor (re-)registered from `from`: it is running, linked, and its pid checkpointed. */
-  attach(e: ExecutorState, from: Pid): void {
+  /** The executor (re-)registered from `pid`: it is running, linked, and its pid checkpointed. */
+  attach(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
     e.state = 'RUNNING';
-    e.pid = from;
-    this.pids.set(from, { frameworkId: e.frameworkId, executorId: e.id });
-    this.ctx.link(from);
-    if (e.checkpoint) this.ctx.parts.checkpointer.executorPid(e, from);
+    e.pid = pid;
+    this.ctx.linkWith(pid, { name: '_ExecutorExited', ...this.key(e), pid });
+    if (e.checkpoint) this.ctx.parts.checkpointer.executorPid(e, pid);
   }
 
   sendTask(f: FrameworkState, e: ExecutorState, task: TaskInfo): void {
     e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
-    this.ctx.send(e.pid!, { name: 'RunTask', framework: f.info, task, pid: f.pid } satisfies RunTask);
+    invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send task ${task.task_id.value} to`);
+    this.ctx.send(e.pid, { name: 'RunTask', framework: f.info, task, pid: f.pid });
   }
 
   registrationTimeout(k: ExecutorKey): void {
@@ -191,19 +193,15 @@ export class Executors {
   }
 
   /**
-   * A linked pid exited: if it was an executor's, the executor ended (a command executor is an
-   * actor in its host: this exit is its termination; a custom one is a process: make sure it
-   * is gone, and report it when its container ends). Returns whether the pid was an executor's.
+   * A registered executor's pid exited, or its connection was lost. A command executor is an
+   * actor in its host: this exit is its termination. A custom one is a process: make sure it
+   * is gone, and report it when its container ends.
    */
-  exited(pid: Pid): boolean {
-    const ref = this.pids.get(pid);
-    if (!ref) return false;
-    this.pids.delete(pid);
-    const executor = this.ctx.frameworks.get(ref.frameworkId)?.executors.get(ref.executorId);
-    if (!executor || executor.pid !== pid || executor.state === 'TERMINATED') return true;
-    if (executor.kind === 'custom' && executor.container) void executor.container.kill(0);
-    else this.terminated(executor, 'the executor terminated', undefined);
-    return true;
+  exited(k: ExecutorKey, pid: Pid<ExecutorInbox>): void {
+    const e = this.get(k);
+    if (!e || e.pid !== pid || e.state === 'TERMINATED') return;
+    if (e.kind === 'custom' && e.container) void e.container.kill(0);
+    else this.terminated(e, 'the executor terminated', undefined);
   }
 
   /** The executor is gone: its unfinished tasks fail (or are GONE), and it is removed once they are acknowledged. */
@@ -212,9 +210,9 @@ export class Executors {
     if (e.state === 'TERMINATED') return;
     e.state = 'TERMINATED';
     e.exitStatus = status;
-    e.cancelRegistrationTimer?.();
-    e.cancelShutdownTimer?.();
-    if (e.pid) this.pids.delete(e.pid);
+    ctx.cancelTimer(timers.executorRegistration(e.containerId));
+    ctx.cancelTimer(timers.executorShutdown(e.containerId));
+    if (e.pid) ctx.unlink(e.pid);
     ctx.counters.executorsTerminated++;
     const f = ctx.frameworks.get(e.frameworkId);
     if (!f) return;
@@ -250,6 +248,7 @@ export class Executors {
 
   removeFramework(f: FrameworkState): void {
     const { ctx } = this;
+    invariant(ctx.frameworks.get(f.id) === f && f.executors.size === 0, () => `removing framework ${f.id}, which is not the agent's or still has executors`);
     ctx.frameworks.delete(f.id);
     ctx.updates.cleanup(f.id);
     ctx.completedFrameworks.push(f);
@@ -279,10 +278,10 @@ export class Executors {
     if (e.state === 'TERMINATING' || e.state === 'TERMINATED') return;
     if (!e.pid) return this.destroy(e, 'Shut down before it registered');
     e.state = 'TERMINATING';
-    this.ctx.send(e.pid, { name: 'ShutdownExecutor' } satisfies ShutdownExecutor);
+    this.ctx.send(e.pid, { name: 'ShutdownExecutor' });
     const nanos = e.info.shutdown_grace_period?.nanoseconds;
     const grace = nanos !== undefined ? nanos / 1e6 : this.ctx.config.executorShutdownGracePeriodMs;
-    e.cancelShutdownTimer = this.ctx.delay(grace, { name: '_ExecutorShutdownTimeout', ...this.key(e) });
+    this.ctx.startTimer(timers.executorShutdown(e.containerId), grace, { name: '_ExecutorShutdownTimeout', ...this.key(e) });
   }
 
   shutdownTimeout(k: ExecutorKey): void {

@@ -50,9 +50,10 @@ export const MAX_READ_LENGTH = 16 * 4096;
  * is garbage-collected.
  */
 export class FileRoots {
-  private readonly roots = new Map<string, string>();
+  private readonly roots = new Map<string, string | (() => string | undefined)>();
 
-  attach(virtualPath: string, realPath: string): void {
+  /** `realPath` may be a function, asked on every request (a log file that rotates). */
+  attach(virtualPath: string, realPath: string | (() => string | undefined)): void {
     this.roots.set(normalizeVirtual(virtualPath), realPath);
   }
 
@@ -65,7 +66,8 @@ export class FileRoots {
     const segments = virtualPath.split('/').filter((s) => s !== '');
     for (let n = segments.length; n >= 0; n--) {
       const prefix = '/' + segments.slice(0, n).join('/');
-      const real = this.roots.get(prefix);
+      const root = this.roots.get(prefix);
+      const real = typeof root === 'function' ? root() : root;
       if (real !== undefined) return { virtualRoot: prefix, realRoot: real, rest: segments.slice(n) };
     }
     return undefined;

@@ -5,7 +5,7 @@
 import { cpus as hostCpus, hostname as hostHostname, totalmem } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { ValidationError, type Clock, type Transport } from '../runtime/index.js';
+import { ValidationError, type Clock, type Random, type Transport } from '../runtime/index.js';
 import { Resources, type Attribute } from '../protocol/index.js';
 import type { CommandSpec } from './containerizer/index.js';
 
@@ -59,8 +59,8 @@ export interface AgentOptions {
   checkpointFsync?: boolean;
   /** How often an executor re-attached after a restart is probed for exit (ms). */
   reattachedExecutorPollMs?: number;
-  /** Registration backoff's randomness, in [0, 1) (default Math.random); tests pin it. */
-  random?: () => number;
+  /** The runtime's source of randomness (RuntimeOptions.random), which the registration backoff draws from; tests pin it. */
+  random?: Random;
   /** Executor environment base (default: the agent's own environment). */
   executorBaseEnv?: Record<string, string | undefined>;
 }

@@ -3,12 +3,13 @@
 // recoverFramework), re-attaches to the executors' processes, asks each executor to reconnect,
 // and registers only once they have re-registered or the re-registration timeout has passed.
 
-import { parsePid, type Pid } from '../runtime/index.js';
-import { isTerminalState, type ExecutorInfo, type FrameworkInfo, type ReregisterExecutor, type ShutdownExecutor, type Task, type TaskStatusUpdate } from '../protocol/index.js';
+import type { Pid } from '../runtime/index.js';
+import { isTerminalState, type ExecutorInbox, type ExecutorInfo, type FrameworkInfo, type ReregisterExecutor, type Task, type TaskStatusUpdate } from '../protocol/index.js';
 import type * as ckpt from './checkpoint.js';
 import { fromJson, GENERATED_MARK } from './checkpointer.js';
 import { sandboxPath } from './containerizer/index.js';
-import type { AgentContext } from './context.js';
+import { timers, type AgentContext } from './context.js';
+import { executorPid } from './pids.js';
 import { ExecutorState, FrameworkState } from './state.js';
 
 export class Recovery {
@@ -33,7 +34,7 @@ export class Recovery {
     // Never launched (the agent died between checkpointing the run and starting it).
     for (const e of neverLaunched) ctx.parts.executors.terminated(e, 'The executor was never launched', undefined);
     ctx.log.info({ agent_id: ctx.agentId, frameworks: ctx.frameworks.size }, 'recovered; waiting for executors to re-register');
-    ctx.delay(ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReregistrationTimeout' });
+    ctx.startTimer(timers.executorReregistration, ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReregistrationTimeout' });
   }
 
   /** The executor's latest run, if it had not ended: its tasks, its process re-attached, and a ReconnectExecutor. */
@@ -66,8 +67,9 @@ export class Recovery {
     } else neverLaunched.push(e);
     if (run.libprocessPid !== undefined) {
       try {
-        ctx.send(parsePid(run.libprocessPid), { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId! } });
+        ctx.send(executorPid(run.libprocessPid), { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId! } });
       } catch {
+        // A malformed checkpointed pid: the executor cannot be told; the re-registration timeout ends it.
         ctx.counters.recoveryErrors++;
       }
     }
@@ -93,17 +95,18 @@ export class Recovery {
   reregisterExecutor(m: ReregisterExecutor, from: Pid | ''): void {
     const { ctx } = this;
     if (from === '') return ctx.dropped(m.name, from, 'no sender');
+    const executor: Pid<ExecutorInbox> = from;
     const f = ctx.frameworks.get(m.framework_id.value);
     const e = f?.executors.get(m.executor_id.value);
     if (!f || !e || !e.awaitingReregistration || e.state !== 'REGISTERING' || f.state === 'TERMINATING') {
-      ctx.send(from, { name: 'ShutdownExecutor' } satisfies ShutdownExecutor);
+      ctx.send(executor, { name: 'ShutdownExecutor' });
       return;
     }
     e.awaitingReregistration = false;
-    ctx.parts.executors.attach(e, from);
-    ctx.send(from, { name: 'ExecutorReregistered', agent_id: { value: ctx.agentId! }, agent_info: ctx.agentInfo() });
+    ctx.parts.executors.attach(e, executor);
+    ctx.send(executor, { name: 'ExecutorReregistered', agent_id: { value: ctx.agentId! }, agent_info: ctx.agentInfo() });
     // Updates the executor never saw acknowledged: duplicates are recognised by uuid.
-    for (const update of m.updates) ctx.parts.tasks.statusUpdate({ name: 'StatusUpdate', update, pid: from }, from);
+    for (const update of m.updates) ctx.parts.tasks.statusUpdate({ name: 'StatusUpdate', update, pid: executor }, executor);
     // A task still STAGING that the executor does not list never reached it (Mesos §3.2).
     const unacked = new Set(m.tasks.map((t) => t.task_id.value));
     for (const task of [...e.launchedTasks.values()]) {

@@ -3,9 +3,9 @@
 // id) retried at random times under a doubling backoff until acknowledged; pings watched; a
 // lost master or a missed ping sends the agent back to registering.
 
-import { pidAddress, type Cancel, type Pid } from '../runtime/index.js';
-import type { AgentRegistered, AgentReregistered, ExecutorInfo, FrameworkInfo, PingAgent, ReregisterAgent, Task } from '../protocol/index.js';
-import type { AgentContext } from './context.js';
+import { pidAddress, type Pid } from '../runtime/index.js';
+import type { AgentRegistered, AgentReregistered, ExecutorInfo, FrameworkInfo, MasterInbox, PingAgent, ReregisterAgent, Task } from '../protocol/index.js';
+import { timers, type AgentContext } from './context.js';
 import { newTask } from './state.js';
 
 /** The version reported to the master, which admits agents of 1.0.0 and later, as Mesos does. */
@@ -14,41 +14,36 @@ export const AGENT_VERSION = '1.11.0';
 const AGENT_CAPABILITIES = [{ type: 'MULTI_ROLE' as const }, { type: 'HIERARCHICAL_ROLE' as const }, { type: 'RESERVATION_REFINEMENT' as const }];
 
 export class Registration {
+  /** Linked to the master: set at the first attempt, cleared when the link reports its exit (_MasterExited). */
   private masterLinked = false;
-  /** Bumped by every new round of attempts and every ping timer, so a stale timer is ignored. */
-  private generation = 0;
-  private cancelRetry: Cancel | undefined;
-  private pingGeneration = 0;
-  private cancelPing: Cancel | undefined;
   /** The master's total ping timeout, once it told us (AgentRegistered.connection). */
   private pingTimeoutMs = 0;
 
   constructor(private readonly ctx: AgentContext) {}
 
-  /** Starts a round of registration attempts. */
+  /** Starts a round of registration attempts, replacing any round under way. */
   start(): void {
     const { ctx } = this;
     if (ctx.state === 'TERMINATING') return;
-    const generation = ++this.generation;
-    this.cancelRetry?.();
     const b = ctx.config.registrationBackoffMs;
     // Mesos waits a random time in [0, b] before the first attempt, so that agents restarted
     // together do not all hit a new master at once.
-    this.cancelRetry = ctx.delay(ctx.random() * b, { name: '_RegistrationRetry', generation, backoffMs: b });
+    ctx.startTimer(timers.registration, ctx.random() * b, { name: '_RegistrationRetry', backoffMs: b });
   }
 
   /** Stops attempts and the ping timer (shutdown, termination). */
   stop(): void {
-    this.cancelRetry?.();
-    this.cancelPing?.();
+    this.ctx.cancelTimer(timers.registration);
+    this.ctx.cancelTimer(timers.ping);
   }
 
-  retry(generation: number, backoffMs: number): void {
+  /** The registration timer fired: one attempt, and the next one armed at twice the backoff. */
+  retry(backoffMs: number): void {
     const { ctx } = this;
-    if (generation !== this.generation || ctx.state === 'RUNNING' || ctx.state === 'TERMINATING') return;
+    if (ctx.state === 'RUNNING' || ctx.state === 'TERMINATING') return;
     if (!this.masterLinked) {
       this.masterLinked = true;
-      ctx.link(ctx.masterPid);
+      ctx.linkWith(ctx.masterPid, { name: '_MasterExited' });
     }
     if (ctx.agentId === undefined) {
       ctx.send(ctx.masterPid, { name: 'RegisterAgent', agent: ctx.agentInfo(), version: AGENT_VERSION, agent_capabilities: AGENT_CAPABILITIES });
@@ -56,7 +51,7 @@ export class Registration {
       ctx.send(ctx.masterPid, this.reregisterMessage());
     }
     const next = Math.min(Math.max(backoffMs * 2, 1), ctx.config.registrationBackoffMaxMs);
-    this.cancelRetry = ctx.delay(ctx.random() * next, { name: '_RegistrationRetry', generation, backoffMs: next });
+    ctx.startTimer(timers.registration, ctx.random() * next, { name: '_RegistrationRetry', backoffMs: next });
   }
 
   /** M→A AgentRegistered (Mesos's SlaveRegisteredMessage). */
@@ -98,17 +93,15 @@ export class Registration {
   private connected(totalPingTimeoutSeconds: number | undefined): void {
     const { ctx } = this;
     ctx.state = 'RUNNING';
-    this.cancelRetry?.();
-    this.cancelRetry = undefined;
+    ctx.cancelTimer(timers.registration);
     if (totalPingTimeoutSeconds !== undefined && totalPingTimeoutSeconds > 0) this.pingTimeoutMs = totalPingTimeoutSeconds * 1000;
     this.armPingTimer();
     ctx.updates.resume();
   }
 
+  /** (Re)starts the wait for the next ping. */
   private armPingTimer(): void {
-    this.cancelPing?.();
-    const generation = ++this.pingGeneration;
-    this.cancelPing = this.ctx.delay(this.pingTimeoutMs || this.ctx.config.pingTimeoutMs, { name: '_PingTimeout', generation });
+    this.ctx.startTimer(timers.ping, this.pingTimeoutMs || this.ctx.config.pingTimeoutMs, { name: '_PingTimeout' });
   }
 
   /** M→A PingAgent (Mesos's PingSlaveMessage), answered with PongAgent. */
@@ -116,7 +109,8 @@ export class Registration {
     const { ctx } = this;
     // Pings come from the master's per-agent observer, an actor beside the master.
     if (from === '' || pidAddress(from) !== pidAddress(ctx.masterPid)) return ctx.dropped(m.name, from, 'not from the master');
-    ctx.send(from, { name: 'PongAgent' });
+    const observer: Pid<MasterInbox> = from;
+    ctx.send(observer, { name: 'PongAgent' });
     if (ctx.state !== 'RUNNING') return;
     this.armPingTimer();
     // The master thinks we are disconnected while we think we are registered: a one-way
@@ -124,11 +118,12 @@ export class Registration {
     if (!m.connected) this.disconnected('the master reports this agent as disconnected');
   }
 
-  pingTimeout(generation: number): void {
-    if (generation !== this.pingGeneration || this.ctx.state !== 'RUNNING') return;
+  pingTimeout(): void {
+    if (this.ctx.state !== 'RUNNING') return;
     this.disconnected(`no ping from the master within ${this.pingTimeoutMs || this.ctx.config.pingTimeoutMs} ms`);
   }
 
+  /** The link to the master reported its exit or a lost connection. */
   masterExited(): void {
     this.masterLinked = false;
     // Mesos only logs here and waits for its detector or the ping timeout; the runtime's
@@ -140,7 +135,7 @@ export class Registration {
     const { ctx } = this;
     ctx.log.warn({ reason: why }, 'disconnected from the master; re-registering');
     ctx.state = 'DISCONNECTED';
-    this.cancelPing?.();
+    ctx.cancelTimer(timers.ping);
     ctx.updates.pause();
     this.start();
   }

@@ -4,8 +4,8 @@
 // the CLI and mesos-local call; tests call it too.
 
 import { mkdir } from 'node:fs/promises';
-import { Runtime, startTrace, ValidationError, type Pid, type Tracer } from '../runtime/index.js';
-import { isMessageName, Resources, traceAttributes, validateMessage, type Resource } from '../protocol/index.js';
+import { pid, ValidationError, type Pid, type Runtime } from '../runtime/index.js';
+import { Resources, startProtocolRuntime, type AgentInbox, type Resource } from '../protocol/index.js';
 import { Agent } from './agent.js';
 import * as ckpt from './checkpoint.js';
 import { Containerizer, type CommandSpec } from './containerizer/index.js';
@@ -18,7 +18,7 @@ export const AGENT_ACTOR_ID = 'slave(1)';
 export interface AgentHandle {
   runtime: Runtime;
   /** `slave(1)@host:port`. */
-  pid: Pid;
+  pid: Pid<AgentInbox>;
   /** `host:port`. */
   address: string;
   agent: Agent;
@@ -36,17 +36,16 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   await mkdir(options.workDir, { recursive: true });
   const hostCommand = options.executorHostCommand ?? defaultExecutorHostCommand();
   const config = await agentConfig(options, hostCommand);
-  const runtime = await Runtime.start({
+  const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: options.port ?? 5051,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
-    validate: (name, body) => (isMessageName(name) ? validateMessage(body) : `unknown message ${name}`),
+    ...(options.random ? { random: options.random } : {}),
     delegate: AGENT_ACTOR_ID,
+    ...(options.trace ? { trace: options.trace } : {}),
   });
-  let tracer: Tracer | undefined;
-  if (options.trace) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
   const containerizer = new Containerizer({
     workDir: options.workDir,
     ...(options.reattachedExecutorPollMs !== undefined ? { reattachPollMs: options.reattachedExecutorPollMs } : {}),
@@ -82,7 +81,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     await runtime.stop();
     resolveTerminated('recover=cleanup: killed the executors of the previous agent');
     const agent = new Agent({ config, containerizer });
-    return { runtime, pid: `${AGENT_ACTOR_ID}@${runtime.address}` as Pid, address: runtime.address, agent, containerizer, terminated, stop };
+    return { runtime, pid: pid<AgentInbox>(AGENT_ACTOR_ID, runtime.address), address: runtime.address, agent, containerizer, terminated, stop };
   }
   if (checkpointed?.agentId === undefined) checkpointed = undefined;
 
@@ -91,7 +90,6 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     containerizer,
     checkpointed,
     onTerminated: (reason) => resolveTerminated(reason),
-    ...(options.random ? { random: options.random } : {}),
   });
   runtime.spawn(agent, AGENT_ACTOR_ID);
   const bootId = await ckpt.readHostBootId();

@@ -3,19 +3,23 @@
 // not yet acknowledged) and completed; completed executors and frameworks are kept, bounded,
 // for /state. Plain data; the Agent actor's parts change it.
 
-import type { Cancel, Pid } from '../runtime/index.js';
+import type { Pid } from '../runtime/index.js';
 import {
   Resources,
   safeResources,
   isTerminalState,
   newTask,
+  type ExecutorHostInbox,
+  type ExecutorInbox,
   type ExecutorInfo,
   type FrameworkInfo,
+  type SchedulerInbox,
   type Task,
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
 import type { Container } from './containerizer/index.js';
+import { schedulerPid } from './pids.js';
 
 /** Mesos's bounds on what the agent remembers of finished work. */
 export const MAX_COMPLETED_FRAMEWORKS = 50;
@@ -29,7 +33,8 @@ export type ExecutorKind = 'custom' | 'command';
 
 export class ExecutorState {
   state: ExecutorStateName = 'REGISTERING';
-  pid: Pid | undefined;
+  /** Set once it registers (or re-registers after an agent restart). */
+  pid: Pid<ExecutorInbox> | undefined;
   container: Container | undefined;
   /** For command executors: the host running them, and its OS pid (checkpointed as forked.pid). */
   hostContainerId: string | undefined;
@@ -38,8 +43,6 @@ export class ExecutorState {
   readonly launchedTasks = new Map<string, Task>();
   readonly terminatedTasks = new Map<string, Task>();
   readonly completedTasks: Task[] = [];
-  cancelRegistrationTimer: Cancel | undefined;
-  cancelShutdownTimer: Cancel | undefined;
   /** Recovered from checkpoints after an agent restart, until it re-registers (or the timeout fires). */
   awaitingReregistration = false;
   /** Why the agent ended it, to give its unfinished tasks (Mesos's container termination reason). */
@@ -121,12 +124,30 @@ export class FrameworkState {
   state: FrameworkStateName = 'RUNNING';
   readonly executors = new Map<string, ExecutorState>();
   readonly completedExecutors: ExecutorState[] = [];
+  private pidText = '';
+  private schedulerAt: Pid<SchedulerInbox> | undefined;
 
   constructor(
     public info: FrameworkInfo,
-    /** The scheduler's pid; '' for HTTP frameworks. */
-    public pid: string,
-  ) {}
+    pid: string,
+  ) {
+    this.pid = pid;
+  }
+
+  /** The scheduler's pid as RunTask, UpdateFramework and the checkpoint carry it; '' for HTTP frameworks. */
+  get pid(): string {
+    return this.pidText;
+  }
+
+  set pid(text: string) {
+    this.pidText = text;
+    this.schedulerAt = schedulerPid(text);
+  }
+
+  /** Where messages for the scheduler go; undefined for HTTP frameworks, reached through the master. */
+  get scheduler(): Pid<SchedulerInbox> | undefined {
+    return this.schedulerAt;
+  }
 
   get id(): string {
     return this.info.id?.value ?? '';
@@ -155,12 +176,11 @@ export class FrameworkState {
 /** The agent's record of one framework's executor host: the process running its command executors. */
 export class ExecutorHostState {
   state: 'LAUNCHING' | 'RUNNING' | 'TERMINATED' = 'LAUNCHING';
-  pid: Pid | undefined;
+  /** Set once it registers. */
+  pid: Pid<ExecutorHostInbox> | undefined;
   container: Container | undefined;
   /** Command executors waiting for the host to register before LaunchExecutor goes out. */
   readonly waiting: ExecutorState[] = [];
-  cancelRegistrationTimer: Cancel | undefined;
-  cancelShutdownTimer: Cancel | undefined;
 
   constructor(
     readonly frameworkId: string,

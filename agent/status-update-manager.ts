@@ -4,14 +4,17 @@
 // class: the Agent actor does the sending and the timers through effects; the checkpoint
 // writes are the checkpointer's.
 
-import type { Cancel } from '../runtime/index.js';
 import { isTerminalState, uuidToString, type TaskState, type TaskStatusUpdate } from '../protocol/index.js';
 
 export interface StatusUpdateEffects {
   /** Sends the head of a stream to the master (latest_state already set). */
   forward(update: TaskStatusUpdate): void;
-  /** Arms the retry timer of a stream; the actor calls retry() when it fires. */
-  schedule(ms: number, frameworkId: string, taskId: string, uuid: string): Cancel;
+  /**
+   * Arms the retry timer of a stream, replacing the one it had; the actor calls retry() when
+   * it fires. A timer replaced or cancelled never fires.
+   */
+  startRetry(ms: number, frameworkId: string, taskId: string): void;
+  cancelRetry(frameworkId: string, taskId: string): void;
 }
 
 export interface RetryPolicy {
@@ -27,7 +30,6 @@ export class TaskStream {
   /** The state of the newest update accepted: forwarded as latest_state. */
   latestState: TaskState | undefined;
   backoffMs: number;
-  cancelRetry: Cancel | undefined;
 
   constructor(
     readonly frameworkId: string,
@@ -100,8 +102,7 @@ export class StatusUpdateManager {
     s.pending.shift();
     s.acknowledged.add(uuid);
     s.received.delete(uuid);
-    s.cancelRetry?.();
-    s.cancelRetry = undefined;
+    this.effects.cancelRetry(frameworkId, taskId);
     s.backoffMs = this.policy.initialMs;
     // An acknowledged terminal update with nothing behind it closes the stream.
     if (isTerminalState(head.status.state) && s.pending.length === 0) this.streams.delete(key(frameworkId, taskId));
@@ -109,12 +110,13 @@ export class StatusUpdateManager {
     return head;
   }
 
-  /** The retry timer of a stream fired: resend the head, doubling the interval. */
-  retry(frameworkId: string, taskId: string, uuid: string): void {
+  /**
+   * The retry timer of a stream fired: resend the head, doubling the interval. The timer is
+   * armed only while that head is in flight, so it never fires for an acknowledged update.
+   */
+  retry(frameworkId: string, taskId: string): void {
     const s = this.get(frameworkId, taskId);
-    if (!s || !s.head || updateUuid(s.head) !== uuid) return;
-    s.cancelRetry = undefined;
-    if (this.paused) return;
+    if (!s || !s.head || this.paused) return;
     s.backoffMs = Math.min(s.backoffMs * 2, this.policy.maxMs);
     this.send(s, false);
   }
@@ -122,10 +124,7 @@ export class StatusUpdateManager {
   /** Disconnected from the master: nothing is sent until resume(). */
   pause(): void {
     this.paused = true;
-    for (const s of this.streams.values()) {
-      s.cancelRetry?.();
-      s.cancelRetry = undefined;
-    }
+    for (const s of this.streams.values()) this.effects.cancelRetry(s.frameworkId, s.taskId);
   }
 
   /** (Re)registered: every head is resent now and its backoff starts over. */
@@ -147,7 +146,7 @@ export class StatusUpdateManager {
   cleanup(frameworkId: string): void {
     for (const [k, s] of this.streams) {
       if (s.frameworkId !== frameworkId) continue;
-      s.cancelRetry?.();
+      this.effects.cancelRetry(s.frameworkId, s.taskId);
       this.streams.delete(k);
     }
   }
@@ -178,10 +177,9 @@ export class StatusUpdateManager {
     const head = s.head;
     if (!head) return;
     if (resetBackoff) s.backoffMs = this.policy.initialMs;
-    s.cancelRetry?.();
     const latest = s.latestState;
     this.effects.forward(latest === undefined ? head : { ...head, latest_state: latest });
-    s.cancelRetry = this.effects.schedule(s.backoffMs, s.frameworkId, s.taskId, updateUuid(head));
+    this.effects.startRetry(s.backoffMs, s.frameworkId, s.taskId);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   safeResources,
   taskStatus,
   uuidToString,
+  type ExecutorInbox,
   type ExecutorInfo,
   type ExecutorToFramework,
   type FrameworkToExecutor,
@@ -147,7 +148,8 @@ export class Tasks {
     ctx.counters.validFrameworkMessages++;
     const out: ExecutorToFramework = { ...m, agent_id: { value: ctx.agentId ?? m.agent_id.value } };
     // HTTP frameworks have no pid: the master relays.
-    ctx.send(f.pid !== '' ? (f.pid as Pid) : ctx.masterPid, out);
+    if (f.scheduler) ctx.send(f.scheduler, out);
+    else ctx.send(ctx.masterPid, out);
   }
 
   /** E→A StatusUpdate (Mesos's StatusUpdateMessage from an executor). */
@@ -190,6 +192,7 @@ export class Tasks {
         ...(update.executor_id !== undefined && status.executor_id === undefined ? { executor_id: update.executor_id } : {}),
       },
     };
+    // The sender, an executor, awaits the acknowledgement.
     this.accept(normalized, f, e, from === '' ? undefined : from);
   }
 
@@ -214,7 +217,7 @@ export class Tasks {
     this.accept(update, f, e, undefined);
   }
 
-  private accept(update: TaskStatusUpdate, f: FrameworkState | undefined, e: ExecutorState | undefined, ackTo: Pid | undefined): void {
+  private accept(update: TaskStatusUpdate, f: FrameworkState | undefined, e: ExecutorState | undefined, ackTo: Pid<ExecutorInbox> | undefined): void {
     const { ctx } = this;
     const taskId = update.status.task_id.value;
     if (ctx.updates.isDuplicate(update)) {
@@ -242,20 +245,20 @@ export class Tasks {
   }
 
   /** The update is on disk: it may go to the master, and the executor may hear it is safe. */
-  updateCheckpointed(update: TaskStatusUpdate, ackTo: Pid | undefined): void {
+  updateCheckpointed(update: TaskStatusUpdate, ackTo: Pid<ExecutorInbox> | undefined): void {
     const stream = this.ctx.updates.get(update.framework_id.value, update.status.task_id.value);
     if (stream) this.ctx.updates.enqueue(stream, update);
     if (ackTo) this.acknowledgeExecutor(ackTo, update);
   }
 
-  private acknowledgeExecutor(to: Pid, update: TaskStatusUpdate): void {
+  private acknowledgeExecutor(to: Pid<ExecutorInbox>, update: TaskStatusUpdate): void {
     this.ctx.send(to, {
       name: 'StatusUpdateAcknowledgement',
       agent_id: { value: this.ctx.agentId ?? '' },
       framework_id: update.framework_id,
       task_id: update.status.task_id,
       uuid: update.uuid ?? update.status.uuid ?? new Uint8Array(),
-    } satisfies StatusUpdateAcknowledgement);
+    });
   }
 
   /** M→A StatusUpdateAcknowledgement: the head of the task's stream was delivered. */

@@ -4,9 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Argument, type Help, type Option } from 'commander';
 import { ValidationError } from '../runtime/index.js';
 import { parseDuration } from '../protocol/index.js';
+import { PACKAGE_VERSION } from './version.js';
 
 // Durations are the protocol's (agents hand executors the same text); kept here for flag users.
 export { formatDuration, parseDuration } from '../protocol/index.js';
@@ -74,7 +75,7 @@ export interface CommandSpec<S extends FlagSet> {
   env: boolean;
   /** Lines shown under "Examples:" in --help. */
   examples?: readonly string[];
-  /** Printed by --version. */
+  /** Printed by --version (default: mesos-ts's version, from package.json, as every command prints it). */
   version?: string;
 }
 
@@ -93,7 +94,7 @@ export interface ParsedFlags<S extends FlagSet> {
  * runtime's own MESOS_TRACE; a command started inside a task sees them and must not complain.
  */
 const NOT_FLAGS = new Set([
-  'MESOS_TRACE', 'MESOS_TASK_ID', 'MESOS_FRAMEWORK_ID', 'MESOS_EXECUTOR_ID', 'MESOS_AGENT_ID', 'MESOS_SLAVE_ID', 'MESOS_AGENT_PID',
+  'MESOS_TRACE', 'MESOS_TRACE_CAUSE', 'MESOS_TASK_ID', 'MESOS_FRAMEWORK_ID', 'MESOS_EXECUTOR_ID', 'MESOS_AGENT_ID', 'MESOS_SLAVE_ID', 'MESOS_AGENT_PID',
   'MESOS_SLAVE_PID', 'MESOS_AGENT_ENDPOINT', 'MESOS_SANDBOX', 'MESOS_DIRECTORY', 'MESOS_CHECKPOINT', 'MESOS_CONTAINER_NAME',
   'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', 'MESOS_RECOVERY_TIMEOUT', 'MESOS_SUBSCRIPTION_BACKOFF_MAX', 'MESOS_HTTP_COMMAND_EXECUTOR',
   'MESOS_EXECUTOR_AUTHENTICATION_TOKEN', 'MESOS_NATIVE_LIBRARY', 'MESOS_NATIVE_JAVA_LIBRARY', 'MESOS_FRAMEWORK_NAME',
@@ -293,7 +294,7 @@ export function parseFlags<S extends FlagSet>(spec: CommandSpec<S>, argv: readon
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined })
     .configureHelp({ formatHelp: () => helpText(spec) });
-  if (spec.version !== undefined) program.version(`${spec.name} ${spec.version}`, '--version', 'Prints the version and exits.');
+  program.version(`${spec.name} ${spec.version ?? PACKAGE_VERSION}`, '--version', 'Prints the version and exits.');
   for (const [name, flag] of Object.entries(spec.flags)) {
     if (flag.kind === 'bool') {
       program.option(`--${name} [bool]`);
@@ -307,7 +308,7 @@ export function parseFlags<S extends FlagSet>(spec: CommandSpec<S>, argv: readon
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') throw new FlagsExit(helpText(spec));
-      if (err.code === 'commander.version') throw new FlagsExit(`${spec.name} ${spec.version ?? ''}\n`);
+      if (err.code === 'commander.version') throw new FlagsExit(`${spec.name} ${spec.version ?? PACKAGE_VERSION}\n`);
       const missing = /option '--(\w+) <value>' argument missing/.exec(err.message);
       const message = missing ? `--${missing[1]}: missing value (write --${missing[1]}=VALUE)` : oneLine(err.message.replace(/^error: /, ''));
       throw new FlagError(`${message} (see ${spec.name} --help)`);
@@ -407,14 +408,8 @@ export function helpText<S extends FlagSet>(spec: CommandSpec<S>): string {
     rows.push([term, help]);
   }
   rows.push(['--help', 'Prints this help message and exits.']);
-  if (spec.version !== undefined) rows.push(['--version', 'Prints the version and exits.']);
-  const termWidth = Math.min(40, Math.max(...rows.map(([t]) => t.length)) + 2);
-  const lines: string[] = [`Usage: ${spec.name} [options]`, '', ...wrap(spec.description, HELP_WIDTH), ''];
-  for (const [term, help] of rows) {
-    const body = wrap(help, HELP_WIDTH - termWidth - 2);
-    const first = term.length + 2 > termWidth ? [`  ${term}`, ...body.map((l) => ' '.repeat(termWidth + 2) + l)] : [`  ${term.padEnd(termWidth)}${body[0] ?? ''}`, ...body.slice(1).map((l) => ' '.repeat(termWidth + 2) + l)];
-    lines.push(...first);
-  }
+  rows.push(['--version', 'Prints the version and exits.']);
+  const lines: string[] = [`Usage: ${spec.name} [options]`, '', ...wrap(spec.description, HELP_WIDTH), '', ...helpRows(rows)];
   if (spec.env) {
     lines.push('', ...wrap('Every flag can also be set with an environment variable named MESOS_ and the flag in capitals (MESOS_WORK_DIR=/x for --work_dir=/x); the command line wins.', HELP_WIDTH));
   } else {
@@ -423,6 +418,64 @@ export function helpText<S extends FlagSet>(spec: CommandSpec<S>): string {
   }
   if (spec.examples && spec.examples.length > 0) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** Two columns, terms padded to one width (at most 40), help wrapped beside them. */
+function helpRows(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const lines: string[] = [];
+  const termWidth = Math.min(40, Math.max(0, ...rows.map(([t]) => t.length)) + 2);
+  for (const [term, help] of rows) {
+    const body = wrap(help, HELP_WIDTH - termWidth - 2);
+    const indent = ' '.repeat(termWidth + 2);
+    if (term.length + 2 > termWidth) lines.push(`  ${term}`, ...body.map((l) => indent + l));
+    else lines.push(`  ${term.padEnd(termWidth)}${body[0] ?? ''}`, ...body.slice(1).map((l) => indent + l));
+  }
+  return lines;
+}
+
+/**
+ * The same --help for the commands built on commander's subcommands and arguments (mesos-trace,
+ * mesos-operator, mesos): usage, description, `--name=VALUE` terms in alphabetical order with
+ * their defaults, --help and --version last, then the arguments, the commands and examples.
+ * Given to `configureHelp({ formatHelp })` before subcommands are added, so they inherit it.
+ */
+export function mesosStyleHelp(more: { examples?: readonly string[]; env?: string } = {}): (cmd: Command, helper: Help) => string {
+  return (cmd, helper) => {
+    const term = (o: Option): string => {
+      const name = o.long ?? o.short ?? o.flags;
+      const value = o.required || o.optional ? '=VALUE' : '';
+      return o.short !== undefined && o.long !== undefined ? `${o.short}, ${o.long}${value}` : `${name}${value}`;
+    };
+    const describe = (o: Option): string => {
+      let help = o.description;
+      if (o.argChoices !== undefined) help += ` (one of: ${o.argChoices.join(', ')})`;
+      if (o.mandatory) help += ' (required)';
+      if (!o.negate && o.defaultValue !== undefined && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) help += ` (default: ${String(o.defaultValue)})`;
+      return help;
+    };
+    const argTerm = (a: Argument): string => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`);
+    const last = (o: Option): number => (o.long === '--help' ? 2 : o.long === '--version' ? 3 : 1);
+    const options = helper.visibleOptions(cmd).sort((a, b) => last(a) - last(b) || (a.long ?? '').replace(/^--(no-)?/, '').localeCompare((b.long ?? '').replace(/^--(no-)?/, '')));
+    const lines: string[] = [`Usage: ${helper.commandUsage(cmd)}`, '', ...wrap(helper.commandDescription(cmd), HELP_WIDTH), ''];
+    const args = helper.visibleArguments(cmd).map((a) => [argTerm(a), helper.argumentDescription(a)] as const);
+    if (args.length > 0) lines.push(...helpRows(args), '');
+    lines.push(...helpRows(options.map((o) => [term(o), describe(o)] as const)));
+    const leaves: Array<readonly [string, string]> = [];
+    const walk = (c: Command, prefix: string): void => {
+      for (const sub of helper.visibleCommands(c)) {
+        if (sub.name() === 'help') continue;
+        const path = `${prefix}${sub.name()}`;
+        const children = helper.visibleCommands(sub).filter((s) => s.name() !== 'help');
+        if (children.length === 0) leaves.push([`${path}${sub.registeredArguments.map((a) => ` ${argTerm(a)}`).join('')}`, sub.description()]);
+        else walk(sub, `${path} `);
+      }
+    };
+    walk(cmd, '');
+    if (leaves.length > 0) lines.push('', 'Commands (each takes --help):', ...helpRows(leaves));
+    if (more.env !== undefined) lines.push('', ...wrap(more.env, HELP_WIDTH));
+    if (more.examples !== undefined && more.examples.length > 0 && cmd.parent === null) lines.push('', 'Examples:', ...more.examples.map((e) => `  ${e}`));
+    return `${lines.join('\n')}\n`;
+  };
 }
 
 function wrap(text: string, width: number): string[] {

@@ -4,7 +4,7 @@
 import { checkRole, Resources } from '../protocol/index.js';
 import type { MasterOptions } from '../master/index.js';
 import { ValidationError, type Logger } from '../runtime/index.js';
-import { boolFlag, choiceFlag, customFlag, durationFlag, intFlag, ipFlag, parseList, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
+import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, intFlag, ipFlag, parseList, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
 import { LOGGING_LEVELS } from './common.js';
 
 type RolePolicies = NonNullable<MasterOptions['rolePolicies']>;
@@ -75,7 +75,8 @@ export const MASTER_FLAGS = {
   root_submissions: boolFlag('Whether frameworks may run tasks as root.', { default: 'true' }),
   logging_level: choiceFlag('Lowest level of log lines written to stderr.', LOGGING_LEVELS, { default: 'INFO' }),
   quiet: boolFlag('Only log errors.', { default: 'false' }),
-  log_dir: stringFlag('Also write the log to a file in this directory (mesos-master.<host>.<user>.log.INFO.<date>-<time>.<pid>, linked from mesos-master.INFO; a new file every 100 MB).'),
+  log_dir: stringFlag('Also write the log to a file in this directory (mesos-master.<host>.<user>.log.INFO.<date>-<time>.<pid>, linked from mesos-master.INFO; a new file every --max_log_size).'),
+  max_log_size: bytesFlag("With --log_dir: start a new log file once the current one reaches this size (glog's --max_log_size, here a size such as 10MB).", { default: '100MB' }),
   log_format: choiceFlag('Log lines as glog-like text or as JSON.', ['text', 'json'] as const, { default: 'text' }),
   trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).'),
   enable_test_endpoints: boolFlag('For tests: serve /__filters__, through which a test drops or holds messages of this process from outside.', { default: 'false' }),

@@ -4,13 +4,13 @@
 
 import { mkdirSync } from 'node:fs';
 import { createLogger, installLogRoutes, logControl, pinoLevel } from '../runtime/index.js';
-import { startAgent, AGENT_VERSION } from '../agent/index.js';
+import { startAgent } from '../agent/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { resolveMasterFlag } from './common.js';
 import { runDaemon } from './daemon.js';
 import { AGENT_SPEC, agentOptions } from './agent-flags.js';
 
-const { values: f, text } = parseFlagsOrExit({ ...AGENT_SPEC, version: AGENT_VERSION });
+const { values: f, text } = parseFlagsOrExit(AGENT_SPEC);
 
 let master: string;
 try {
@@ -26,7 +26,7 @@ if (f.log_dir !== undefined) {
     exitWithError(`--log_dir: cannot create '${f.log_dir}': ${(err as Error).message}`);
   }
 }
-const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-agent', format: f.log_format, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
+const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-agent', format: f.log_format, maxFileBytes: f.max_log_size, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
 
 await runDaemon({
   role: 'agent',
@@ -34,9 +34,9 @@ await runDaemon({
   logger,
   start: async () => {
     const a = await startAgent({ ...agentOptions(f, text, logger), master });
-    // The agent's own log, as Mesos serves it: /files/read?path=/slave/log (the file open at start).
-    const logFile = logControl()?.file();
-    if (logFile !== undefined) a.agent.files.attach('/slave/log', logFile);
+    // The agent's own log, as Mesos serves it: /files/read?path=/slave/log, the file being
+    // written at the time of each request (a new one after each rotation).
+    if (logControl()?.file() !== undefined) a.agent.files.attach('/slave/log', () => logControl()?.file());
     installLogRoutes(a.runtime, a.agent.self);
     return { pid: a.pid, address: a.address, stop: () => a.stop(), terminated: a.terminated };
   },

@@ -4,12 +4,12 @@
 
 import { mkdirSync } from 'node:fs';
 import { createLogger, pinoLevel } from '../runtime/index.js';
-import { startMaster, MESOS_VERSION } from '../master/index.js';
+import { startMaster } from '../master/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { runDaemon } from './daemon.js';
 import { MASTER_SPEC, masterOptions } from './master-flags.js';
 
-const { values: f, text } = parseFlagsOrExit({ ...MASTER_SPEC, version: MESOS_VERSION });
+const { values: f, text } = parseFlagsOrExit(MASTER_SPEC);
 
 if (f.log_dir !== undefined) {
   try {
@@ -18,7 +18,7 @@ if (f.log_dir !== undefined) {
     exitWithError(`--log_dir: cannot create '${f.log_dir}': ${(err as Error).message}`);
   }
 }
-const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-master', format: f.log_format, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
+const logger = createLogger({ level: f.quiet ? 'error' : pinoLevel(f.logging_level), name: 'mesos-master', format: f.log_format, maxFileBytes: f.max_log_size, ...(f.log_dir !== undefined ? { logDir: f.log_dir } : {}) });
 
 await runDaemon({
   role: 'master',

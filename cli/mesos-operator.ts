@@ -5,6 +5,8 @@
 
 import { Command, Option } from 'commander';
 import { checkRole, Resources } from '../protocol/index.js';
+import { mesosStyleHelp } from './flags.js';
+import { versionLine } from './version.js';
 
 /** A bad value or a failed request: printed as one `error:` line, exit 1. */
 class OperatorError extends Error {
@@ -145,17 +147,20 @@ const print = (value: unknown): void => void process.stdout.write(JSON.stringify
 const program = new Command('mesos-operator')
   .description("An operator's commands against a running mesos-ts (or Mesos) master: quota and weights of roles. Prints the master's JSON.")
   .addOption(new Option('--master <host:port>', "the master's address, e.g. 127.0.0.1:5050").makeOptionMandatory())
-  .showHelpAfterError('(see mesos-operator --help)')
-  .addHelpText(
-    'after',
-    `
-Examples:
-  mesos-operator --master=127.0.0.1:5050 quota get
-  mesos-operator --master=127.0.0.1:5050 quota set --role=web --guarantee='cpus:2;mem:512' --limit='cpus:4;mem:1024'
-  mesos-operator --master=127.0.0.1:5050 quota remove --role=web
-  mesos-operator --master=127.0.0.1:5050 weights get
-  mesos-operator --master=127.0.0.1:5050 weights set --weights='gold=3,silver=1'`,
-  );
+  .version(versionLine('mesos-operator'), '--version', 'Prints the version and exits.')
+  .helpOption('-h, --help', 'Prints this help message and exits.')
+  .configureHelp({
+    formatHelp: mesosStyleHelp({
+      examples: [
+        'mesos-operator --master=127.0.0.1:5050 quota get',
+        "mesos-operator --master=127.0.0.1:5050 quota set --role=web --guarantee='cpus:2;mem:512' --limit='cpus:4;mem:1024'",
+        'mesos-operator --master=127.0.0.1:5050 quota remove --role=web',
+        'mesos-operator --master=127.0.0.1:5050 weights get',
+        "mesos-operator --master=127.0.0.1:5050 weights set --weights='gold=3,silver=1'",
+      ],
+    }),
+  })
+  .showHelpAfterError('(see mesos-operator --help)');
 
 const master = (): string => masterUrl(program.opts<{ master: string }>().master);
 

@@ -15,6 +15,8 @@ import {
   renderText,
 } from './trace/index.js';
 import type { BadLine, TraceFilter, TraceHistory } from './trace/index.js';
+import { mesosStyleHelp } from './flags.js';
+import { versionLine } from './version.js';
 
 type Format = 'text' | 'mermaid' | 'html';
 
@@ -51,6 +53,17 @@ function width(value: string): number {
 const program = new Command()
   .name('mesos-trace')
   .description('Merge trace files from many processes into one causal history and render it as a sequence diagram.')
+  .version(versionLine('mesos-trace'), '--version', 'Prints the version and exits.')
+  .helpOption('-h, --help', 'Prints this help message and exits.')
+  .configureHelp({
+    formatHelp: mesosStyleHelp({
+      examples: [
+        'mesos-trace traces/*.trace.jsonl',
+        'mesos-trace --format=html -o flow.html --task=hello traces/*.trace.jsonl',
+        'mesos-trace --follow=<message id> --format=mermaid traces/*.trace.jsonl',
+      ],
+    }),
+  })
   .argument('<file...>', "trace files (JSON lines) written by runtimes with --trace; '-' reads stdin")
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'html']).default('text'))
   .option('--framework <id>', 'only messages carrying this framework_id', nonEmpty)

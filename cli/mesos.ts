@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // mesos: the day-to-day command, as Mesos ships one — agents, frameworks and tasks of a running
-// master as tables (or --json), a task's sandbox log (followed with --follow), and framework
-// teardown. It reads only the master's HTTP endpoints; sandboxes are read through the master's
-// /webui/agent proxy, so only the master's port needs to be reachable.
+// master as tables (or --json), a task's sandbox log (followed with --follow), an operator's
+// task kill (POST /tasks/kill) and framework teardown. It reads only the master's HTTP
+// endpoints; sandboxes are read through the master's /webui/agent proxy, so only the master's
+// port needs to be reachable.
 
 import { Command, Option } from 'commander';
-import { MESOS_VERSION } from '../master/views.js';
+import { mesosStyleHelp } from './flags.js';
+import { versionLine } from './version.js';
 
 class CliError extends Error {}
 
@@ -138,8 +140,9 @@ const program = new Command('mesos')
   .description('Day-to-day commands against a running mesos-ts master.')
   .addOption(new Option('--master <host:port>', 'the master').env('MESOS_MASTER').default('127.0.0.1:5050'))
   .option('--json', 'print JSON instead of a table')
-  .version(`mesos ${MESOS_VERSION}`, '--version', 'Prints the version and exits.')
+  .version(versionLine('mesos'), '--version', 'Prints the version and exits.')
   .helpOption('-h, --help', 'Prints this help message and exits.')
+  .configureHelp({ formatHelp: mesosStyleHelp({ env: 'Also read from the environment: MESOS_MASTER; the command line wins.', examples: ['mesos task list --all', 'mesos task log my-task --follow', 'mesos task kill my-task', 'MESOS_MASTER=10.0.0.1:5050 mesos agent list --json'] }) })
   .showHelpAfterError('(see mesos --help)');
 const opts = (): { master: string; json?: boolean } => program.opts();
 const base = (): string => masterUrl(opts().master);
@@ -183,16 +186,19 @@ task.command('log').description("prints a task's stdout (or --file) from its san
     if (o.file.includes('..') || o.file.startsWith('/')) throw new CliError(`--file: '${o.file}' must be a name inside the sandbox, such as stdout or stderr`);
     await taskLog(base(), id, o.file, o.follow === true);
   });
-task.command('kill').description('(not available yet: see below)').argument('<task-id>').action(async (id: string) => {
-  await findTask(base(), id);
-  // Mesos kills a task for an operator through the v1 operator API (KILL_TASK is not in it
-  // either; operators tear the framework down). mesos-ts has no /api/v1 yet, and a framework
-  // cannot kill another framework's task, so there is nothing honest to send.
-  throw new CliError(
-    `cannot kill task '${id}': the master has no operator API (/api/v1) yet, and only the task's own framework may kill it. ` +
-      'Ask its framework to kill it, or end the whole framework with: mesos framework teardown <framework-id>',
-  );
-});
+task.command('kill').description("kills a task on its framework's behalf (POST /tasks/kill); the framework sees TASK_KILLED")
+  .argument('<task-id>')
+  .addOption(new Option('--framework <id>', 'the framework, when two frameworks use the same task id'))
+  .action(async (id: string, o: { framework?: string }) => {
+    const body = new URLSearchParams({ task_id: id, ...(o.framework !== undefined ? { framework_id: o.framework } : {}) });
+    const res = await fetch(`${base()}/tasks/kill`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
+      throw new CliError(`cannot reach the master at ${base()}: ${err.message}`);
+    });
+    const text = (await res.text()).trim();
+    if (!res.ok) throw new CliError(`cannot kill task '${id}': ${text || `${res.status} ${res.statusText}`}`);
+    const r = JSON.parse(text) as { framework_id: string; task_id: string; agent_id: string; sent: boolean };
+    process.stdout.write(opts().json ? `${JSON.stringify(r)}\n` : `Killing task ${r.task_id} of framework ${r.framework_id} on agent ${r.agent_id}${r.sent ? '' : ' (the agent is disconnected: the kill is sent when it re-registers)'}\n`);
+  });
 
 try {
   await program.parseAsync(process.argv);

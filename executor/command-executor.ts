@@ -109,8 +109,12 @@ export class CommandExecutor implements Executor {
 
   /** Kills the task (if any) and resolves once its process has exited. */
   shutdown(driver: ExecutorDriver): Promise<void> | void {
-    if (!this.task || this.terminal) return;
-    if (this.pgid === undefined || this.exitedAlready) return;
+    if (!this.task || this.terminal || this.exitedAlready) return;
+    if (this.pgid === undefined) {
+      // Still starting: the launch kills it as soon as it has a process group.
+      this.killed = true;
+      return new Promise((resolve) => this.exitWaiters.push(resolve));
+    }
     if (!this.killed) {
       this.killed = true;
       const nanos = this.task.kill_policy?.grace_period?.nanoseconds;

@@ -123,7 +123,10 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
       onShutdown: () => void this.stop(),
     });
     this.process = process;
-    this.runtime.spawn(process, this.runtime.generateId('executor'));
+    // An executor the agent launched registers as a continuation of the agent's launching message.
+    const cause = this.options.runtime ? null : (this.options.env ?? globalThis.process.env)['MESOS_TRACE_CAUSE'] || null;
+    const runtime = this.runtime;
+    runtime.withCause(cause, () => runtime.spawn(process, runtime.generateId('executor')));
     return this.status;
   }
 
@@ -151,7 +154,10 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
   private async startOwnRuntime(config: ExecutorConfig): Promise<Runtime> {
     const o = this.options;
     // Listen where the agent can reach us: LIBPROCESS_IP as in Mesos, else the agent's own host.
-    const ip = o.ip ?? (o.env ?? process.env)['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
-    return this.ownRuntime({ ...o, ip });
+    const env = o.env ?? process.env;
+    const ip = o.ip ?? env['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
+    // An agent that traces hands MESOS_TRACE to its executors: trace this one too.
+    const trace = env['MESOS_TRACE'];
+    return this.ownRuntime({ ...o, ip, ...(trace ? { trace } : {}) });
   }
 }

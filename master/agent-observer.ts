@@ -3,19 +3,23 @@
 // every agent_ping_timeout and tells the master once max_agent_ping_timeouts pings in a row go
 // unanswered, or once a disconnected agent stays away for agent_reregister_timeout.
 
-import { Actor, type Cancel, type Handlers, type Pid } from '../runtime/index.js';
-import type { PingAgent, PongAgent } from '../protocol/index.js';
-import type { MasterInternal } from './context.js';
+import { Actor, type Handlers, type Pid } from '../runtime/index.js';
+import type { AgentInbox, PongAgent } from '../protocol/index.js';
+import type { MasterActorInbox } from './context.js';
 
 /** Master → observer: the agent's connection broke; pings go on, with connected=false. */
 export type ObserverDisconnected = { name: '_AgentDisconnected' };
 
-type ObserverInbox = PongAgent | ObserverDisconnected | { name: '_PingTimeout' } | { name: '_ReregisterTimeout' };
+/** What an observer accepts from the master and its agent. */
+export type ObserverInbox = PongAgent | ObserverDisconnected;
+
+/** Its own timers: `ping` (one ping's wait) and `reregister` (a disconnected agent's grace). */
+type ObserverTimers = { name: '_PingTimeout' } | { name: '_ReregisterTimeout' };
 
 export interface AgentObserverConfig {
-  master: Pid;
+  master: Pid<MasterActorInbox>;
   agentId: string;
-  agentPid: Pid;
+  agentPid: Pid<AgentInbox>;
   /** Whether the master counts the agent as connected; sent with every ping. */
   connected: boolean;
   pingTimeoutMs: number;
@@ -23,14 +27,12 @@ export interface AgentObserverConfig {
   reregisterTimeoutMs: number;
 }
 
-export class AgentObserver extends Actor<ObserverInbox> {
+export class AgentObserver extends Actor<ObserverInbox | ObserverTimers> {
   private connected: boolean;
   private pongReceived = false;
   private missedPongs = 0;
-  private pingTimer: Cancel | undefined;
-  private reregisterTimer: Cancel | undefined;
 
-  protected readonly handlers: Handlers<ObserverInbox> = {
+  protected readonly handlers: Handlers<ObserverInbox | ObserverTimers> = {
     PongAgent: (_m, from) => this.pong(from),
     _AgentDisconnected: () => this.disconnected(),
     _PingTimeout: () => this.pingTimeout(),
@@ -46,15 +48,10 @@ export class AgentObserver extends Actor<ObserverInbox> {
     this.ping();
   }
 
-  override finalize(): void {
-    this.pingTimer?.();
-    this.reregisterTimer?.();
-  }
-
   private ping(): void {
     this.pongReceived = false;
-    this.send(this.config.agentPid, { name: 'PingAgent', connected: this.connected } satisfies PingAgent);
-    this.pingTimer = this.delay(this.config.pingTimeoutMs, { name: '_PingTimeout' });
+    this.send(this.config.agentPid, { name: 'PingAgent', connected: this.connected });
+    this.startTimer('ping', this.config.pingTimeoutMs, { name: '_PingTimeout' });
   }
 
   /** Any pong resets the count: straight from the agent, or handed on by the master. */
@@ -65,7 +62,6 @@ export class AgentObserver extends Actor<ObserverInbox> {
   }
 
   private pingTimeout(): void {
-    this.pingTimer = undefined;
     if (!this.pongReceived) {
       this.missedPongs++;
       if (this.missedPongs >= this.config.maxPingTimeouts) {
@@ -78,16 +74,15 @@ export class AgentObserver extends Actor<ObserverInbox> {
 
   private disconnected(): void {
     this.connected = false;
-    this.reregisterTimer?.();
-    this.reregisterTimer = this.delay(this.config.reregisterTimeoutMs, { name: '_ReregisterTimeout' });
+    // A second disconnect restarts the grace period, as the old timer is replaced.
+    this.startTimer('reregister', this.config.reregisterTimeoutMs, { name: '_ReregisterTimeout' });
   }
 
   private reregisterTimeout(): void {
-    this.reregisterTimer = undefined;
     this.tell({ name: '_AgentReregisterTimeout', agent_id: this.config.agentId });
   }
 
-  private tell(msg: MasterInternal): void {
+  private tell(msg: MasterActorInbox): void {
     this.send(this.config.master, msg);
   }
 }

@@ -7,10 +7,10 @@ import {
   formatAgentId,
   Resources,
   taskStatus,
+  type AgentInbox,
   type AgentInfo,
   type FrameworkInfo,
   type RegisterAgent,
-  type PongAgent,
   type ReregisterAgent,
   type Resource,
   type Task,
@@ -19,13 +19,13 @@ import {
   type UnregisterAgent,
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
-import { type MasterContext, dropped, masterStatus, sendMasterUpdate, recoverResources, taggedFor, toAllocator, nowSecs } from './context.js';
+import { type MasterContext, dropped, masterStatus, peerPid, sendMasterUpdate, recoverResources, taggedFor, toAllocator, nowSecs } from './context.js';
 import { removeOffersOn } from './offers.js';
-import type { ObserverDisconnected } from './agent-observer.js';
 import { setTaskState, removeTask } from './tasks.js';
 
-export function registerAgent(ctx: MasterContext, m: RegisterAgent, from: Pid | ''): void {
-  if (from === '') return dropped(ctx, 'RegisterAgent', 'it has no sender');
+export function registerAgent(ctx: MasterContext, m: RegisterAgent, sender: Pid | ''): void {
+  if (sender === '') return dropped(ctx, 'RegisterAgent', 'it has no sender');
+  const from = peerPid<AgentInbox>(sender);
   const problem = agentProblem(m.agent, m.version, m.checkpointed_resources);
   if (problem !== undefined) {
     ctx.log.warn({ pid: from, problem }, 'refusing agent registration');
@@ -53,8 +53,9 @@ export function registerAgent(ctx: MasterContext, m: RegisterAgent, from: Pid | 
   startObserver(ctx, agent);
 }
 
-export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, from: Pid | ''): void {
-  if (from === '') return dropped(ctx, 'ReregisterAgent', 'it has no sender');
+export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, sender: Pid | ''): void {
+  if (sender === '') return dropped(ctx, 'ReregisterAgent', 'it has no sender');
+  const from = peerPid<AgentInbox>(sender);
   const id = m.agent.id?.value;
   if (id === undefined || id === '') return dropped(ctx, 'ReregisterAgent', 'the agent has no id');
   const problem = agentProblem(m.agent, m.version, m.checkpointed_resources);
@@ -68,7 +69,7 @@ export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, from: Pi
 }
 
 /** An agent the master still has (a blip, or a restart within the timeout): reconcile with it. */
-export function reconcileKnownAgent(ctx: MasterContext, agent: AgentRecord, m: ReregisterAgent, from: Pid): void {
+export function reconcileKnownAgent(ctx: MasterContext, agent: AgentRecord, m: ReregisterAgent, from: Pid<AgentInbox>): void {
   const oldHost = parseAddress(pidAddress(agent.pid)).host;
   const newHost = parseAddress(pidAddress(from)).host;
   if (m.agent.hostname !== agent.info.hostname || oldHost !== newHost) {
@@ -76,7 +77,7 @@ export function reconcileKnownAgent(ctx: MasterContext, agent: AgentRecord, m: R
     return ctx.send(from, { name: 'Shutdown', message: 'Agent attempted to re-register with a different hostname or IP' });
   }
   ctx.state.setAgentPid(agent, from);
-  ctx.link(from);
+  watch(ctx, agent);
   agent.reregisteredTime = ctx.now();
   agent.version = m.version;
   agent.capabilities = m.agent_capabilities ?? [];
@@ -126,7 +127,7 @@ export function reconcileKnownAgent(ctx: MasterContext, agent: AgentRecord, m: R
 }
 
 /** An unreachable, recovered or unknown agent comes back with its old id: admit it again with its tasks. */
-export function readmitAgent(ctx: MasterContext, m: ReregisterAgent, from: Pid): void {
+export function readmitAgent(ctx: MasterContext, m: ReregisterAgent, from: Pid<AgentInbox>): void {
   const id = m.agent.id!.value;
   const stale = ctx.state.agentByPid(from);
   if (stale !== undefined) removeAgent(ctx, stale, 'another agent re-registered at its address');
@@ -240,7 +241,7 @@ function startObserver(ctx: MasterContext, agent: AgentRecord): void {
 
 export function admitAgent(ctx: MasterContext, agent: AgentRecord): void {
   ctx.state.addAgent(agent);
-  ctx.link(agent.pid);
+  watch(ctx, agent);
   ctx.registry.admit({ id: agent.id, hostname: agent.info.hostname, ...(agent.info.port !== undefined ? { port: agent.info.port } : {}) });
 }
 
@@ -281,7 +282,20 @@ export function agentDisconnected(ctx: MasterContext, agent: AgentRecord): void 
   }
   // The observer keeps pinging (with connected=false) and gives the agent
   // agent_reregister_timeout to come back.
-  if (agent.observer !== undefined) ctx.send(agent.observer, { name: '_AgentDisconnected' } satisfies ObserverDisconnected);
+  if (agent.observer !== undefined) ctx.send(agent.observer, { name: '_AgentDisconnected' });
+}
+
+/** The link to an agent broke: if it is still the agent's pid, the agent disconnects. */
+export function agentExited(ctx: MasterContext, agentId: string, pid: Pid): void {
+  const agent = ctx.state.agents.get(agentId);
+  // An agent that re-registered from another pid, or left, no longer depends on this one.
+  if (agent === undefined || agent.pid !== pid) return;
+  agentDisconnected(ctx, agent);
+}
+
+/** Links to the agent's current pid: its exit arrives as _AgentExited naming the agent. */
+function watch(ctx: MasterContext, agent: AgentRecord): void {
+  ctx.linkWith(agent.pid, { name: '_AgentExited', agent_id: agent.id, pid: agent.pid });
 }
 
 /** The agent's observer reports that it did not re-register within agent_reregister_timeout. */
@@ -318,7 +332,7 @@ export function agentUnhealthy(ctx: MasterContext, agentId: string, missed: numb
 export function pongAgent(ctx: MasterContext, from: Pid | ''): void {
   const agent = from === '' ? undefined : ctx.state.agentByPid(from);
   if (agent === undefined || agent.pid !== from || agent.observer === undefined) return; // late pong from a removed agent
-  ctx.send(agent.observer, { name: 'PongAgent' } satisfies PongAgent);
+  ctx.send(agent.observer, { name: 'PongAgent' });
 }
 
 /**

@@ -91,11 +91,15 @@ export interface AllocatedOffer {
 export type AllocatorOffers = { name: 'AllocatorOffers'; offers: AllocatedOffer[] };
 
 type Internal =
-  | { name: '_AllocationTick' } // the periodic run
+  | { name: '_AllocationTick' } // the periodic run (timer TICK)
   | { name: '_AllocatePending' }; // a batched run asked for by events
 
+/** The key of the periodic allocation timer. */
+const TICK = 'allocation-tick';
+
 export interface AllocatorProcessOptions {
-  master: Pid;
+  /** The master, as far as the allocator speaks to it: offers only. */
+  master: Pid<AllocatorOffers>;
   allocationIntervalMs: number;
   minAllocatableResources?: string | undefined;
   fairSharingExcludedResourceNames?: readonly string[] | undefined;
@@ -153,7 +157,7 @@ export class AllocatorProcess extends Actor<AllocatorInbox | Internal> {
     this.dispatches = this.runtime.metrics.counter('allocator/mesos/event_queue_dispatches');
     this.runtime.metrics.gaugeGroup('allocator', () => this.allocator.metrics());
     // The periodic loop: Mesos waits one interval, runs, and only then starts the next wait.
-    this.delay(this.options.allocationIntervalMs, { name: '_AllocationTick' });
+    this.startTimer(TICK, this.options.allocationIntervalMs, { name: '_AllocationTick' });
   }
 
   override finalize(): void {
@@ -187,7 +191,7 @@ export class AllocatorProcess extends Actor<AllocatorInbox | Internal> {
   private allocationTick(): void {
     this.allocator.allocate();
     this.flush();
-    this.delay(this.options.allocationIntervalMs, { name: '_AllocationTick' });
+    this.startTimer(TICK, this.options.allocationIntervalMs, { name: '_AllocationTick' });
   }
 
   private offer(frameworkId: string, offers: FrameworkOffers): void {
@@ -200,6 +204,6 @@ export class AllocatorProcess extends Actor<AllocatorInbox | Internal> {
     if (this.collected.length === 0) return;
     const offers = this.collected;
     this.collected = [];
-    this.send(this.options.master, { name: 'AllocatorOffers', offers } satisfies AllocatorOffers);
+    this.send(this.options.master, { name: 'AllocatorOffers', offers });
   }
 }

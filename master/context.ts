@@ -1,40 +1,68 @@
-// What the master's modules share: the context they act through (state, options, send, timers,
-// the allocator) and the small helpers every handler uses.
+// What the master's modules share: the context they act through (state, options, typed sends,
+// keyed timers, links, the allocator) and the small helpers every handler uses.
 
 import type { Logger } from 'pino';
-import type { Cancel, HttpHandler, Message, Pid } from '../runtime/index.js';
+import type { Accepts, HttpHandler, Message, Pid } from '../runtime/index.js';
 import {
   Resources,
   taskStatus,
-  type FrameworkError,
+  type MasterInbox,
   type MasterInfo,
+  type AgentInbox,
   type Resource,
-  type StatusUpdate,
+  type SchedulerInbox,
   type Task,
   type TaskState,
   type TaskStatus,
   type TaskStatusReason,
 } from '../protocol/index.js';
-import type { AllocatorInbox } from './allocator-process.js';
+import type { ObserverInbox } from './agent-observer.js';
+import type { AllocatorInbox, AllocatorOffers } from './allocator-process.js';
 import type { MasterMetrics } from './metrics.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { Registry } from './registry.js';
 import type { FrameworkRecord, MasterState } from './state.js';
 
-/** The master's own messages: its timers, and what its agents' observers report. */
+/** The master's own messages: its timers, the exits of what it links to, and what its agents' observers report. */
 export type MasterInternal =
-  | { name: '_FrameworkFailoverTimeout'; framework_id: string; generation: number }
+  /** Timer `failover:<framework id>`: the framework stayed disconnected for its failover_timeout. */
+  | { name: '_FrameworkFailoverTimeout'; framework_id: string }
+  /** Timer `offer:<offer id>`: the offer was outstanding for offer_timeout. */
   | { name: '_OfferTimeout'; offer_id: string }
+  /** Timer `recovered-agents`: agents from before a restart had agent_reregister_timeout to come back. */
   | { name: '_RecoveredAgentsTimeout' }
+  /** Link: the scheduler at `pid` terminated or became unreachable. */
+  | { name: '_FrameworkExited'; framework_id: string; pid: Pid }
+  /** Link: the agent at `pid` terminated or became unreachable. */
+  | { name: '_AgentExited'; agent_id: string; pid: Pid }
   /** From an agent's observer: it missed `missed` pongs in a row. */
   | { name: '_AgentUnhealthy'; agent_id: string; missed: number }
   /** From an agent's observer: the agent stayed disconnected for agent_reregister_timeout. */
   | { name: '_AgentReregisterTimeout'; agent_id: string };
 
+/** Everything the Master actor handles: its peers' protocol, the allocator's offers, its own messages. */
+export type MasterActorInbox = MasterInbox | AllocatorOffers | MasterInternal;
+
+/** Keys of the master's timers: one per framework failover, one per offer, one for recovery. */
+export const timerKeys = {
+  failover: (frameworkId: string): string => `failover:${frameworkId}`,
+  offer: (offerId: string): string => `offer:${offerId}`,
+  recoveredAgents: 'recovered-agents',
+} as const;
+
+/**
+ * The one place a sender's address (an envelope's `from`, untyped) becomes the typed pid of
+ * the peer it registered as: a scheduler, an agent. Typing it is what lets every later send to
+ * it be checked against that peer's inbox.
+ */
+export function peerPid<In extends Message>(from: Pid): Pid<In> {
+  return from as Pid<In>;
+}
+
 /** What the master's modules act through: its state and the Master actor's powers. */
 export interface MasterContext {
   readonly id: string;
-  readonly self: Pid;
+  readonly self: Pid<MasterActorInbox>;
   readonly info: MasterInfo;
   /** When the master started (ms on its clock). */
   readonly startedAt: number;
@@ -44,17 +72,21 @@ export interface MasterContext {
   readonly metrics: MasterMetrics;
   readonly log: Logger;
   /** The allocator actor. */
-  readonly allocator: Pid;
+  readonly allocator: Pid<AllocatorInbox>;
   /** Counters behind the ids the master hands out. */
   readonly ids: { framework: number; agent: number; offer: number };
-  send<M extends Message>(to: Pid, msg: M): void;
-  link(pid: Pid): void;
-  delay(ms: number, msg: MasterInternal): Cancel;
+  /** Sends to a typed pid only what its inbox accepts. */
+  send<T extends Message, M extends Message = T>(to: Pid<T>, msg: Accepts<T, M>): void;
+  /** Links to `pid`; its exit arrives once as `msg` (naming what died). */
+  linkWith(pid: Pid, msg: MasterInternal): void;
+  /** Arms the timer `key` (replacing any armed under it); a replaced or cancelled timer's message is never handled. */
+  startTimer(key: string, ms: number, msg: MasterInternal): void;
+  cancelTimer(key: string): void;
   now(): number;
   /** Serves an HTTP endpoint as /master/<path> (and /<path>). */
   route(path: string, handler: HttpHandler): void;
   /** Starts the observer that checks an agent's health; its pid. */
-  spawnObserver(agentId: string, agentPid: Pid, connected: boolean): Pid;
+  spawnObserver(agentId: string, agentPid: Pid<AgentInbox>, connected: boolean): Pid<ObserverInbox>;
   terminate(pid: Pid): void;
 }
 
@@ -74,15 +106,15 @@ export function callingFramework(ctx: MasterContext, call: string, frameworkId: 
     return undefined;
   }
   if (mustBeConnected && !fw.connected) {
-    frameworkError(ctx, from, 'Framework disconnected');
+    frameworkError(ctx, fw.pid, 'Framework disconnected');
     return undefined;
   }
   return fw;
 }
 
-export function frameworkError(ctx: MasterContext, to: Pid, message: string): void {
+export function frameworkError(ctx: MasterContext, to: Pid<SchedulerInbox>, message: string): void {
   ctx.log.warn({ to, message }, 'framework error');
-  ctx.send(to, { name: 'FrameworkError', message } satisfies FrameworkError);
+  ctx.send(to, { name: 'FrameworkError', message });
 }
 
 export function dropped(ctx: MasterContext, message: string, why: string): void {
@@ -108,7 +140,7 @@ export function sendMasterUpdate(ctx: MasterContext, fw: FrameworkRecord, status
       timestamp: status.timestamp ?? nowSecs(ctx),
     },
     pid: '',
-  } satisfies StatusUpdate);
+  });
 }
 
 export function recoverResources(ctx: MasterContext, frameworkId: string, agentId: string, resources: Resources, filters?: { refuse_seconds?: number }): void {

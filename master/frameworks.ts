@@ -7,19 +7,19 @@ import {
   isTerminalState,
   validateFrameworkInfo,
   type DeactivateFramework,
-  type FrameworkError,
-  type FrameworkRegistered,
   type RegisterFramework,
   type ReregisterFramework,
+  type SchedulerInbox,
   type UnregisterFramework,
 } from '../protocol/index.js';
 import { FrameworkRecord } from './state.js';
-import { type MasterContext, callingFramework, frameworkError, dropped, masterStatus, toAllocator } from './context.js';
+import { type MasterContext, callingFramework, frameworkError, dropped, masterStatus, peerPid, timerKeys, toAllocator } from './context.js';
 import { removeOffersOf } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
 
-export function registerFramework(ctx: MasterContext, m: RegisterFramework, from: Pid | ''): void {
-  if (from === '') return dropped(ctx, 'RegisterFramework', 'it has no sender');
+export function registerFramework(ctx: MasterContext, m: RegisterFramework, sender: Pid | ''): void {
+  if (sender === '') return dropped(ctx, 'RegisterFramework', 'it has no sender');
+  const from = peerPid<SchedulerInbox>(sender);
   const info = m.framework;
   if (info.id !== undefined && info.id.value !== '') {
     return frameworkError(ctx, from, "Registering with 'id' set is not allowed; re-register to fail over a framework");
@@ -28,24 +28,25 @@ export function registerFramework(ctx: MasterContext, m: RegisterFramework, from
   if (error !== undefined) return frameworkError(ctx, from, error);
 
   // A retried registration from a pid that is already registered is acknowledged again.
-  const existing = ctx.state.frameworkByPid(from);
-  if (existing !== undefined && existing.connected) {
+  const existing = ctx.state.connectedFrameworkAt(from);
+  if (existing !== undefined) {
     ctx.log.info({ framework: existing.id }, 'framework already registered; resending acknowledgement');
-    return ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: existing.id }, master_info: ctx.info } satisfies FrameworkRegistered);
+    return ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: existing.id }, master_info: ctx.info });
   }
 
   const id = formatFrameworkId(ctx.id, ctx.ids.framework++);
   const fw = new FrameworkRecord(id, { ...info, id: { value: id } }, from, ctx.now(), ctx.opts.maxCompletedTasksPerFramework);
   fw.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => fw.roles.includes(r)));
   ctx.state.addFramework(fw);
-  ctx.link(from);
+  watch(ctx, fw, from);
   toAllocator(ctx, { name: 'AllocatorAddFramework', framework_id: id, info: fw.info, used: new Map(), active: true, suppressed_roles: [...fw.suppressedRoles] });
   ctx.log.info({ framework: id, name: info.name, pid: from }, 'framework registered');
-  ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info } satisfies FrameworkRegistered);
+  ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info });
 }
 
-export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, from: Pid | ''): void {
-  if (from === '') return dropped(ctx, 'ReregisterFramework', 'it has no sender');
+export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, sender: Pid | ''): void {
+  if (sender === '') return dropped(ctx, 'ReregisterFramework', 'it has no sender');
+  const from = peerPid<SchedulerInbox>(sender);
   const info = m.framework;
   const id = info.id?.value;
   if (id === undefined || id === '') return frameworkError(ctx, from, "Re-registering without an 'id' is not allowed; register instead");
@@ -60,10 +61,10 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
     const created = new FrameworkRecord(id, info, from, ctx.now(), ctx.opts.maxCompletedTasksPerFramework);
     created.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => created.roles.includes(r)));
     ctx.state.addFramework(created);
-    ctx.link(from);
+    watch(ctx, created, from);
     toAllocator(ctx, { name: 'AllocatorAddFramework', framework_id: id, info, used: new Map(), active: true, suppressed_roles: [...created.suppressedRoles] });
     ctx.log.info({ framework: id, pid: from }, 'unknown framework re-registered; added');
-    ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info } satisfies FrameworkRegistered);
+    ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info });
     return;
   }
 
@@ -80,7 +81,7 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   const failedOver = oldPid !== from;
   if (failedOver) {
     if (oldPid !== undefined) {
-      ctx.send(oldPid, { name: 'FrameworkError', message: 'Framework failed over' } satisfies FrameworkError);
+      ctx.send(oldPid, { name: 'FrameworkError', message: 'Framework failed over' });
     }
     // Offers of the old instance are discarded, not rescinded: it is gone.
     removeOffersOf(ctx, fw, false);
@@ -95,15 +96,13 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   const wasRecovered = fw.recovered;
   const { checkpoint: _ignored, ...rest } = info;
   fw.info = { ...rest, id: { value: id }, user: fw.info.user, ...(fw.info.checkpoint !== undefined ? { checkpoint: fw.info.checkpoint } : {}) };
-  ctx.state.setFrameworkPid(fw, from);
+  fw.pid = from;
   fw.recovered = false;
   fw.connected = true;
   fw.reregisteredTime = ctx.now();
-  fw.generation++;
-  fw.failoverTimer?.();
-  fw.failoverTimer = undefined;
+  ctx.cancelTimer(timerKeys.failover(id));
   fw.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => fw.roles.includes(r)));
-  ctx.link(from);
+  watch(ctx, fw, from);
   toAllocator(ctx, { name: 'AllocatorUpdateFramework', framework_id: id, info: fw.info, suppressed_roles: [...fw.suppressedRoles] });
   if (!fw.active || wasRecovered) {
     fw.active = true;
@@ -143,17 +142,25 @@ export function deactivate(ctx: MasterContext, fw: FrameworkRecord): void {
 export function frameworkDisconnected(ctx: MasterContext, fw: FrameworkRecord): void {
   ctx.log.info({ framework: fw.id, pid: fw.pid }, 'framework disconnected');
   // Best effort, as Mesos: a v0 driver that is still alive aborts on it.
-  if (fw.pid !== undefined) ctx.send(fw.pid, { name: 'FrameworkError', message: 'Framework disconnected' } satisfies FrameworkError);
+  if (fw.pid !== undefined) ctx.send(fw.pid, { name: 'FrameworkError', message: 'Framework disconnected' });
   fw.connected = false;
   deactivate(ctx, fw);
   const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
-  fw.failoverTimer = ctx.delay(timeoutMs, { name: '_FrameworkFailoverTimeout', framework_id: fw.id, generation: fw.generation });
+  ctx.startTimer(timerKeys.failover(fw.id), timeoutMs, { name: '_FrameworkFailoverTimeout', framework_id: fw.id });
 }
 
-export function frameworkFailoverTimeout(ctx: MasterContext, frameworkId: string, generation: number): void {
+/** The link to a scheduler broke: if it is still the framework's connected pid, the framework disconnects. */
+export function frameworkExited(ctx: MasterContext, frameworkId: string, pid: Pid): void {
   const fw = ctx.state.frameworks.get(frameworkId);
-  // A re-subscription since the timer was armed makes it stale.
-  if (fw === undefined || fw.generation !== generation || fw.connected) return;
+  // A framework that failed over to another pid, or was removed, no longer depends on this one.
+  if (fw === undefined || fw.pid !== pid || !fw.connected) return;
+  frameworkDisconnected(ctx, fw);
+}
+
+/** Fired only if no re-subscription or removal cancelled the timer since the disconnect. */
+export function frameworkFailoverTimeout(ctx: MasterContext, frameworkId: string): void {
+  const fw = ctx.state.frameworks.get(frameworkId);
+  if (fw === undefined || fw.connected) return;
   ctx.log.info({ framework: frameworkId }, 'framework failover timeout; removing it');
   removeFramework(ctx, fw);
 }
@@ -180,12 +187,16 @@ export function removeFramework(ctx: MasterContext, fw: FrameworkRecord): void {
     }
     fw.completedTasks.push(task);
   }
-  fw.failoverTimer?.();
-  fw.failoverTimer = undefined;
+  ctx.cancelTimer(timerKeys.failover(fw.id));
   fw.connected = false;
   fw.active = false;
   fw.unregisteredTime = now;
   ctx.state.completeFramework(fw);
   toAllocator(ctx, { name: 'AllocatorRemoveFramework', framework_id: fw.id });
   ctx.log.info({ framework: fw.id }, 'framework removed');
+}
+
+/** Links to the framework's scheduler: its exit arrives as _FrameworkExited naming the framework. */
+function watch(ctx: MasterContext, fw: FrameworkRecord, pid: Pid<SchedulerInbox>): void {
+  ctx.linkWith(pid, { name: '_FrameworkExited', framework_id: fw.id, pid });
 }

@@ -6,6 +6,7 @@ import { badRequest, json, type HttpRequest, type HttpResponse } from '../runtim
 import type { Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { removeFramework } from './frameworks.js';
+import { killTaskEndpoint } from './operator-kill.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
 import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJSON, versionJSON, type MasterIdentity } from './views.js';
 
@@ -28,6 +29,7 @@ const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
 const ROUTES: Readonly<Record<string, Endpoint>> = {
   '/health': () => ({ status: 200, body: '' }),
   '/teardown': teardownEndpoint,
+  '/tasks/kill': killTaskEndpoint,
   '/quota': (ctx, req) => quotaEndpoint(ctx, req, undefined),
   '/weights': weightsEndpoint,
 };

@@ -1,9 +1,8 @@
-// The master's public surface: the Master actor, its options, the error a broken invariant of its
-// bookkeeping throws, and startMaster(), which runs a master (and its allocator) on a runtime of
-// its own, as `mesos-master` and the tests do.
+// The master's public surface: the Master actor, its options, and startMaster(), which runs a
+// master (and its allocator) on a runtime of its own, as `mesos-master` and the tests do.
 
-import { Runtime, startTrace, type Pid, type Tracer } from '../runtime/index.js';
-import { traceAttributes, validateMessage } from '../protocol/index.js';
+import type { Pid, Runtime } from '../runtime/index.js';
+import { startProtocolRuntime, type MasterInbox } from '../protocol/index.js';
 import { Master } from './master.js';
 import type { MasterOptions } from './options.js';
 import { installWebUi } from './webui.js';
@@ -11,12 +10,11 @@ import { installWebUi } from './webui.js';
 export { Master } from './master.js';
 export type { MasterOptions } from './options.js';
 export { MESOS_VERSION } from './views.js';
-export { MasterInvariantError } from './invariant.js';
 
 export interface MasterHandle {
   runtime: Runtime;
   /** `master@ip:port`. */
-  pid: Pid;
+  pid: Pid<MasterInbox>;
   /** `ip:port` the master listens on. */
   address: string;
   master: Master;
@@ -25,18 +23,16 @@ export interface MasterHandle {
 
 /** Starts a runtime on options.ip:options.port with the master (actor id `master`) and its allocator. */
 export async function startMaster(options: MasterOptions = {}): Promise<MasterHandle> {
-  const runtime = await Runtime.start({
+  const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: options.port ?? 5050,
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
-    validate: (_name, body) => validateMessage(body),
     delegate: 'master',
     ...(options.testEndpoints !== undefined ? { testEndpoints: options.testEndpoints } : {}),
+    ...(options.trace !== undefined ? { trace: options.trace } : {}),
   });
-  let tracer: Tracer | undefined;
-  if (options.trace !== undefined) tracer = startTrace(runtime, options.trace, { attributes: (m) => ({ ...traceAttributes(m) }) });
   const master = runtime.spawn(new Master(options), 'master');
   installWebUi(runtime, master);
   return {

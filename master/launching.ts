@@ -3,6 +3,7 @@
 
 import { type Pid } from '../runtime/index.js';
 import {
+  newTask,
   rejectionStatus,
   Resources,
   validateLaunch,
@@ -13,11 +14,9 @@ import {
   type LaunchRejection,
   type LaunchTasks,
   type OfferOperation,
-  type Task,
   type TaskInfo,
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
-import type { AllocatorUpdateAllocation } from './allocator-process.js';
 import { type MasterContext, callingFramework, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
 import { removeOffer } from './offers.js';
 
@@ -149,7 +148,7 @@ export function applyReservation(ctx: MasterContext, fw: FrameworkRecord, agent:
     agent_id: agent.id,
     role,
     operations: [{ type: reserving ? 'RESERVE' : 'UNRESERVE', resources: resources.allocate(role) }],
-  } satisfies AllocatorUpdateAllocation);
+  });
   ctx.log.info({ framework: fw.id, agent: agent.id, resources: resources.toString() }, op.type === 'RESERVE' ? 'reserved' : 'unreserved');
   return offered.subtract(consumed).add(converted).allocate(role);
 }
@@ -159,22 +158,7 @@ export function launchTask(ctx: MasterContext, fw: FrameworkRecord, agent: Agent
   // Mesos injects the offers' allocation role into resources that lack it.
   const executor = info.executor === undefined ? undefined : { ...info.executor, resources: allocateAll(info.executor.resources ?? [], role) };
   const taskInfo: TaskInfo = { ...info, resources: allocateAll(info.resources ?? [], role), ...(executor !== undefined ? { executor } : {}) };
-  const task: Task = {
-    name: info.name,
-    task_id: info.task_id,
-    framework_id: { value: fw.id },
-    agent_id: { value: agent.id },
-    state: 'TASK_STAGING',
-    resources: taskInfo.resources ?? [],
-    statuses: [],
-    user: fw.info.user,
-    ...(executor !== undefined ? { executor_id: executor.executor_id } : {}),
-    ...(info.labels !== undefined ? { labels: info.labels } : {}),
-    ...(info.container !== undefined ? { container: info.container } : {}),
-    ...(info.health_check !== undefined ? { health_check: info.health_check } : {}),
-    ...(info.kill_policy !== undefined ? { kill_policy: info.kill_policy } : {}),
-    ...(info.limits !== undefined ? { limits: info.limits } : {}),
-  };
+  const task = newTask({ ...taskInfo, agent_id: { value: agent.id } }, fw.id, 'TASK_STAGING', executor?.executor_id.value, fw.info.user);
   const entry = new TaskEntry(task, Resources.fromJSON(task.resources));
   ctx.state.addTask(entry);
   if (outcome.launch_executor && info.executor !== undefined && executor !== undefined) {

@@ -4,35 +4,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { Actor, parseAddress, pidAddress, type Handlers, type Pid } from '../runtime/index.js';
-import {
-  type Accept,
-  type DeactivateFramework,
-  type Decline,
-  type ExecutorToFramework,
-  type ExitedExecutor,
-  type FrameworkToExecutor,
-  type KillTask,
-  type LaunchTasks,
-  type MasterInfo,
-  type PongAgent,
-  type ReconcileTasks,
-  type RegisterAgent,
-  type RegisterFramework,
-  type ReregisterAgent,
-  type ReregisterFramework,
-  type ResourceRequestMessage,
-  type ReviveOffers,
-  type StatusUpdate,
-  type StatusUpdateAcknowledgement,
-  type SuppressOffers,
-  type UnregisterAgent,
-  type UnregisterFramework,
-} from '../protocol/index.js';
+import type { MasterInfo } from '../protocol/index.js';
 import { AgentObserver } from './agent-observer.js';
-import type { AllocatorOffers } from './allocator-process.js';
-import { AllocatorProcess } from './allocator-process.js';
+import { AllocatorProcess, type AllocatorInbox } from './allocator-process.js';
 import * as agents from './agents.js';
-import type { MasterContext, MasterInternal } from './context.js';
+import { timerKeys, type MasterActorInbox, type MasterContext } from './context.js';
 import * as frameworks from './frameworks.js';
 import { installRoutes } from './http.js';
 import * as launching from './launching.js';
@@ -44,31 +20,7 @@ import { MasterState } from './state.js';
 import * as tasks from './tasks.js';
 import { MESOS_VERSION } from './views.js';
 
-type MasterInbox =
-  | RegisterFramework
-  | ReregisterFramework
-  | UnregisterFramework
-  | DeactivateFramework
-  | LaunchTasks
-  | Accept
-  | Decline
-  | ReviveOffers
-  | SuppressOffers
-  | ResourceRequestMessage
-  | KillTask
-  | StatusUpdate
-  | StatusUpdateAcknowledgement
-  | ReconcileTasks
-  | FrameworkToExecutor
-  | ExecutorToFramework
-  | RegisterAgent
-  | ReregisterAgent
-  | UnregisterAgent
-  | PongAgent
-  | ExitedExecutor
-  | AllocatorOffers;
-
-export class Master extends Actor<MasterInbox | MasterInternal> {
+export class Master extends Actor<MasterActorInbox> {
   readonly id = randomUUID();
   readonly state: MasterState;
   private readonly opts: ResolvedMasterOptions;
@@ -78,7 +30,7 @@ export class Master extends Actor<MasterInbox | MasterInternal> {
   private ctx!: MasterContext;
 
   // The whole protocol of the master, in one place.
-  protected readonly handlers: Handlers<MasterInbox | MasterInternal> = {
+  protected readonly handlers: Handlers<MasterActorInbox> = {
     // Frameworks
     RegisterFramework: (m, from) => frameworks.registerFramework(this.ctx, m, from),
     ReregisterFramework: (m, from) => frameworks.reregisterFramework(this.ctx, m, from),
@@ -107,11 +59,14 @@ export class Master extends Actor<MasterInbox | MasterInternal> {
     PongAgent: (_m, from) => agents.pongAgent(this.ctx, from),
     // Allocator
     AllocatorOffers: (m, from) => offers.allocatorOffers(this.ctx, m, from),
+    // Exits of the schedulers and agents the master links to
+    _FrameworkExited: (m) => frameworks.frameworkExited(this.ctx, m.framework_id, m.pid),
+    _AgentExited: (m) => agents.agentExited(this.ctx, m.agent_id, m.pid),
     // From the agents' observers
     _AgentUnhealthy: (m, from) => agents.agentUnhealthy(this.ctx, m.agent_id, m.missed, from),
     _AgentReregisterTimeout: (m, from) => agents.agentReregisterTimeout(this.ctx, m.agent_id, from),
     // Timers
-    _FrameworkFailoverTimeout: (m) => frameworks.frameworkFailoverTimeout(this.ctx, m.framework_id, m.generation),
+    _FrameworkFailoverTimeout: (m) => frameworks.frameworkFailoverTimeout(this.ctx, m.framework_id),
     _OfferTimeout: (m) => offers.offerTimeout(this.ctx, m.offer_id),
     _RecoveredAgentsTimeout: () => agents.recoveredAgentsTimeout(this.ctx),
   };
@@ -160,7 +115,7 @@ export class Master extends Actor<MasterInbox | MasterInternal> {
     for (const u of recovered.unreachable) {
       this.state.unreachableAgents.set(u.id, { info: { hostname: u.hostname, resources: [], attributes: [], id: { value: u.id } }, timeMs: u.time_ms });
     }
-    if (this.state.recoveredAgents.size > 0) this.delay(this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
+    if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
     installRoutes(this.ctx);
     this.log.info({ id: this.id, pid: this.self }, 'master started');
   }
@@ -170,15 +125,8 @@ export class Master extends Actor<MasterInbox | MasterInternal> {
   }
 
   /** The allocator actor's pid (for tests and tools). */
-  get allocatorPid(): Pid {
+  get allocatorPid(): Pid<AllocatorInbox> {
     return this.allocatorProcess.self;
-  }
-
-  override exited(pid: Pid): void {
-    const agent = this.state.agentByPid(pid);
-    if (agent !== undefined && agent.pid === pid) agents.agentDisconnected(this.ctx, agent);
-    const fw = this.state.frameworkByPid(pid);
-    if (fw !== undefined && fw.connected) frameworks.frameworkDisconnected(this.ctx, fw);
   }
 
   /** What the modules act through: the state, and this actor's powers. */
@@ -197,8 +145,9 @@ export class Master extends Actor<MasterInbox | MasterInternal> {
       allocator: this.allocatorProcess.self,
       ids: { framework: 0, agent: 0, offer: 0 },
       send: (to, msg) => this.send(to, msg),
-      link: (pid) => this.link(pid),
-      delay: (ms, msg) => this.delay(ms, msg),
+      linkWith: (pid, msg) => this.linkWith(pid, msg),
+      startTimer: (key, ms, msg) => this.startTimer(key, ms, msg),
+      cancelTimer: (key) => this.cancelTimer(key),
       now: () => this.now(),
       route: (path, handler) => this.route(path, handler),
       spawnObserver: (agentId, agentPid, connected) =>

@@ -14,7 +14,7 @@ import {
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, type OfferRecord } from './state.js';
 import type { AllocatorOffers } from './allocator-process.js';
-import { type MasterContext, callingFramework, dropped, recoverResources, toAllocator } from './context.js';
+import { type MasterContext, callingFramework, dropped, recoverResources, timerKeys, toAllocator } from './context.js';
 
 export function allocatorOffers(ctx: MasterContext, m: AllocatorOffers, from: Pid | ''): void {
   if (from !== ctx.allocator) return dropped(ctx, 'AllocatorOffers', `it is not from the allocator (${from})`);
@@ -33,7 +33,7 @@ export function allocatorOffers(ctx: MasterContext, m: AllocatorOffers, from: Pi
     list.push(record);
   }
   for (const [fw, records] of byFramework) {
-    const pids = records.map((r) => ctx.state.agents.get(r.offer.agent_id.value)!.pid as string);
+    const pids: string[] = records.map((r) => ctx.state.agents.get(r.offer.agent_id.value)!.pid);
     ctx.send(fw.pid!, { name: 'ResourceOffers', offers: records.map((r) => r.offer), pids });
   }
 }
@@ -55,8 +55,8 @@ export function makeOffer(ctx: MasterContext, fw: FrameworkRecord, agent: AgentR
     ...(fw.multiRole ? { allocation_info: { role } } : {}),
     ...(agent.info.domain !== undefined ? { domain: agent.info.domain } : {}),
   };
-  const record: OfferRecord = { offer, resources, role, timer: undefined };
-  if (ctx.opts.offerTimeoutMs !== undefined) record.timer = ctx.delay(ctx.opts.offerTimeoutMs, { name: '_OfferTimeout', offer_id: id });
+  const record: OfferRecord = { offer, resources, role };
+  if (ctx.opts.offerTimeoutMs !== undefined) ctx.startTimer(timerKeys.offer(id), ctx.opts.offerTimeoutMs, { name: '_OfferTimeout', offer_id: id });
   ctx.state.addOffer(record);
   return record;
 }
@@ -65,7 +65,7 @@ export function makeOffer(ctx: MasterContext, fw: FrameworkRecord, agent: AgentR
 export function removeOffer(ctx: MasterContext, record: OfferRecord, rescind: boolean, recover = true): void {
   const id = record.offer.id.value;
   if (ctx.state.removeOffer(id) === undefined) return;
-  record.timer?.();
+  ctx.cancelTimer(timerKeys.offer(id));
   const fw = ctx.state.frameworks.get(record.offer.framework_id.value);
   if (rescind && fw?.pid !== undefined) ctx.send(fw.pid, { name: 'RescindResourceOffer', offer_id: { value: id } });
   if (recover) recoverResources(ctx, record.offer.framework_id.value, record.offer.agent_id.value, record.resources);
@@ -86,11 +86,11 @@ export function removeOffersOn(ctx: MasterContext, agent: AgentRecord, recover: 
   }
 }
 
+/** Fired only for an offer still outstanding: removing an offer cancels its timer. */
 export function offerTimeout(ctx: MasterContext, offerId: string): void {
   const record = ctx.state.offers.get(offerId);
   if (record === undefined) return;
   ctx.log.info({ offer: offerId }, 'offer timed out; rescinding it');
-  record.timer = undefined;
   removeOffer(ctx, record, true);
 }
 

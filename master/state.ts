@@ -3,19 +3,21 @@
 // indexes read-only; MasterState owns every mutation, one method each (Mesos's Master::addTask,
 // Slave::addTask, Framework::addTask), and checks that the indexes agree.
 
-import type { Cancel, Pid } from '../runtime/index.js';
+import { invariant, type Pid } from '../runtime/index.js';
 import {
   hasCapability,
   isTerminalState,
   Resources,
   type AgentCapability,
+  type AgentInbox,
   type AgentInfo,
   type ExecutorInfo,
   type FrameworkInfo,
   type Offer,
+  type SchedulerInbox,
   type Task,
 } from '../protocol/index.js';
-import { masterInvariant } from './invariant.js';
+import type { ObserverInbox } from './agent-observer.js';
 
 /** The records hand out read-only views of their indexes; only MasterState writes through them. */
 function writable<K, V>(m: ReadonlyMap<K, V>): Map<K, V> {
@@ -98,14 +100,12 @@ export class FrameworkRecord {
   /** Custom executors by agent id, then executor id. */
   readonly executors: ReadonlyMap<string, ReadonlyMap<string, ExecutorEntry>> = new Map();
   suppressedRoles = new Set<string>();
-  /** Bumped on every (re)subscription, so a failover timer armed before it does nothing. */
-  generation = 0;
-  failoverTimer: Cancel | undefined;
 
   constructor(
     readonly id: string,
     public info: FrameworkInfo,
-    public pid: Pid | undefined,
+    /** The scheduler's current pid; undefined for a framework recovered from an agent's report. */
+    public pid: Pid<SchedulerInbox> | undefined,
     now: number,
     maxCompletedTasks: number,
   ) {
@@ -145,12 +145,12 @@ export class AgentRecord {
   /** Kill requests per framework, replayed when the agent re-registers (Mesos's killedTasks). */
   readonly killedTasks: ReadonlyMap<string, ReadonlySet<string>> = new Map();
   /** Its health checker (Mesos's SlaveObserver), an actor beside the master; replaced on every (re)admission. */
-  observer: Pid | undefined;
+  observer: Pid<ObserverInbox> | undefined;
 
   constructor(
     readonly id: string,
     public info: AgentInfo,
-    public pid: Pid,
+    public pid: Pid<AgentInbox>,
     public version: string,
     public capabilities: AgentCapability[],
     public total: Resources,
@@ -186,7 +186,6 @@ export interface OfferRecord {
   /** The resources, tagged with the role (the Offer may carry them untagged for non-MULTI_ROLE frameworks). */
   resources: Resources;
   role: string;
-  timer: Cancel | undefined;
 }
 
 /** An agent marked unreachable: when, and what it was. */
@@ -213,7 +212,11 @@ export class MasterState {
   private readonly frameworkMap = new Map<string, FrameworkRecord>();
   private readonly agentMap = new Map<string, AgentRecord>();
   private readonly offerMap = new Map<string, OfferRecord>();
-  private readonly frameworkPids = new Map<Pid, string>();
+  /**
+   * Registered agents by their current pid (Mesos's Slaves::registered keeps the same): to know
+   * which agent a message comes from (a retried RegisterAgent, a new agent at a known address,
+   * a pong that reached the master). Exits need no lookup: each link names its agent.
+   */
   private readonly agentPids = new Map<Pid, string>();
 
   constructor(maxCompletedFrameworks: number) {
@@ -238,23 +241,17 @@ export class MasterState {
   // ---------------------------------------------------------------- frameworks
 
   addFramework(fw: FrameworkRecord): void {
-    masterInvariant(!this.frameworkMap.has(fw.id), `framework ${fw.id} is already added`);
+    invariant(!this.frameworkMap.has(fw.id), `framework ${fw.id} is already added`);
     this.frameworkMap.set(fw.id, fw);
-    if (fw.pid !== undefined) this.frameworkPids.set(fw.pid, fw.id);
   }
 
-  /** The framework whose current pid this is. */
-  frameworkByPid(pid: Pid): FrameworkRecord | undefined {
-    const id = this.frameworkPids.get(pid);
-    const fw = id === undefined ? undefined : this.frameworkMap.get(id);
-    return fw?.pid === pid ? fw : undefined;
-  }
-
-  /** The framework fails over to `pid` (its old pid no longer speaks for it). */
-  setFrameworkPid(fw: FrameworkRecord, pid: Pid): void {
-    if (fw.pid !== undefined && this.frameworkPids.get(fw.pid) === fw.id) this.frameworkPids.delete(fw.pid);
-    fw.pid = pid;
-    this.frameworkPids.set(pid, fw.id);
+  /**
+   * The connected framework whose current pid this is. A scan, as Mesos's subscribe scans its
+   * frameworks for a retried registration: only registrations ask, and frameworks are few.
+   */
+  connectedFrameworkAt(pid: Pid): FrameworkRecord | undefined {
+    for (const fw of this.frameworkMap.values()) if (fw.pid === pid && fw.connected) return fw;
+    return undefined;
   }
 
   isCompleted(frameworkId: string): boolean {
@@ -266,8 +263,8 @@ export class MasterState {
    * forgotten there. Its tasks and offers must be gone already.
    */
   completeFramework(fw: FrameworkRecord): void {
-    masterInvariant(this.frameworkMap.get(fw.id) === fw, `framework ${fw.id} is not the registered one`);
-    masterInvariant(fw.tasks.size === 0 && fw.offers.size === 0, `framework ${fw.id} still has tasks or offers`);
+    invariant(this.frameworkMap.get(fw.id) === fw, `framework ${fw.id} is not the registered one`);
+    invariant(fw.tasks.size === 0 && fw.offers.size === 0, `framework ${fw.id} still has tasks or offers`);
     for (const agent of this.agentMap.values()) {
       writable(agent.executors).delete(fw.id);
       writable(agent.tasks).delete(fw.id);
@@ -275,14 +272,13 @@ export class MasterState {
     }
     writable(fw.executors).clear();
     this.frameworkMap.delete(fw.id);
-    if (fw.pid !== undefined && this.frameworkPids.get(fw.pid) === fw.id) this.frameworkPids.delete(fw.pid);
     this.completedFrameworks.push(fw);
   }
 
   // ---------------------------------------------------------------- agents
 
   addAgent(agent: AgentRecord): void {
-    masterInvariant(!this.agentMap.has(agent.id), `agent ${agent.id} is already added`);
+    invariant(!this.agentMap.has(agent.id), `agent ${agent.id} is already added`);
     this.agentMap.set(agent.id, agent);
     this.agentPids.set(agent.pid, agent.id);
   }
@@ -294,7 +290,7 @@ export class MasterState {
   }
 
   /** The agent speaks from `pid` from now on. */
-  setAgentPid(agent: AgentRecord, pid: Pid): void {
+  setAgentPid(agent: AgentRecord, pid: Pid<AgentInbox>): void {
     if (this.agentPids.get(agent.pid) === agent.id) this.agentPids.delete(agent.pid);
     agent.pid = pid;
     this.agentPids.set(pid, agent.id);
@@ -302,8 +298,8 @@ export class MasterState {
 
   /** The agent leaves: its offers must be gone; its executors are forgotten. Its tasks stay on the record for the caller. */
   removeAgent(agent: AgentRecord): void {
-    masterInvariant(this.agentMap.get(agent.id) === agent, `agent ${agent.id} is not the registered one`);
-    masterInvariant(agent.offers.size === 0, `agent ${agent.id} still has offers`);
+    invariant(this.agentMap.get(agent.id) === agent, `agent ${agent.id} is not the registered one`);
+    invariant(agent.offers.size === 0, `agent ${agent.id} still has offers`);
     for (const fwId of agent.executors.keys()) writable(this.frameworkMap.get(fwId)?.executors ?? new Map()).delete(agent.id);
     writable(agent.executors).clear();
     this.agentMap.delete(agent.id);
@@ -319,8 +315,8 @@ export class MasterState {
   addTask(entry: TaskEntry): void {
     const fw = this.frameworkMap.get(entry.frameworkId);
     const agent = this.agentMap.get(entry.agentId);
-    masterInvariant(fw !== undefined, `task ${entry.id} of unknown framework ${entry.frameworkId}`);
-    masterInvariant(agent !== undefined, `task ${entry.id} on unknown agent ${entry.agentId}`);
+    invariant(fw !== undefined, `task ${entry.id} of unknown framework ${entry.frameworkId}`);
+    invariant(agent !== undefined, `task ${entry.id} on unknown agent ${entry.agentId}`);
     const previous = fw.tasks.get(entry.id);
     if (previous !== undefined) writable(this.agentMap.get(previous.agentId)?.tasks.get(previous.frameworkId) ?? new Map()).delete(previous.id);
     writable(fw.tasks).set(entry.id, entry);
@@ -333,7 +329,7 @@ export class MasterState {
   /** The task leaves the active set for its framework's `completed_tasks`. */
   removeTask(entry: TaskEntry): void {
     const fw = this.frameworkMap.get(entry.frameworkId);
-    masterInvariant(fw === undefined || fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
+    invariant(fw === undefined || fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
     this.unindexTask(entry);
     fw?.completedTasks.push(entry.task);
   }
@@ -341,7 +337,7 @@ export class MasterState {
   /** The task's agent became unreachable: it moves to its framework's bounded `unreachable_tasks`. */
   moveTaskToUnreachable(entry: TaskEntry, maxUnreachableTasks: number): void {
     const fw = this.frameworkMap.get(entry.frameworkId);
-    masterInvariant(fw !== undefined && fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
+    invariant(fw !== undefined && fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
     this.unindexTask(entry);
     const unreachable = writable(fw.unreachableTasks);
     unreachable.set(entry.id, entry.task);
@@ -379,8 +375,8 @@ export class MasterState {
 
   /** Indexes a custom executor under its framework and its agent, as one record. */
   addExecutor(fw: FrameworkRecord, agent: AgentRecord, info: ExecutorInfo, resources: Resources): void {
-    masterInvariant(this.frameworkMap.get(fw.id) === fw, `executor of unknown framework ${fw.id}`);
-    masterInvariant(this.agentMap.get(agent.id) === agent, `executor on unknown agent ${agent.id}`);
+    invariant(this.frameworkMap.get(fw.id) === fw, `executor of unknown framework ${fw.id}`);
+    invariant(this.agentMap.get(agent.id) === agent, `executor on unknown agent ${agent.id}`);
     const entry: ExecutorEntry = { frameworkId: fw.id, agentId: agent.id, info, resources };
     let byFw = fw.executors.get(agent.id);
     if (byFw === undefined) writable(fw.executors).set(agent.id, (byFw = new Map()));
@@ -399,7 +395,7 @@ export class MasterState {
     if (byAgent.size === 0) writable(agent.executors).delete(frameworkId);
     const fw = this.frameworkMap.get(frameworkId);
     const byFw = fw?.executors.get(agent.id);
-    masterInvariant(fw === undefined || byFw?.get(executorId) === entry, `executor ${executorId} of ${frameworkId} on ${agent.id} is indexed on the agent only`);
+    invariant(fw === undefined || byFw?.get(executorId) === entry, `executor ${executorId} of ${frameworkId} on ${agent.id} is indexed on the agent only`);
     if (fw !== undefined && byFw !== undefined) {
       writable(byFw).delete(executorId);
       if (byFw.size === 0) writable(fw.executors).delete(agent.id);
@@ -413,8 +409,8 @@ export class MasterState {
     const id = record.offer.id.value;
     const fw = this.frameworkMap.get(record.offer.framework_id.value);
     const agent = this.agentMap.get(record.offer.agent_id.value);
-    masterInvariant(!this.offerMap.has(id), `offer ${id} is already added`);
-    masterInvariant(fw !== undefined && agent !== undefined, `offer ${id} is for an unknown framework or agent`);
+    invariant(!this.offerMap.has(id), `offer ${id} is already added`);
+    invariant(fw !== undefined && agent !== undefined, `offer ${id} is for an unknown framework or agent`);
     this.offerMap.set(id, record);
     writableSet(fw.offers).add(id);
     writableSet(agent.offers).add(id);
@@ -427,8 +423,8 @@ export class MasterState {
     this.offerMap.delete(id);
     const fw = this.frameworkMap.get(record.offer.framework_id.value);
     const agent = this.agentMap.get(record.offer.agent_id.value);
-    masterInvariant(fw === undefined || fw.offers.has(id), `offer ${id} is not indexed under its framework`);
-    masterInvariant(agent === undefined || agent.offers.has(id), `offer ${id} is not indexed under its agent`);
+    invariant(fw === undefined || fw.offers.has(id), `offer ${id} is not indexed under its framework`);
+    invariant(agent === undefined || agent.offers.has(id), `offer ${id} is not indexed under its agent`);
     if (fw !== undefined) writableSet(fw.offers).delete(id);
     if (agent !== undefined) writableSet(agent.offers).delete(id);
     return record;

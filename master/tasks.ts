@@ -34,7 +34,7 @@ export function killTask(ctx: MasterContext, m: KillTask, from: Pid | ''): void 
   if (agent === undefined) return;
   ctx.state.addKilledTask(agent, fw.id, entry.id);
   if (agent.connected) {
-    ctx.send(agent.pid, { name: 'KillTask', framework_id: { value: fw.id }, task_id: m.task_id, ...(m.kill_policy !== undefined ? { kill_policy: m.kill_policy } : {}) } satisfies KillTask);
+    ctx.send(agent.pid, { name: 'KillTask', framework_id: { value: fw.id }, task_id: m.task_id, ...(m.kill_policy !== undefined ? { kill_policy: m.kill_policy } : {}) });
   } else {
     ctx.log.info({ framework: fw.id, task: entry.id, agent: agent.id }, 'agent disconnected; the kill is sent when it re-registers');
   }
@@ -128,7 +128,7 @@ export function statusUpdateAcknowledgement(ctx: MasterContext, m: StatusUpdateA
     if (s !== undefined && isTerminalState(s) && uuidEquals(entry.task.status_update_uuid, m.uuid)) removeTask(ctx, entry);
   }
   ctx.metrics.validAcks.inc();
-  ctx.send(agent.pid, { name: 'StatusUpdateAcknowledgement', agent_id: m.agent_id, framework_id: m.framework_id, task_id: m.task_id, uuid: m.uuid } satisfies StatusUpdateAcknowledgement);
+  ctx.send(agent.pid, { name: 'StatusUpdateAcknowledgement', agent_id: m.agent_id, framework_id: m.framework_id, task_id: m.task_id, uuid: m.uuid });
 }
 
 export function reconcileTasks(ctx: MasterContext, m: ReconcileTasks, from: Pid | ''): void {

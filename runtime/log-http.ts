@@ -23,6 +23,13 @@ export function installLogRoutes(runtime: Runtime, owner: Pid, virtualPath?: str
   runtime.route(owner, '/logging/toggle', (req) => {
     const c = logControl();
     if (c === undefined) return notFound('this process has no logger to toggle');
+    // Without arguments, what is in force (Mesos answers 400 here; knowing whether a toggle is
+    // still on, and until when, is worth the departure).
+    if (req.query.get('level') === null && req.query.get('duration') === null) {
+      const now = c.current();
+      const vlog = now.level === c.level ? 0 : now.level === 'debug' ? 1 : now.level === 'trace' ? 2 : 0;
+      return json({ level: vlog, logger_level: now.level, configured_level: c.level, ...(now.until !== undefined ? { until: new Date(now.until).toISOString() } : {}) });
+    }
     const level = Number(req.query.get('level') ?? 'x');
     const ms = duration(req.query.get('duration') ?? '');
     if (!Number.isInteger(level) || level < 0) return badRequest("'level' must be a non-negative integer (0: the configured level, 1: debug, 2: trace)");

@@ -45,7 +45,10 @@ export interface LogControl {
   file(): string | undefined;
   /** Lowers (or raises) the threshold to `level` for `ms`, then restores the configured one. */
   toggle(level: LevelWithSilent, ms: number): void;
+  /** The configured level (--logging_level). */
   readonly level: LevelWithSilent;
+  /** The level in force now, and when a toggle ends (epoch ms), if one is in force. */
+  current(): { level: LevelWithSilent; until?: number };
 }
 
 let control: LogControl | undefined;
@@ -61,6 +64,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format: LogFormat = options.format ?? (options.pretty === false ? 'json' : 'text');
   let threshold = VALUES[configured]!;
   let revert: NodeJS.Timeout | undefined;
+  let toggled: { level: LevelWithSilent; until: number } | undefined;
   const file = options.logDir !== undefined ? new LogFile(options.logDir, options.name ?? 'mesos', options.maxFileBytes ?? 100 * 1024 * 1024) : undefined;
 
   const sink = {
@@ -87,6 +91,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         bindings: renamePid,
         log: renamePid,
       },
+      // Below the threshold a call returns before pino serialises anything: pino's own level
+      // stays at debug so that /logging/toggle reaches child loggers made earlier, and without
+      // this every INFO line of a master launching thousands of tasks a second would be built,
+      // parsed again by the sink and thrown away.
+      hooks: {
+        logMethod(args, method, level) {
+          if (level >= threshold) method.apply(this, args);
+        },
+      },
     },
     sink,
   );
@@ -98,9 +111,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     toggle(level, ms) {
       clearTimeout(revert);
       threshold = VALUES[level]!;
-      revert = setTimeout(() => (threshold = VALUES[configured]!), ms);
+      toggled = { level, until: Date.now() + ms };
+      revert = setTimeout(() => {
+        threshold = VALUES[configured]!;
+        toggled = undefined;
+      }, ms);
       revert.unref();
     },
+    current: () => (toggled === undefined ? { level: configured } : { ...toggled }),
   };
   return logger;
 }

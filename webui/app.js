@@ -42,9 +42,12 @@ async function refresh() {
   }
   fetching = true;
   try {
+    // The roles page shows the allocator's own dominant shares, which only the metrics carry.
+    const metrics = route().name === 'roles' ? getJson('/metrics/snapshot').catch(() => undefined) : undefined;
     const [state, roles] = await Promise.all([getJson('/state'), getJson('/roles')]);
     store.state = state;
     store.roles = roles;
+    store.metrics = await metrics;
     store.fetchedAt = Date.now();
     if (connected) hideBanner();
     render();

@@ -312,24 +312,57 @@ function tasks(r) {
 
 // ------------------------------------------------------------------ roles
 
+const ROLE_SHARE_TIP = "From the allocator (allocator/mesos/roles/<role>/shares/dominant in /metrics/snapshot): the largest fraction of the cluster's total of any scalar resource (cpus, mem, disk, gpus, …, less --fair_sharing_excluded_resource_names) that the role holds, allocated or offered, before dividing by its weight.";
+const FRAMEWORK_SHARE_TIP = "Computed here as the allocator's framework sorter does (the master does not publish it): the largest fraction of the cluster's total of any scalar resource (less --fair_sharing_excluded_resource_names) that the framework holds, used or offered. Under the drf policy, frameworks of a role with the smallest share get offers first.";
+
+/** role=policy pairs of --role_policies; a role not named uses drf. */
+function policyOf(flags) {
+  const out = {};
+  for (const item of String((flags && flags.role_policies) || '').split(',')) {
+    const [role, policy] = item.split('=');
+    if (role && policy) out[role.trim()] = policy.trim();
+  }
+  return out;
+}
+
 function roles() {
-  return page('Roles', ({ state, roles }) => {
-    const total = sum(state.slaves, 'resources');
-    const policies = (state.flags && state.flags.role_policies) || '';
-    const share = (r) => Math.max(0, ...['cpus', 'mem', 'disk'].map((k) => (total[k] ? (r[k] || 0) / total[k] : 0)));
+  return page('Roles', ({ state, roles, metrics }) => {
+    const totals = {};
+    for (const a of state.slaves) for (const [k, v] of Object.entries(a.resources || {})) if (typeof v === 'number') totals[k] = (totals[k] || 0) + v;
+    const excluded = new Set(String((state.flags && state.flags.fair_sharing_excluded_resource_names) || '').split(',').map((x) => x.trim()).filter(Boolean));
+    const share = (...held) => {
+      let max = 0;
+      for (const [k, total] of Object.entries(totals)) {
+        if (total <= 0 || excluded.has(k)) continue;
+        const n = held.reduce((acc, r) => acc + ((r || {})[k] || 0), 0);
+        max = Math.max(max, n / total);
+      }
+      return max;
+    };
+    const pct = (x) => `${(x * 100).toFixed(1)}%`;
+    const policies = policyOf(state.flags);
+    const roleShare = (r) => {
+      const fromMaster = metrics && metrics[`allocator/mesos/roles/${r.name}/shares/dominant`];
+      return typeof fromMaster === 'number' ? fromMaster : share(r.resources || r.allocated);
+    };
     const list = (roles && roles.roles) || [];
+    const text = (state.flags && state.flags.role_policies) || '';
     return [
       h('h1', {}, 'Roles'),
-      h('p', {}, 'Role policies (--role_policies): ', policies ? h('code', {}, policies) : 'drf for every role (the default)'),
-      table('', ['role', 'weight', 'quota guarantee', 'quota limit', 'allocated', 'dominant share', 'frameworks'],
+      h('p', {}, 'Role policies (--role_policies): ', text ? h('code', {}, text) : 'drf for every role (the default)'),
+      table('', ['role', 'weight', 'policy', 'quota guarantee', 'quota limit', 'allocated', 'offered', h('abbr', { title: ROLE_SHARE_TIP }, 'dominant share'), 'frameworks'],
         list.map((r) => [
-          h('code', {}, r.name), String(r.weight ?? 1), res(r.quota?.guarantee), res(r.quota?.limit), res(r.resources || r.allocated),
-          `${(share(r.resources || {}) * 100).toFixed(1)}%`, (r.frameworks || []).length ? String(r.frameworks.length) : '0',
+          h('code', {}, r.name), String(r.weight ?? 1), policies[r.name] || 'drf', res(r.quota?.guarantee), res(r.quota?.limit), res(r.allocated), res(r.offered),
+          h('span', { class: 'share', 'data-role': r.name, title: ROLE_SHARE_TIP }, pct(roleShare(r))), (r.frameworks || []).length ? String(r.frameworks.length) : '0',
         ]), { id: 'roles' }),
       h('h2', {}, 'Dominant share per framework'),
-      h('p', { class: 'hint' }, 'The largest fraction of the cluster\'s cpus, mem or disk a framework holds — what DRF orders frameworks by.'),
-      table('', ['framework', 'role', 'allocated', 'dominant share'],
-        state.frameworks.map((f) => [fwLink(f.id, f.name), f.role || (f.roles || []).join(', '), res(f.used_resources), `${(share(f.used_resources) * 100).toFixed(1)}%`])),
+      h('p', { class: 'hint' }, FRAMEWORK_SHARE_TIP),
+      table('', ['framework', 'role', 'policy', 'used', 'offered', h('abbr', { title: FRAMEWORK_SHARE_TIP }, 'dominant share')],
+        state.frameworks.map((f) => {
+          const role = f.role || (f.roles || []).join(', ');
+          return [fwLink(f.id, f.name), role, policies[role] || 'drf', res(f.used_resources), res(f.offered_resources),
+            h('span', { class: 'share', 'data-framework': f.id, title: FRAMEWORK_SHARE_TIP }, pct(share(f.used_resources, f.offered_resources)))];
+        }), { id: 'framework-shares' }),
     ];
   });
 }

@@ -1,6 +1,7 @@
 // Where an executor run's sandbox lives under the agent's work_dir. The on-disk layout is
-// Mesos's own, `slaves/` included (the one place this project keeps the old word), so that
-// operators' scripts, log shippers and the web UI's paths keep working against a mesos-ts agent.
+// Mesos's own, `slaves/` included (the old word is kept on disk only, here and in the
+// checkpoints' layout), so that operators' scripts, log shippers and the web UI's paths keep
+// working against a mesos-ts agent.
 
 import { join } from 'node:path';
 

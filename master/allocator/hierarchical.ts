@@ -1,242 +1,48 @@
 // HierarchicalAllocator: the state behind offers (frameworks, agents, roles, quota, weights,
 // refusal filters) and `allocate()`, one allocation run: quota guarantees first, then DRF fair
 // share of the rest, whole-agent offers. Synchronous and clock-injected; an actor schedules it.
+// The run's two stages live in allocation-run.ts, the records in records.ts.
 
-import { IllegalStateError, ValidationError } from '../../runtime/index.js';
-import { masterInvariant } from '../invariant.js';
+import { IllegalStateError, invariant, ValidationError } from '../../runtime/index.js';
 import { Resources } from '../../protocol/index.js';
 import { DRFSorter } from './drf-sorter.js';
 import { RandomSorter } from './random-sorter.js';
 import { OrderedSorter } from './ordered-sorter.js';
-import { ResourcePool, type Sorter, type TreeSorter } from './sorter.js';
+import { ResourcePool, type TreeSorter } from './sorter.js';
 import { FilterHeap, OfferFilter } from './offer-filter.js';
+import { allocatorMetrics } from './allocator-metrics.js';
+import { AllocationRun, stageOne, stageTwo, type StageHost } from './allocation-run.js';
+import { addInto, compileMin, minus, toMillisMap, valuesOf, type MinAlternative, type Millis } from './quantities.js';
+import { AgentState, FrameworkState, RoleState, ancestorsAndSelf, quotaPart } from './records.js';
+import type {
+  AgentInfoLike,
+  AllocationOperation,
+  AllocationRunResult,
+  AllocatorFrameworkInfo,
+  Clock,
+  HierarchicalAllocatorOptions,
+  OfferFilters,
+  Quota,
+  RolePolicy,
+} from './types.js';
 
-export interface Clock {
-  /** Milliseconds. */
-  now(): number;
-}
-
-/** The parts of a v1 FrameworkInfo the allocator reads. */
-export interface AllocatorFrameworkInfo {
-  role?: string;
-  roles?: readonly string[];
-  capabilities?: readonly { type?: string }[];
-  labels?: { labels: readonly { key: string; value?: string }[] };
-  /** Per-role offer filters; `min_allocatable_resources` replaces the global minimum for that role. */
-  offer_filters?: Readonly<Record<string, { min_allocatable_resources?: { quantities?: readonly { quantities?: Readonly<Record<string, { value: number }>> }[] } }>>;
-}
-
-export interface AgentInfoLike {
-  hostname?: string;
-  /** Anything comparable by value: a change clears the refusal filters for the agent. */
-  attributes?: unknown;
-}
-
-/** Decline filters, as the v1 `Filters` message: `refuse_seconds` defaults to 5. */
-export interface OfferFilters {
-  refuse_seconds?: number;
-}
-
-export type QuantitiesInput = Readonly<Record<string, number>> | string | Resources;
-
-export interface Quota {
-  guarantees?: QuantitiesInput;
-  limits?: QuantitiesInput;
-}
-
-/** RESERVE: `resources` carry the new reservation. UNRESERVE: `resources` are the reserved ones. */
-export type AllocationOperation = { type: 'RESERVE'; resources: Resources } | { type: 'UNRESERVE'; resources: Resources };
-
-export type RolePolicy = 'drf' | 'fifo' | 'priority';
-
-/** Offers of one run to one framework: role → agent → resources (tagged with `allocation_info`). */
-export type FrameworkOffers = Map<string, Map<string, Resources>>;
-
-export interface HierarchicalAllocatorOptions {
-  clock: Clock;
-  /** Called once per framework at the end of a run that offered it something. */
-  offer: (frameworkId: string, offers: FrameworkOffers) => void;
-  /** `--allocation_interval` in ms (default 1000): the shortest refusal filter. */
-  allocationInterval?: number;
-  /** `--min_allocatable_resources`, e.g. 'cpus:0.01|mem:32' (the default); '' = anything non-empty. */
-  minAllocatableResources?: string | readonly Readonly<Record<string, number>>[];
-  fairnessExcludeResourceNames?: Iterable<string>;
-  roleSorter?: 'drf' | 'random';
-  frameworkSorter?: 'drf' | 'random';
-  /** Beyond Mesos: how frameworks inside a role are ordered (default 'drf'). */
-  rolePolicies?: Readonly<Record<string, RolePolicy>>;
-  /** `--filter_gpu_resources` (default true): GPU agents go only to GPU_RESOURCES frameworks. */
-  filterGpuResources?: boolean;
-  /** Uniform random in [0, 1), for agent shuffling and random sorters. */
-  random?: () => number;
-  /** High-resolution milliseconds for `allocation_run_ms` (default performance.now). */
-  timer?: () => number;
-  /** Called when an event asks for a run and none was pending (coalescing, as Mesos batches). */
-  onAllocationRequested?: () => void;
-}
-
-export interface AllocationRunResult {
-  /** Number of (framework, role, agent) offers made. */
-  offers: number;
-  agents: number;
-  ms: number;
-}
+export type {
+  AgentInfoLike,
+  AllocationOperation,
+  AllocationRunResult,
+  AllocatorFrameworkInfo,
+  Clock,
+  FrameworkOffers,
+  HierarchicalAllocatorOptions,
+  OfferFilters,
+  Quota,
+  QuantitiesInput,
+  RolePolicy,
+} from './types.js';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const DEFAULT_REFUSE_SECONDS = 5;
-
-type Millis = Map<string, number>;
-
-function addInto(into: Millis, q: ReadonlyMap<string, number>, sign = 1): void {
-  for (const [n, m] of q) {
-    const v = (into.get(n) ?? 0) + sign * m;
-    if (v > 0) into.set(n, v);
-    else into.delete(n);
-  }
-}
-
-/** max(0, a − b) by name, dropping names that end at 0. */
-function minus(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): Millis {
-  const out: Millis = new Map();
-  for (const [n, m] of a) {
-    const v = m - (b.get(n) ?? 0);
-    if (v > 0) out.set(n, v);
-  }
-  return out;
-}
-
-function toMillisMap(input: QuantitiesInput | undefined): Millis | undefined {
-  if (input === undefined) return undefined;
-  if (input instanceof Resources) return new Map(input.millisByName());
-  if (typeof input === 'string') return new Map(Resources.parse(input).millisByName());
-  const out: Millis = new Map();
-  for (const [n, v] of Object.entries(input)) {
-    if (!(v >= 0) || !Number.isFinite(v)) throw new ValidationError(`quota for '${n}' must be a non-negative number, got ${v}`);
-    out.set(n, Math.round(v * 1000));
-  }
-  return out;
-}
-
-function valuesOf(q: ReadonlyMap<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [n, m] of q) out[n] = m / 1000;
-  return out;
-}
-
-/** One alternative of min_allocatable_resources: [name, minimum] with scalars in thousandths. */
-type MinAlternative = readonly (readonly [string, number])[];
-
-function compileMin(input: string | readonly Readonly<Record<string, number>>[] | undefined): MinAlternative[] {
-  if (input === undefined) input = 'cpus:0.01|mem:32';
-  const alts: Readonly<Record<string, number>>[] = [];
-  if (typeof input === 'string') {
-    for (const alt of input.split('|')) {
-      if (alt.trim() === '') continue;
-      const rec: Record<string, number> = {};
-      for (const piece of alt.split(';')) {
-        if (piece.trim() === '') continue;
-        const m = /^\s*([^:\s]+)\s*:\s*([0-9.]+)\s*$/.exec(piece);
-        if (m === null) throw new ValidationError(`bad min_allocatable_resources quantity '${piece.trim()}' (expected name:number)`);
-        rec[m[1]!] = Number(m[2]);
-      }
-      alts.push(rec);
-    }
-  } else alts.push(...input);
-  return alts.map((rec) => Object.entries(rec).map(([n, v]) => [n, v] as const));
-}
-
-function isAllocatable(r: Resources, alts: readonly MinAlternative[]): boolean {
-  if (r.isEmpty()) return false;
-  if (alts.length === 0) return true;
-  const q = r.millisByName();
-  outer: for (const alt of alts) {
-    for (const [name, min] of alt) {
-      const m = q.get(name);
-      const have = m !== undefined ? m / 1000 : r.count(name);
-      if (have < min) continue outer;
-    }
-    return true;
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-class FrameworkState {
-  roles = new Set<string>();
-  suppressed = new Set<string>();
-  /** Roles the framework is tracked under in the sorters: subscribed, or still holding resources. */
-  tracked = new Set<string>();
-  active = false;
-  registered = false;
-  revocable = false;
-  gpu = false;
-  refinement = false;
-  priority = 0;
-  minAllocatable = new Map<string, MinAlternative[]>();
-  filters = new Map<string, Map<string, OfferFilter[]>>();
-  constructor(readonly id: string, readonly seq: number) {}
-}
-
-class AgentState {
-  available: Resources;
-  activated = true;
-  /** Offered or allocated, by framework then role (untagged resources). */
-  readonly allocated = new Map<string, Map<string, Resources>>();
-  hasGpus: boolean;
-  /** The total shrank below what is allocated: `available` must be recomputed on recovery. */
-  overcommitted = false;
-  constructor(readonly id: string, public total: Resources, public info: AgentInfoLike) {
-    this.available = total;
-    this.hasGpus = total.gpus() > 0;
-  }
-}
-
-class RoleState {
-  /** Framework ids tracked under this role; the role is in the role sorter while non-empty. */
-  readonly frameworks = new Set<string>();
-  sorter: TreeSorter | undefined;
-  guarantees: Millis | undefined;
-  limits: Millis | undefined;
-  weight = 1;
-  /** Subtree aggregates, in thousandths. */
-  readonly reservations: Millis = new Map();
-  readonly offeredUnreserved: Millis = new Map();
-  readonly offeredReserved: Millis = new Map();
-  activeFilters = 0;
-  /** The top-level role, whose quota applies. */
-  readonly top: string;
-  constructor(readonly name: string) {
-    this.top = topLevel(name);
-  }
-  get hasQuota(): boolean {
-    return this.guarantees !== undefined || this.limits !== undefined;
-  }
-  /** What counts against quota: offered/allocated unreserved plus every reservation. */
-  consumed(): Millis {
-    const c = new Map(this.offeredUnreserved);
-    addInto(c, this.reservations);
-    return c;
-  }
-}
-
-function ancestorsAndSelf(role: string): string[] {
-  const out = [role];
-  for (let i = role.lastIndexOf('/'); i > 0; i = role.lastIndexOf('/', i - 1)) out.push(role.slice(0, i));
-  return out;
-}
-
-function topLevel(role: string): string {
-  const i = role.indexOf('/');
-  return i < 0 ? role : role.slice(0, i);
-}
-
-/** Unreserved, non-revocable scalars: what quota and headroom count. */
-function quotaPart(r: Resources): Resources {
-  if (!r.hasReserved() && !r.hasRevocable() && !r.hasNonScalars()) return r;
-  return r.filter((e) => !e.reserved && !e.revocable && e.type === 'SCALAR');
-}
-
+/** How many allocation run times the metrics' percentiles are taken over. */
 const WINDOW = 1000;
 
 export class HierarchicalAllocator {
@@ -269,6 +75,8 @@ export class HierarchicalAllocator {
   private paused = false;
   private pendingAll = false;
   private readonly pendingAgents = new Set<string>();
+  /** What the run's stages (allocation-run.ts) see of this allocator. */
+  private readonly host: StageHost;
 
   constructor(options: HierarchicalAllocatorOptions) {
     this.clock = options.clock;
@@ -285,6 +93,15 @@ export class HierarchicalAllocator {
     this.roleSorter = options.roleSorter === 'random'
       ? new RandomSorter({ pool: this.pool, random: this.random })
       : new DRFSorter({ pool: this.pool, fairnessExcludeResourceNames: this.excluded });
+    this.host = {
+      roleSorter: this.roleSorter,
+      roles: this.roles,
+      frameworks: this.frameworks,
+      filterGpu: this.filterGpu,
+      minAllocatable: this.minAllocatable,
+      isFiltered: (fw, roleName, agentId, candidate, now) => this.isFiltered(fw, roleName, agentId, candidate, now),
+      offer: (run, fw, roleName, agent, r) => this.offer(run, fw, roleName, agent, r),
+    };
   }
 
   // ---- allocation requests (the actor around this class schedules runs) ----------------
@@ -398,7 +215,7 @@ export class HierarchicalAllocator {
   private release(fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
     const byRole = agent.allocated.get(fw.id);
     const prev = byRole?.get(roleName);
-    masterInvariant(byRole !== undefined && prev !== undefined, `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
+    invariant(byRole !== undefined && prev !== undefined, `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
     const left = prev.subtract(r);
     if (left.isEmpty()) {
       byRole.delete(roleName);
@@ -862,34 +679,6 @@ export class HierarchicalAllocator {
   }
 
   /**
-   * Visits the clients of `sorter` in order, each at most once. When a visit changes the sorter
-   * (an offer moved someone), the walk re-reads the order and skips whoever was visited, so the
-   * next client is always the best placed one that has not been tried yet.
-   */
-  private walk(sorter: Sorter, visit: (client: string) => boolean): void {
-    let list = sorter.ordered();
-    let version = sorter.version;
-    let i = 0;
-    const seen: string[] = [];
-    let visited: Set<string> | undefined;
-    for (;;) {
-      if (sorter.version !== version) {
-        visited ??= new Set();
-        for (const c of seen) visited.add(c);
-        seen.length = 0;
-        list = sorter.ordered();
-        version = sorter.version;
-        i = 0;
-      }
-      if (i >= list.length) return;
-      const c = list[i++]!.client;
-      if (visited !== undefined && visited.has(c)) continue;
-      seen.push(c);
-      if (!visit(c)) return;
-    }
-  }
-
-  /**
    * One allocation run over `agentIds` (all agents when omitted): stage 1 gives roles below
    * their quota guarantees what they are owed; stage 2 offers the rest by DRF. Offers are sent
    * through the `offer` callback, one call per framework.
@@ -917,14 +706,14 @@ export class HierarchicalAllocator {
       }
     }
 
-    const run = new AllocationRun(this, now);
+    const run = new AllocationRun(this.quotaRoles, minus(this.unreservedTotal, this.unreservedOffered), now);
     this.shuffle(candidates);
     if (run.unsatisfied.size > 0) for (const agent of candidates) {
       if (run.unsatisfied.size === 0) break;
-      if (!agent.available.isEmpty()) this.stageOne(run, agent);
+      if (!agent.available.isEmpty()) stageOne(this.host, run, agent);
     }
     this.shuffle(candidates);
-    for (const agent of candidates) if (!agent.available.isEmpty()) this.stageTwo(run, agent);
+    for (const agent of candidates) if (!agent.available.isEmpty()) stageTwo(this.host, run, agent);
 
     // Filters made before this run that expired by its start go now that it is over.
     for (const f of this.deferredExpiry) this.dropFilter(f);
@@ -935,138 +724,6 @@ export class HierarchicalAllocator {
     this.runTimes.push(ms);
     if (this.runTimes.length > WINDOW) this.runTimes.shift();
     return { offers: run.count, agents: candidates.length, ms };
-  }
-
-  /** @internal state for AllocationRun */
-  quotaState(): { roles: Set<RoleState>; headroom: Millis } {
-    return { roles: this.quotaRoles, headroom: minus(this.unreservedTotal, this.unreservedOffered) };
-  }
-
-  private minFor(fw: FrameworkState, roleName: string): readonly MinAlternative[] {
-    return fw.minAllocatable.get(roleName) ?? this.minAllocatable;
-  }
-
-  /** What `fw` may receive of `avail` (already allocatable to the role): capability strips. */
-  private strip(fw: FrameworkState, avail: Resources): Resources {
-    let r = avail;
-    if (!fw.revocable && r.hasRevocable()) r = r.nonRevocable();
-    if (!fw.refinement && r.hasRefinedReservations()) r = r.filter((e) => e.reservations.length <= 1);
-    return r;
-  }
-
-  private stageOne(run: AllocationRun, agent: AgentState): void {
-    let remainingUnsatisfied = run.unsatisfied.size;
-    this.walk(this.roleSorter, (roleName) => {
-      if (remainingUnsatisfied === 0 || agent.available.isEmpty()) return false;
-      const role = this.roles.get(roleName)!;
-      const unsatisfied = run.unsatisfied.get(role);
-      if (unsatisfied === undefined) return true;
-      remainingUnsatisfied--;
-      const sorter = role.sorter!;
-      this.walk(sorter, (fwId) => {
-        const fw = this.frameworks.get(fwId)!;
-        let avail = agent.available.allocatableTo(roleName);
-        if (avail.isEmpty()) return false;
-        if (!isAllocatable(avail, this.minFor(fw, roleName))) return true;
-        if (this.filterGpu && agent.hasGpus && !fw.gpu) return true;
-        avail = this.strip(fw, avail);
-        const quotaRes = quotaPart(avail);
-        const guaranteePart = quotaRes.shrink(unsatisfied);
-        if (guaranteePart.isEmpty()) return true;
-        const base = avail.filter((e) => (e.reserved ? e.role === roleName : e.revocable || e.type !== 'SCALAR'));
-        let extra = quotaRes.subtract(guaranteePart);
-        if (!extra.isEmpty()) {
-          const consumed = run.consumed(role);
-          if (role.limits !== undefined) extra = extra.shrink(minusKeep(role.limits, consumed, guaranteePart.millisByName()), true);
-          if (run.required.size > 0) extra = extra.shrink(minus(run.headroom, run.required));
-        }
-        const toOffer = guaranteePart.add(base).add(extra);
-        if (!isAllocatable(toOffer, this.minFor(fw, roleName))) return true;
-        if (this.isFiltered(fw, roleName, agent.id, toOffer, run.now)) return true;
-        this.offer(run, fw, roleName, agent, toOffer);
-        const g = guaranteePart.millisByName();
-        const e = extra.millisByName();
-        run.charge(role, g, e);
-        addInto(unsatisfied, g, -1);
-        addInto(unsatisfied, e, -1);
-        run.reduceRequired(g);
-        if (unsatisfied.size === 0) {
-          run.unsatisfied.delete(role);
-          return false;
-        }
-        return !agent.available.isEmpty();
-      });
-      return true;
-    });
-  }
-
-  /**
-   * Whether some role could be given unreserved scalars named `names` in stage 2, given quota
-   * limits and headroom. Lets a run skip, in O(1), agents whose leftovers nobody may take.
-   */
-  private anyRoleCanTake(run: AllocationRun, avail: Resources): boolean {
-    const key = [...avail.millisByName().keys()].join('\u0000');
-    let open = run.openCache.get(key);
-    if (open === undefined) {
-      open = false;
-      const hb = run.headroomBound();
-      if (hb === undefined || hasAny(avail, hb, false)) {
-        for (const role of this.roles.values()) {
-          if (role.frameworks.size === 0) continue;
-          const quotaRole = role.top === role.name ? role : this.roles.get(role.top);
-          if (quotaRole?.limits === undefined || hasAny(avail, run.limitBound(quotaRole), true)) {
-            open = true;
-            break;
-          }
-        }
-      }
-      run.openCache.set(key, open);
-    }
-    return open;
-  }
-
-  private stageTwo(run: AllocationRun, agent: AgentState): void {
-    const a = agent.available;
-    if (!a.hasReserved() && !a.hasRevocable() && !a.hasNonScalars() && !this.anyRoleCanTake(run, a)) return;
-    this.walk(this.roleSorter, (roleName) => {
-      if (agent.available.isEmpty()) return false;
-      const role = this.roles.get(roleName)!;
-      // Cheap rejection before touching frameworks: nothing this role could be given here.
-      let avail = agent.available.allocatableTo(roleName);
-      if (avail.isEmpty()) return true;
-      const quotaRole = role.top === role.name ? role : this.roles.get(role.top);
-      const limitBound = quotaRole?.limits !== undefined ? run.limitBound(quotaRole) : undefined;
-      const headroomBound = run.headroomBound();
-      if (!avail.hasReserved() && !avail.hasRevocable() && !avail.hasNonScalars()) {
-        if ((limitBound !== undefined && !hasAny(avail, limitBound, true)) || (headroomBound !== undefined && !hasAny(avail, headroomBound, false))) return true;
-      }
-      this.walk(role.sorter!, (fwId) => {
-        const fw = this.frameworks.get(fwId)!;
-        avail = agent.available.allocatableTo(roleName);
-        if (avail.isEmpty()) return false;
-        if (!isAllocatable(avail, this.minFor(fw, roleName))) return true;
-        if (this.filterGpu && agent.hasGpus && !fw.gpu) return true;
-        avail = this.strip(fw, avail);
-        const quotaRes = quotaPart(avail);
-        let extra = quotaRes;
-        // Names without a limit are unbounded; names missing from the headroom have none left.
-        if (limitBound !== undefined) extra = extra.shrink(run.limitBound(quotaRole!), true);
-        const hb = run.headroomBound();
-        if (hb !== undefined) extra = extra.shrink(hb, false);
-        let toOffer: Resources;
-        if (extra === quotaRes) toOffer = avail;
-        else {
-          const base = quotaRes === avail ? Resources.EMPTY : avail.filter((e) => e.reserved || e.revocable || e.type !== 'SCALAR');
-          toOffer = base.add(extra);
-        }
-        if (!isAllocatable(toOffer, this.minFor(fw, roleName))) return true;
-        if (this.isFiltered(fw, roleName, agent.id, toOffer, run.now)) return true;
-        this.offer(run, fw, roleName, agent, toOffer);
-        run.charge(quotaRole, undefined, extra.millisByName());
-        return !agent.available.isEmpty();
-      });
-      return true;
-    });
   }
 
   private offer(run: AllocationRun, fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
@@ -1136,145 +793,7 @@ export class HierarchicalAllocator {
 
   /** The allocator's metrics with Mesos's names, as a flat record. */
   metrics(): Record<string, number> {
-    const now = this.clock.now();
-    const m: Record<string, number> = {};
-    const p = 'allocator/mesos/';
-    m[p + 'allocation_runs'] = this.runs;
-    const times = this.runTimes;
-    if (times.length > 0) {
-      const sorted = [...times].sort((a, b) => a - b);
-      const q = (x: number): number => sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))]!;
-      m[p + 'allocation_run_ms'] = times[times.length - 1]!;
-      m[p + 'allocation_run_ms/count'] = times.length;
-      m[p + 'allocation_run_ms/min'] = sorted[0]!;
-      m[p + 'allocation_run_ms/max'] = sorted[sorted.length - 1]!;
-      for (const [k, x] of [['p50', 0.5], ['p90', 0.9], ['p95', 0.95], ['p99', 0.99], ['p999', 0.999], ['p9999', 0.9999]] as const) m[`${p}allocation_run_ms/${k}`] = q(x);
-    }
-    const offered = this.roleSorter.quantitiesOf();
-    for (const name of new Set(['cpus', 'mem', 'disk', ...this.pool.totals.keys()])) {
-      m[`${p}resources/${name}/total`] = (this.pool.totals.get(name) ?? 0) / 1000;
-      m[`${p}resources/${name}/offered_or_allocated`] = (offered.get(name) ?? 0) / 1000;
-    }
-    for (const role of this.roleSorter.sort()) m[`${p}roles/${role}/shares/dominant`] = this.roleSorter.unweightedShare(role);
-    // Filters that expired but were not yet collected by a run are not counted.
-    const active = new Map<string, number>();
-    for (const fw of this.frameworks.values()) {
-      for (const [role, byAgent] of fw.filters) {
-        let n = 0;
-        for (const list of byAgent.values()) for (const f of list) if (f.active(now, this.runs)) n++;
-        active.set(role, (active.get(role) ?? 0) + n);
-      }
-    }
-    for (const [role, r] of this.roles) if (r.activeFilters > 0 || active.has(role)) m[`${p}offer_filters/roles/${role}/active`] = active.get(role) ?? 0;
-    for (const role of this.quotaRoles) {
-      const consumed = role.consumed();
-      const names = new Set([...(role.guarantees?.keys() ?? []), ...(role.limits?.keys() ?? [])]);
-      for (const n of names) {
-        const base = `${p}quota/roles/${role.name}/resources/${n}/`;
-        m[base + 'offered_or_allocated'] = (consumed.get(n) ?? 0) / 1000;
-        if (role.guarantees !== undefined) m[base + 'guarantee'] = (role.guarantees.get(n) ?? 0) / 1000;
-        const lim = role.limits?.get(n);
-        if (lim !== undefined) m[base + 'limit'] = lim / 1000;
-      }
-    }
-    return m;
+    const { runs, runTimes, roleSorter, pool, frameworks, roles, quotaRoles } = this;
+    return allocatorMetrics({ now: this.clock.now(), runs, runTimes, roleSorter, pool, frameworks, roles, quotaRoles });
   }
 }
-
-/** max(0, limit − consumed − extra) by name, keeping names whose bound reached 0. */
-function minusKeep(limits: ReadonlyMap<string, number>, consumed: ReadonlyMap<string, number>, more: ReadonlyMap<string, number>): Millis {
-  const out: Millis = new Map();
-  for (const [n, l] of limits) out.set(n, Math.max(0, l - (consumed.get(n) ?? 0) - (more.get(n) ?? 0)));
-  return out;
-}
-
-/** A bound where every limited name is present (0 when exhausted), so `shrink(…, true)` cuts it. */
-function withUnbounded(bound: Millis, limits: ReadonlyMap<string, number>): Millis {
-  for (const n of limits.keys()) if (!bound.has(n)) bound.set(n, 0);
-  return bound;
-}
-
-/** True when `r` has some scalar that `bound` lets through (names absent from it pass if `free`). */
-function hasAny(r: Resources, bound: ReadonlyMap<string, number>, free: boolean): boolean {
-  for (const [n, m] of r.millisByName()) {
-    if (m <= 0) continue;
-    const b = bound.get(n);
-    if (b === undefined ? free : b > 0) return true;
-  }
-  return false;
-}
-
-/** Per-run quota bookkeeping: consumption, unsatisfied guarantees and headroom. */
-class AllocationRun {
-  readonly offers = new Map<FrameworkState, FrameworkOffers>();
-  count = 0;
-  private readonly consumedByRole = new Map<RoleState, Millis>();
-  readonly unsatisfied = new Map<RoleState, Millis>();
-  readonly required: Millis = new Map();
-  readonly headroom: Millis;
-
-  constructor(allocator: HierarchicalAllocator, readonly now: number) {
-    const { roles, headroom } = allocator.quotaState();
-    this.headroom = headroom;
-    for (const role of roles) {
-      const consumed = role.consumed();
-      this.consumedByRole.set(role, consumed);
-      if (role.guarantees === undefined) continue;
-      const owed = minus(role.guarantees, consumed);
-      if (owed.size === 0) continue;
-      addInto(this.required, owed);
-      // Only roles with frameworks can be given anything in stage 1.
-      if (role.frameworks.size > 0) this.unsatisfied.set(role, owed);
-    }
-  }
-
-  consumed(role: RoleState): Millis {
-    return this.consumedByRole.get(role) ?? new Map();
-  }
-
-  private readonly limitCache = new Map<RoleState, Millis>();
-  /** Whether anybody may take unreserved scalars of a given set of names; reset on every charge. */
-  readonly openCache = new Map<string, boolean>();
-  private headroomCache: Millis | undefined;
-  private headroomValid = false;
-
-  /** What a role with limits may still get, by name (exhausted limited names at 0). Cached. */
-  limitBound(role: RoleState): Millis {
-    let b = this.limitCache.get(role);
-    if (b === undefined) {
-      b = withUnbounded(minus(role.limits!, this.consumed(role)), role.limits!);
-      this.limitCache.set(role, b);
-    }
-    return b;
-  }
-
-  /** Unreserved scalars that others' unmet guarantees leave to everybody else, if any are unmet. */
-  headroomBound(): Millis | undefined {
-    if (!this.headroomValid) {
-      this.headroomCache = this.required.size > 0 ? minus(this.headroom, this.required) : undefined;
-      this.headroomValid = true;
-    }
-    return this.headroomCache;
-  }
-
-  reduceRequired(g: ReadonlyMap<string, number>): void {
-    addInto(this.required, g, -1);
-    this.headroomValid = false;
-    this.openCache.clear();
-  }
-
-  /** Records an offer of unreserved scalars to a role (guaranteed part and extra). */
-  charge(role: RoleState | undefined, guaranteed: ReadonlyMap<string, number> | undefined, extra: ReadonlyMap<string, number>): void {
-    this.headroomValid = false;
-    this.openCache.clear();
-    if (role !== undefined) this.limitCache.delete(role);
-    if (guaranteed !== undefined) addInto(this.headroom, guaranteed, -1);
-    addInto(this.headroom, extra, -1);
-    if (role === undefined) return;
-    const c = this.consumedByRole.get(role);
-    if (c === undefined) return;
-    if (guaranteed !== undefined) addInto(c, guaranteed);
-    addInto(c, extra);
-  }
-}
-

@@ -2,8 +2,7 @@
 // framework ids) as leaves, per-node allocations and scalar quantities, virtual '.' leaves, and
 // incrementally kept child orders so that an allocation re-positions one path, not everything.
 
-import { IllegalStateError, ValidationError } from '../../runtime/index.js';
-import { masterInvariant } from '../invariant.js';
+import { IllegalStateError, invariant, ValidationError } from '../../runtime/index.js';
 import { Resources } from '../../protocol/index.js';
 
 /** One client in sort order (a leaf of the tree). */
@@ -400,7 +399,7 @@ export abstract class TreeSorter implements Sorter {
       this.internalNodes--;
       this.clients.set(p.client, p);
       // p was listed iff its '.' leaf was active; that still holds for p as a leaf.
-      masterInvariant(wasListed === p.active, 'sorter invariant broken while folding a virtual leaf');
+      invariant(wasListed === p.active, 'sorter invariant broken while folding a virtual leaf');
     }
   }
 

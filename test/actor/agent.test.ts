@@ -80,8 +80,10 @@ test('the agent registers with the master, retrying with backoff when the first 
 });
 
 test('with the backoff\'s randomness pinned, registration attempts come exactly at the backoff, then at twice it', async () => {
+  // The agent's runtime gets this source (RuntimeOptions.random); the backoff draws from it.
   const c = await cluster({ random: () => 1, autoRegister: false });
   try {
+    assert.equal(c.agent.runtime.random(), 1);
     await c.advance(999);
     assert.equal(c.master.named('RegisterAgent').length, 0, 'nothing before the first backoff');
     await c.advance(1);

@@ -2,14 +2,13 @@
 // clock, and small stand-ins for agents and schedulers that speak the real protocol messages
 // and record everything they receive.
 
-import { Actor, InMemoryNetwork, ManualClock, Runtime, request, settle, type Handlers, type Pid } from '../../runtime/index.js';
+import { InMemoryNetwork, ManualClock, Runtime, advance, request, settle, type Pid } from '../../runtime/index.js';
+import { Probe, type Received } from '../kit/index.js';
 import {
-  MESSAGE_NAMES,
   newUuid,
   Resources,
   validateMessage,
   type FrameworkInfo,
-  type MessageName,
   type MessageOf,
   type Offer,
   type ProtocolMessage,
@@ -19,45 +18,23 @@ import {
 import { startMaster, type MasterHandle, type MasterOptions } from '../../master/index.js';
 import { seededRandom } from '../../master/allocator/index.js';
 
-export interface Received {
-  msg: ProtocolMessage;
-  from: Pid | '';
-}
+export type { Received } from '../kit/index.js';
 
-/** An actor that records what it receives and sends whatever a test tells it to. */
-export class Peer extends Actor<ProtocolMessage> {
-  readonly inbox: Received[] = [];
+/** The kit's probe on the protocol's messages, answering pings as an agent's observer does. */
+export class Peer extends Probe<ProtocolMessage> {
   /** Answer pings (an agent's observer) — off to simulate a partitioned agent. */
   autoPong = true;
-  /** Called for each message after it is recorded. */
-  onMessage: ((msg: ProtocolMessage, from: Pid | '') => void) | undefined;
 
-  protected readonly handlers = Object.fromEntries(
-    MESSAGE_NAMES.map((n) => [n, (m: ProtocolMessage, from: Pid | '') => this.record(m, from)]),
-  ) as unknown as Handlers<ProtocolMessage>;
-
-  private record(m: ProtocolMessage, from: Pid | ''): void {
-    this.inbox.push({ msg: m, from });
-    if (m.name === 'PingAgent' && this.autoPong && from !== '') this.send(from, { name: 'PongAgent' });
-    this.onMessage?.(m, from);
+  constructor() {
+    super();
+    this.on('PingAgent', (_m, from) => {
+      if (this.autoPong && from !== '') this.tell(from, { name: 'PongAgent' });
+    });
   }
 
-  tell(to: Pid, msg: ProtocolMessage): void {
-    this.send(to, msg);
-  }
-
-  all<N extends MessageName>(name: N): MessageOf<N>[] {
-    return this.inbox.filter((r) => r.msg.name === name).map((r) => r.msg as MessageOf<N>);
-  }
-
-  last<N extends MessageName>(name: N): MessageOf<N> | undefined {
-    const list = this.all(name);
-    return list[list.length - 1];
-  }
-
-  /** Forgets what was received so far. */
-  clear(): void {
-    this.inbox.length = 0;
+  /** Everything received, in order (the kit's `received`). */
+  get inbox(): Received<ProtocolMessage>[] {
+    return this.received;
   }
 
   /** Status updates received, in order. */
@@ -142,16 +119,7 @@ export class World {
 
   /** Lets `ms` of clock time pass, stopping at every timer on the way so each fires in turn. */
   async pass(ms: number): Promise<void> {
-    const target = this.clock.now() + ms;
-    await this.settle();
-    for (;;) {
-      const next = this.clock.nextDeadline();
-      if (next === undefined || next > target) break;
-      this.clock.advance(next - this.clock.now());
-      await this.settle();
-    }
-    this.clock.advance(target - this.clock.now());
-    await this.settle();
+    await advance(this.runtimes, ms);
   }
 
   async get(path: string): Promise<{ status: number; body: any }> {

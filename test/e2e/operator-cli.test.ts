@@ -191,8 +191,8 @@ describe('mesos-operator against a running master', { timeout: 120_000 }, () => 
     assert.match(help.stdout, /quota/);
     assert.match(help.stdout, /weights/);
     assert.equal(setHelp.code, 0);
-    assert.match(setHelp.stdout, /--guarantee <resources>/);
-    assert.match(setHelp.stdout, /--limit <resources>/);
+    assert.match(setHelp.stdout, /--guarantee=VALUE/);
+    assert.match(setHelp.stdout, /--limit=VALUE/);
     assert.equal(noMaster.code, 1);
     assert.match(noMaster.stderr, /^error: required option '--master <host:port>' not specified/);
   });

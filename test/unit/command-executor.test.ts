@@ -183,6 +183,14 @@ describe(`${kind} commands`, () => {
     assert.deepEqual(driver.states(), ['TASK_RUNNING', 'TASK_KILLED']);
   });
 
+  test('shutdown while the command is still starting kills it as soon as it runs', async () => {
+    const { dir, driver, executor } = await launch({ value: 'echo $$ > pid; exec sleep 30' });
+    await executor.shutdown(driver);
+    assert.equal(driver.states().at(-1), 'TASK_KILLED');
+    const pid = Number((await readFile(join(dir, 'pid'), 'utf8').catch(() => '0')).trim());
+    if (pid > 0) assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the command outlived the shutdown');
+  });
+
   test('a second task for the same command executor fails', async () => {
     const { driver, executor } = await launch({ value: 'sleep 30' });
     executor.launchTask(driver, { name: 'x', task_id: { value: 'other' }, agent_id: { value: 'S0' }, command: { value: 'true' } });
