@@ -121,6 +121,7 @@ export class Agent extends Actor<AgentMessage> {
         return agent.log;
       },
       now: () => this.now(),
+      cause: () => this.runtime.cause,
       random: () => this.random(),
       send: <T extends Message>(to: Pid<T>, msg: SendTo<T>) => this.send<T>(to, msg),
       linkWith: (pid, msg) => this.linkWith(pid, msg),

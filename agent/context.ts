@@ -108,6 +108,8 @@ export interface AgentContext {
   readonly self: Pid<AgentMessage>;
   readonly log: Logger;
   now(): number;
+  /** The id of the message being handled now, handed to executors so that traces follow into them. */
+  cause(): string | null;
   /** A uniform random number in [0, 1) from the runtime's injected source (registration backoff). */
   random(): number;
   /** Sends to a peer whose inbox is known: a message it does not accept fails to compile. */

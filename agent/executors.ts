@@ -82,7 +82,10 @@ export class Executors {
   /** The MESOS_* environment of an executor (or executor host) of framework f. */
   environment(f: FrameworkState, executorId: string, directory: string): Record<string, string> {
     const { ctx } = this;
+    // mesos-ts only: the message that launched it, which its first messages count as their cause.
+    const cause = ctx.cause();
     return {
+      ...(cause !== null ? { MESOS_TRACE_CAUSE: cause } : {}),
       ...ctx.config.executorTokens?.issue(f.id, executorId),
       ...this.baseEnvironment(f, executorId, directory),
     };

@@ -1,7 +1,11 @@
 // Task throughput: a master and two agents as real processes on this machine, and one framework
 // that launches (a) command tasks running `true` and (b) tasks on a custom TypeScript executor
 // that finishes each one at once. Reports tasks/s from the first launch to the last
-// TASK_FINISHED and the launch→TASK_RUNNING latency; the last line is one JSON object.
+// TASK_FINISHED and the launch→TASK_RUNNING latency. Then, on an idle cluster started from
+// dist/ as a user's would be, BENCH_IDLE_ROUNDS (default 7) new frameworks each launch one
+// command task (its framework's first: the agent starts an executor host for it) and then a
+// second on the now warm host; the medians of both launch→TASK_RUNNING latencies are
+// idle_first_task_ms and idle_warm_task_ms. The last line is one JSON object.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +18,7 @@ import { Resources, type ExecutorInfo, type Offer, type TaskInfo } from '../prot
 
 const COMMAND_TASKS = Number(process.env['BENCH_COMMAND_TASKS'] ?? 2000);
 const EXECUTOR_TASKS = Number(process.env['BENCH_EXECUTOR_TASKS'] ?? 20000);
+const IDLE_ROUNDS = Number(process.env['BENCH_IDLE_ROUNDS'] ?? 7);
 const AGENT_RESOURCES = 'cpus:1000;mem:1000000;disk:100000;ports:[31000-32000]';
 
 async function startNode(args: string[]): Promise<{ child: ChildProcess; address: string }> {
@@ -89,7 +94,93 @@ async function run(master: string, total: number, makeTask: (i: number, offer: O
   return { tasksPerS: total / ((last - first) / 1000), launchToRunning: latencies, failed };
 }
 
+/** A daemon from dist/ (mesos-master, mesos-agent); its address comes over IPC once it listens. */
+async function startDaemon(command: string, args: string[]): Promise<{ child: ChildProcess; address: string }> {
+  const file = join(import.meta.dirname, '..', 'dist', 'cli', `${command}.js`);
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const address = await new Promise<string>((resolve, reject) => {
+    child.on('message', (m: { event?: string; address?: string }) => {
+      if (m.event === 'started' && m.address) resolve(m.address);
+    });
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`)));
+  });
+  return { child, address };
+}
+
+/**
+ * One framework at a time on an idle cluster: its first task (which starts the framework's
+ * executor host), then a second one on the warm host; launch→TASK_RUNNING of each, in ms.
+ */
+async function idleLaunches(master: string, rounds: number): Promise<{ first: number[]; warm: number[] }> {
+  const first: number[] = [];
+  const warm: number[] = [];
+  const perTask = Resources.parse('cpus:0.1;mem:16');
+  for (let round = 0; round < rounds; round++) {
+    let launchedAt = 0;
+    let phase: 'first' | 'warm' | 'done' = 'first';
+    let waiting = false;
+    let resolveDone: () => void = () => {};
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const scheduler: Scheduler = {
+      registered() {},
+      reregistered() {},
+      disconnected() {},
+      resourceOffers(driver, offers) {
+        for (const offer of offers) {
+          if (waiting || phase === 'done') {
+            driver.declineOffer(offer.id, { refuse_seconds: 0 });
+            continue;
+          }
+          waiting = true;
+          const task: TaskInfo = { name: `idle-${round}-${phase}`, task_id: { value: `idle-${round}-${phase}` }, agent_id: offer.agent_id, resources: perTask.toJSON(), command: { value: 'true', shell: true } };
+          launchedAt = performance.now();
+          driver.launchTasks([offer.id], [task], { refuse_seconds: 0 });
+        }
+      },
+      offerRescinded() {},
+      statusUpdate(driver, status) {
+        if (status.state === 'TASK_RUNNING') (phase === 'first' ? first : warm).push(performance.now() - launchedAt);
+        if (status.state === 'TASK_FINISHED' || status.state === 'TASK_FAILED' || status.state === 'TASK_LOST' || status.state === 'TASK_ERROR') {
+          if (status.state !== 'TASK_FINISHED') console.error(`idle task ${status.task_id.value}: ${status.state} ${status.message ?? ''}`);
+          phase = phase === 'first' ? 'warm' : 'done';
+          waiting = false;
+          if (phase === 'done') resolveDone();
+          else driver.reviveOffers();
+        }
+      },
+      frameworkMessage() {},
+      agentLost() {},
+      executorLost() {},
+      error(_driver, message) {
+        console.error(`framework error: ${message}`);
+      },
+    };
+    const driver = new MesosSchedulerDriver(scheduler, { user: 'bench', name: `bench-idle-${round}` }, master);
+    await driver.start();
+    await done;
+    await driver.stop();
+  }
+  return { first, warm };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+
+/** A master and one agent from dist/, idle but for one framework at a time. */
+async function idleCluster(): Promise<{ first: number[]; warm: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mesos-bench-idle-'));
+  const m = await startDaemon('mesos-master', ['--ip=127.0.0.1', '--port=0', '--quiet']);
+  const a = await startDaemon('mesos-agent', [`--master=${m.address}`, '--ip=127.0.0.1', '--port=0', `--work_dir=${dir}`, '--resources=cpus:4;mem:4096', '--destroy_executors_on_stop', '--quiet']);
+  try {
+    await new Promise((r) => setTimeout(r, 1500)); // the agent registers
+    return await idleLaunches(m.address, IDLE_ROUNDS);
+  } finally {
+    for (const n of [a, m]) n.child.kill('SIGTERM');
+    await Promise.all([a, m].map((n) => new Promise((r) => (n.child.exitCode !== null ? r(null) : n.child.once('exit', r)))));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const workDir = mkdtempSync(join(tmpdir(), 'mesos-bench-tasks-'));
 const master = await startNode(['master']);
@@ -117,12 +208,16 @@ try {
     },
     perExecutorTask,
   );
+  const idle = await idleCluster();
   const result = {
     command_tasks_per_s: Math.round(command.tasksPerS),
     executor_tasks_per_s: Math.round(custom.tasksPerS),
     launch_to_running_p50_ms: +pct(command.launchToRunning, 0.5).toFixed(1),
     launch_to_running_p99_ms: +pct(command.launchToRunning, 0.99).toFixed(1),
+    idle_first_task_ms: +median(idle.first).toFixed(1),
+    idle_warm_task_ms: +median(idle.warm).toFixed(1),
   };
+  console.log(`(c) idle cluster from dist/, ${IDLE_ROUNDS} new frameworks: first task launch→RUNNING ${idle.first.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_first_task_ms}), on the warm host ${idle.warm.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_warm_task_ms})`);
   console.log(`(a) ${COMMAND_TASKS} command tasks (true): ${result.command_tasks_per_s} tasks/s, launch→RUNNING p50 ${result.launch_to_running_p50_ms} ms, p99 ${result.launch_to_running_p99_ms} ms, ${command.failed} not finished`);
   console.log(`(b) ${EXECUTOR_TASKS} custom-executor tasks: ${result.executor_tasks_per_s} tasks/s, launch→RUNNING p50 ${pct(custom.launchToRunning, 0.5).toFixed(1)} ms, p99 ${pct(custom.launchToRunning, 0.99).toFixed(1)} ms, ${custom.failed} not finished`);
   console.log(JSON.stringify(result));

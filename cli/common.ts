@@ -6,19 +6,21 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { programArguments } from '../executor/program.js';
 
 export const LOGGING_LEVELS = ['INFO', 'WARNING', 'ERROR'] as const;
 
 /**
  * The Node command line that runs another of our entry points (`mesos-master`, …): this Node,
- * this process's own execArgv (which carries tsx's loader when running from source), and the
- * sibling file with this module's extension — .ts from source, .js from dist/.
+ * this process's own execArgv, and the sibling file with this module's extension — .js from
+ * dist/; from source the .ts file through tsx's loader, or its compiled twin when dist/ is up
+ * to date (see executor/program.ts).
  */
 export function entryCommand(entry: string): { command: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
   const ext = here.endsWith('.ts') ? '.ts' : '.js';
   const file = fileURLToPath(new URL(`./${entry}${ext}`, import.meta.url));
-  return { command: process.execPath, args: [...childExecArgv(), file] };
+  return { command: process.execPath, args: programArguments(file, childExecArgv()) };
 }
 
 const OWN_FLAG = /^(--(test|experimental-test|inspect|watch|eval|print)|-e$|-p$|-pe$)/;

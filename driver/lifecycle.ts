@@ -2,7 +2,7 @@
 // ABORTED. start() once; join() waits for stop or abort; run() is start + join. Each driver adds
 // how it starts and stops its own actor.
 
-import type { Clock, Credential, Logger, Runtime, Transport } from '../runtime/index.js';
+import type { Clock, Credential, Logger, Runtime, Tracer, Transport } from '../runtime/index.js';
 import { startProtocolRuntime } from '../protocol/index.js';
 import type { Status } from './status.js';
 
@@ -15,6 +15,8 @@ export interface DriverRuntimeOptions {
   logger?: Logger;
   /** Proven at the handshake of every connection (a framework's principal/secret, an executor's token). */
   credential?: Credential;
+  /** Trace every message of the runtime to this file (an executor launched with MESOS_TRACE). */
+  trace?: string;
 }
 
 export abstract class DriverLifecycle<P extends { abort(): void }> {
@@ -23,6 +25,7 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
   protected runtime: Runtime | undefined;
   /** Whether the runtime is this driver's own, to stop with it. */
   protected ownsRuntime = false;
+  private tracer: Tracer | undefined;
   private joiners: ((s: Status) => void)[] = [];
 
   abstract start(): Promise<Status>;
@@ -46,7 +49,8 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
 
   /** Starts a runtime of the driver's own, stopped with it; incoming messages are checked against the protocol. */
   protected async ownRuntime(o: DriverRuntimeOptions): Promise<Runtime> {
-    const { runtime } = await startProtocolRuntime({
+    const { runtime, tracer } = await startProtocolRuntime({
+      ...(o.trace !== undefined ? { trace: o.trace } : {}),
       ...(o.ip !== undefined ? { ip: o.ip } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.transport ? { transport: o.transport } : {}),
@@ -55,6 +59,7 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
       ...(o.credential ? { auth: { credential: o.credential } } : {}),
     });
     this.ownsRuntime = true;
+    this.tracer = tracer;
     return runtime;
   }
 
@@ -73,6 +78,8 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
   /** Ends a stop: the runtime goes if it is ours, joiners wake; says whether it was aborted before. */
   protected async stopped(wasAborted: boolean): Promise<Status> {
     if (this.ownsRuntime) await this.runtime?.stop();
+    this.tracer?.stop();
+    this.tracer = undefined;
     this.wake();
     return wasAborted ? 'DRIVER_ABORTED' : 'DRIVER_STOPPED';
   }

@@ -123,7 +123,10 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
       onShutdown: () => void this.stop(),
     });
     this.process = process;
-    this.runtime.spawn(process, this.runtime.generateId('executor'));
+    // An executor the agent launched registers as a continuation of the agent's launching message.
+    const cause = this.options.runtime ? null : (this.options.env ?? globalThis.process.env)['MESOS_TRACE_CAUSE'] || null;
+    const runtime = this.runtime;
+    runtime.withCause(cause, () => runtime.spawn(process, runtime.generateId('executor')));
     return this.status;
   }
 
@@ -155,7 +158,9 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     const ip = o.ip ?? env['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
     // The agent gave this executor a secret of its own (Mesos's executor authentication token).
     const credential = executorCredential(env, config.frameworkId, config.executorId);
-    return this.ownRuntime({ ...o, ip, ...(credential !== undefined ? { credential } : {}) });
+    // An agent that traces hands MESOS_TRACE to its executors: trace this one too.
+    const trace = env['MESOS_TRACE'];
+    return this.ownRuntime({ ...o, ip, ...(trace ? { trace } : {}), ...(credential !== undefined ? { credential } : {}) });
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { Actor, ValidationError, type Handlers, type Pid } from '../runtime/index.js';
 import {
+  isTerminalState,
   newUuid,
   uuidToString,
   type AgentID,
@@ -55,6 +56,11 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
   /** Launched tasks with no acknowledged update yet, resent on re-registration (as Mesos). */
   private readonly tasks = new Map<string, TaskInfo>();
   private readonly updates = new Map<string, TaskStatusUpdate>();
+  /**
+   * Per task, what sends its updates when the executor calls the driver from outside a handler
+   * (a child process's exit, a promise): caused by the last RunTask or KillTask of that task.
+   */
+  private readonly taskSenders = new Map<string, (update: TaskStatusUpdate) => void>();
   private readonly callbacks: CallbackQueue;
 
   protected readonly handlers: Handlers<ExecutorInbox | Internal> = {
@@ -163,23 +169,28 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
   private runTask(m: RunTask, from: Pid | ''): void {
     if (this.aborted || this.shuttingDown || !this.fromAgent(from, 'RunTask')) return;
     this.tasks.set(m.task.task_id.value, m.task);
+    this.taskSenders.set(m.task.task_id.value, this.causal((update: TaskStatusUpdate) => this.sendUpdate(update)));
     this.callbacks.push('launchTask', () => this.executor.launchTask(this.driver, m.task));
   }
 
   private killTask(m: KillTask, from: Pid | ''): void {
     if (this.aborted || !this.fromAgent(from, 'KillTask')) return;
     const policy = m.kill_policy;
+    if (this.taskSenders.has(m.task_id.value)) this.taskSenders.set(m.task_id.value, this.causal((update: TaskStatusUpdate) => this.sendUpdate(update)));
     this.callbacks.push('killTask', () => (policy ? this.executor.killTask(this.driver, m.task_id, policy) : this.executor.killTask(this.driver, m.task_id)));
   }
 
   private acknowledgement(m: StatusUpdateAcknowledgement, from: Pid | ''): void {
     if (this.aborted || !this.fromAgent(from, 'StatusUpdateAcknowledgement')) return;
     const key = uuidToString(m.uuid);
-    if (!this.updates.delete(key)) {
+    const update = this.updates.get(key);
+    if (!update) {
       this.log.warn({ task: m.task_id.value, uuid: key }, 'acknowledgement for an unknown update');
       return;
     }
+    this.updates.delete(key);
     this.tasks.delete(m.task_id.value);
+    if (isTerminalState(update.status.state)) this.taskSenders.delete(m.task_id.value);
     const acknowledged = this.executor.acknowledged;
     if (acknowledged) this.callbacks.push('acknowledged', () => acknowledged.call(this.executor, this.driver, m.task_id, m.uuid));
   }
@@ -235,6 +246,12 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
     };
     // Kept until acknowledged; never retried by the driver (the agent's stream is reliable).
     this.updates.set(uuidToString(uuid), update);
+    const send = this.taskSenders.get(status.task_id.value);
+    if (send) send(update);
+    else this.sendUpdate(update);
+  }
+
+  private sendUpdate(update: TaskStatusUpdate): void {
     this.send(this.agentPid, { name: 'StatusUpdate', update, pid: this.self });
   }
 

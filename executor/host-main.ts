@@ -32,7 +32,8 @@ const duration = (name: string, fallbackMs: number): number => {
   const text = env[name];
   return (text ? tryParseDuration(text) : undefined) ?? fallbackMs;
 };
-const host = runtime.spawn(
+// Its first message continues the flow of the agent's message that launched it.
+const host = runtime.withCause(env['MESOS_TRACE_CAUSE'] || null, () => runtime.spawn(
   new ExecutorHost({
     frameworkId: { value: frameworkId },
     agentPid,
@@ -41,7 +42,7 @@ const host = runtime.spawn(
     shutdownGracePeriodMs: duration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', DEFAULT_SHUTDOWN_GRACE_MS),
   }),
   'executor-host',
-);
+));
 
 // SIGTERM (the agent destroying the container) kills the tasks' process groups too: they are
 // their own groups, so killing the host's group would not reach them.

@@ -3,7 +3,7 @@
 // many command executors in one process.
 
 import { fileURLToPath } from 'node:url';
-import { childExecArgv } from '../runtime/index.js';
+import { programArguments } from './program.js';
 
 export { MesosExecutorDriver, executorConfig, executorCredential, executorPrincipal, type ExecutorConfig, type ExecutorDriverOptions } from './driver.js';
 export type { Executor, ExecutorDriver } from './executor.js';
@@ -15,16 +15,17 @@ export { ShellLauncher, SpawnLauncher, type Launcher, type LaunchSpec, type Laun
 export { ExecutorHost, type ExecutorHostOptions } from './executor-host.js';
 
 /**
- * A CommandInfo that runs a TypeScript or JavaScript program with this Node binary, the way
- * this process runs (with tsx's loader in development), from any working directory — for
- * ExecutorInfo.command of executors written in TypeScript. In the shell=false form `arguments`
- * is the whole argv, argv[0] included.
+ * A CommandInfo that runs a TypeScript or JavaScript program with this Node binary, from any
+ * working directory — for ExecutorInfo.command of executors written in TypeScript. A .js file
+ * runs without loaders; a .ts file of this package runs as its compiled twin in dist/ when that
+ * build is up to date, else through this process's loader (tsx in development). In the
+ * shell=false form `arguments` is the whole argv, argv[0] included.
  */
 export function nodeCommand(program: string, args: readonly string[] = []): { value: string; arguments: string[]; shell: false } {
-  return { value: process.execPath, arguments: [process.execPath, ...childExecArgv(), program, ...args], shell: false };
+  return { value: process.execPath, arguments: [process.execPath, ...programArguments(program), ...args], shell: false };
 }
 
-/** How the agent starts an executor host: host-main next to this file (.ts from source, .js from dist/). */
+/** How the agent starts an executor host: host-main next to this file (.js from dist/, and from source when dist/ is up to date). */
 export function executorHostCommand(): { value: string; arguments: string[]; shell: false } {
   return nodeCommand(fileURLToPath(import.meta.url).replace(/index\.(ts|js)$/, (_m, ext: string) => `host-main.${ext}`));
 }

@@ -491,10 +491,15 @@ function show(value: unknown): string {
 }
 
 function compile(schema: TSchema): MessageValidator {
-  const check: TypeCheck<TSchema> = TypeCompiler.Compile(schema);
-  const exact: TypeCheck<TSchema> = TypeCompiler.Compile(strictSchema(schema));
+  // Compiled on first use, not at module load: a process meets only a few of the message names,
+  // and compiling all of them would add a few hundred milliseconds to every process start (an
+  // executor host's start is on the path of a framework's first task).
+  let check: TypeCheck<TSchema> | undefined;
+  let exact: TypeCheck<TSchema> | undefined;
   return (body) => {
+    exact ??= TypeCompiler.Compile(strictSchema(schema));
     if (exact.Check(body)) return undefined;
+    check ??= TypeCompiler.Compile(schema);
     if (check.Check(body)) {
       // Valid, with properties the schema does not name: they go before any handler sees them.
       strip(schema, body);
@@ -507,8 +512,8 @@ function compile(schema: TSchema): MessageValidator {
 
 /**
  * One compiled validator per message name; the body includes `name`. A valid body is returned
- * with every property its schema does not name removed (in place). Compiled at module load:
- * the runtime calls these on every incoming remote message. A null-prototype object, so that a
+ * with every property its schema does not name removed (in place). Each compiles on its first
+ * call: the runtime calls these on every incoming remote message. A null-prototype object, so that a
  * peer sending `name: 'toString'` finds no validator rather than Object's method.
  */
 export const messageValidators: Readonly<Record<string, MessageValidator>> = Object.freeze(

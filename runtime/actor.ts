@@ -103,6 +103,17 @@ export abstract class Actor<In extends Message = Message> {
     return this.runtime.callback(this.self, fn);
   }
 
+  /**
+   * Wraps actor code that something outside will call directly, later (a driver method called
+   * from a user's promise continuation): it runs at once, not through the mailbox, and what it
+   * sends is caused by the message being handled now, so a trace can follow the flow through.
+   */
+  protected causal<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    const runtime = this.runtime;
+    const cause = runtime.cause;
+    return (...args: A): R => runtime.withCause(cause, () => fn(...args));
+  }
+
   /** Serves GET/POST `/<actor id><path>` on the runtime's port. */
   protected route(path: string, handler: HttpHandler): void {
     this.runtime.route(this.self, path, handler);

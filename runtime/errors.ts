@@ -52,13 +52,14 @@ const throwOnInvariant: InvariantHandler = (error) => {
   throw error;
 };
 
-// Under node:test (which marks every test file's process with NODE_TEST_CONTEXT) a broken
-// invariant throws, so that the test fails with a stack instead of killing the test process.
-let invariantHandler: InvariantHandler = process.env['NODE_TEST_CONTEXT'] ? throwOnInvariant : exitOnInvariant;
+// Exiting is the default everywhere, tests included: a daemon started by a test inherits the
+// test runner's environment and must still die on a broken invariant, as in production. Tests
+// that want the InvariantError thrown ask for it with setInvariantHandler('throw').
+let invariantHandler: InvariantHandler = exitOnInvariant;
 
 /**
  * Chooses what a broken invariant does: pass `'throw'` to throw the InvariantError (tests),
- * `'exit'` to log it and exit the process with status 70 (the default outside node:test), or a
+ * `'exit'` to log it and exit the process with status 70 (the default), or a
  * handler of your own. Returns the previous handler, so a caller can restore it.
  */
 export function setInvariantHandler(handler: InvariantHandler | 'throw' | 'exit'): InvariantHandler {

@@ -22,3 +22,4 @@ export { signalGroup } from './process-group.js';
 export { tlsFromEnv, type TlsOptions } from './tls.js';
 export { type AuthOptions, type Credential, type SecretLookup } from './handshake.js';
 export { plainProblem, DEFAULT_LIMITS, type DecodeLimits } from './codec.js';
+export { parseCredentials, loadCredentials, loadCredential } from './credentials.js';

@@ -91,6 +91,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         bindings: renamePid,
         log: renamePid,
       },
+      // Below the threshold a call returns before pino serialises anything: pino's own level
+      // stays at debug so that /logging/toggle reaches child loggers made earlier, and without
+      // this every INFO line of a master launching thousands of tasks a second would be built,
+      // parsed again by the sink and thrown away.
+      hooks: {
+        logMethod(args, method, level) {
+          if (level >= threshold) method.apply(this, args);
+        },
+      },
     },
     sink,
   );

@@ -281,6 +281,23 @@ export class Runtime {
     };
   }
 
+  /** The id of the message being handled now (null outside handlers): the cause of what is sent now. */
+  get cause(): string | null {
+    return this.currentCause;
+  }
+
+  /** Runs fn, outside any handler, as if handling message `cause` (e.g. a parent process's): what it sends counts it as cause. */
+  withCause<T>(cause: string | null, fn: () => T): T {
+    if (this.runningCell !== undefined) return fn(); // inside a handler, its own message is the truer cause
+    const previous = this.currentCause;
+    this.currentCause = cause;
+    try {
+      return fn();
+    } finally {
+      this.currentCause = previous;
+    }
+  }
+
   /** Brings a promise's outcome back to `owner` as a message; settle() waits for it. */
   pipe<T>(owner: Pid, promise: Promise<T>, ok: (value: T) => Message, fail: (error: unknown) => Message): void {
     const cause = this.currentCause;
@@ -460,9 +477,17 @@ export class Runtime {
     for (const peer of this.peers.map.values()) {
       if (peer.watched.delete(cell.pid)) this.peers.enqueue(peer, [EXITED, cell.pid]);
     }
-    // Links this actor held to others are forgotten.
-    for (const set of this.localLinks.values()) set.delete(cell.pid);
-    for (const peer of this.peers.map.values()) for (const set of peer.links.values()) set.delete(cell.pid);
+    // Links this actor held to others are forgotten: only those it holds (cell.links), not a
+    // scan of every link in the runtime, which made each termination O(links) — a master
+    // removing many agents terminates one observer per agent.
+    for (const linkee of cell.links.keys()) {
+      const local = this.localLinks.get(linkee);
+      if (local?.delete(cell.pid) && local.size === 0) this.localLinks.delete(linkee);
+      const remote = this.peers.map.get(pidAddress(linkee))?.links;
+      const set = remote?.get(linkee);
+      if (set?.delete(cell.pid) && set.size === 0) remote!.delete(linkee);
+    }
+    cell.links.clear();
   }
 
   private notifyExited(linker: Pid, linkee: Pid): void {

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { Actor, IllegalStateError, InvariantError, ProtocolError, ValidationError, invariant, pid, setInvariantHandler, type Handlers, type Pid } from '../../runtime/index.js';
 
 type Ping = { name: 'Ping'; seq: number };
@@ -52,8 +53,13 @@ describe('typed pids and named errors', () => {
     }
   });
 
-  it('a broken invariant throws an InvariantError under node:test, and the handler can be replaced', () => {
-    assert.throws(() => invariant(false, 'must hold'), (e: unknown) => e instanceof InvariantError && e.message === 'must hold');
+  it('a broken invariant throws an InvariantError once a test asks for it, and the handler can be replaced', () => {
+    const original = setInvariantHandler('throw');
+    try {
+      assert.throws(() => invariant(false, 'must hold'), (e: unknown) => e instanceof InvariantError && e.message === 'must hold');
+    } finally {
+      setInvariantHandler(original);
+    }
     invariant(true, 'holds');
     const seen: string[] = [];
     const previous = setInvariantHandler((e) => {
@@ -66,5 +72,14 @@ describe('typed pids and named errors', () => {
       setInvariantHandler(previous);
     }
     assert.deepEqual(seen, ['lazy message']);
+  });
+
+  it('a broken invariant exits with status 70 by default, even in a process started by a test', () => {
+    // The child inherits NODE_TEST_CONTEXT from this test process, as a daemon under test does.
+    const script = `import { invariant } from ${JSON.stringify(new URL('../../runtime/index.ts', import.meta.url).href)}; invariant(false, 'must hold'); console.log('survived');`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_TEST_CONTEXT: 'child-v8' } });
+    assert.equal(r.status, 70);
+    assert.doesNotMatch(r.stdout, /survived/);
+    assert.match(r.stderr, /invariant broken: InvariantError: must hold/);
   });
 });
