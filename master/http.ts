@@ -17,8 +17,8 @@ type Endpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undef
 
 /** GET (and HEAD) endpoints: answered as JSON, wrapped for `?jsonp=`; other methods get 405. */
 const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
-  '/state': (ctx) => json(stateJSON(ctx.state, identity(ctx))),
-  '/state.json': (ctx) => json(stateJSON(ctx.state, identity(ctx))),
+  '/state': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
+  '/state.json': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
   '/state-summary': (ctx) => json(stateSummaryJSON(ctx.state, identity(ctx))),
   '/frameworks': frameworksEndpoint,
   '/slaves': agentsEndpoint,
@@ -70,9 +70,29 @@ function identity(ctx: MasterContext): MasterIdentity {
   return { id: ctx.id, pid: ctx.self, hostname: ctx.opts.hostname, port: ctx.info.port, startTimeMs: ctx.startedAt, flags: ctx.opts.flags };
 }
 
-function frameworksEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
+/**
+ * `view_frameworks` and `view_tasks` (object: the framework's user) decide what a principal
+ * sees; with permissive ACLs and no rules, everything. Frameworks a principal may not view are
+ * left out of /state, /frameworks and /tasks together with their tasks.
+ */
+function mayView(ctx: MasterContext, principal: string | undefined, user: string | undefined, what: 'view_frameworks' | 'view_tasks'): boolean {
+  return authorized(ctx.opts.acls, what, principal, user);
+}
+
+type FrameworkView = { user?: string; tasks?: unknown[] };
+
+function visibleState<J>(ctx: MasterContext, principal: string | undefined, json: J): J {
+  const acls = ctx.opts.acls;
+  if (acls.rules.view_frameworks === undefined && acls.rules.view_tasks === undefined && acls.permissive) return json;
+  const s = json as unknown as { frameworks: FrameworkView[]; completed_frameworks: FrameworkView[] };
+  const keep = (list: FrameworkView[]): FrameworkView[] =>
+    list.filter((f) => mayView(ctx, principal, f.user, 'view_frameworks')).map((f) => (mayView(ctx, principal, f.user, 'view_tasks') ? f : { ...f, tasks: [] }));
+  return { ...s, frameworks: keep(s.frameworks ?? []), completed_frameworks: keep(s.completed_frameworks ?? []) } as unknown as J;
+}
+
+function frameworksEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {
   const only = req.query.get('framework_id');
-  const keep = (f: { id: string }): boolean => only === null || f.id === only;
+  const keep = (f: { id: string; info: { user: string } }): boolean => (only === null || f.id === only) && mayView(ctx, principal, f.info.user, 'view_frameworks');
   return json({
     frameworks: [...ctx.state.frameworks.values()].filter(keep).map((f) => frameworkJSON(ctx.state, f)),
     completed_frameworks: ctx.state.completedFrameworks.toArray().filter(keep).map((f) => frameworkJSON(ctx.state, f)),
@@ -88,7 +108,7 @@ function agentsEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
   });
 }
 
-function tasksEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
+function tasksEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {
   const q = req.query;
   const limit = q.get('limit') === null ? 100 : Number(q.get('limit'));
   const offset = q.get('offset') === null ? 0 : Number(q.get('offset'));
@@ -102,6 +122,7 @@ function tasksEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
   const frameworks = [...ctx.state.frameworks.values(), ...ctx.state.completedFrameworks.toArray()];
   for (const fw of frameworks) {
     if (fwId !== null && fw.id !== fwId) continue;
+    if (!mayView(ctx, principal, fw.info.user, 'view_tasks')) continue;
     for (const t of fw.tasks.values()) tasks.push(t.task);
     tasks.push(...fw.unreachableTasks.values(), ...fw.completedTasks.toArray());
   }

@@ -36,7 +36,9 @@ describe('a real master with authentication and ACLs', () => {
       authenticateHttpReadonly: true,
       authenticateHttpReadwrite: true,
       // The framework may run tasks as 'nobody' only; the operator may tear nothing down.
-      acls: { run_tasks: [{ principals: { values: ['framework'] }, users: { values: ['nobody'] } }], teardown_frameworks: [{ principals: { values: ['operator'] }, framework_principals: { type: 'NONE' } }] },
+      acls: { run_tasks: [{ principals: { values: ['framework'] }, users: { values: ['nobody'] } }], teardown_frameworks: [{ principals: { values: ['operator'] }, framework_principals: { type: 'NONE' } }],
+        // Only the framework's own principal sees frameworks in /state, /frameworks and /tasks.
+        view_frameworks: [{ principals: { values: ['framework'] }, users: { type: 'ANY' } }, { principals: { type: 'ANY' }, users: { type: 'NONE' } }] },
     };
     master = await startProcess<Ready>(node, ['master', JSON.stringify(trust)]);
     agent = await startProcess<Ready>(node, ['agent', master.ready.address, 'cpus:2;mem:512', join(workDir, 'a'), JSON.stringify({ credential: { principal: 'agent', secret: credentials.agent } })]);
@@ -93,6 +95,14 @@ describe('a real master with authentication and ACLs', () => {
     const status = await fw.status('as-root');
     assert.equal(status.state, 'TASK_ERROR');
     assert.equal(status.reason, 'REASON_TASK_UNAUTHORIZED');
+  });
+
+  it('view_frameworks hides frameworks from a principal it does not allow', async () => {
+    const seen = async (p: keyof typeof credentials): Promise<number> => ((await (await get('/state', basic(p))).json()) as { frameworks: unknown[] }).frameworks.length;
+    assert.ok((await seen('framework')) >= 1);
+    assert.equal(await seen('operator'), 0);
+    const listed = (await (await get('/frameworks', basic('operator'))).json()) as { frameworks: unknown[] };
+    assert.equal(listed.frameworks.length, 0);
   });
 
   it('an agent without a credential is not admitted', async () => {
