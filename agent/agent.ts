@@ -6,8 +6,8 @@
 
 import type { Logger } from 'pino';
 import { Actor, pidAddress, type Handlers, type HttpHandler, type Message, type Pid } from '../runtime/index.js';
-import { forbidden, guarded } from '../protocol/http-auth.js';
-import { authorized } from '../master/authorizer.js';
+import { forbidden, guarded } from '../protocol/index.js';
+import { authorized } from '../protocol/index.js';
 import { hasCapability, stateForFramework, type AgentInfo, type Shutdown } from '../protocol/index.js';
 import type * as ckpt from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ValidationError, type Credential } from '../runtime/index.js';
-import { loadAcls, type Acls } from '../master/authorizer.js';
+import { loadAcls, type Acls } from '../protocol/index.js';
 
 function read(path: string): string {
   try {

@@ -14,7 +14,7 @@ import {
   type SchedulerInbox,
   type UnregisterFramework,
 } from '../protocol/index.js';
-import { authorized } from './authorizer.js';
+import { authorized } from '../protocol/index.js';
 import { FrameworkRecord } from './state.js';
 import { type MasterContext, callingFramework, frameworkError, dropped, masterStatus, peerPid, timerKeys, toAllocator } from './context.js';
 import { removeOffersOf } from './offers.js';

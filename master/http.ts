@@ -3,8 +3,8 @@
 // quota and weights live in quota-weights.ts. Adding an endpoint is one line in ROUTES.
 
 import { badRequest, json, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
-import { forbidden, guarded } from '../protocol/http-auth.js';
-import { authorized } from './authorizer.js';
+import { forbidden, guarded } from '../protocol/index.js';
+import { authorized } from '../protocol/index.js';
 import type { Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { removeFramework } from './frameworks.js';

@@ -19,7 +19,7 @@ import {
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
 import { type MasterActorInbox, type MasterContext, callingFramework, peerPid, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
-import { authorized } from './authorizer.js';
+import { authorized } from '../protocol/index.js';
 import { removeOffer } from './offers.js';
 
 export function launchTasks(ctx: MasterContext, m: LaunchTasks, from: Pid | ''): void {

@@ -3,7 +3,7 @@
 
 import type { Clock, Logger, TlsOptions, Transport } from '../runtime/index.js';
 import type { RolePolicy } from './allocator/index.js';
-import { PERMISSIVE, type Acls } from './authorizer.js';
+import { PERMISSIVE, type Acls } from '../protocol/index.js';
 
 export interface MasterOptions {
   /** Address to listen on (default 127.0.0.1). */

@@ -6,8 +6,8 @@
 
 import { badRequest, json, ValidationError, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { checkRole, Resources, type Resource } from '../protocol/index.js';
-import { forbidden } from '../protocol/http-auth.js';
-import { authorized } from './authorizer.js';
+import { forbidden } from '../protocol/index.js';
+import { authorized } from '../protocol/index.js';
 import { toAllocator, type MasterContext } from './context.js';
 import { jsonp, methodNotAllowed, quotaRoleRoute } from './http.js';
 import { rescindAllOffers } from './offers.js';

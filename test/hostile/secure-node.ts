@@ -5,7 +5,7 @@
 
 import { startAgent } from '../../agent/index.js';
 import { startMaster } from '../../master/index.js';
-import { parseAcls } from '../../master/authorizer.js';
+import { parseAcls } from '../../protocol/index.js';
 
 interface Trust {
   credentials?: Record<string, string>;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { authorized, parseAcls, PERMISSIVE } from '../../master/authorizer.js';
+import { authorized, parseAcls, PERMISSIVE } from '../../protocol/index.js';
 
 test('with no ACLs everything is allowed (permissive by default)', () => {
   assert.equal(authorized(PERMISSIVE, 'run_tasks', undefined, 'root'), true);

@@ -1,4 +1,4 @@
-// Mesos's local authorizer (docs/authorization.md): `--acls` as JSON, a list of rules per action,
+// Mesos's local authorizer, shared by the master and the agents (docs/authorization.md): `--acls` as JSON, a list of rules per action,
 // each naming subjects (principals) and objects (roles, users, framework principals…) as
 // `{"values": [...]}` or `{"type": "ANY" | "NONE"}`. The first rule whose subject matches
 // decides: its object either matches (allowed) or not (denied); when no rule matches, the
