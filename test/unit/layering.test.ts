@@ -21,7 +21,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   agent: ['runtime', 'protocol', 'executor'],
   executor: ['runtime', 'protocol', 'driver'],
   'scheduler-driver': ['runtime', 'protocol', 'driver'],
-  cli: ['runtime', 'protocol', 'master', 'agent', 'scheduler-driver', 'examples'],
+  // Entry points start every role, executors from their compiled twins included.
+  cli: ['runtime', 'protocol', 'master', 'agent', 'executor', 'scheduler-driver', 'examples'],
   // Examples are checked separately: only the package's public exports.
   examples: ['runtime', 'protocol', 'executor', 'scheduler-driver', 'cli'],
   bench: ['runtime', 'protocol', 'master', 'agent', 'executor', 'scheduler-driver'],
