@@ -45,7 +45,6 @@ const NEVER: ReadonlyArray<readonly [string, string]> = [
  * must still exist (the test says when one can go), and nothing else may do this.
  */
 const PAST_THE_INDEX: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: 'cli/mesos.ts', to: 'master/views.ts', why: 'the Mesos version the master reports, which master/index.ts does not export' },
   { from: 'cli/main-job.ts', to: 'examples/command-framework.ts', why: 'the main job runs the example framework as a user would; examples/ has no index.ts' },
   { from: 'bench/allocator.ts', to: 'master/allocator/index.ts', why: 'the allocator benchmark drives the allocator and sorters directly, without a master' },
 ];
