@@ -1,10 +1,13 @@
 // The logic behind the agent's /files/browse, /files/read and /files/download: virtual paths
 // (sandboxes the agent has attached) mapped to real directories or files, answered with
 // Mesos's JSON shapes. Nothing outside an attached root is ever served: `..` is refused, and
-// so is any symlink whose target leaves its root. Callers turn results into HTTP responses.
+// so is any symlink whose target leaves its root. Only regular files and directories are
+// served: a FIFO, socket or device is refused before it is opened, and files are opened
+// non-blocking and checked again on the open handle, so nothing can park a threadpool thread.
+// Callers turn results into HTTP responses.
 
-import { createReadStream, type ReadStream } from 'node:fs';
-import { lstat, open, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { constants, createReadStream, type ReadStream } from 'node:fs';
+import { lstat, open, readFile, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, join, posix, sep } from 'node:path';
 
@@ -99,11 +102,43 @@ async function resolve(roots: FileRoots, path: string | undefined): Promise<Reso
   if (!contained(realRoot, real)) {
     return fail(400, `Path '${path}' leads outside its attached directory (through a symbolic link).`);
   }
+  let stats: Stats;
   try {
-    return { ok: true, virtualPath, real, realRoot, stats: await stat(real) };
+    stats = await lstat(real);
   } catch {
     return fail(404, `No file or directory found at path '${path}'.`);
   }
+  if (!stats.isFile() && !stats.isDirectory()) return fail(400, `Path '${path}' is not a regular file or a directory.`);
+  return { ok: true, virtualPath, real, realRoot, stats };
+}
+
+/**
+ * Opens a regular file without blocking (a FIFO swapped in after the check would otherwise
+ * hold a threadpool thread until a writer appears) and without following a link; undefined
+ * when what is there now is not a regular file.
+ */
+async function openRegular(real: string): Promise<FileHandle | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  const s = await fh.stat().catch(() => undefined);
+  if (s?.isFile()) return fh;
+  await fh.close().catch(() => {});
+  return undefined;
+}
+
+/** A file name as a header may carry it: printable ASCII, anything else percent-encoded. */
+export function headerSafeName(name: string): string {
+  return name.replace(/[^\x20-\x7e]|[%"\\]/gu, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '_'; // a lone surrogate
+    }
+  });
 }
 
 function contained(root: string, p: string): boolean {
@@ -171,7 +206,8 @@ export async function read(roots: FileRoots, query: FilesQuery): Promise<FilesRe
   const size = r.stats.size;
   if (offset === -1) return { status: 200, json: { data: '', offset: size } };
   if (offset >= size || length === 0) return { status: 200, json: { data: '', offset } };
-  const fh = await open(r.real, 'r');
+  const fh = await openRegular(r.real);
+  if (!fh) return { status: 400, message: `Path '${query.path ?? ''}' is not a regular file.` };
   try {
     const buf = Buffer.alloc(Math.min(length, size - offset));
     const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
@@ -186,11 +222,13 @@ export async function download(roots: FileRoots, query: FilesQuery): Promise<Fil
   const r = await resolve(roots, query.path);
   if (!r.ok) return r.result;
   if (r.stats.isDirectory()) return { status: 400, message: 'Cannot download a directory.' };
+  const fh = await openRegular(r.real);
+  if (!fh) return { status: 400, message: `Path '${query.path ?? ''}' is not a regular file.` };
   return {
     status: 200,
-    stream: createReadStream(r.real),
+    stream: createReadStream('', { fd: fh }),
     size: r.stats.size,
-    filename: posix.basename(r.virtualPath),
+    filename: headerSafeName(posix.basename(r.virtualPath)),
     contentType: CONTENT_TYPES[extname(r.real).toLowerCase()] ?? 'application/octet-stream',
   };
 }

@@ -5,6 +5,7 @@
 import { unpackMultiple } from 'msgpackr';
 import { WebSocketServer } from 'ws';
 import { Actor, Runtime, startTrace, type Handlers } from '../runtime/index.js';
+import { secureOptions } from './runtime-secure.js';
 
 type Seq = { name: 'Seq'; n: number; total: number; payload: string };
 type Ping = { name: 'Ping'; seq: number };
@@ -44,7 +45,7 @@ if (mode === 'raw') {
   });
   wss.on('listening', () => process.stdout.write(JSON.stringify({ address: `127.0.0.1:${(wss.address() as { port: number }).port}` }) + '\n'));
 } else {
-  const rt = await Runtime.start();
+  const rt = await Runtime.start(secureOptions());
   if (process.argv[3]) startTrace(rt, process.argv[3]);
   rt.spawn(new Sink(), 'sink');
   rt.spawn(new Echo(), 'echo');

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Packr } from 'msgpackr';
 import { WebSocket } from 'ws';
+import { execFileSync } from 'node:child_process';
 import { Actor, Runtime, pid, startTrace, type Handlers, type Pid } from '../runtime/index.js';
+import { secureOptions } from './runtime-secure.js';
 
 const REMOTE_N = Number(process.env['BENCH_REMOTE_N'] ?? 400_000);
 const LOCAL_N = Number(process.env['BENCH_LOCAL_N'] ?? 5_000_000);
@@ -24,7 +26,7 @@ const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function startPeer(args: string[]): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runtime-peer.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runtime-peer.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
   return { child, address: (JSON.parse(line) as { address: string }).address };
 }
@@ -74,9 +76,11 @@ async function remoteRound(rt: Runtime, driver: Driver, sink: Pid): Promise<numb
   return REMOTE_N / ((performance.now() - t0) / 1000);
 }
 
-async function remote(traceDir?: string): Promise<{ rate: number; rtt: number[]; bytes: number }> {
+async function remote(traceDir?: string, secure?: 'auth' | 'tls'): Promise<{ rate: number; rtt: number[]; bytes: number }> {
+  if (secure) process.env['BENCH_SECURE'] = secure;
+  else delete process.env['BENCH_SECURE'];
   const peer = await startPeer(['runtime', ...(traceDir ? [join(traceDir, 'peer.jsonl')] : [])]);
-  const rt = await Runtime.start();
+  const rt = await Runtime.start(secureOptions());
   const tracer = traceDir ? startTrace(rt, join(traceDir, 'driver.jsonl')) : undefined;
   const driver = rt.spawn(new Driver(), 'driver');
   const sink = pid('sink', peer.address);
@@ -168,6 +172,13 @@ const untraced = await remote();
 const traceDir = mkdtempSync(join(tmpdir(), 'mesos-bench-trace-'));
 const traced = await remote(traceDir);
 rmSync(traceDir, { recursive: true, force: true });
+const authed = await remote(undefined, 'auth');
+const certDir = mkdtempSync(join(tmpdir(), 'mesos-bench-tls-'));
+process.env['BENCH_TLS_CERT'] = join(certDir, 'cert.pem');
+process.env['BENCH_TLS_KEY'] = join(certDir, 'key.pem');
+execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', process.env['BENCH_TLS_KEY'], '-out', process.env['BENCH_TLS_CERT'], '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+const tlsRun = await remote(undefined, 'tls');
+rmSync(certDir, { recursive: true, force: true });
 const localRate = await local();
 
 const result = {
@@ -178,11 +189,17 @@ const result = {
   rtt_p99_us: Math.round(percentile(untraced.rtt, 0.99)),
   local_msgs_per_s: Math.round(localRate),
   trace_on_ratio: +(traced.rate / untraced.rate).toFixed(3),
+  remote_auth_msgs_per_s: Math.round(authed.rate),
+  auth_ratio: +(authed.rate / untraced.rate).toFixed(3),
+  remote_tls_msgs_per_s: Math.round(tlsRun.rate),
+  tls_ratio: +(tlsRun.rate / untraced.rate).toFixed(3),
 };
 console.log(`message size on the wire: ${untraced.bytes} bytes; ${REMOTE_N} messages per remote round, ${ROUNDS} rounds, medians`);
 console.log(`remote actor→actor   ${result.remote_msgs_per_s.toLocaleString()} msgs/s`);
 console.log(`raw ws + msgpackr    ${result.raw_ws_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.remote_ratio})`);
 console.log(`remote, tracing on   ${Math.round(traced.rate).toLocaleString()} msgs/s   (ratio ${result.trace_on_ratio})`);
+console.log(`remote, auth on      ${result.remote_auth_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.auth_ratio})`);
+console.log(`remote, TLS on       ${result.remote_tls_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.tls_ratio})`);
 console.log(`ping-pong rtt        p50 ${result.rtt_p50_us} µs, p99 ${result.rtt_p99_us} µs`);
 console.log(`in-process           ${result.local_msgs_per_s.toLocaleString()} msgs/s`);
 console.log(JSON.stringify(result));

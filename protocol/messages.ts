@@ -9,6 +9,7 @@
 import { Type, type Static, type TObject, type TLiteral, type TProperties, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { ValueError } from '@sinclair/typebox/errors';
+import { strictSchema, strip } from './strict.js';
 import {
   AgentCapabilitySchema,
   AgentIDSchema,
@@ -494,16 +495,24 @@ function compile(schema: TSchema): MessageValidator {
   // and compiling all of them would add a few hundred milliseconds to every process start (an
   // executor host's start is on the path of a framework's first task).
   let check: TypeCheck<TSchema> | undefined;
+  let exact: TypeCheck<TSchema> | undefined;
   return (body) => {
+    exact ??= TypeCompiler.Compile(strictSchema(schema));
+    if (exact.Check(body)) return undefined;
     check ??= TypeCompiler.Compile(schema);
-    if (check.Check(body)) return undefined;
+    if (check.Check(body)) {
+      // Valid, with properties the schema does not name: they go before any handler sees them.
+      strip(schema, body);
+      return undefined;
+    }
     const first = check.Errors(body).First();
     return first === undefined ? 'invalid' : describe(first);
   };
 }
 
 /**
- * One compiled validator per message name; the body includes `name`. Each compiles on its first
+ * One compiled validator per message name; the body includes `name`. A valid body is returned
+ * with every property its schema does not name removed (in place). Each compiles on its first
  * call: the runtime calls these on every incoming remote message. A null-prototype object, so that a
  * peer sending `name: 'toString'` finds no validator rather than Object's method.
  */

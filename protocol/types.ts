@@ -21,6 +21,17 @@ import { literalUnion, TaskStateSchema, TaskStatusReasonSchema, TaskStatusSource
 
 const Opt = Type.Optional;
 
+// Numbers the cluster adds up and compares: finite (TypeBox refuses NaN and Infinity) and far
+// from where sums overflow, so a peer's 1e308 cannot turn totals into Infinity or NaN.
+/** Resource scalars: Mesos keeps them as int64 thousandths, so ±9.2e15 at most. */
+export const SCALAR_MAX = 1e15;
+/** Seconds in a duration or a timestamp: some 3,000 years. */
+export const SECONDS_MAX = 1e11;
+/** Nanoseconds, an int64 in Mesos. */
+export const NANOS_MAX = 9.2e18;
+const Bounded = (max: number) => Type.Number({ minimum: -max, maximum: max });
+const Seconds = () => Bounded(SECONDS_MAX);
+
 // ---------------------------------------------------------------------------------------------
 // Identifiers and small values
 
@@ -43,10 +54,10 @@ export type OperationID = Static<typeof OperationIDSchema>;
 export const BytesSchema = Type.Uint8Array();
 
 /** A point in time, nanoseconds since the epoch. */
-export const TimeInfoSchema = Type.Object({ nanoseconds: Type.Number() });
+export const TimeInfoSchema = Type.Object({ nanoseconds: Bounded(NANOS_MAX) });
 export type TimeInfo = Static<typeof TimeInfoSchema>;
 /** A duration in nanoseconds. */
-export const DurationInfoSchema = Type.Object({ nanoseconds: Type.Number() });
+export const DurationInfoSchema = Type.Object({ nanoseconds: Bounded(NANOS_MAX) });
 export type DurationInfo = Static<typeof DurationInfoSchema>;
 
 export const LabelSchema = Type.Object({ key: Type.String(), value: Opt(Type.String()) });
@@ -88,9 +99,9 @@ export type DomainInfo = Static<typeof DomainInfoSchema>;
 // ---------------------------------------------------------------------------------------------
 // Values, resources, attributes
 
-export const ValueScalarSchema = Type.Object({ value: Type.Number() });
+export const ValueScalarSchema = Type.Object({ value: Bounded(SCALAR_MAX) });
 export type ValueScalar = Static<typeof ValueScalarSchema>;
-const RangeBound = Type.Integer({ minimum: 0 });
+const RangeBound = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 export const ValueRangeSchema = Type.Object({ begin: RangeBound, end: RangeBound });
 export type ValueRange = Static<typeof ValueRangeSchema>;
 export const ValueRangesSchema = Type.Object({ range: Type.Array(ValueRangeSchema) });
@@ -227,7 +238,7 @@ export const FrameworkInfoSchema = Type.Object({
   name: Type.String(),
   id: Opt(FrameworkIDSchema),
   /** Seconds. */
-  failover_timeout: Opt(Type.Number()),
+  failover_timeout: Opt(Seconds()),
   checkpoint: Opt(Type.Boolean()),
   /** Deprecated single role; `roles` needs the MULTI_ROLE capability. */
   role: Opt(Type.String()),
@@ -309,11 +320,11 @@ const CheckType = literalUnion(['UNKNOWN', 'COMMAND', 'HTTP', 'TCP'] as const);
 /** Defaults: delay 15 s, interval 10 s, timeout 20 s, 3 consecutive failures, grace 10 s. */
 export const HealthCheckSchema = Type.Object({
   type: Opt(CheckType),
-  delay_seconds: Opt(Type.Number()),
-  interval_seconds: Opt(Type.Number()),
-  timeout_seconds: Opt(Type.Number()),
+  delay_seconds: Opt(Seconds()),
+  interval_seconds: Opt(Seconds()),
+  timeout_seconds: Opt(Seconds()),
   consecutive_failures: Opt(Type.Integer({ minimum: 0 })),
-  grace_period_seconds: Opt(Type.Number()),
+  grace_period_seconds: Opt(Seconds()),
   command: Opt(CommandInfoSchema),
   http: Opt(
     Type.Object({
@@ -332,9 +343,9 @@ export const CheckInfoSchema = Type.Object({
   command: Opt(Type.Object({ command: CommandInfoSchema })),
   http: Opt(Type.Object({ port: Port, path: Opt(Type.String()) })),
   tcp: Opt(Type.Object({ port: Port })),
-  delay_seconds: Opt(Type.Number()),
-  interval_seconds: Opt(Type.Number()),
-  timeout_seconds: Opt(Type.Number()),
+  delay_seconds: Opt(Seconds()),
+  interval_seconds: Opt(Seconds()),
+  timeout_seconds: Opt(Seconds()),
 });
 export type CheckInfo = Static<typeof CheckInfoSchema>;
 
@@ -399,7 +410,7 @@ export const TaskStatusSchema = Type.Object({
   agent_id: Opt(AgentIDSchema),
   executor_id: Opt(ExecutorIDSchema),
   /** Seconds since the epoch. */
-  timestamp: Opt(Type.Number()),
+  timestamp: Opt(Seconds()),
   /** 16 raw bytes; present only when the update is delivered reliably and must be acknowledged. */
   uuid: Opt(BytesSchema),
   healthy: Opt(Type.Boolean()),
@@ -422,7 +433,7 @@ export const TaskStatusUpdateSchema = Type.Object({
   agent_id: Opt(AgentIDSchema),
   status: TaskStatusSchema,
   /** Seconds since the epoch. */
-  timestamp: Type.Number(),
+  timestamp: Seconds(),
   uuid: Opt(BytesSchema),
   latest_state: Opt(TaskStateSchema),
 });
@@ -453,7 +464,7 @@ export type Task = Static<typeof TaskSchema>;
 // Offers and operations
 
 /** `refuse_seconds` defaults to 5; negative means the default, 0 means no filter. */
-export const FiltersSchema = Type.Object({ refuse_seconds: Opt(Type.Number()) });
+export const FiltersSchema = Type.Object({ refuse_seconds: Opt(Seconds()) });
 export type Filters = Static<typeof FiltersSchema>;
 
 export const OfferSchema = Type.Object({
@@ -514,7 +525,7 @@ export type ResourceRequest = Static<typeof ResourceRequestSchema>;
 // Records carried by agent (re-)registration
 
 /** Mesos's MasterSlaveConnection: how long the agent waits for a ping before re-registering. */
-export const MasterAgentConnectionSchema = Type.Object({ total_ping_timeout_seconds: Opt(Type.Number()) });
+export const MasterAgentConnectionSchema = Type.Object({ total_ping_timeout_seconds: Opt(Seconds()) });
 export type MasterAgentConnection = Static<typeof MasterAgentConnectionSchema>;
 
 /** A completed framework the agent still remembers (Mesos's Archive.Framework). */

@@ -36,7 +36,15 @@ export type DropReason =
   | 'oversized_frame' // larger than the frame limit
   | 'terminated' // queued for an actor that terminated before handling it
   | 'stale' // a keyed timer's message after its key was restarted or cancelled, or an exit after unlink
-  | 'handler_error'; // the handler threw
+  | 'handler_error' // the handler threw
+  | 'unsafe_value' // decodes, but is not plain data within the limits (depth, sizes, types)
+  | 'unencodable' // a local actor sent something that cannot be encoded (a cycle)
+  | 'duplicate_hello' // a second hello on one connection
+  | 'unproven_address' // a hello whose claimed address did not vouch for the connection
+  | 'authentication_failed' // a handshake whose proofs are wrong or missing when required
+  | 'handshake_timeout' // a connection that did not complete its handshake in time
+  | 'slow_peer' // a peer that does not read what is written to it: its connection is cut
+  | 'mailbox_full'; // too many unhandled messages from other runtimes for one actor
 
 export type InspectionEvent =
   | { readonly type: 'send'; readonly envelope: Envelope; readonly remote: boolean }

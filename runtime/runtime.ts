@@ -6,23 +6,26 @@
 // dead letters are visible, and tests can filter on the send side too.
 
 import { randomBytes } from 'node:crypto';
-import { Packr, Unpackr } from 'msgpackr';
 import { pino, type Logger } from 'pino';
 import type { Actor } from './actor.js';
 import { ExitNotice, cancelKeyed, cellView, retractExit, revoked, trackQueued, type Cell, type Revocable } from './cell.js';
 import { RealClock, ManualClock, type Cancel, type Clock } from './clock.js';
-import { ProtocolError, ValidationError, IllegalStateError } from './errors.js';
+import { ValidationError, IllegalStateError } from './errors.js';
 import { badRequest, json, notFound, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';
 import type { DropReason, Envelope, InspectionEvent, Inspector, Message } from './message.js';
 import { Metrics, type Counter } from './metrics.js';
 import { pid as makePid, pidAddress, pidId, type Accepts, type Pid } from './pid.js';
 import { Filters, filterEndpoint } from './filters.js';
 import type { Random } from './random.js';
-import type { Conn, Transport } from './transport.js';
+import type { Transport } from './transport.js';
 import { WebSocketTransport } from './ws-transport.js';
-import { EXITED, HELLO, LINK, MAX_BATCH, REJECT, encodeFrame, newPeer, wireEnvelope, type ConnState, type Peer, type Wire } from './wire.js';
+import { DEFAULT_LIMITS, type DecodeLimits } from './codec.js';
+import { EXITED, LINK, type AuthOptions } from './handshake.js';
+import { Peers, PROTOCOL_VERSION } from './peers.js';
+import { wireEnvelope, type Wire } from './wire.js';
+import type { TlsOptions } from './tls.js';
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION };
 
 // Kept here too for code that imports them from this module; they live in settle.ts.
 export { settle, advance } from './settle.js';
@@ -45,6 +48,22 @@ export interface RuntimeOptions {
   testEndpoints?: boolean;
   /** Most messages queued for one peer while it is not connected. */
   maxQueuedPerPeer?: number;
+  /** Authentication at the handshake: this runtime's credential and the peers' secrets. */
+  auth?: AuthOptions;
+  /** TLS for the default WebSocket transport (`wss://`, `https://`); see tlsFromEnv(). */
+  tls?: TlsOptions;
+  /**
+   * Bytes written to a peer and not yet read by it (64 MiB): over this, a peer that reads
+   * nothing for outboundStallMs (5 s) is cut, and any peer at four times this.
+   */
+  maxOutboundBytes?: number;
+  outboundStallMs?: number;
+  /** Most unhandled messages from other runtimes in one actor's mailbox (100,000). */
+  maxMailbox?: number;
+  /** How long a connection may take to complete its handshake (10 s). */
+  handshakeTimeoutMs?: number;
+  /** Bounds on what a decoded message may hold. */
+  limits?: Partial<DecodeLimits>;
 }
 
 export class Runtime {
@@ -61,25 +80,19 @@ export class Runtime {
   private readonly options: RuntimeOptions;
   private readonly cells = new Map<string, Cell>();
   private readonly idCounters = new Map<string, number>();
-  private readonly peers = new Map<string, Peer>();
+  private readonly peers: Peers;
+  private readonly maxMailbox: number;
+  private readonly invalidListeners: ((env: Envelope, problem: string) => void)[] = [];
   private readonly localLinks = new Map<Pid, Set<Pid>>();
   private readonly routes = new Map<string, { owner: Pid | undefined; handler: HttpHandler }>();
   private readonly inspectors: Inspector[] = [];
-  // Records: each frame defines an object shape once and then writes only values, which makes
-  // frames of like messages much smaller and faster to decode. Frames stay self-contained.
-  private readonly packr = new Packr({ useRecords: true, moreTypes: false });
-  private readonly unpackr = new Unpackr({ useRecords: true, mapsAsObjects: true });
   private runQueue: Cell[] = [];
   private runHead = 0;
   private runScheduled = false;
-  private flushScheduled = false;
-  private readonly dirtyPeers: Peer[] = [];
   private messageCounter = 0;
   private currentCause: string | null = null;
   private pendingAsync = 0;
   private stopped = false;
-  private lastTo: Pid | undefined;
-  private lastPeer: Peer | undefined;
   private readonly c: Record<'sent' | 'received' | 'dropped' | 'deadLetters' | 'opened' | 'closed' | 'handlerErrors', Counter>;
   private readonly dropCounters = new Map<DropReason, Counter>();
 
@@ -87,7 +100,7 @@ export class Runtime {
     this.options = options;
     this.clock = options.clock ?? new RealClock();
     this.random = options.random ?? Math.random;
-    this.transport = options.transport ?? new WebSocketTransport();
+    this.transport = options.transport ?? new WebSocketTransport(options.tls ? { tls: options.tls } : {});
     this.log = options.logger ?? pino({ level: 'silent' });
     const m = this.metrics;
     this.c = {
@@ -99,7 +112,43 @@ export class Runtime {
       closed: m.counter('runtime/connections_closed'),
       handlerErrors: m.counter('runtime/handler_errors'),
     };
-    m.gauge('runtime/connections_active', () => [...this.peers.values()].filter((p) => p.state === 'open').length);
+    this.maxMailbox = options.maxMailbox ?? 100_000;
+    this.peers = new Peers(
+      {
+        address: () => this.address_,
+        incarnation: this.incarnation,
+        clock: this.clock,
+        log: this.log,
+        drop: (reason, env, detail, peer) => this.drop(reason, env, detail, peer),
+        emit: (event) => this.emit(event),
+        deliver: (env) => this.receive(env, true),
+        invalid: (env, problem) => {
+          for (const fn of this.invalidListeners) {
+            try {
+              fn(env, problem);
+            } catch (err) {
+              this.log.error({ err }, 'invalid-message listener threw');
+            }
+          }
+        },
+        notifyExited: (linker, linkee) => this.notifyExited(linker, linkee),
+        isAlive: (p) => this.isAlive(p),
+        opened: () => void this.c.opened.value++,
+        closed: () => void this.c.closed.value++,
+      },
+      {
+        transport: this.transport,
+        auth: options.auth,
+        validate: options.validate,
+        maxQueuedPerPeer: options.maxQueuedPerPeer ?? 100_000,
+        maxOutboundBytes: options.maxOutboundBytes ?? 64 * 1024 * 1024,
+        outboundStallMs: options.outboundStallMs ?? 5000,
+        handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+        limits: { ...DEFAULT_LIMITS, ...options.limits },
+      },
+    );
+    m.gauge('runtime/connections_active', () => [...this.peers.map.values()].filter((p) => p.state === 'open').length);
+    m.gauge('runtime/peers', () => this.peers.map.size);
     m.gauge('runtime/actors', () => this.cells.size);
     m.gauge('runtime/mailbox_messages', () => {
       let n = 0;
@@ -112,7 +161,7 @@ export class Runtime {
   static async start(options: RuntimeOptions = {}): Promise<Runtime> {
     const rt = new Runtime(options);
     rt.address_ = await rt.transport.listen(options.ip ?? '127.0.0.1', options.port ?? 0, {
-      connection: (conn) => rt.accept(conn),
+      connection: (conn) => rt.peers.accept(conn),
       http: (req) => rt.http(req),
     });
     rt.localSuffix = `@${rt.address_}`;
@@ -295,18 +344,10 @@ export class Runtime {
       if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: true });
     }
     this.c.sent.value++;
-    this.enqueue(this.peerOf(to), wire);
+    this.peers.enqueue(this.peers.peerOf(to), wire);
     return id;
   }
 
-  /** The peer hosting `to`; consecutive sends to one actor skip the lookup. */
-  private peerOf(to: Pid): Peer {
-    if (to !== this.lastTo) {
-      this.lastPeer = this.peer(pidAddress(to));
-      this.lastTo = to;
-    }
-    return this.lastPeer!;
-  }
 
   private nextId(): string {
     return this.idPrefix + ++this.messageCounter;
@@ -320,6 +361,7 @@ export class Runtime {
       return this.drop('dead_letter', env, `no actor ${pidId(env.to)} here`);
     }
     if (this.filters.active && this.filters.apply('receive', env)) return this.drop('filtered', env, 'receive-side filter');
+    if (remote && cell.mailbox.length - cell.head >= this.maxMailbox) return this.drop('mailbox_full', env, `${pidId(env.to)} has ${this.maxMailbox} messages waiting`);
     this.c.received.value++;
     if (this.inspectors.length) this.emit({ type: 'receive', envelope: env, remote });
     cell.mailbox.push(env);
@@ -375,7 +417,7 @@ export class Runtime {
     this.runHead = 0;
     this.runScheduled = false;
     // What the handlers sent goes out now, as one batch per peer, rather than a turn later.
-    if (this.flushScheduled) this.flush();
+    if (this.peers.flushScheduled) this.peers.flush();
   };
 
   private dispatch(cell: Cell, item: Envelope | ExitNotice): void {
@@ -437,8 +479,8 @@ export class Runtime {
     const linkers = this.localLinks.get(cell.pid);
     this.localLinks.delete(cell.pid);
     for (const linker of linkers ?? []) this.notifyExited(linker, cell.pid);
-    for (const peer of this.peers.values()) {
-      if (peer.watched.delete(cell.pid)) this.enqueue(peer, [EXITED, cell.pid]);
+    for (const peer of this.peers.map.values()) {
+      if (peer.watched.delete(cell.pid)) this.peers.enqueue(peer, [EXITED, cell.pid]);
     }
     // Links this actor held to others are forgotten: only those it holds (cell.links), not a
     // scan of every link in the runtime, which made each termination O(links) — a master
@@ -446,7 +488,7 @@ export class Runtime {
     for (const linkee of cell.links.keys()) {
       const local = this.localLinks.get(linkee);
       if (local?.delete(cell.pid) && local.size === 0) this.localLinks.delete(linkee);
-      const remote = this.peers.get(pidAddress(linkee))?.links;
+      const remote = this.peers.map.get(pidAddress(linkee))?.links;
       const set = remote?.get(linkee);
       if (set?.delete(cell.pid) && set.size === 0) remote!.delete(linkee);
     }
@@ -487,7 +529,7 @@ export class Runtime {
     if (!cell) return;
     cell.links.delete(linkee);
     this.localLinks.get(linkee)?.delete(linker);
-    const remote = this.peers.get(pidAddress(linkee))?.links;
+    const remote = this.peers.map.get(pidAddress(linkee))?.links;
     const set = remote?.get(linkee);
     if (set?.delete(linker) && set.size === 0) remote!.delete(linkee);
     retractExit(cell, linkee);
@@ -505,225 +547,40 @@ export class Runtime {
       set.add(linker);
       return;
     }
-    const peer = this.peer(address);
+    const peer = this.peers.peer(address);
     let set = peer.links.get(linkee);
     if (!set) peer.links.set(linkee, (set = new Set()));
     if (set.has(linker)) return;
     const first = set.size === 0;
     set.add(linker);
     // One LINK per remote actor: its runtime tells us if it does not exist or when it terminates.
-    if (first) this.enqueue(peer, [LINK, linkee, linker]);
-    else if (peer.state === 'idle') this.connect(peer);
+    if (first) this.peers.enqueue(peer, [LINK, linkee, linker]);
+    else if (peer.state === 'idle') this.peers.connect(peer);
   }
 
-  // ---------------------------------------------------------------- peers and wire
+  // ---------------------------------------------------------------- peers
 
-  private peer(address: string): Peer {
-    let peer = this.peers.get(address);
-    if (!peer) {
-      peer = newPeer(address);
-      this.peers.set(address, peer);
-    }
-    return peer;
-  }
-
-  private enqueue(peer: Peer, item: Wire | unknown[]): void {
-    if (peer.state === 'open') {
-      peer.outgoing.push(item);
-      if (peer.outgoing.length === 1) this.dirtyPeers.push(peer);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
-      return;
-    }
-    if (peer.waiting.length >= (this.options.maxQueuedPerPeer ?? 100_000)) {
-      if (typeof item[0] === 'string') this.drop('queue_full', wireEnvelope(item as Wire, 0), `more than ${peer.waiting.length} messages queued for ${peer.address}`);
-      return;
-    }
-    peer.waiting.push(item);
-    if (peer.state === 'idle') this.connect(peer);
-  }
-
-  private readonly flush = (): void => {
-    if (!this.flushScheduled) return;
-    this.flushScheduled = false;
-    const peers = this.dirtyPeers.splice(0);
-    for (const peer of peers) {
-      const items = peer.outgoing;
-      peer.outgoing = [];
-      if (peer.state !== 'open' || !peer.conn || items.length === 0) continue;
-      for (let i = 0; i < items.length; i += MAX_BATCH) peer.conn.send(encodeFrame(this.packr, items.slice(i, i + MAX_BATCH)));
-    }
-  };
-
-  private connect(peer: Peer): void {
-    peer.state = 'connecting';
-    peer.dialedByMe = true;
-    const conn = this.transport.dial(peer.address);
-    const state: ConnState = { peer, dialed: true };
-    peer.conn = conn;
-    conn.onOpen = () => conn.send(this.helloFrame());
-    this.wire(conn, state);
-  }
-
-  private accept(conn: Conn): void {
-    this.wire(conn, { peer: undefined, dialed: false });
-  }
-
-  private helloFrame(): Uint8Array {
-    return this.packr.pack([HELLO, this.address_, this.incarnation, PROTOCOL_VERSION]);
-  }
-
-  private wire(conn: Conn, state: ConnState): void {
-    conn.onFrame = (frame) => this.onFrame(conn, state, frame);
-    conn.onClose = (reason) => {
-      const peer = state.peer;
-      if (reason === 'oversized frame') this.drop('oversized_frame', undefined, `from ${conn.remote}`, peer?.address ?? conn.remote);
-      if (peer && peer.conn === conn) this.connectionLost(peer, reason);
+  /**
+   * Hears of every message from another runtime that its validator refused (after it is counted
+   * as dropped), so an actor can answer it (a launch with a bad number gets TASK_ERROR, not
+   * silence). The envelope's from is checked; its body is NOT valid: read it defensively.
+   */
+  onInvalid(listener: (env: Envelope, problem: string) => void): () => void {
+    this.invalidListeners.push(listener);
+    return () => {
+      const i = this.invalidListeners.indexOf(listener);
+      if (i >= 0) this.invalidListeners.splice(i, 1);
     };
   }
 
-  private onFrame(conn: Conn, state: ConnState, frame: Uint8Array): void {
-    const peer = state.peer;
-    const established = peer !== undefined && peer.conn === conn && peer.state === 'open';
-    try {
-      this.unpackr.unpackMultiple(frame, (item: unknown, start?: number, end?: number) => {
-        if (!Array.isArray(item)) throw new ProtocolError('frame item is not an array');
-        if (typeof item[0] === 'number') return void this.control(conn, state, item);
-        if (!established) throw new ProtocolError('message before handshake');
-        this.arrive(peer, item, (end ?? 0) - (start ?? 0));
-      });
-    } catch (err) {
-      this.drop('malformed_frame', undefined, `${(err as Error).message} (from ${conn.remote})`, peer?.address ?? conn.remote);
-      // Before a handshake a bad frame means the peer does not speak our protocol.
-      if (!state.peer) conn.close('protocol error');
-    }
-  }
-
-  private control(conn: Conn, state: ConnState, item: unknown[]): void {
-    const [op, a, b, c] = item;
-    if (op === HELLO) {
-      if (typeof a !== 'string' || typeof b !== 'string' || c !== PROTOCOL_VERSION) {
-        conn.close(`unsupported hello (protocol ${String(c)}, expected ${PROTOCOL_VERSION})`);
-        throw new ProtocolError('bad hello');
-      }
-      return state.dialed ? this.helloReply(conn, state, b) : this.helloIncoming(conn, state, a, b);
-    }
-    const peer = state.peer;
-    if (!peer || peer.conn !== conn || peer.state !== 'open') {
-      if (op === REJECT && state.dialed && peer?.conn === conn) return this.rejected(peer);
-      return;
-    }
-    if (op === LINK && typeof a === 'string') {
-      const linkee = a as Pid;
-      if (this.isAlive(linkee)) peer.watched.add(linkee);
-      else this.enqueue(peer, [EXITED, linkee]);
-    } else if (op === EXITED && typeof a === 'string') {
-      const linkers = peer.links.get(a as Pid);
-      peer.links.delete(a as Pid);
-      for (const linker of linkers ?? []) this.notifyExited(linker, a as Pid);
-    }
-  }
-
-  /** The dialer's side: the peer answered our hello. */
-  private helloReply(conn: Conn, state: ConnState, incarnation: string): void {
-    const peer = state.peer!;
-    if (peer.conn !== conn) return conn.close('superseded');
-    this.opened(peer, conn, incarnation);
-  }
-
-  /** The acceptor's side: a runtime introduced itself. */
-  private helloIncoming(conn: Conn, state: ConnState, address: string, incarnation: string): void {
-    const peer = this.peer(address);
-    if (peer.conn && peer.conn !== conn) {
-      const old = peer.conn;
-      // Both dialed at once: the connection dialed by the lower address wins, on both sides.
-      const mineWins = peer.dialedByMe && this.address_ < address && (peer.state !== 'open' || peer.incarnation === incarnation);
-      if (mineWins) {
-        conn.send(this.packr.pack([REJECT, 'duplicate connection']));
-        return conn.close('duplicate connection');
-      }
-      if (peer.dialedByMe && peer.state !== 'open') {
-        peer.conn = undefined; // our own dial lost the tie-break; its queue moves to this connection
-        old.close('superseded');
-      } else {
-        this.connectionLost(peer, 'replaced by a new connection from the peer');
-        old.close('replaced');
-      }
-    }
-    state.peer = peer;
-    peer.dialedByMe = false;
-    conn.send(this.helloFrame());
-    this.opened(peer, conn, incarnation);
-  }
-
-  private rejected(peer: Peer): void {
-    // The peer's own dial to us wins; it will introduce itself. If it never does, give up.
-    peer.conn = undefined;
-    peer.state = 'awaiting';
-    peer.awaitTimer = this.clock.setTimer(10_000, () => {
-      peer.awaitTimer = undefined;
-      if (peer.state === 'awaiting') this.connectionLost(peer, 'peer did not connect back');
-    });
-  }
-
-  private opened(peer: Peer, conn: Conn, incarnation: string): void {
-    peer.awaitTimer?.();
-    peer.awaitTimer = undefined;
-    peer.conn = conn;
-    peer.state = 'open';
-    peer.incarnation = incarnation;
-    this.c.opened.value++;
-    this.emit({ type: 'connection', peer: peer.address, state: 'open', incarnation });
-    this.log.debug({ peer: peer.address, incarnation }, 'connection open');
-    const waiting = peer.waiting;
-    peer.waiting = [];
-    for (const item of waiting) this.enqueue(peer, item);
-  }
-
   /**
-   * The connection to a peer is gone: what was queued for it is dropped (at-most-once), every
-   * link to its actors fires once, and the next send dials afresh.
+   * The principal that `p`'s runtime proved at the handshake of its open connection to this one;
+   * for a local pid, this runtime's own; undefined when no principal was proven.
    */
-  private connectionLost(peer: Peer, reason: string): void {
-    const wasOpen = peer.state === 'open';
-    const lost = [...peer.waiting, ...peer.outgoing];
-    peer.waiting = [];
-    peer.outgoing = [];
-    peer.state = 'idle';
-    peer.conn = undefined;
-    peer.dialedByMe = false;
-    const incarnation = peer.incarnation;
-    peer.incarnation = undefined;
-    peer.awaitTimer?.();
-    peer.awaitTimer = undefined;
-    for (const item of lost) if (typeof item[0] === 'string') this.drop('connection_lost', wireEnvelope(item as Wire, 0), reason, peer.address);
-    if (wasOpen) this.c.closed.value++;
-    this.emit({ type: 'connection', peer: peer.address, state: 'closed', reason, ...(incarnation ? { incarnation } : {}) });
-    this.log.debug({ peer: peer.address, reason }, 'connection lost');
-    const links = peer.links;
-    peer.links = new Map();
-    peer.watched.clear();
-    for (const [linkee, linkers] of links) for (const linker of linkers) this.notifyExited(linker, linkee);
-  }
-
-  /** An envelope from a peer: checked at the edge, then delivered like a local message. */
-  private arrive(peer: Peer, item: unknown[], bytes: number): void {
-    if (item.length !== 6 || typeof item[1] !== 'string' || typeof item[2] !== 'string' || typeof item[3] !== 'string' || (item[4] !== null && typeof item[4] !== 'string')) {
-      return this.drop('malformed_envelope', undefined, 'not [to, from, name, id, cause, body]', peer.address);
-    }
-    const env = wireEnvelope(item as Wire, bytes);
-    const body = item[5] as { name?: unknown } | null;
-    if (typeof body !== 'object' || body === null || body.name !== env.name) return this.drop('malformed_envelope', env, 'body is not a message named like its envelope', peer.address);
-    if (!env.to.endsWith(this.localSuffix)) return this.drop('misaddressed', env, `${env.to} is not on ${this.address_}`, peer.address);
-    if (env.from !== '' && !env.from.endsWith(peer.suffix)) return this.drop('spoofed_sender', env, `${env.from} did not come from ${peer.address}`, peer.address);
-    const validate = this.options.validate;
-    if (validate) {
-      const problem = validate(env.name, body);
-      if (problem !== undefined) return this.drop(problem.startsWith('unknown message') ? 'unknown_message' : 'invalid_body', env, problem, peer.address);
-    }
-    this.receive(env, true);
+  principalOf(p: Pid | ''): string | undefined {
+    if (p === '') return undefined;
+    if (p.endsWith(this.localSuffix)) return this.options.auth?.credential?.principal;
+    return this.peers.principalOf(pidAddress(p));
   }
 
   // ---------------------------------------------------------------- inspection
@@ -800,9 +657,9 @@ export class Runtime {
 
   /** True when no mailbox has work, nothing is queued or in flight, and no timer is due. */
   idle(): boolean {
-    if (this.runScheduled || this.flushScheduled || this.pendingAsync > 0) return false;
+    if (this.runScheduled || this.peers.flushScheduled || this.pendingAsync > 0) return false;
     if (this.clock instanceof ManualClock && this.clock.hasDueTimers()) return false;
-    for (const peer of this.peers.values()) if (peer.state === 'connecting' || peer.waiting.length > 0) return false;
+    for (const peer of this.peers.map.values()) if (peer.state === 'connecting' || peer.state === 'authenticating' || peer.waiting.length > 0) return false;
     return this.transport.idle();
   }
 
@@ -815,7 +672,7 @@ export class Runtime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     for (const cell of [...this.cells.values()]) this.terminate(cell.pid);
-    this.flush();
+    this.peers.flush();
     this.stopped = true;
     await this.transport.close();
   }

@@ -12,6 +12,10 @@ export interface Conn {
   onOpen: () => void;
   onFrame: (frame: Uint8Array) => void;
   onClose: (reason: string) => void;
+  /** Bytes written and not yet taken by the network (ws bufferedAmount); 0 if unknown. */
+  buffered?(): number;
+  /** Cuts the connection at once, dropping what is unsent. */
+  terminate?(reason: string): void;
   /** For logs: who is at the other end, as the transport sees it. */
   readonly remote: string;
 }

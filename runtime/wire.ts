@@ -4,14 +4,12 @@
 
 import type { Packr } from 'msgpackr';
 import type { Cancel } from './clock.js';
+import type { Transcript } from './handshake.js';
 import type { Envelope, Message } from './message.js';
 import type { Pid } from './pid.js';
 import type { Conn } from './transport.js';
 
-export const HELLO = 1; // [HELLO, address, incarnation, version]
-export const LINK = 2; // [LINK, linkee, linker]
-export const EXITED = 3; // [EXITED, linkee]
-export const REJECT = 4; // [REJECT, why]: duplicate connection (both sides dialed at once)
+export { HELLO, LINK, EXITED, REJECT, AUTH, PROBE, PROBE_ACK } from './handshake.js';
 /** Envelopes per frame: large enough to amortise, small enough to stay far below frame limits. */
 export const MAX_BATCH = 1024;
 
@@ -28,7 +26,7 @@ export function encodeFrame(packr: Packr, items: (Wire | unknown[])[]): Uint8Arr
 }
 
 // A peer runtime and the one connection to it.
-export type PeerState = 'idle' | 'connecting' | 'awaiting' | 'open';
+export type PeerState = 'idle' | 'connecting' | 'awaiting' | 'authenticating' | 'open';
 
 export interface Peer {
   readonly address: string;
@@ -38,6 +36,8 @@ export interface Peer {
   conn: Conn | undefined;
   dialedByMe: boolean;
   incarnation: string | undefined;
+  /** The principal the peer proved at the handshake of its open connection, if any. */
+  principal: string | undefined;
   /** Messages waiting for the connection to open, in order. */
   waiting: (Wire | unknown[])[];
   /** Items to go out with the next flush. */
@@ -47,13 +47,24 @@ export interface Peer {
   /** Local actors the peer's actors are linked to. */
   watched: Set<Pid>;
   awaitTimer: Cancel | undefined;
+  /** The connection's buffered bytes after the last flush, and when they last went down. */
+  lastBuffered: number;
+  drainedAt: number;
 }
 
 export interface ConnState {
   peer: Peer | undefined;
   dialed: boolean;
+  /** new → (dialer) hello-sent → open; (acceptor) probing → auth → open; or probe: answers one PROBE. */
+  phase: 'new' | 'hello-sent' | 'probing' | 'auth' | 'open' | 'probe' | 'closed';
+  /** This side's nonce for the handshake. */
+  nonce: string;
+  transcript: Transcript | undefined;
+  /** The principal the other side claims, until it is proven. */
+  claimedPrincipal: string | undefined;
+  timer: Cancel | undefined;
 }
 
 export function newPeer(address: string): Peer {
-  return { address, suffix: `@${address}`, state: 'idle', conn: undefined, dialedByMe: false, incarnation: undefined, waiting: [], outgoing: [], links: new Map(), watched: new Set(), awaitTimer: undefined };
+  return { address, suffix: `@${address}`, state: 'idle', conn: undefined, dialedByMe: false, incarnation: undefined, principal: undefined, waiting: [], outgoing: [], links: new Map(), watched: new Set(), awaitTimer: undefined, lastBuffered: 0, drainedAt: 0 };
 }

@@ -3,10 +3,12 @@
 // heartbeat window is terminated, so a half-open peer (stopped, partitioned) is detected
 // instead of waited out (libprocess needed 75 s of application pings for this).
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { request as makeRequest, type HttpHandler, type HttpResponse } from './http.js';
+import type { TlsOptions } from './tls.js';
 import type { Conn, Transport, TransportHandlers } from './transport.js';
 
 export interface WebSocketTransportOptions {
@@ -16,6 +18,14 @@ export interface WebSocketTransportOptions {
   maxFrameBytes?: number;
   /** Largest HTTP request body accepted. */
   maxHttpBodyBytes?: number;
+  /** TLS: serve `https://` and `wss://` only, and dial `wss://`. */
+  tls?: TlsOptions;
+  /** A request whose headers have not all arrived by then is answered 408 and closed (10 s). */
+  headersTimeoutMs?: number;
+  /** A request not fully received by then is answered 408 and closed (60 s). */
+  requestTimeoutMs?: number;
+  /** Most open sockets (HTTP and WebSocket together); more are closed on arrival (4096). */
+  maxConnections?: number;
 }
 
 class WsConn implements Conn {
@@ -42,6 +52,10 @@ class WsConn implements Conn {
       this.closeReason ??= err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'oversized frame' : `error: ${err.message}`;
     });
     ws.on('close', (code: number, reason: Buffer) => this.finish(this.closeReason ?? (reason.length ? reason.toString() : `closed (${code})`)));
+  }
+
+  buffered(): number {
+    return this.ws.bufferedAmount;
   }
 
   send(frame: Uint8Array): void {
@@ -76,16 +90,33 @@ export class WebSocketTransport implements Transport {
   private readonly heartbeatMs: number;
   private readonly maxFrameBytes: number;
   private readonly maxHttpBodyBytes: number;
+  private readonly options: WebSocketTransportOptions;
 
   constructor(options: WebSocketTransportOptions = {}) {
+    this.options = options;
     this.heartbeatMs = options.heartbeatMs ?? 5000;
     this.maxFrameBytes = options.maxFrameBytes ?? 64 * 1024 * 1024;
     this.maxHttpBodyBytes = options.maxHttpBodyBytes ?? 8 * 1024 * 1024;
   }
 
   async listen(host: string, port: number, handlers: TransportHandlers): Promise<string> {
-    const server = createServer((req, res) => void this.serveHttp(req, res, handlers.http));
-    server.keepAliveTimeout = 5000;
+    const headersTimeout = this.options.headersTimeoutMs ?? 10_000;
+    const serverOptions: ServerOptions = {
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, this.options.requestTimeoutMs ?? 60_000),
+      // How often those timeouts are checked; Node's default of 30 s would let them overshoot.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+      keepAliveTimeout: 5000,
+    };
+    const serve = (req: IncomingMessage, res: ServerResponse): void => void this.serveHttp(req, res, handlers.http);
+    const tls = this.options.tls;
+    const server: Server = tls
+      ? createTlsServer({ ...serverOptions, cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.verifyCert || tls.requireCert, rejectUnauthorized: tls.requireCert }, serve)
+      : createServer(serverOptions, serve);
+    server.maxConnections = this.options.maxConnections ?? 4096;
+    // A client that breaks the TLS or HTTP framing only loses its own socket.
+    server.on('clientError', (_err, socket) => socket.destroy());
+    server.on('tlsClientError', () => {});
     const wss = new WebSocketServer({ server, maxPayload: this.maxFrameBytes, perMessageDeflate: false });
     wss.on('connection', (ws, req) => {
       const conn = this.track(new WsConn(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
@@ -105,7 +136,10 @@ export class WebSocketTransport implements Transport {
   }
 
   dial(address: string): Conn {
-    const ws = new WebSocket(`ws://${address}/`, { perMessageDeflate: false, maxPayload: this.maxFrameBytes, handshakeTimeout: 10_000 });
+    const tls = this.options.tls;
+    const ws = tls
+      ? new WebSocket(`wss://${address}/`, { perMessageDeflate: false, maxPayload: this.maxFrameBytes, handshakeTimeout: 10_000, cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: tls.verifyCert })
+      : new WebSocket(`ws://${address}/`, { perMessageDeflate: false, maxPayload: this.maxFrameBytes, handshakeTimeout: 10_000 });
     return this.track(new WsConn(ws, address));
   }
 
@@ -155,7 +189,14 @@ export class WebSocketTransport implements Transport {
     } catch (err) {
       response = { status: 500, body: `internal error: ${(err as Error).message}` };
     }
-    writeResponse(res, response);
+    try {
+      writeResponse(res, response);
+    } catch (err) {
+      // A body that cannot be serialized, or a header value that is not valid: still an answer.
+      response.stream?.destroy();
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`internal error: ${(err as Error).message}`);
+    }
   }
 }
 
@@ -179,6 +220,7 @@ function writeResponse(res: ServerResponse, r: HttpResponse): void {
     // A client that goes away ends the stream too (pipe alone would leave it open: an fd, an event source).
     const stream = r.stream;
     res.once('close', () => stream.destroy());
+    stream.once('error', () => res.destroy());
     stream.pipe(res);
     return;
   }

@@ -5,7 +5,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'actor', 'e2e'];
+const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'actor', 'hostile', 'e2e'];
 const files = tiers.flatMap((tier) => {
   const dir = join('test', tier);
   if (!existsSync(dir)) throw new Error(`no test tier '${tier}' (expected a folder ${dir})`);

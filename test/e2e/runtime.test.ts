@@ -119,11 +119,11 @@ describe('runtime between OS processes', { timeout: 60_000 }, () => {
     // with a body that fails validation, a frame over the limit and a frame cut mid-value.
     const { Packr } = await import('msgpackr');
     const packr = new Packr({ useRecords: false });
-    const me = '127.0.0.1:1';
-    const ws2 = new WebSocket(`ws://${peer.ready.address}/`);
-    await new Promise((r) => ws2.once('open', r));
-    ws2.send(packr.pack([1, me, 'deadbeef', 1]));
-    await new Promise((r) => ws2.once('message', r)); // its hello
+    // The handshake by hand, with a listener of its own that answers the address probe.
+    const { rawPeer } = await import('../hostile/raw-peer.js');
+    const raw = await rawPeer(peer.ready.address);
+    assert.equal(await raw.opened, true); // its hello
+    const { ws: ws2, address: me } = raw;
     ws2.send(Buffer.concat([packr.pack([`nobody@${peer.ready.address}`, `x@${me}`, 'Ping', 'z.1', null, { name: 'Ping', seq: 1 }])]));
     ws2.send(packr.pack([peer.ready.echo, `x@${me}`, 'Ping', 'z.2', null, { name: 'Ping', seq: 'not a number' }]));
     ws2.send(packr.pack([peer.ready.echo, `x@${me}`, 'Launch', 'z.3', null, { name: 'Launch', seq: 1 }]));
@@ -131,7 +131,8 @@ describe('runtime between OS processes', { timeout: 60_000 }, () => {
     ws2.send(packr.pack([peer.ready.echo, `spoof@10.9.9.9:1`, 'Ping', 'z.4', null, { name: 'Ping', seq: 1 }]));
     ws2.send(packr.pack([peer.ready.echo, `x@${me}`, 'Ping', 'z.5', null, { name: 'Ping', seq: 5 }]).subarray(0, 20));
     ws2.send(Buffer.alloc(2 * 1024 * 1024, 0x90)); // over the peer's 1 MiB frame limit
-    await new Promise((r) => ws2.once('close', r));
+    await raw.closed;
+    await raw.stop();
 
     probe.ping(peer.ready.echo, 30);
     await probe.until(() => probe.pongs.includes(30));
