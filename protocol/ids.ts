@@ -3,6 +3,7 @@
 // and acknowledgements carry.
 
 import { randomUUID } from 'node:crypto';
+import { ValidationError } from '../runtime/index.js';
 
 /** Framework id: `<masterId>-<counter, 4 digits zero-padded>`. */
 export function formatFrameworkId(masterId: string, n: number): string {
@@ -54,7 +55,7 @@ export function uuidToString(bytes: Uint8Array): string {
 /** Parses the canonical text form; throws on anything else. */
 export function uuidFromString(text: string): Uint8Array {
   const hex = text.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`not a UUID: '${text}'`);
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new ValidationError(`not a UUID: '${text}'`);
   const bytes = new Uint8Array(16);
   for (let i = 0; i < 16; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return bytes;

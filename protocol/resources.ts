@@ -3,6 +3,7 @@
 // reservation stacks. Everything that counts resources (allocator, master, agent) uses it.
 
 import type { Resource, ReservationInfo, DiskInfo, Labels } from './types.js';
+import { ValidationError } from '../runtime/index.js';
 
 export type { Resource };
 export type ResourceType = 'SCALAR' | 'RANGES' | 'SET';
@@ -314,7 +315,7 @@ function reservationFrom(r: ReservationInfo, what: string): Reservation {
 
 function entryFromJSON(r: Resource): ResourceEntry | undefined {
   const what = r?.name ?? '?';
-  if (typeof r !== 'object' || r === null) throw new Error('Invalid resource: not an object');
+  if (typeof r !== 'object' || r === null) throw new ValidationError('Invalid resource: not an object');
   if (typeof r.name !== 'string' || r.name === '') throw invalid(what, 'empty name');
   let reservations: Reservation[];
   if (r.reservations !== undefined && r.reservations.length > 0) {
@@ -430,9 +431,9 @@ export class Resources {
       try {
         json = JSON.parse(t);
       } catch (cause) {
-        throw new Error(`Invalid resources JSON: ${(cause as Error).message}`, { cause });
+        throw new ValidationError(`Invalid resources JSON: ${(cause as Error).message}`, { cause });
       }
-      if (!Array.isArray(json)) throw new Error('Invalid resources JSON: expected an array');
+      if (!Array.isArray(json)) throw new ValidationError('Invalid resources JSON: expected an array');
       return Resources.fromJSON(json as Resource[]);
     }
     const out: Resource[] = [];
@@ -440,13 +441,13 @@ export class Resources {
       const token = raw.trim();
       if (token === '') continue;
       const colon = token.indexOf(':');
-      if (colon < 0) throw new Error(`Invalid resource '${token}': expected name:value`);
+      if (colon < 0) throw new ValidationError(`Invalid resource '${token}': expected name:value`);
       const head = token.slice(0, colon).trim();
       const m = /^([^()\s]+)\s*(?:\(\s*([^()]*?)\s*\))?$/.exec(head);
-      if (m === null) throw new Error(`Invalid resource '${token}': bad name '${head}' (expected name or name(role))`);
+      if (m === null) throw new ValidationError(`Invalid resource '${token}': bad name '${head}' (expected name or name(role))`);
       const name = m[1]!;
       const role = m[2] === undefined ? defaultRole : m[2];
-      if (role === '') throw new Error(`Invalid resource '${token}': empty role`);
+      if (role === '') throw new ValidationError(`Invalid resource '${token}': empty role`);
       const r = parseValue(name, token.slice(colon + 1));
       if (role !== '*') r.reservations = [{ type: 'STATIC', role }];
       out.push(r);
@@ -456,7 +457,7 @@ export class Resources {
 
   /** Validates and builds from v1 JSON (accepts both the `reservations` and the legacy `role` format). */
   static fromJSON(resources: readonly Resource[]): Resources {
-    if (!Array.isArray(resources)) throw new Error('Invalid resources: expected an array');
+    if (!Array.isArray(resources)) throw new ValidationError('Invalid resources: expected an array');
     const entries: ResourceEntry[] = [];
     const types = new Map<string, ResourceType>();
     for (const r of resources) {
@@ -738,7 +739,7 @@ export class Resources {
 
   /** Pushes a reservation for `role` onto every resource (a RESERVE operation; DYNAMIC by default). */
   reserve(role: string, opts: ReserveOptions = {}): Resources {
-    if (role === '' || role === '*') throw new Error(`cannot reserve to role '${role}'`);
+    if (role === '' || role === '*') throw new ValidationError(`cannot reserve to role '${role}'`);
     const r: { type: ReservationType; role: string; principal?: string; labels?: Labels } = { type: opts.type ?? 'DYNAMIC', role };
     if (opts.principal !== undefined) r.principal = opts.principal;
     if (opts.labels !== undefined) r.labels = structuredClone(opts.labels);

@@ -39,6 +39,8 @@ export interface PeerOptions {
   maxQueuedPerPeer: number;
   /** Bytes written to a peer and not yet taken by it before it is cut off. */
   maxOutboundBytes: number;
+  /** How long a peer over the cap may take no bytes at all before it is cut. */
+  outboundStallMs: number;
   handshakeTimeoutMs: number;
   limits: DecodeLimits;
 }
@@ -112,9 +114,15 @@ export class Peers {
       peer.outgoing = [];
       const conn = peer.conn;
       if (peer.state !== 'open' || !conn || items.length === 0) continue;
+      const before = conn.buffered?.() ?? 0;
       for (let i = 0; i < items.length; i += MAX_BATCH) conn.send(this.encode(peer, items.slice(i, i + MAX_BATCH)));
       const buffered = conn.buffered?.() ?? 0;
-      if (buffered > this.o.maxOutboundBytes) {
+      // A slow reader still takes bytes; one that takes none for a while, over the cap, is cut
+      // (and anything four times over the cap, whatever its pace, to bound memory).
+      const now = Date.now();
+      if (before < peer.lastBuffered || buffered <= this.o.maxOutboundBytes) peer.drainedAt = now;
+      peer.lastBuffered = buffered;
+      if ((buffered > this.o.maxOutboundBytes && now - peer.drainedAt > this.o.outboundStallMs) || buffered > 4 * this.o.maxOutboundBytes) {
         this.host.drop('slow_peer', undefined, `${buffered} bytes written and not read by ${peer.address}`, peer.address);
         conn.terminate?.('peer is not reading') ?? conn.close('peer is not reading');
       }

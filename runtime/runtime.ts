@@ -52,8 +52,12 @@ export interface RuntimeOptions {
   auth?: AuthOptions;
   /** TLS for the default WebSocket transport (`wss://`, `https://`); see tlsFromEnv(). */
   tls?: TlsOptions;
-  /** Bytes written to a peer and not yet read by it before the connection is cut (64 MiB). */
+  /**
+   * Bytes written to a peer and not yet read by it (64 MiB): over this, a peer that reads
+   * nothing for outboundStallMs (5 s) is cut, and any peer at four times this.
+   */
   maxOutboundBytes?: number;
+  outboundStallMs?: number;
   /** Most unhandled messages from other runtimes in one actor's mailbox (100,000). */
   maxMailbox?: number;
   /** How long a connection may take to complete its handshake (10 s). */
@@ -138,6 +142,7 @@ export class Runtime {
         validate: options.validate,
         maxQueuedPerPeer: options.maxQueuedPerPeer ?? 100_000,
         maxOutboundBytes: options.maxOutboundBytes ?? 64 * 1024 * 1024,
+        outboundStallMs: options.outboundStallMs ?? 5000,
         handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
       },

@@ -47,6 +47,9 @@ export interface Peer {
   /** Local actors the peer's actors are linked to. */
   watched: Set<Pid>;
   awaitTimer: Cancel | undefined;
+  /** The connection's buffered bytes after the last flush, and when they last went down. */
+  lastBuffered: number;
+  drainedAt: number;
 }
 
 export interface ConnState {
@@ -63,5 +66,5 @@ export interface ConnState {
 }
 
 export function newPeer(address: string): Peer {
-  return { address, suffix: `@${address}`, state: 'idle', conn: undefined, dialedByMe: false, incarnation: undefined, principal: undefined, waiting: [], outgoing: [], links: new Map(), watched: new Set(), awaitTimer: undefined };
+  return { address, suffix: `@${address}`, state: 'idle', conn: undefined, dialedByMe: false, incarnation: undefined, principal: undefined, waiting: [], outgoing: [], links: new Map(), watched: new Set(), awaitTimer: undefined, lastBuffered: 0, drainedAt: 0 };
 }

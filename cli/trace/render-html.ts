@@ -3,6 +3,7 @@
 // highlights its causes and effects, and a filter box dims the messages that do not match.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { IllegalStateError } from '../../runtime/index.js';
 import { fileURLToPath } from 'node:url';
 import type { TraceHistory, TraceMessage } from './types.js';
 import { formatMs, participantsOf } from './actors.js';
@@ -37,7 +38,7 @@ function flowCore(): string {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return readFileSync(path, 'utf8').replace(/^export /gm, '');
   }
-  throw new Error('webui/flow-core.js is missing from this installation');
+  throw new IllegalStateError('webui/flow-core.js is missing from this installation');
 }
 
 export function renderHtml(history: TraceHistory, options: HtmlRenderOptions = {}): string {

@@ -109,7 +109,7 @@ describe('over real sockets', () => {
   });
 
   it('a peer that never reads is cut off and counted', async () => {
-    const rt = await Runtime.start({ maxOutboundBytes: 1024 * 1024 });
+    const rt = await Runtime.start({ maxOutboundBytes: 1024 * 1024, outboundStallMs: 200 });
     const peer = await rawPeer(rt.address);
     assert.equal(await peer.opened, true);
     (peer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
