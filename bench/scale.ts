@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { distIsFresh } from '../executor/program.js';
+import { distIsFresh } from '../executor/index.js';
 import type { FrameworkMode } from './scale-sim.js';
 
 const env = process.env;

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { programArguments } from '../executor/program.js';
+import { programArguments } from '../executor/index.js';
 
 export const LOGGING_LEVELS = ['INFO', 'WARNING', 'ERROR'] as const;
 

@@ -2,13 +2,13 @@
 // MESOS_* environment the agent launched it with (or from explicit options, so one process can
 // run many executors), and runs one ExecutorProcess actor in its own or a borrowed Runtime.
 
-import { parseAddress, pidAddress, type Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
+import { parseAddress, pidAddress, type Runtime, ValidationError, type Pid } from '../runtime/index.js';
 import { tryParseDuration, type AgentInbox, type ExecutorInbox, type TaskStatus } from '../protocol/index.js';
-import { DriverLifecycle, parseAgentPid, type Status } from '../driver/index.js';
+import { DriverLifecycle, parseAgentPid, type DriverRuntimeOptions, type Status } from '../driver/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 import { ExecutorProcess } from './executor-process.js';
 
-export interface ExecutorDriverOptions {
+export interface ExecutorDriverOptions extends DriverRuntimeOptions {
   /** Where MESOS_* variables are read from; default process.env. Explicit options win. */
   env?: Record<string, string | undefined>;
   frameworkId?: string;
@@ -22,11 +22,6 @@ export interface ExecutorDriverOptions {
   shutdownGracePeriodMs?: number;
   /** Run the executor actor in this runtime (id `executor(N)`); the driver never stops it. */
   runtime?: Runtime;
-  ip?: string;
-  port?: number;
-  transport?: Transport;
-  clock?: Clock;
-  logger?: Logger;
 }
 
 /** What the driver resolved from options and environment. */

@@ -13,6 +13,7 @@ export { tryParseDuration as parseDuration } from '../protocol/index.js';
 export { CommandExecutor, DEFAULT_KILL_GRACE_MS, type CommandExecutorOptions } from './command-executor.js';
 export { ShellLauncher, SpawnLauncher, type Launcher, type LaunchSpec, type Launched, type Exit } from './launcher.js';
 export { ExecutorHost, type ExecutorHostOptions } from './executor-host.js';
+export { distIsFresh, programArguments } from './program.js';
 
 /**
  * A CommandInfo that runs a TypeScript or JavaScript program with this Node binary, from any

@@ -34,9 +34,10 @@ function offerJSON(o: OfferRecord): Json {
   };
 }
 
-function offeredBy(state: MasterState, fw: FrameworkRecord): Resources {
+/** What a framework's or an agent's outstanding offers hold. */
+function offeredBy(state: MasterState, holder: FrameworkRecord | AgentRecord): Resources {
   let r = Resources.EMPTY;
-  for (const id of fw.offers) {
+  for (const id of holder.offers) {
     const o = state.offers.get(id);
     if (o !== undefined) r = r.add(o.resources);
   }
@@ -106,15 +107,6 @@ export function frameworkJSON(state: MasterState, fw: FrameworkRecord): Json {
   };
 }
 
-function offeredOn(state: MasterState, agent: AgentRecord): Resources {
-  let r = Resources.EMPTY;
-  for (const id of agent.offers) {
-    const o = state.offers.get(id);
-    if (o !== undefined) r = r.add(o.resources);
-  }
-  return r;
-}
-
 function agentPort(agent: AgentRecord): number {
   try {
     return parseAddress(pidAddress(agent.pid)).port;
@@ -136,7 +128,7 @@ export function agentJSON(state: MasterState, agent: AgentRecord): Json {
     ...(agent.reregisteredTime !== undefined ? { reregistered_time: secs(agent.reregisteredTime) } : {}),
     resources: legacyResources(agent.total),
     used_resources: legacyResources(agent.used().unallocate()),
-    offered_resources: legacyResources(offeredOn(state, agent).unallocate()),
+    offered_resources: legacyResources(offeredBy(state, agent).unallocate()),
     reserved_resources: reserved,
     unreserved_resources: legacyResources(agent.total.unreserved()),
     active: agent.active,

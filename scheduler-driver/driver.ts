@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { hostname, userInfo } from 'node:os';
-import { IllegalStateError, pid, Runtime, ValidationError, type Clock, type Logger, type Pid, type Transport } from '../runtime/index.js';
+import { IllegalStateError, pid, Runtime, ValidationError, type Pid } from '../runtime/index.js';
 import {
   type AgentID,
   type MasterInbox,
@@ -21,23 +21,17 @@ import {
   type TaskInfo,
   type TaskStatus,
 } from '../protocol/index.js';
-import { DriverLifecycle, type Status } from '../driver/index.js';
+import { DriverLifecycle, type DriverRuntimeOptions, type Status } from '../driver/index.js';
 import { SchedulerProcess } from './scheduler-process.js';
 import type { Scheduler, SchedulerDriver } from './scheduler.js';
 
-export interface SchedulerDriverOptions {
+export interface SchedulerDriverOptions extends DriverRuntimeOptions {
   /** Default true: returning from statusUpdate acknowledges the update. */
   implicitAcknowledgements?: boolean;
   /** Roles to subscribe suppressed (no offers until revived). */
   suppressedRoles?: string[];
   /** Run the scheduler actor in this runtime instead of starting one; the driver never stops it. */
   runtime?: Runtime;
-  /** For a runtime the driver starts: where it listens (default 127.0.0.1, any free port). */
-  ip?: string;
-  port?: number;
-  transport?: Transport;
-  clock?: Clock;
-  logger?: Logger;
   /** Initial registration backoff bound b; Mesos's default 2 s. */
   registrationBackoffFactorMs?: number;
   /** Uniform random in [0, 1) for the backoff (default the runtime's); tests may pin it. */

@@ -65,7 +65,7 @@ describe('executors and schedulers that die, on a cluster of OS processes', { ti
       assert.ok(executor);
       const pid = executorOsPid(executor.directory);
       assert.ok(pid !== undefined, 'the executor process is running');
-      assert.match(commandLine(pid), /custom-executor\.ts/);
+      assert.match(commandLine(pid), /custom-executor\.(ts|js)/);
       process.kill(pid, 'SIGKILL');
 
       for (const id of ['primes-a', 'primes-b']) {

@@ -21,7 +21,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   agent: ['runtime', 'protocol', 'executor'],
   executor: ['runtime', 'protocol', 'driver'],
   'scheduler-driver': ['runtime', 'protocol', 'driver'],
-  cli: ['runtime', 'protocol', 'master', 'agent', 'scheduler-driver', 'examples'],
+  // Entry points start every role, executors from their compiled twins included.
+  cli: ['runtime', 'protocol', 'master', 'agent', 'executor', 'scheduler-driver', 'examples'],
   // Examples are checked separately: only the package's public exports.
   examples: ['runtime', 'protocol', 'executor', 'scheduler-driver', 'cli'],
   bench: ['runtime', 'protocol', 'master', 'agent', 'executor', 'scheduler-driver'],
@@ -44,7 +45,6 @@ const NEVER: ReadonlyArray<readonly [string, string]> = [
  * must still exist (the test says when one can go), and nothing else may do this.
  */
 const PAST_THE_INDEX: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: 'cli/mesos.ts', to: 'master/views.ts', why: 'the Mesos version the master reports, which master/index.ts does not export' },
   { from: 'cli/main-job.ts', to: 'examples/command-framework.ts', why: 'the main job runs the example framework as a user would; examples/ has no index.ts' },
   { from: 'bench/allocator.ts', to: 'master/allocator/index.ts', why: 'the allocator benchmark drives the allocator and sorters directly, without a master' },
 ];
