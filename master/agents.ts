@@ -32,6 +32,11 @@ export function registerAgent(ctx: MasterContext, m: RegisterAgent, sender: Pid 
     ctx.log.warn({ pid: from, problem }, 'refusing agent registration');
     return ctx.send(from, { name: 'Shutdown', message: problem });
   }
+  if (ctx.pending.registering.has(from)) {
+    // A retry while its admission is being stored: the admission answers it (Mesos: slaves.registering).
+    ctx.log.info({ pid: from }, 'ignoring agent registration: its admission is being stored');
+    return;
+  }
   const existing = ctx.state.agentByPid(from);
   if (existing !== undefined) {
     if (existing.connected) {
@@ -46,12 +51,16 @@ export function registerAgent(ctx: MasterContext, m: RegisterAgent, sender: Pid 
   const id = formatAgentId(ctx.id, ctx.ids.agent++);
   const info: AgentInfo = { ...m.agent, id: { value: id } };
   const agent = new AgentRecord(id, info, from, m.version, m.agent_capabilities ?? [], Resources.fromJSON(m.agent.resources), ctx.now());
-  admitAgent(ctx, agent);
-  toAllocator(ctx, { name: 'AllocatorAddAgent', agent_id: id, total: agent.total, used: new Map(), info: { hostname: info.hostname, attributes: info.attributes } });
-  ctx.metrics.slaveRegistrations.inc();
-  ctx.log.info({ agent: id, pid: from, resources: agent.total.toString() }, 'agent registered');
-  ctx.send(from, { name: 'AgentRegistered', agent_id: { value: id }, connection: connection(ctx) });
-  startObserver(ctx, agent);
+  ctx.pending.registering.add(from);
+  admitAgent(ctx, agent, () => {
+    // Mesos's _registerSlave: the agent is in the registry on disk.
+    ctx.pending.registering.delete(from);
+    toAllocator(ctx, { name: 'AllocatorAddAgent', agent_id: id, total: agent.total, used: new Map(), info: { hostname: info.hostname, attributes: info.attributes } });
+    ctx.metrics.slaveRegistrations.inc();
+    ctx.log.info({ agent: id, pid: from, resources: agent.total.toString() }, 'agent registered');
+    ctx.send(from, { name: 'AgentRegistered', agent_id: { value: id }, connection: connection(ctx) });
+    startObserver(ctx, agent);
+  });
 }
 
 export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, sender: Pid | ''): void {
@@ -64,6 +73,11 @@ export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, sender: 
   if (problem !== undefined) {
     ctx.log.warn({ pid: from, agent: id, problem }, 'refusing agent re-registration');
     return ctx.send(from, { name: 'Shutdown', message: problem });
+  }
+  if (ctx.pending.reregistering.has(id) || ctx.pending.leaving.has(id)) {
+    // Its admission, or its removal, is being stored; the agent retries (Mesos ignores it likewise).
+    ctx.log.info({ pid: from, agent: id }, 'ignoring agent re-registration: a registry operation on it is being stored');
+    return;
   }
   const known = ctx.state.agents.get(id);
   // A connected agent is not displaced by another pid naming its id (it would take over its
@@ -142,20 +156,24 @@ export function readmitAgent(ctx: MasterContext, m: ReregisterAgent, from: Pid<A
   ctx.state.recoveredAgents.delete(id);
   const agent = new AgentRecord(id, { ...m.agent }, from, m.version, m.agent_capabilities ?? [], Resources.fromJSON(m.agent.resources), ctx.now());
   agent.reregisteredTime = agent.registeredTime;
-  admitAgent(ctx, agent);
-  for (const e of m.executor_infos) {
-    const fwId = e.framework_id?.value;
-    if (fwId === undefined || ctx.state.isCompleted(fwId)) continue;
-    const fw = ctx.state.frameworks.get(fwId) ?? recoverFramework(ctx, fwId, m.frameworks);
-    if (fw === undefined) continue;
-    ctx.state.addExecutor(fw, agent, e, taggedFor(fw, e.resources ?? []));
-  }
-  for (const t of m.tasks) adoptTask(ctx, agent, t, m.frameworks, false);
-  toAllocator(ctx, { name: 'AllocatorAddAgent', agent_id: id, total: agent.total, used: usedOn(ctx, agent), info: { hostname: agent.info.hostname, attributes: agent.info.attributes } });
-  ctx.metrics.slaveReregistrations.inc();
-  ctx.log.info({ agent: id, pid: from, unreachable: wasUnreachable }, 'agent re-admitted');
-  ctx.send(from, { name: 'AgentReregistered', agent_id: { value: id }, reconciliations: [], connection: connection(ctx) });
-  afterReregistration(ctx, agent, m);
+  ctx.pending.reregistering.add(id);
+  admitAgent(ctx, agent, () => {
+    // Mesos's _reregisterSlave: the agent is back in the registry on disk.
+    ctx.pending.reregistering.delete(id);
+    for (const e of m.executor_infos) {
+      const fwId = e.framework_id?.value;
+      if (fwId === undefined || ctx.state.isCompleted(fwId)) continue;
+      const fw = ctx.state.frameworks.get(fwId) ?? recoverFramework(ctx, fwId, m.frameworks);
+      if (fw === undefined) continue;
+      ctx.state.addExecutor(fw, agent, e, taggedFor(fw, e.resources ?? []));
+    }
+    for (const t of m.tasks) adoptTask(ctx, agent, t, m.frameworks, false);
+    toAllocator(ctx, { name: 'AllocatorAddAgent', agent_id: id, total: agent.total, used: usedOn(ctx, agent), info: { hostname: agent.info.hostname, attributes: agent.info.attributes } });
+    ctx.metrics.slaveReregistrations.inc();
+    ctx.log.info({ agent: id, pid: from, unreachable: wasUnreachable }, 'agent re-admitted');
+    ctx.send(from, { name: 'AgentReregistered', agent_id: { value: id }, reconciliations: [], connection: connection(ctx) });
+    afterReregistration(ctx, agent, m);
+  });
 }
 
 /**
@@ -246,10 +264,18 @@ function startObserver(ctx: MasterContext, agent: AgentRecord): void {
   agent.observer = ctx.spawnObserver(agent.id, agent.pid, agent.connected);
 }
 
-export function admitAgent(ctx: MasterContext, agent: AgentRecord): void {
-  ctx.state.addAgent(agent);
-  watch(ctx, agent);
-  ctx.registry.admit({ id: agent.id, hostname: agent.info.hostname, ...(agent.info.port !== undefined ? { port: agent.info.port } : {}) });
+/**
+ * Stores the agent's admission; once it is on disk, the agent joins the master's state and
+ * `then` runs (what answers the agent). Until then the master knows it only as pending, so
+ * nothing (the allocator, a link's exit, a retried registration) acts on an agent whose
+ * admission could still be lost.
+ */
+export function admitAgent(ctx: MasterContext, agent: AgentRecord, then: () => void): void {
+  ctx.store({ type: 'admit', agent: { id: agent.id, hostname: agent.info.hostname, ...(agent.info.port !== undefined ? { port: agent.info.port } : {}) } }, () => {
+    ctx.state.addAgent(agent);
+    watch(ctx, agent);
+    then();
+  });
 }
 
 export function unregisterAgent(ctx: MasterContext, m: UnregisterAgent, from: Pid | ''): void {
@@ -319,10 +345,13 @@ export function recoveredAgentsTimeout(ctx: MasterContext): void {
     ctx.state.recoveredAgents.delete(id);
     const time = ctx.now();
     ctx.state.unreachableAgents.set(id, { info: { hostname: a.hostname, resources: [], attributes: [], id: { value: id } }, timeMs: time });
-    ctx.registry.markUnreachable(id, a.hostname, time);
     ctx.metrics.slaveUnreachableScheduled.inc();
-    ctx.metrics.slaveUnreachableCompleted.inc();
-    for (const fw of ctx.state.frameworks.values()) if (fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'LostAgent', agent_id: { value: id } });
+    ctx.pending.leaving.add(id);
+    ctx.store({ type: 'markUnreachable', id, hostname: a.hostname, time_ms: time }, () => {
+      ctx.pending.leaving.delete(id);
+      ctx.metrics.slaveUnreachableCompleted.inc();
+      for (const fw of ctx.state.frameworks.values()) if (fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'LostAgent', agent_id: { value: id } });
+    });
   }
 }
 
@@ -351,8 +380,8 @@ export function markUnreachable(ctx: MasterContext, agent: AgentRecord, why: str
   const time = ctx.now();
   detachAgent(ctx, agent);
   ctx.state.unreachableAgents.set(agent.id, { info: agent.info, timeMs: time });
-  ctx.registry.markUnreachable(agent.id, agent.info.hostname, time);
   const unreachableTime = { nanoseconds: time * 1e6 };
+  const updates: [FrameworkRecord, TaskStatus][] = [];
   for (const [fwId, tasks] of agent.tasks) {
     const fw = ctx.state.frameworks.get(fwId);
     for (const entry of [...tasks.values()]) {
@@ -361,22 +390,29 @@ export function markUnreachable(ctx: MasterContext, agent: AgentRecord, why: str
         const state = fw.partitionAware ? 'TASK_UNREACHABLE' : 'TASK_LOST';
         const status = { ...masterStatus(ctx, entry.task, state, 'REASON_AGENT_REMOVED', `Agent ${agent.id} is unreachable: ${why}`), unreachable_time: unreachableTime };
         setTaskState(ctx, entry, status);
-        sendMasterUpdate(ctx, fw, status);
+        updates.push([fw, status]);
       }
       ctx.state.moveTaskToUnreachable(entry, ctx.opts.maxUnreachableTasksPerFramework);
     }
   }
-  ctx.metrics.slaveUnreachableCompleted.inc();
-  ctx.metrics.slaveRemovals.inc();
-  ctx.metrics.slaveRemovalsUnhealthy.inc();
-  lostAgent(ctx, agent);
-  ctx.log.warn({ agent: agent.id, why }, 'agent marked unreachable');
+  // Frameworks hear of it once it is on disk (Mesos's _markUnreachable): the agent must not
+  // come back as admitted from a registry that never recorded it unreachable.
+  ctx.pending.leaving.add(agent.id);
+  ctx.store({ type: 'markUnreachable', id: agent.id, hostname: agent.info.hostname, time_ms: time }, () => {
+    ctx.pending.leaving.delete(agent.id);
+    sendUpdates(ctx, updates);
+    ctx.metrics.slaveUnreachableCompleted.inc();
+    ctx.metrics.slaveRemovals.inc();
+    ctx.metrics.slaveRemovalsUnhealthy.inc();
+    lostAgent(ctx, agent);
+    ctx.log.warn({ agent: agent.id, why }, 'agent marked unreachable');
+  });
 }
 
 /** Removes an agent for good (it unregistered, or was replaced): tasks TASK_LOST for everyone. */
 export function removeAgent(ctx: MasterContext, agent: AgentRecord, why: string): void {
   detachAgent(ctx, agent);
-  ctx.registry.remove(agent.id);
+  const updates: [FrameworkRecord, TaskStatus][] = [];
   for (const [fwId, tasks] of agent.tasks) {
     const fw = ctx.state.frameworks.get(fwId);
     for (const entry of [...tasks.values()]) {
@@ -385,14 +421,25 @@ export function removeAgent(ctx: MasterContext, agent: AgentRecord, why: string)
       if (!entry.terminal) {
         const status = masterStatus(ctx, entry.task, 'TASK_LOST', 'REASON_AGENT_REMOVED', `Agent ${agent.id} removed: ${why}`);
         setTaskState(ctx, entry, status);
-        sendMasterUpdate(ctx, fw, status);
+        updates.push([fw, status]);
       }
       ctx.state.removeTask(entry);
     }
   }
-  ctx.metrics.slaveRemovals.inc();
-  lostAgent(ctx, agent);
-  ctx.log.info({ agent: agent.id, why }, 'agent removed');
+  // Frameworks hear of it once it is on disk (Mesos's _removeSlave).
+  ctx.pending.leaving.add(agent.id);
+  ctx.store({ type: 'remove', id: agent.id }, () => {
+    ctx.pending.leaving.delete(agent.id);
+    sendUpdates(ctx, updates);
+    ctx.metrics.slaveRemovals.inc();
+    lostAgent(ctx, agent);
+    ctx.log.info({ agent: agent.id, why }, 'agent removed');
+  });
+}
+
+/** Status updates decided before a registry store, sent after it to the frameworks still there. */
+function sendUpdates(ctx: MasterContext, updates: readonly [FrameworkRecord, TaskStatus][]): void {
+  for (const [fw, status] of updates) if (ctx.state.frameworks.get(fw.id) === fw) sendMasterUpdate(ctx, fw, status);
 }
 
 /** What leaving means for every way an agent leaves: offers, executors, the observer, allocator. */

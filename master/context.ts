@@ -20,7 +20,7 @@ import type { ObserverInbox } from './agent-observer.js';
 import type { AllocatorInbox, AllocatorOffers } from './allocator-process.js';
 import type { MasterMetrics } from './metrics.js';
 import type { ResolvedMasterOptions } from './options.js';
-import type { Registry } from './registry.js';
+import type { Registry, RegistryOperation } from './registry.js';
 import type { FrameworkRecord, MasterState } from './state.js';
 
 /** The master's own messages: its timers, the exits of what it links to, and what its agents' observers report. */
@@ -40,7 +40,11 @@ export type MasterInternal =
   /** From an agent's observer: the agent stayed disconnected for agent_reregister_timeout. */
   | { name: '_AgentReregisterTimeout'; agent_id: string }
   // A call the schema refused, reduced to what an answer needs (its body is not trusted)
-  | { name: '_InvalidCall'; call: string; sender: Pid; framework_id: string | undefined; offer_ids: string[]; task_ids: string[]; problem: string };
+  | { name: '_InvalidCall'; call: string; sender: Pid; framework_id: string | undefined; offer_ids: string[]; task_ids: string[]; problem: string }
+  /** From the registry: the store that contains operation `seq` is durable; its continuation runs. */
+  | { name: '_RegistryStored'; seq: number }
+  /** From the registry: the store that contains operation `seq` failed (fatal for the master). */
+  | { name: '_RegistryFailed'; seq: number; error: string };
 
 /** Everything the Master actor handles: its peers' protocol, the allocator's offers, its own messages. */
 export type MasterActorInbox = MasterInbox | AllocatorOffers | MasterInternal;
@@ -71,6 +75,18 @@ export interface MasterContext {
   readonly state: MasterState;
   readonly opts: ResolvedMasterOptions;
   readonly registry: Registry;
+  /**
+   * Applies `op` to the registry and runs `then` (in a later message) once it is stored, as
+   * Mesos's master continues in _registerSlave, _markUnreachable, _removeSlave.
+   */
+  store(op: RegistryOperation, then: () => void): void;
+  /**
+   * Agents with a registry operation in flight: pids registering, ids re-registering, ids being
+   * marked unreachable or removed (Mesos's slaves.registering, reregistering, markingUnreachable
+   * and removing). A registration or re-registration of one of them is ignored until it is
+   * stored; the agent retries.
+   */
+  readonly pending: { registering: Set<string>; reregistering: Set<string>; leaving: Set<string> };
   readonly metrics: MasterMetrics;
   readonly log: Logger;
   /** The allocator actor. */

@@ -3,7 +3,7 @@
 // through one MasterContext. Each agent's health is checked by its own AgentObserver actor.
 
 import { randomUUID } from 'node:crypto';
-import { Actor, parseAddress, pidAddress, type Handlers, type Pid } from '../runtime/index.js';
+import { Actor, invariant, parseAddress, pidAddress, type Handlers, type Pid } from '../runtime/index.js';
 import type { MasterInfo } from '../protocol/index.js';
 import { AgentObserver } from './agent-observer.js';
 import { AllocatorProcess, type AllocatorInbox } from './allocator-process.js';
@@ -30,6 +30,9 @@ export class Master extends Actor<MasterActorInbox> {
   private metrics!: MasterMetrics;
   private ctx!: MasterContext;
   private unsubscribeInvalid: (() => void) | undefined;
+  /** What runs once each registry operation is stored, by operation. */
+  private readonly stored = new Map<number, () => void>();
+  private storeSeq = 0;
 
   // The whole protocol of the master, in one place.
   protected readonly handlers: Handlers<MasterActorInbox> = {
@@ -72,6 +75,9 @@ export class Master extends Actor<MasterActorInbox> {
     _OfferTimeout: (m) => offers.offerTimeout(this.ctx, m.offer_id),
     _RecoveredAgentsTimeout: () => agents.recoveredAgentsTimeout(this.ctx),
     _InvalidCall: (m, from) => (from === this.self ? launching.answerInvalidCall(this.ctx, m) : undefined),
+    // The registry's answers
+    _RegistryStored: (m, from) => from === this.self && this.registryStored(m.seq),
+    _RegistryFailed: (m, from) => from === this.self && this.registryFailed(m.seq, m.error),
   };
 
   constructor(options: MasterOptions = {}) {
@@ -135,6 +141,24 @@ export class Master extends Actor<MasterActorInbox> {
     this.metrics.stop();
   }
 
+  private registryStored(seq: number): void {
+    const then = this.stored.get(seq);
+    this.stored.delete(seq);
+    then?.();
+  }
+
+  /**
+   * A registry that cannot be written is fatal, as in Mesos (LOG(FATAL) when an operation
+   * fails): the master already acted on the operation in memory and cannot answer for it, so it
+   * exits and another master recovers from what is on disk. It exits through invariant(), the
+   * process's one fatal path (status 70), which tests can turn into a throw.
+   */
+  private registryFailed(seq: number, error: string): void {
+    this.stored.delete(seq);
+    this.log.error({ error }, 'failed to store the registry');
+    invariant(false, `failed to store the registry: ${error}`);
+  }
+
   /** The allocator actor's pid (for tests and tools). */
   get allocatorPid(): Pid<AllocatorInbox> {
     return this.allocatorProcess.self;
@@ -151,6 +175,16 @@ export class Master extends Actor<MasterActorInbox> {
       state: this.state,
       opts,
       registry: this.registry,
+      store: (op, then) => {
+        const seq = ++this.storeSeq;
+        this.stored.set(seq, then);
+        this.pipeToSelf(
+          this.registry.apply(op),
+          () => ({ name: '_RegistryStored', seq }),
+          (error) => ({ name: '_RegistryFailed', seq, error: error instanceof Error ? error.message : String(error) }),
+        );
+      },
+      pending: { registering: new Set(), reregistering: new Set(), leaving: new Set() },
       metrics: this.metrics,
       log: this.log,
       allocator: this.allocatorProcess.self,

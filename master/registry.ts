@@ -1,14 +1,15 @@
 // The registry of admitted and unreachable agents, kept in one JSON file under `workDir` when
-// the master has one (Mesos's registrar with `--registry=in_memory` when it has none), written
-// whole and atomically (temp file + rename). Changes made in one event-loop turn are written
-// together at its end (a large registry a little later: see nextWriteAt), as Mesos's registrar
-// applies the operations queued behind a store in one write: a registration storm of N agents
-// would otherwise write the file N times, O(N²) bytes. An agent whose admission the master
-// answered but had not written when it died is readmitted when it re-registers, as any agent
-// re-registering with an id is.
+// the master has one (Mesos's registrar with `--registry=in_memory` when it has none). As
+// Mesos's registrar, it takes operations, applies them to its state and stores the whole state
+// durably (temp file written and fsynced, renamed, directory fsynced); one store is in flight at
+// a time, and the operations that arrive meanwhile go together into the next one, so a
+// registration storm of N agents writes the file far fewer than N times. An operation's promise
+// resolves only once a store that contains it is on disk: the master answers an agent, or tells
+// frameworks that an agent left, only then.
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface RegistryAgent {
   id: string;
@@ -21,20 +22,28 @@ export interface RegistryState {
   unreachable: { id: string; hostname: string; time_ms: number }[];
 }
 
+/** What the master asks the registry to record (Mesos's AdmitSlave, MarkSlaveUnreachable, RemoveSlave). */
+export type RegistryOperation =
+  | { type: 'admit'; agent: RegistryAgent }
+  | { type: 'markUnreachable'; id: string; hostname: string; time_ms: number }
+  | { type: 'remove'; id: string };
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class Registry {
-  // Each entry kept as its JSON text, so that a write joins strings instead of serialising
-  // every agent again: at 50,000 agents a re-registration storm writes the file often.
+  // Each entry kept as its JSON text, so that a store joins strings instead of serialising
+  // every agent again: at 50,000 agents a re-registration storm stores the file often.
   private readonly admitted = new Map<string, string>();
   private readonly unreachable = new Map<string, string>();
   private readonly file: string | undefined;
-  private writeQueued = false;
-  /**
-   * A registry that takes a millisecond or more to write (thousands of agents) is written again
-   * no sooner than ten times that long after: in a storm of re-registrations, arriving a few per
-   * turn, writing at the end of every turn took a third of the master's time. A small one is
-   * written at the end of every turn that changed it.
-   */
-  private nextWriteAt = 0;
+  /** The operations applied since the store in flight began: they go into the next store. */
+  private queued: Waiter[] = [];
+  private storing = false;
+  /** Stores done (for tests and benchmarks). */
+  stores = 0;
 
   constructor(workDir: string | undefined) {
     this.file = workDir === undefined ? undefined : join(workDir, 'registry.json');
@@ -67,48 +76,84 @@ export class Registry {
     return state;
   }
 
-  admit(agent: RegistryAgent): void {
-    // Deleted first, so that a re-admitted agent moves to the end, as it always has.
-    this.admitted.delete(agent.id);
-    this.admitted.set(agent.id, JSON.stringify(agent));
-    this.unreachable.delete(agent.id);
-    this.changed();
+  /**
+   * Applies `op` and resolves once a store that contains it is durable; rejects if that store
+   * failed. Without a file it resolves at once, but never synchronously, so that what the
+   * caller does afterwards happens in the same order in both modes.
+   */
+  apply(op: RegistryOperation): Promise<void> {
+    this.mutate(op);
+    if (this.file === undefined) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ resolve, reject });
+      // Started a microtask later rather than now, so that the operations applied by the same
+      // handler share a store; later ones wait for the store in flight (no timer: batching
+      // comes from the store's own duration).
+      if (!this.storing) {
+        this.storing = true;
+        queueMicrotask(() => void this.storeNext());
+      }
+    });
   }
 
-  markUnreachable(id: string, hostname: string, timeMs: number): void {
-    this.admitted.delete(id);
-    this.unreachable.delete(id);
-    this.unreachable.set(id, JSON.stringify({ id, hostname, time_ms: timeMs }));
-    this.changed();
+  private mutate(op: RegistryOperation): void {
+    switch (op.type) {
+      case 'admit':
+        // Deleted first, so that a re-admitted agent moves to the end, as it always has.
+        this.admitted.delete(op.agent.id);
+        this.admitted.set(op.agent.id, JSON.stringify(op.agent));
+        this.unreachable.delete(op.agent.id);
+        return;
+      case 'markUnreachable':
+        this.admitted.delete(op.id);
+        this.unreachable.delete(op.id);
+        this.unreachable.set(op.id, JSON.stringify({ id: op.id, hostname: op.hostname, time_ms: op.time_ms }));
+        return;
+      case 'remove':
+        this.admitted.delete(op.id);
+        this.unreachable.delete(op.id);
+        return;
+    }
   }
 
-  remove(id: string): void {
-    this.admitted.delete(id);
-    this.unreachable.delete(id);
-    this.changed();
+  /** Stores the state with every operation queued so far; then the next batch, if any. */
+  private async storeNext(): Promise<void> {
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length === 0) {
+      this.storing = false;
+      return;
+    }
+    const text = `{"admitted":[${[...this.admitted.values()].join(',')}],"unreachable":[${[...this.unreachable.values()].join(',')}]}`;
+    try {
+      await this.store(text);
+      this.stores++;
+      for (const w of batch) w.resolve();
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+    void this.storeNext();
   }
 
-  private changed(): void {
-    if (this.file === undefined || this.writeQueued) return;
-    this.writeQueued = true;
-    const flush = (): void => {
-      this.writeQueued = false;
-      this.write();
-    };
-    const wait = this.nextWriteAt - performance.now();
-    if (wait <= 0) queueMicrotask(flush);
-    else setTimeout(flush, wait);
-  }
-
-  private write(): void {
-    if (this.file === undefined) return;
-    const dir = join(this.file, '..');
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const started = performance.now();
-    writeFileSync(tmp, `{"admitted":[${[...this.admitted.values()].join(',')}],"unreachable":[${[...this.unreachable.values()].join(',')}]}`);
-    renameSync(tmp, this.file);
-    const now = performance.now();
-    this.nextWriteAt = now - started >= 1 ? now + 10 * (now - started) : 0;
+  private async store(text: string): Promise<void> {
+    const file = this.file!;
+    const dir = dirname(file);
+    await mkdir(dir, { recursive: true });
+    const tmp = `${file}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+    // The rename is durable only once the directory's entry is.
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
   }
 }
