@@ -5,12 +5,14 @@
 // restart (recovery.ts). The agent's own lifecycle (shutdown, termination) stays here.
 
 import type { Logger } from 'pino';
-import { Actor, pidAddress, type Handlers, type Message, type Pid } from '../runtime/index.js';
+import { Actor, pidAddress, type Handlers, type HttpHandler, type Message, type Pid } from '../runtime/index.js';
+import { forbidden, guarded } from '../protocol/index.js';
+import { authorized } from '../protocol/index.js';
 import { hasCapability, stateForFramework, type AgentInfo, type Shutdown } from '../protocol/index.js';
 import type * as ckpt from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';
 import type { Container, Containerizer, Termination } from './containerizer/index.js';
-import { keyOf, timers, type AgentContext, type AgentMessage, type AgentParts, type AgentStateName, type Internal, type SendTo } from './context.js';
+import { keyOf, timers, type AgentContext, type AgentMessage, type AgentParts, type AgentStateName, type DropCause, type Internal, type SendTo } from './context.js';
 import { ExecutorHosts } from './executor-hosts.js';
 import { Executors } from './executors.js';
 import { FileRoots } from './files.js';
@@ -130,8 +132,9 @@ export class Agent extends Actor<AgentMessage> {
       pipeToSelf: (promise, ok, fail) => this.pipeToSelf(promise, ok, fail),
       watch: (container, done) => this.watch(container, done),
       agentInfo: () => this.agentInfo(),
-      dropped: (name, from, why) => this.dropped(name, from, why),
+      dropped: (name, from, why, cause) => this.dropped(name, from, why, cause),
       fromMaster: (from, name) => this.fromMaster(from, name),
+      principalOf: (pid) => this.runtime.principalOf(pid),
       partitionState: (state, f) => stateForFramework(state, f !== undefined && hasCapability(f.info, 'PARTITION_AWARE')),
       fatal: (message) => this.fatal(message),
       maybeFinishShutdown: () => this.maybeFinishShutdown(),
@@ -166,7 +169,7 @@ export class Agent extends Actor<AgentMessage> {
       frameworks: this.ctx.frameworks,
       containerizer: this.ctx.containerizer,
     })) {
-      this.route(path, handler);
+      this.route(path, this.guard(path, handler));
     }
     installAgentMetrics(this.runtime.metrics, () => ({
       counters: this.ctx.counters,
@@ -239,15 +242,37 @@ export class Agent extends Actor<AgentMessage> {
 
   // ------------------------------------------------------------------ shared helpers
 
+  /**
+   * Every route goes through here: HTTP authentication (`--authenticate_http_readonly` and
+   * `_readwrite`; /health is always open), then `access_sandboxes` for /files (the object is
+   * the user of the framework whose sandbox the path names) and `get_endpoints` for /flags and
+   * /monitor/statistics, as Mesos's agent guards them.
+   */
+  private guard(path: string, handler: HttpHandler): HttpHandler {
+    const { http, acls } = this.ctx.config;
+    return guarded(http, (req, principal) => {
+      if (path.startsWith('/files/')) {
+        const id = /\/frameworks\/([^/]+)\//.exec(req.query.get('path') ?? '')?.[1];
+        const user = id === undefined ? undefined : this.ctx.frameworks.get(id)?.info.user;
+        if (!authorized(acls, 'access_sandboxes', principal, user)) return forbidden(`principal '${principal ?? ''}' may not access this sandbox`);
+      } else if ((path === '/flags' || path === '/monitor/statistics') && !authorized(acls, 'get_endpoints', principal, path)) {
+        return forbidden(`principal '${principal ?? ''}' may not GET ${path}`);
+      }
+      return handler(req);
+    });
+  }
+
   private fromMaster(from: Pid | '', name: string): boolean {
     if (from === this.ctx.masterPid) return true;
-    this.dropped(name, from, `not from the master (${this.ctx.masterPid})`);
+    this.dropped(name, from, `not from the master (${this.ctx.masterPid})`, 'not_from_master');
     return false;
   }
 
-  private dropped(name: string, from: Pid | '', why: string): void {
-    this.ctx.counters.droppedMessages++;
-    this.log.warn({ message: name, from, why }, 'dropping message');
+  private dropped(name: string, from: Pid | '', why: string, cause?: DropCause): void {
+    const c = this.ctx.counters;
+    c.droppedMessages++;
+    if (cause !== undefined) c.droppedBy.set(cause, (c.droppedBy.get(cause) ?? 0) + 1);
+    this.log.warn({ message: name, from, why, ...(cause !== undefined ? { cause } : {}) }, 'dropping message');
   }
 
   /**

@@ -76,6 +76,9 @@ export const timers = {
 export type SendTo<T extends Message> = Message extends T ? never : NoInfer<T>;
 
 /** RECOVERING: rebuilding from checkpoints and waiting for executors to re-register, before registering. */
+/** Named causes of a refusal by sender, counted as `slave/dropped_messages/<cause>`. */
+export type DropCause = 'not_from_master' | 'not_from_executor' | 'not_from_agent' | 'unauthenticated';
+
 export type AgentStateName = 'RECOVERING' | 'DISCONNECTED' | 'RUNNING' | 'TERMINATING';
 
 /** The parts of the agent, each owning one of Mesos's concerns; they call one another through here. */
@@ -125,9 +128,11 @@ export interface AgentContext {
 
   agentInfo(): AgentInfo;
   /** A message dropped with a warning and counted (Mesos's handling of unexpected peer input). */
-  dropped(name: string, from: Pid | '', why: string): void;
+  dropped(name: string, from: Pid | '', why: string, reason?: DropCause): void;
   /** True if `from` is the master; otherwise drops the message and returns false. */
   fromMaster(from: Pid | '', name: string): boolean;
+  /** The principal `pid`'s connection proved at its handshake; undefined if none. */
+  principalOf(pid: Pid | ''): string | undefined;
   partitionState(state: TaskState, f: FrameworkState | undefined): TaskState;
   /** Ends the agent actor now: a master that confuses agent identities leaves nothing safe to do (Mesos exits too). */
   fatal(message: string): void;

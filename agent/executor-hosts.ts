@@ -92,6 +92,9 @@ export class ExecutorHosts {
       // used for new tasks, so it is left alone rather than shut down.
       return ctx.dropped(m.name, from, 'no executor host is being launched for this framework');
     }
+    if (!ctx.parts.executors.authenticated(host.frameworkId, 'executor-host', from)) {
+      return ctx.dropped(m.name, from, 'the executor host did not authenticate with its token', 'unauthenticated');
+    }
     const pid: Pid<ExecutorHostInbox> = from;
     host.state = 'RUNNING';
     host.pid = pid;

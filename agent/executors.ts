@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { invariant, type Pid } from '../runtime/index.js';
 import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
+import { executorPrincipal } from '../executor/index.js';
 import { executorEnvironment, sandboxPath, type CommandSpec, type Container, type Termination } from './containerizer/index.js';
 import { timers, type AgentContext, type ExecutorKey } from './context.js';
 import { ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
@@ -85,17 +86,23 @@ export class Executors {
     const cause = ctx.cause();
     return {
       ...(cause !== null ? { MESOS_TRACE_CAUSE: cause } : {}),
-      ...executorEnvironment({
-        frameworkId: f.id,
-        executorId,
-        agentId: ctx.agentId ?? '',
-        agentPid: ctx.self,
-        sandbox: directory,
-        checkpoint: f.checkpoint,
-        shutdownGracePeriodMs: ctx.config.executorShutdownGracePeriodMs,
-        recoveryTimeoutMs: ctx.config.recoveryTimeoutMs,
-      }),
+      ...ctx.config.executorTokens?.issue(f.id, executorId),
+      ...this.baseEnvironment(f, executorId, directory),
     };
+  }
+
+  private baseEnvironment(f: FrameworkState, executorId: string, directory: string): Record<string, string> {
+    const { ctx } = this;
+    return executorEnvironment({
+      frameworkId: f.id,
+      executorId,
+      agentId: ctx.agentId ?? '',
+      agentPid: ctx.self,
+      sandbox: directory,
+      checkpoint: f.checkpoint,
+      shutdownGracePeriodMs: ctx.config.executorShutdownGracePeriodMs,
+      recoveryTimeoutMs: ctx.config.recoveryTimeoutMs,
+    });
   }
 
   attachSandbox(e: ExecutorState): void {
@@ -146,6 +153,10 @@ export class Executors {
       ctx.send(executor, { name: 'ShutdownExecutor' });
       return;
     }
+    // Command executors speak through their host's runtime, so they prove the host's token.
+    if (!this.authenticated(f.id, e.kind === 'custom' ? e.id : 'executor-host', from)) {
+      return ctx.dropped(m.name, from, `executor ${e.id} did not authenticate with its token`, 'unauthenticated');
+    }
     ctx.cancelTimer(timers.executorRegistration(e.containerId));
     this.attach(e, executor);
     ctx.send(executor, {
@@ -159,6 +170,13 @@ export class Executors {
     const queued = [...e.queuedTasks.values()];
     e.queuedTasks.clear();
     for (const task of queued) this.sendTask(f, e, task);
+  }
+
+  /** Whether `from` proved the token issued for this executor (always, when executors need not authenticate). */
+  authenticated(frameworkId: string, executorId: string, from: Pid): boolean {
+    const tokens = this.ctx.config.executorTokens;
+    if (tokens === undefined) return true;
+    return this.ctx.principalOf(from) === executorPrincipal(frameworkId, executorId);
   }
 
   /** The executor (re-)registered from `pid`: it is running, linked, and its pid checkpointed. */

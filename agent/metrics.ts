@@ -16,6 +16,8 @@ export class AgentCounters {
   containerLaunchErrors = 0;
   recoveryErrors = 0;
   droppedMessages = 0;
+  /** Refusals by who sent them, as `slave/dropped_messages/<reason>`. */
+  readonly droppedBy = new Map<string, number>();
   readonly terminalTasks = new Map<TaskState, number>();
 
   terminalTask(state: TaskState): void {
@@ -65,6 +67,7 @@ export function installAgentMetrics(metrics: Metrics, source: () => MetricsSourc
       'slave/recovery_errors': c.recoveryErrors,
       'slave/dropped_messages': c.droppedMessages,
     };
+    for (const [reason, n] of c.droppedBy) out[`slave/dropped_messages/${reason}`] = n;
     for (const t of ['FINISHED', 'FAILED', 'KILLED', 'LOST', 'ERROR', 'DROPPED', 'GONE', 'GONE_BY_OPERATOR'] as const) {
       out[`slave/tasks_${t.toLowerCase()}`] = c.terminalTasks.get(`TASK_${t}`) ?? 0;
     }

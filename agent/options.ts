@@ -5,7 +5,10 @@
 import { cpus as hostCpus, hostname as hostHostname, totalmem } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { ValidationError, type Clock, type Random, type Transport } from '../runtime/index.js';
+import { ValidationError, type Clock, type Credential, type Random, type Transport } from '../runtime/index.js';
+import type { HttpAuthOptions } from '../protocol/index.js';
+import { PERMISSIVE, type Acls } from '../protocol/index.js';
+import { ExecutorTokens } from './executor-tokens.js';
 import { Resources, type Attribute } from '../protocol/index.js';
 import type { CommandSpec } from './containerizer/index.js';
 
@@ -63,6 +66,21 @@ export interface AgentOptions {
   random?: Random;
   /** Executor environment base (default: the agent's own environment). */
   executorBaseEnv?: Record<string, string | undefined>;
+  /** `--credential`: the principal and secret this agent proves to the master. */
+  credential?: Credential;
+  /**
+   * Executors must register from a connection that proved the token the agent gave them
+   * (MESOS_EXECUTOR_AUTHENTICATION_TOKEN). Default false for the library; mesos-agent sets it.
+   */
+  authenticateExecutors?: boolean;
+  /** `--http_credentials` (and `--credential`): principal → secret for HTTP Basic. */
+  httpCredentials?: ReadonlyMap<string, string>;
+  /** `--authenticate_http_readonly`. */
+  authenticateHttpReadonly?: boolean;
+  /** `--authenticate_http_readwrite`. */
+  authenticateHttpReadwrite?: boolean;
+  /** `--acls`: only `access_sandboxes` and `get_endpoints` apply on an agent. */
+  acls?: Acls;
 }
 
 /** AgentOptions with every default applied. */
@@ -85,6 +103,10 @@ export interface AgentConfig {
   flags: Record<string, string>;
   checkpointFsync: boolean;
   executorHostCommand: CommandSpec | undefined;
+  /** Present when executors must authenticate. */
+  executorTokens: ExecutorTokens | undefined;
+  http: HttpAuthOptions;
+  acls: Acls;
 }
 
 export const DEFAULTS = {
@@ -188,5 +210,12 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
     flags: o.flags ?? {},
     checkpointFsync: o.checkpointFsync ?? true,
     executorHostCommand,
+    executorTokens: o.authenticateExecutors ? new ExecutorTokens() : undefined,
+    http: {
+      credentials: new Map([...(o.httpCredentials ?? []), ...(o.credential ? ([[o.credential.principal, o.credential.secret]] as const) : [])]),
+      readonly: o.authenticateHttpReadonly ?? false,
+      readwrite: o.authenticateHttpReadwrite ?? false,
+    },
+    acls: o.acls ?? PERMISSIVE,
   };
 }

@@ -4,7 +4,8 @@
 // the CLI and mesos-local call; tests call it too.
 
 import { mkdir } from 'node:fs/promises';
-import { pid, ValidationError, type Pid, type Runtime } from '../runtime/index.js';
+import { pid, ValidationError, type AuthOptions, type Credential, type Pid, type Runtime } from '../runtime/index.js';
+import type { ExecutorTokens } from './executor-tokens.js';
 import { Resources, startProtocolRuntime, type AgentInbox, type Resource } from '../protocol/index.js';
 import { Agent } from './agent.js';
 import * as ckpt from './checkpoint.js';
@@ -44,6 +45,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.random ? { random: options.random } : {}),
     delegate: AGENT_ACTOR_ID,
+    ...runtimeAuth(options.credential, config.executorTokens),
     ...(options.trace ? { trace: options.trace } : {}),
   });
   const containerizer = new Containerizer({
@@ -156,4 +158,10 @@ function defaultExecutorHostCommand(): CommandSpec | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The agent proves its --credential to the master, and verifies its executors' tokens. */
+function runtimeAuth(credential: Credential | undefined, tokens: ExecutorTokens | undefined): { auth?: AuthOptions } {
+  if (credential === undefined && tokens === undefined) return {};
+  return { auth: { ...(credential !== undefined ? { credential } : {}), ...(tokens !== undefined ? { secrets: tokens.lookup } : {}) } };
 }

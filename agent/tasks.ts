@@ -145,6 +145,11 @@ export class Tasks {
       ctx.counters.invalidFrameworkMessages++;
       return ctx.dropped(m.name, from, 'unknown framework');
     }
+    const e = f.executors.get(m.executor_id.value);
+    if (e === undefined || e.pid === undefined || from !== e.pid) {
+      ctx.counters.invalidFrameworkMessages++;
+      return ctx.dropped(m.name, from, `not from executor ${m.executor_id.value}`, 'not_from_executor');
+    }
     ctx.counters.validFrameworkMessages++;
     const out: ExecutorToFramework = { ...m, agent_id: { value: ctx.agentId ?? m.agent_id.value } };
     // HTTP frameworks have no pid: the master relays.
@@ -170,9 +175,15 @@ export class Tasks {
     const f = ctx.frameworks.get(update.framework_id.value);
     if (!f) {
       ctx.counters.invalidStatusUpdates++;
-      return ctx.dropped(m.name, from, 'status update of an unknown framework');
+      // No executor of an unknown framework runs here, so no one may speak for its tasks.
+      return ctx.dropped(m.name, from, 'status update of an unknown framework', 'not_from_executor');
     }
     const e = f.executorOfTask(status.task_id.value);
+    // Only the executor running the task speaks for it: anyone else could forge its end.
+    if (e === undefined || e.pid === undefined || from !== e.pid) {
+      ctx.counters.invalidStatusUpdates++;
+      return ctx.dropped(m.name, from, `not from the executor of task ${status.task_id.value} (${e?.pid ?? 'none'})`, 'not_from_executor');
+    }
     if (status.state === 'TASK_STAGING') {
       // Only agents and masters put tasks in STAGING; an executor that does is broken.
       ctx.counters.invalidStatusUpdates++;

@@ -5,6 +5,7 @@ import { Resources } from '../protocol/index.js';
 import { parseAttributes, type AgentOptions } from '../agent/index.js';
 import type { Logger } from '../runtime/index.js';
 import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, ipFlag, parseMasterAddress, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
+import { readAcls, readCredential, readCredentials } from './credentials.js';
 import { LOGGING_LEVELS } from './common.js';
 
 function resources(raw: string): string {
@@ -52,6 +53,12 @@ export const AGENT_FLAGS = {
   max_log_size: bytesFlag("With --log_dir: start a new log file once the current one reaches this size (glog's --max_log_size, here a size such as 10MB).", { default: '100MB' }),
   log_format: choiceFlag('Log lines as glog-like text or as JSON.', ['text', 'json'] as const, { default: 'text' }),
   trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).'),
+  credential: customFlag('File with the principal and secret this agent authenticates to the master with: {"principal": "…", "secret": "…"}.', readCredential),
+  http_credentials: customFlag('File of principals and secrets for HTTP Basic authentication of this agent\'s endpoints (as the master\'s --credentials); --credential is accepted too.', readCredentials),
+  authenticate_http_readonly: boolFlag('GET endpoints (other than /health) need HTTP Basic authentication.', { default: 'false' }),
+  authenticate_http_readwrite: boolFlag('Endpoints that change state need HTTP Basic authentication.', { default: 'false' }),
+  authenticate_executors: boolFlag('Executors must authenticate with the token the agent gives them in MESOS_EXECUTOR_AUTHENTICATION_TOKEN.', { default: 'true' }),
+  acls: customFlag("Mesos's ACLs as JSON, or a file holding them; on an agent access_sandboxes and get_endpoints apply.", readAcls),
 };
 
 export const AGENT_SPEC = {
@@ -88,5 +95,11 @@ export function agentOptions(f: AgentFlagValues, text: Record<string, string>, l
     ...(f.resources !== undefined ? { resources: f.resources } : {}),
     ...(f.attributes !== undefined ? { attributes: f.attributes } : {}),
     ...(f.trace !== undefined ? { trace: f.trace } : {}),
+    ...(f.credential !== undefined ? { credential: f.credential } : {}),
+    ...(f.http_credentials !== undefined ? { httpCredentials: f.http_credentials } : {}),
+    ...(f.acls !== undefined ? { acls: f.acls } : {}),
+    authenticateHttpReadonly: f.authenticate_http_readonly,
+    authenticateHttpReadwrite: f.authenticate_http_readwrite,
+    authenticateExecutors: f.authenticate_executors,
   };
 }

@@ -1,7 +1,7 @@
 // A runtime for a framework's scheduler driver that the command owns, so that it can trace:
 // the driver borrows it (SchedulerDriverOptions.runtime), and the command stops both at the end.
 
-import type { Logger, Runtime } from '../runtime/index.js';
+import type { Credential, Logger, Runtime } from '../runtime/index.js';
 import { startProtocolRuntime } from '../protocol/index.js';
 
 export interface FrameworkRuntime {
@@ -10,12 +10,13 @@ export interface FrameworkRuntime {
   stop(): Promise<void>;
 }
 
-export async function startFrameworkRuntime(options: { trace?: string; logger?: Logger; ip?: string }): Promise<FrameworkRuntime> {
+export async function startFrameworkRuntime(options: { trace?: string; logger?: Logger; ip?: string; credential?: Credential }): Promise<FrameworkRuntime> {
   const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: 0,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
+    ...(options.credential !== undefined ? { auth: { credential: options.credential } } : {}),
   });
   return {
     runtime,

@@ -8,6 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { entryCommand } from './common.js';
+import { generateCredentials, type GeneratedCredentials } from './credentials.js';
 import type { StartedMessage, StopMessage } from './daemon.js';
 
 export interface LocalClusterOptions {
@@ -41,6 +42,12 @@ export interface LocalClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** Aborting while the cluster starts stops what has started and rejects. */
   signal?: AbortSignal;
+  /**
+   * Generate credentials (random secrets, files of mode 0600 under the run's directory) and
+   * start every process with --authenticate_frameworks, --authenticate_agents and
+   * --authenticate_http_readwrite (default true: secure where we choose the default).
+   */
+  secure?: boolean;
 }
 
 export interface LocalProcess {
@@ -73,6 +80,8 @@ export interface LocalCluster {
   failed: Promise<string>;
   /** Stops the agents (killing their executors), then the master; resolves once all have exited. */
   stop(): Promise<void>;
+  /** With `secure`: the generated credentials; frameworks use `framework` (DEFAULT_PRINCIPAL/DEFAULT_SECRET). */
+  credentials: GeneratedCredentials | undefined;
 }
 
 /** Why the cluster could not start; `logTail` holds the last lines the failing process logged. */
@@ -145,11 +154,15 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     return child;
   };
 
+  const credentials = options.secure === false ? undefined : generateCredentials(join(workDir, 'credentials'));
   try {
     const masterFlags: Record<string, string> = {
       ip,
       port: String(options.port ?? 0),
       logging_level: level,
+      ...(credentials !== undefined
+        ? { credentials: credentials.credentialsFile, authenticate_frameworks: 'true', authenticate_agents: 'true', authenticate_http_readwrite: 'true' }
+        : {}),
       ...(traceDir !== undefined ? { trace: join(traceDir, 'master.trace.jsonl') } : {}),
       ...options.masterFlags,
     };
@@ -166,6 +179,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         work_dir: join(workDir, name),
         logging_level: level,
         destroy_executors_on_stop: 'true',
+        ...(credentials !== undefined ? { credential: credentials.agentCredentialFile } : {}),
         ...(options.resources !== undefined ? { resources: options.resources } : {}),
         ...(options.attributes !== undefined ? { attributes: options.attributes } : {}),
         ...(traceDir !== undefined ? { trace: join(traceDir, `${name}.trace.jsonl`) } : {}),
@@ -196,6 +210,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       processes,
       failed,
       stop: () => (stopping ??= stopAll()),
+      credentials,
     };
   } catch (err) {
     await stopAll();

@@ -80,7 +80,8 @@ let summary: CommandFrameworkSummary;
 let state: MasterState | undefined;
 let metrics: Record<string, number> | undefined;
 try {
-  framework = await startFrameworkRuntime({ trace: frameworkTrace, logger: createLogger({ level: 'warn', name: 'command-framework' }) });
+  const credential = cluster.credentials?.framework;
+  framework = await startFrameworkRuntime({ trace: frameworkTrace, logger: createLogger({ level: 'warn', name: 'command-framework' }), ...(credential !== undefined ? { credential } : {}) });
   const run = runCommandFramework({
     master: cluster.master,
     tasks: TASKS,
@@ -88,7 +89,8 @@ try {
     resources: TASK_RESOURCES,
     name: 'main-job command-framework',
     print: (line) => say(`${elapsed()}  ${line}`),
-    driver: { runtime: framework.runtime },
+    // The borrowed runtime proves the credential; the driver names its principal.
+    driver: { runtime: framework.runtime, ...(credential !== undefined ? { principal: credential.principal, secret: credential.secret } : {}) },
   });
   // A cluster process that dies ends the job instead of leaving it waiting for updates.
   summary = await Promise.race([run, cluster.failed.then((why) => Promise.reject(new LocalClusterError(why)))]);

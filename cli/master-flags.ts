@@ -6,6 +6,7 @@ import type { MasterOptions } from '../master/index.js';
 import { ValidationError, type Logger } from '../runtime/index.js';
 import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, intFlag, ipFlag, parseList, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
 import { LOGGING_LEVELS } from './common.js';
+import { readAcls, readCredentials } from './credentials.js';
 
 type RolePolicies = NonNullable<MasterOptions['rolePolicies']>;
 type RolePolicy = RolePolicies[string];
@@ -79,6 +80,12 @@ export const MASTER_FLAGS = {
   max_log_size: bytesFlag("With --log_dir: start a new log file once the current one reaches this size (glog's --max_log_size, here a size such as 10MB).", { default: '100MB' }),
   log_format: choiceFlag('Log lines as glog-like text or as JSON.', ['text', 'json'] as const, { default: 'text' }),
   trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).'),
+  authenticate_frameworks: boolFlag('Only frameworks whose connection proved a principal from --credentials (and which register with that principal) may register.', { default: 'false' }),
+  authenticate_agents: boolFlag('Only agents whose connection proved a principal from --credentials may register.', { default: 'false' }),
+  credentials: customFlag('File of the principals and secrets frameworks, agents and HTTP clients authenticate with: {"credentials": [{"principal": "…", "secret": "…"}]}.', readCredentials),
+  authenticate_http_readonly: boolFlag('GET endpoints (other than /health) need HTTP Basic authentication against --credentials.', { default: 'false' }),
+  authenticate_http_readwrite: boolFlag('Endpoints that change state (/teardown, /tasks/kill, /quota, /weights) need HTTP Basic authentication against --credentials.', { default: 'false' }),
+  acls: customFlag("Mesos's ACLs as JSON, or a file holding them: register_frameworks, run_tasks, teardown_frameworks, update_quotas, update_weights, get_endpoints, and 'permissive' (default true).", readAcls),
   enable_test_endpoints: boolFlag('For tests: serve /__filters__, through which a test drops or holds messages of this process from outside.', { default: 'false' }),
 };
 
@@ -95,6 +102,8 @@ export type MasterFlagValues = FlagValues<typeof MASTER_FLAGS>;
 
 /** MasterOptions from parsed flags; `text` is what /flags shows. */
 export function masterOptions(f: MasterFlagValues, text: Record<string, string>, logger: Logger): MasterOptions {
+  const needsCredentials = f.authenticate_frameworks || f.authenticate_agents || f.authenticate_http_readonly || f.authenticate_http_readwrite;
+  if (needsCredentials && f.credentials === undefined) throw new ValidationError('--authenticate_* needs --credentials=FILE to authenticate against');
   return {
     ip: f.ip,
     port: f.port,
@@ -118,5 +127,11 @@ export function masterOptions(f: MasterFlagValues, text: Record<string, string>,
     ...(f.fair_sharing_excluded_resource_names !== undefined ? { fairSharingExcludedResourceNames: f.fair_sharing_excluded_resource_names } : {}),
     ...(f.trace !== undefined ? { trace: f.trace } : {}),
     ...(f.enable_test_endpoints ? { testEndpoints: true } : {}),
+    ...(f.credentials !== undefined ? { credentials: f.credentials } : {}),
+    ...(f.acls !== undefined ? { acls: f.acls } : {}),
+    authenticateFrameworks: f.authenticate_frameworks,
+    authenticateAgents: f.authenticate_agents,
+    authenticateHttpReadonly: f.authenticate_http_readonly,
+    authenticateHttpReadwrite: f.authenticate_http_readwrite,
   };
 }

@@ -15,6 +15,9 @@ const { values: f } = parseFlagsOrExit(EXECUTE_SPEC);
 
 const logger = createLogger({ level: pinoLevel(f.logging_level), name: 'mesos-execute' });
 const capabilityTypes = ['RESERVATION_REFINEMENT', 'TASK_KILLING_STATE', 'REVOCABLE_RESOURCES', ...(f.partition_aware ? ['PARTITION_AWARE'] : []), ...(f.framework_capabilities ?? [])];
+// As Mesos's example frameworks: the credential may come from DEFAULT_PRINCIPAL/DEFAULT_SECRET.
+const principal = f.principal ?? process.env['DEFAULT_PRINCIPAL'];
+const secret = f.secret ?? process.env['DEFAULT_SECRET'];
 const frameworkInfo: FrameworkInfo = {
   user: '',
   name: f.framework_name,
@@ -23,7 +26,7 @@ const frameworkInfo: FrameworkInfo = {
   // Nothing fails over to this process: when it exits, the master removes the framework at once.
   failover_timeout: 0,
   capabilities: capabilityTypes.map((type) => ({ type: type as NonNullable<NonNullable<FrameworkInfo['capabilities']>[number]['type']> })),
-  ...(f.principal !== undefined ? { principal: f.principal } : {}),
+  ...(principal !== undefined ? { principal } : {}),
 };
 
 // A master name that does not resolve is a bad flag, not an event from the master.
@@ -35,7 +38,7 @@ try {
 
 let own: FrameworkRuntime | undefined;
 try {
-  own = f.trace !== undefined ? await startFrameworkRuntime({ trace: f.trace, logger }) : undefined;
+  own = f.trace !== undefined ? await startFrameworkRuntime({ trace: f.trace, logger, ...(principal !== undefined && secret !== undefined ? { credential: { principal, secret } } : {}) }) : undefined;
 } catch (err) {
   exitWithError(`cannot start tracing to '${f.trace}': ${(err as Error).message}`);
 }
@@ -61,7 +64,11 @@ const scheduler = commandScheduler({
   done: resolveResult,
 });
 
-const driverOptions: SchedulerDriverOptions = { logger, ...(own !== undefined ? { runtime: own.runtime } : {}) };
+const driverOptions: SchedulerDriverOptions = {
+  logger,
+  ...(own !== undefined ? { runtime: own.runtime } : {}),
+  ...(principal !== undefined && secret !== undefined ? { principal, secret } : {}),
+};
 const driver = new MesosSchedulerDriver(scheduler, frameworkInfo, f.master, driverOptions);
 
 let interrupted = false;

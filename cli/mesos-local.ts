@@ -60,8 +60,14 @@ cluster.processes.slice(1).forEach((p, i) => out(`  ${p.name.padEnd(8)}  http://
 out(`  Logs      ${cluster.workDir}/<process>.log`);
 if (cluster.traceDir !== undefined) out(`  Traces    ${cluster.traceDir}/<process>.trace.jsonl`);
 out();
+const creds = cluster.credentials;
+if (creds !== undefined) {
+  out(`  Credentials ${creds.credentialsFile} (mode 0600; frameworks and agents must authenticate)`);
+  out();
+}
 out('Run a task on it:');
-out(`  ${commandHint('mesos-execute')} --master=${cluster.master} --name=hello --command='echo hello from mesos-ts'`);
+const secretEnv = creds !== undefined ? `DEFAULT_PRINCIPAL=${creds.framework.principal} DEFAULT_SECRET=${creds.framework.secret} ` : '';
+out(`  ${secretEnv}${commandHint('mesos-execute')} --master=${cluster.master} --name=hello --command='echo hello from mesos-ts'`);
 out();
 out('Press Ctrl-C to stop.');
 

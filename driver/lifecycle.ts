@@ -2,7 +2,7 @@
 // ABORTED. start() once; join() waits for stop or abort; run() is start + join. Each driver adds
 // how it starts and stops its own actor.
 
-import type { Clock, Logger, Runtime, Tracer, Transport } from '../runtime/index.js';
+import type { Clock, Credential, Logger, Runtime, Tracer, Transport } from '../runtime/index.js';
 import { startProtocolRuntime } from '../protocol/index.js';
 import type { Status } from './status.js';
 
@@ -13,6 +13,8 @@ export interface DriverRuntimeOptions {
   transport?: Transport;
   clock?: Clock;
   logger?: Logger;
+  /** Proven at the handshake of every connection (a framework's principal/secret, an executor's token). */
+  credential?: Credential;
   /** Trace every message of the runtime to this file (an executor launched with MESOS_TRACE). */
   trace?: string;
 }
@@ -54,6 +56,7 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
       ...(o.transport ? { transport: o.transport } : {}),
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.credential ? { auth: { credential: o.credential } } : {}),
     });
     this.ownsRuntime = true;
     this.tracer = tracer;

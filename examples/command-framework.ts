@@ -110,11 +110,14 @@ export async function runCommandFramework(options: CommandFrameworkOptions): Pro
     return tasks;
   }
 
+  // As Mesos's example frameworks: a credential from DEFAULT_PRINCIPAL and DEFAULT_SECRET.
+  const principal = options.driver?.principal ?? process.env['DEFAULT_PRINCIPAL'];
+  const secret = options.driver?.secret ?? process.env['DEFAULT_SECRET'];
   const driver = new MesosSchedulerDriver(
     scheduler,
-    { user: '', name: options.name ?? 'command-framework', ...(options.role ? { role: options.role } : {}) },
+    { user: '', name: options.name ?? 'command-framework', ...(options.role ? { role: options.role } : {}), ...(principal ? { principal } : {}) },
     options.master,
-    options.driver ?? {},
+    { ...options.driver, ...(principal && secret ? { principal, secret } : {}) },
   );
   const status = await driver.run();
   if (status === 'DRIVER_ABORTED') {

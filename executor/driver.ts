@@ -151,8 +151,23 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     // Listen where the agent can reach us: LIBPROCESS_IP as in Mesos, else the agent's own host.
     const env = o.env ?? process.env;
     const ip = o.ip ?? env['LIBPROCESS_IP'] ?? parseAddress(pidAddress(config.agentPid)).host;
+    // The agent gave this executor a secret of its own (Mesos's executor authentication token).
+    const credential = executorCredential(env, config.frameworkId, config.executorId);
     // An agent that traces hands MESOS_TRACE to its executors: trace this one too.
     const trace = env['MESOS_TRACE'];
-    return this.ownRuntime({ ...o, ip, ...(trace ? { trace } : {}) });
+    return this.ownRuntime({ ...o, ip, ...(trace ? { trace } : {}), ...(credential !== undefined ? { credential } : {}) });
   }
+}
+
+/**
+ * The principal an executor authenticates as with the agent that launched it, and the token
+ * the agent handed it in MESOS_EXECUTOR_AUTHENTICATION_TOKEN (absent: it proves nothing).
+ */
+export function executorPrincipal(frameworkId: string, executorId: string): string {
+  return `executor:${frameworkId}:${executorId}`;
+}
+
+export function executorCredential(env: Readonly<Record<string, string | undefined>>, frameworkId: string, executorId: string): { principal: string; secret: string } | undefined {
+  const secret = env['MESOS_EXECUTOR_AUTHENTICATION_TOKEN'];
+  return secret === undefined || secret === '' ? undefined : { principal: executorPrincipal(frameworkId, executorId), secret };
 }

@@ -104,7 +104,12 @@ export class ExecutorHost extends Actor<ExecutorHostInbox | Internal> {
   }
 
   private shutdownRequested(from: Pid | ''): void {
-    if (from !== '' && from !== this.options.agentPid) return;
+    // Its agent, or this process's own signal handler (which sends as the host itself); a
+    // stranger must not stop a framework's command tasks.
+    if (from !== this.options.agentPid && from !== this.self) {
+      this.log.warn({ from, cause: 'not_from_agent' }, 'dropping ShutdownExecutorHost: not from the agent');
+      return;
+    }
     this.closing = true;
     for (const { driver, executor } of this.executors.values()) {
       void Promise.resolve(executor.shutdown(driver)).then(() => driver.stop());

@@ -4,6 +4,7 @@
 
 import { createLogger, parseAddress, pidAddress, pinoLevel } from '../runtime/index.js';
 import { startProtocolRuntime, tryParseDuration } from '../protocol/index.js';
+import { executorCredential } from './driver.js';
 import { parseAgentPid } from '../driver/index.js';
 import { DEFAULT_RECOVERY_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from './driver.js';
 import { ExecutorHost } from './executor-host.js';
@@ -22,6 +23,8 @@ const { runtime, tracer } = await startProtocolRuntime({
   ip: env['LIBPROCESS_IP'] ?? parseAddress(pidAddress(agentPid)).host,
   port: 0,
   logger,
+  // Every command executor here speaks through this runtime, authenticated with the host's token.
+  ...(frameworkId !== undefined ? withCredential(executorCredential(env, frameworkId, 'executor-host')) : {}),
   ...(tracePath ? { trace: tracePath } : {}),
 });
 
@@ -43,7 +46,7 @@ const host = runtime.withCause(env['MESOS_TRACE_CAUSE'] || null, () => runtime.s
 
 // SIGTERM (the agent destroying the container) kills the tasks' process groups too: they are
 // their own groups, so killing the host's group would not reach them.
-const onSignal = (): void => runtime.send('', host.self, { name: 'ShutdownExecutorHost', framework_id: { value: frameworkId } });
+const onSignal = (): void => runtime.send(host.self, host.self, { name: 'ShutdownExecutorHost', framework_id: { value: frameworkId } });
 process.once('SIGTERM', onSignal);
 process.once('SIGINT', onSignal);
 
@@ -51,3 +54,7 @@ await host.done;
 tracer?.stop();
 await runtime.stop();
 process.exit(0);
+
+function withCredential(credential: { principal: string; secret: string } | undefined): { auth?: { credential: { principal: string; secret: string } } } {
+  return credential === undefined ? {} : { auth: { credential } };
+}

@@ -26,6 +26,7 @@ import { setTaskState, removeTask } from './tasks.js';
 export function registerAgent(ctx: MasterContext, m: RegisterAgent, sender: Pid | ''): void {
   if (sender === '') return dropped(ctx, 'RegisterAgent', 'it has no sender');
   const from = peerPid<AgentInbox>(sender);
+  if (!agentAuthenticated(ctx, 'RegisterAgent', from)) return;
   const problem = agentProblem(m.agent, m.version, m.checkpointed_resources);
   if (problem !== undefined) {
     ctx.log.warn({ pid: from, problem }, 'refusing agent registration');
@@ -67,6 +68,7 @@ export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, sender: 
   const from = peerPid<AgentInbox>(sender);
   const id = m.agent.id?.value;
   if (id === undefined || id === '') return dropped(ctx, 'ReregisterAgent', 'the agent has no id');
+  if (!agentAuthenticated(ctx, 'ReregisterAgent', from)) return;
   const problem = agentProblem(m.agent, m.version, m.checkpointed_resources);
   if (problem !== undefined) {
     ctx.log.warn({ pid: from, agent: id, problem }, 'refusing agent re-registration');
@@ -78,6 +80,11 @@ export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, sender: 
     return;
   }
   const known = ctx.state.agents.get(id);
+  // A connected agent is not displaced by another pid naming its id (it would take over its
+  // tasks); a restarted agent is seen disconnected first, when its old connection ends.
+  if (known !== undefined && known.connected && known.pid !== from) {
+    return dropped(ctx, 'ReregisterAgent', `agent ${id} is connected at ${known.pid}, not ${from}`, 'not_from_agent');
+  }
   if (known !== undefined) return reconcileKnownAgent(ctx, known, m, from);
   readmitAgent(ctx, m, from);
 }
@@ -451,8 +458,33 @@ export function lostAgent(ctx: MasterContext, agent: AgentRecord): void {
 }
 
 /** What an agent must be to be admitted; the Shutdown message if not. */
+/** With `--authenticate_agents`, an agent whose connection proved no principal is refused (Mesos ignores it too). */
+function agentAuthenticated(ctx: MasterContext, call: string, from: Pid): boolean {
+  if (!ctx.opts.authenticateAgents || ctx.principalOf(from) !== undefined) return true;
+  dropped(ctx, call, `agent at ${from} is not authenticated (--authenticate_agents)`, 'unauthenticated');
+  return false;
+}
+
+/** Most resource entries an agent may declare: a real machine has a handful. */
+const MAX_AGENT_RESOURCES = 1000;
+/** Largest total of one scalar resource: cpus count cores, mem and disk MB (a million cores, an exabyte). */
+const MAX_AGENT_SCALAR: Readonly<Record<string, number>> = { cpus: 1e6, gpus: 1e5 };
+const MAX_OTHER_SCALAR = 1e12;
+
 export function agentProblem(info: AgentInfo, version: string, checkpointed: readonly Resource[] | undefined): string | undefined {
   if (!versionAtLeast(version, MIN_AGENT_VERSION)) return `Agent version ${version} is too old; at least ${MIN_AGENT_VERSION.join('.')} is required`;
+  if (info.resources.length > MAX_AGENT_RESOURCES) return `Agent declares ${info.resources.length} resources; at most ${MAX_AGENT_RESOURCES}`;
+  const totals = new Map<string, number>();
+  for (const r of info.resources) {
+    const v = r.scalar?.value;
+    if (v === undefined) continue;
+    if (!Number.isFinite(v) || v < 0) return `Agent resource ${r.name} is not a finite non-negative number`;
+    totals.set(r.name, (totals.get(r.name) ?? 0) + v);
+  }
+  for (const [name, total] of totals) {
+    const max = Object.hasOwn(MAX_AGENT_SCALAR, name) ? MAX_AGENT_SCALAR[name]! : MAX_OTHER_SCALAR;
+    if (total > max) return `Agent resource ${name}:${total} is above the bound of ${max}`;
+  }
   try {
     Resources.fromJSON(info.resources);
   } catch (e) {

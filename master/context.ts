@@ -39,6 +39,8 @@ export type MasterInternal =
   | { name: '_AgentUnhealthy'; agent_id: string; missed: number }
   /** From an agent's observer: the agent stayed disconnected for agent_reregister_timeout. */
   | { name: '_AgentReregisterTimeout'; agent_id: string }
+  // A call the schema refused, reduced to what an answer needs (its body is not trusted)
+  | { name: '_InvalidCall'; call: string; sender: Pid; framework_id: string | undefined; offer_ids: string[]; task_ids: string[]; problem: string }
   /** From the registry: the store that contains operation `seq` is durable; its continuation runs. */
   | { name: '_RegistryStored'; seq: number }
   /** From the registry: the store that contains operation `seq` failed (fatal for the master). */
@@ -104,7 +106,12 @@ export interface MasterContext {
   /** Starts the observer that checks an agent's health; its pid. */
   spawnObserver(agentId: string, agentPid: Pid<AgentInbox>, connected: boolean): Pid<ObserverInbox>;
   terminate(pid: Pid): void;
+  /** The principal `pid`'s connection proved at its handshake; undefined if none. */
+  principalOf(pid: Pid | ''): string | undefined;
 }
+
+/** Named causes of a refusal, counted as `master/dropped_messages/<cause>`. */
+export type DropCause = 'not_from_framework' | 'not_from_agent' | 'unauthenticated' | 'unauthorized' | 'failover_principal';
 
 /**
  * The framework a call comes from, or undefined (dropped and counted) when it is unknown or
@@ -118,7 +125,7 @@ export function callingFramework(ctx: MasterContext, call: string, frameworkId: 
     return undefined;
   }
   if (from === '' || fw.pid !== from) {
-    dropped(ctx, call, `it is not from framework ${frameworkId}'s current pid (${fw.pid ?? 'none'}), but from ${from || 'nobody'}`);
+    dropped(ctx, call, `it is not from framework ${frameworkId}'s current pid (${fw.pid ?? 'none'}), but from ${from || 'nobody'}`, 'not_from_framework');
     return undefined;
   }
   if (mustBeConnected && !fw.connected) {
@@ -133,9 +140,10 @@ export function frameworkError(ctx: MasterContext, to: Pid<SchedulerInbox>, mess
   ctx.send(to, { name: 'FrameworkError', message });
 }
 
-export function dropped(ctx: MasterContext, message: string, why: string): void {
+export function dropped(ctx: MasterContext, message: string, why: string, cause?: DropCause): void {
   ctx.metrics.droppedMessages.inc();
-  ctx.log.warn({ message, why }, `dropping ${message}`);
+  if (cause !== undefined) ctx.metrics.droppedFor(cause);
+  ctx.log.warn({ message, why, ...(cause !== undefined ? { cause } : {}) }, `dropping ${message}`);
 }
 
 /** A status the master makes up for a task (source MASTER, no uuid: never acknowledged). */

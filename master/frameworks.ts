@@ -4,7 +4,9 @@
 import { type Pid } from '../runtime/index.js';
 import {
   formatFrameworkId,
+  frameworkRoles,
   isTerminalState,
+  type FrameworkInfo,
   validateFrameworkInfo,
   type DeactivateFramework,
   type RegisterFramework,
@@ -12,6 +14,7 @@ import {
   type SchedulerInbox,
   type UnregisterFramework,
 } from '../protocol/index.js';
+import { authorized } from '../protocol/index.js';
 import { FrameworkRecord } from './state.js';
 import { type MasterContext, callingFramework, frameworkError, dropped, masterStatus, peerPid, timerKeys, toAllocator } from './context.js';
 import { removeOffersOf } from './offers.js';
@@ -24,7 +27,7 @@ export function registerFramework(ctx: MasterContext, m: RegisterFramework, send
   if (info.id !== undefined && info.id.value !== '') {
     return frameworkError(ctx, from, "Registering with 'id' set is not allowed; re-register to fail over a framework");
   }
-  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions });
+  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? admissionError(ctx, info, from);
   if (error !== undefined) return frameworkError(ctx, from, error);
 
   // A retried registration from a pid that is already registered is acknowledged again.
@@ -50,7 +53,7 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   const info = m.framework;
   const id = info.id?.value;
   if (id === undefined || id === '') return frameworkError(ctx, from, "Re-registering without an 'id' is not allowed; register instead");
-  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions });
+  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? admissionError(ctx, info, from);
   if (error !== undefined) return frameworkError(ctx, from, error);
   if (ctx.state.completedFrameworks.find((f) => f.id === id) !== undefined) return frameworkError(ctx, from, 'Framework has been removed');
 
@@ -76,6 +79,14 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   // subscription with `force` fails over to a new pid).
   if (oldPid !== undefined && oldPid !== from && !m.failover && !fw.recovered) {
     return frameworkError(ctx, from, 'Framework failed over');
+  }
+  // Taking a connected framework over from another pid needs proof: the new connection must
+  // have authenticated as the framework's principal (Mesos: a failover keeps the principal).
+  if (oldPid !== undefined && oldPid !== from && fw.connected && !fw.recovered) {
+    const principal = ctx.principalOf(from);
+    if (principal === undefined || principal !== fw.info.principal) {
+      return dropped(ctx, 'ReregisterFramework', `failover of connected framework ${id} from ${from}, authenticated as '${principal ?? 'nobody'}', not as its principal '${fw.info.principal ?? ''}'`, 'failover_principal');
+    }
   }
 
   const failedOver = oldPid !== from;
@@ -115,6 +126,31 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   for (const agent of ctx.state.agents.values()) {
     if (agent.connected) ctx.send(agent.pid, { name: 'UpdateFramework', framework_id: { value: id }, pid: from, framework_info: fw.info });
   }
+}
+
+/**
+ * Why a framework may not (re-)register, as Mesos's master decides: with
+ * `--authenticate_frameworks` its connection must have proven the principal it names; an
+ * authenticated connection may not name another one; and `register_frameworks` must allow the
+ * principal each of its roles.
+ */
+function admissionError(ctx: MasterContext, info: FrameworkInfo, from: Pid): string | undefined {
+  const principal = ctx.principalOf(from);
+  if (ctx.opts.authenticateFrameworks && principal === undefined) {
+    ctx.metrics.droppedFor('unauthenticated');
+    return 'Framework is not authenticated (--authenticate_frameworks): its connection proved no principal';
+  }
+  if (principal !== undefined && info.principal !== principal) {
+    ctx.metrics.droppedFor('unauthenticated');
+    return `Framework principal '${info.principal ?? ''}' does not match authenticated principal '${principal}'`;
+  }
+  for (const role of frameworkRoles(info)) {
+    if (!authorized(ctx.opts.acls, 'register_frameworks', info.principal, role)) {
+      ctx.metrics.droppedFor('unauthorized');
+      return `Not authorized to use role '${role}'`;
+    }
+  }
+  return undefined;
 }
 
 export function unregisterFramework(ctx: MasterContext, m: UnregisterFramework, from: Pid | ''): void {

@@ -2,7 +2,9 @@
 // /master/<path> and, through the runtime's delegate, as /<path>. The JSON comes from views.ts;
 // quota and weights live in quota-weights.ts. Adding an endpoint is one line in ROUTES.
 
-import { badRequest, json, type HttpRequest, type HttpResponse } from '../runtime/index.js';
+import { badRequest, json, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
+import { forbidden, guarded } from '../protocol/index.js';
+import { authorized } from '../protocol/index.js';
 import type { Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { removeFramework } from './frameworks.js';
@@ -10,12 +12,13 @@ import { killTaskEndpoint } from './operator-kill.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
 import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJSON, versionJSON, type MasterIdentity } from './views.js';
 
-type Endpoint = (ctx: MasterContext, req: HttpRequest) => HttpResponse;
+/** An endpoint sees the principal that authenticated the request (undefined: anonymous). */
+type Endpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undefined) => HttpResponse;
 
 /** GET (and HEAD) endpoints: answered as JSON, wrapped for `?jsonp=`; other methods get 405. */
 const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
-  '/state': (ctx) => json(stateJSON(ctx.state, identity(ctx))),
-  '/state.json': (ctx) => json(stateJSON(ctx.state, identity(ctx))),
+  '/state': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
+  '/state.json': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
   '/state-summary': (ctx) => json(stateSummaryJSON(ctx.state, identity(ctx))),
   '/frameworks': frameworksEndpoint,
   '/slaves': agentsEndpoint,
@@ -30,30 +33,66 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   '/health': () => ({ status: 200, body: '' }),
   '/teardown': teardownEndpoint,
   '/tasks/kill': killTaskEndpoint,
-  '/quota': (ctx, req) => quotaEndpoint(ctx, req, undefined),
+  '/quota': (ctx, req, principal) => quotaEndpoint(ctx, req, undefined, principal),
   '/weights': weightsEndpoint,
 };
 
+/** Endpoints `get_endpoints` ACLs guard, as Mesos's master does. */
+const ACL_GUARDED_PATHS: ReadonlySet<string> = new Set(['/flags']);
+
+/**
+ * Every route goes through here: HTTP authentication (`--authenticate_http_readonly` for GET
+ * and HEAD, `--authenticate_http_readwrite` for the rest; /health is always open), then the
+ * `get_endpoints` ACL for the paths Mesos guards with it.
+ */
+function serve(ctx: MasterContext, path: string, endpoint: Endpoint): HttpHandler {
+  const auth = { credentials: ctx.opts.credentials, readonly: ctx.opts.authenticateHttpReadonly, readwrite: ctx.opts.authenticateHttpReadwrite };
+  return guarded(auth, (req, principal) => {
+    if (ACL_GUARDED_PATHS.has(path) && !authorized(ctx.opts.acls, 'get_endpoints', principal, path)) return forbidden(`principal '${principal ?? ''}' may not GET ${path}`);
+    return endpoint(ctx, req, principal);
+  });
+}
+
 export function installRoutes(ctx: MasterContext): void {
   for (const [path, endpoint] of Object.entries(GET_ROUTES)) {
-    ctx.route(path, (req) => (req.method === 'GET' || req.method === 'HEAD' ? jsonp(req, endpoint(ctx, req)) : methodNotAllowed(req, 'GET')));
+    ctx.route(path, serve(ctx, path, (c, req, p) => (req.method === 'GET' || req.method === 'HEAD' ? jsonp(req, endpoint(c, req, p)) : methodNotAllowed(req, 'GET'))));
   }
-  for (const [path, endpoint] of Object.entries(ROUTES)) ctx.route(path, (req) => endpoint(ctx, req));
+  for (const [path, endpoint] of Object.entries(ROUTES)) ctx.route(path, serve(ctx, path, endpoint));
   for (const role of ctx.state.quotas.keys()) quotaRoleRoute(ctx, role);
 }
 
 /** `/quota/<role>`, served once a role has quota. */
 export function quotaRoleRoute(ctx: MasterContext, role: string): void {
-  ctx.route(`/quota/${role}`, (req) => quotaEndpoint(ctx, req, role));
+  ctx.route(`/quota/${role}`, serve(ctx, `/quota/${role}`, (c, req, p) => quotaEndpoint(c, req, role, p)));
 }
 
 function identity(ctx: MasterContext): MasterIdentity {
   return { id: ctx.id, pid: ctx.self, hostname: ctx.opts.hostname, port: ctx.info.port, startTimeMs: ctx.startedAt, flags: ctx.opts.flags };
 }
 
-function frameworksEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
+/**
+ * `view_frameworks` and `view_tasks` (object: the framework's user) decide what a principal
+ * sees; with permissive ACLs and no rules, everything. Frameworks a principal may not view are
+ * left out of /state, /frameworks and /tasks together with their tasks.
+ */
+function mayView(ctx: MasterContext, principal: string | undefined, user: string | undefined, what: 'view_frameworks' | 'view_tasks'): boolean {
+  return authorized(ctx.opts.acls, what, principal, user);
+}
+
+type FrameworkView = { user?: string; tasks?: unknown[] };
+
+function visibleState<J>(ctx: MasterContext, principal: string | undefined, json: J): J {
+  const acls = ctx.opts.acls;
+  if (acls.rules.view_frameworks === undefined && acls.rules.view_tasks === undefined && acls.permissive) return json;
+  const s = json as unknown as { frameworks: FrameworkView[]; completed_frameworks: FrameworkView[] };
+  const keep = (list: FrameworkView[]): FrameworkView[] =>
+    list.filter((f) => mayView(ctx, principal, f.user, 'view_frameworks')).map((f) => (mayView(ctx, principal, f.user, 'view_tasks') ? f : { ...f, tasks: [] }));
+  return { ...s, frameworks: keep(s.frameworks ?? []), completed_frameworks: keep(s.completed_frameworks ?? []) } as unknown as J;
+}
+
+function frameworksEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {
   const only = req.query.get('framework_id');
-  const keep = (f: { id: string }): boolean => only === null || f.id === only;
+  const keep = (f: { id: string; info: { user: string } }): boolean => (only === null || f.id === only) && mayView(ctx, principal, f.info.user, 'view_frameworks');
   return json({
     frameworks: [...ctx.state.frameworks.values()].filter(keep).map((f) => frameworkJSON(ctx.state, f)),
     completed_frameworks: ctx.state.completedFrameworks.toArray().filter(keep).map((f) => frameworkJSON(ctx.state, f)),
@@ -69,7 +108,7 @@ function agentsEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
   });
 }
 
-function tasksEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
+function tasksEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {
   const q = req.query;
   const limit = q.get('limit') === null ? 100 : Number(q.get('limit'));
   const offset = q.get('offset') === null ? 0 : Number(q.get('offset'));
@@ -83,6 +122,7 @@ function tasksEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
   const frameworks = [...ctx.state.frameworks.values(), ...ctx.state.completedFrameworks.toArray()];
   for (const fw of frameworks) {
     if (fwId !== null && fw.id !== fwId) continue;
+    if (!mayView(ctx, principal, fw.info.user, 'view_tasks')) continue;
     for (const t of fw.tasks.values()) tasks.push(t.task);
     tasks.push(...fw.unreachableTasks.values(), ...fw.completedTasks.toArray());
   }
@@ -92,13 +132,14 @@ function tasksEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
   return json({ tasks: filtered.slice(offset, offset + limit).map(taskJSON) });
 }
 
-function teardownEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
+function teardownEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {
   if (req.method !== 'POST') return methodNotAllowed(req, 'POST');
   const form = new URLSearchParams(Buffer.from(req.body).toString('utf8'));
   const id = form.get('frameworkId');
   if (id === null || id === '') return badRequest("Missing 'frameworkId' in the request body");
   const fw = ctx.state.frameworks.get(id);
   if (fw === undefined) return badRequest(`No framework found with ID '${id}'`);
+  if (!authorized(ctx.opts.acls, 'teardown_frameworks', principal, fw.info.principal)) return forbidden(`principal '${principal ?? ''}' may not tear down framework ${id}`);
   removeFramework(ctx, fw);
   return { status: 200, body: '' };
 }

@@ -30,6 +30,10 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
     ...(options.transport !== undefined ? { transport: options.transport } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     delegate: 'master',
+    // The handshake proves whichever principal a peer claims from --credentials; the master
+    // proves none of its own (Mesos's master authenticates its clients, not itself).
+    ...(options.credentials !== undefined && options.credentials.size > 0 ? { auth: { secrets: options.credentials } } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.testEndpoints !== undefined ? { testEndpoints: options.testEndpoints } : {}),
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
   });

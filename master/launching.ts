@@ -2,6 +2,7 @@
 // reservations inside an accept; one task launched or rejected at a time.
 
 import { type Pid } from '../runtime/index.js';
+import type { AgentInbox } from '../protocol/index.js';
 import {
   newTask,
   rejectionStatus,
@@ -17,7 +18,8 @@ import {
   type TaskInfo,
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
-import { type MasterContext, callingFramework, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
+import { type MasterActorInbox, type MasterContext, callingFramework, peerPid, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
+import { authorized } from '../protocol/index.js';
 import { removeOffer } from './offers.js';
 
 export function launchTasks(ctx: MasterContext, m: LaunchTasks, from: Pid | ''): void {
@@ -76,7 +78,12 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
         for (const task of operationTasks(op)) rejectTask(ctx, fw, task, problem);
         continue;
       }
-      const result = validateLaunch(op.launch?.task_infos ?? [], {
+      const admitted = (op.launch?.task_infos ?? []).filter((task) => {
+        const refusal = admissionProblem(ctx, fw, task);
+        if (refusal !== undefined) rejectTask(ctx, fw, task, refusal);
+        return refusal === undefined;
+      });
+      const result = validateLaunch(admitted, {
         framework_id: { value: fw.id },
         agent_id: { value: agent.id },
         agent_capabilities: agent.capabilities,
@@ -176,8 +183,79 @@ export function rejectTask(ctx: MasterContext, fw: FrameworkRecord, task: Pick<T
   sendMasterUpdate(ctx, fw, status);
 }
 
+/** Linux refuses one argv or environment string above 128 KiB (MAX_ARG_STRLEN), so no executor could start such a task. */
+const MAX_ARG = 128 * 1024;
+/** All of a command's strings together. */
+const MAX_COMMAND = 1024 * 1024;
+
+/** Why the master refuses a task before its resources are checked: the ACLs, or a command no agent can run. */
+export function admissionProblem(ctx: MasterContext, fw: FrameworkRecord, task: TaskInfo): LaunchRejection | undefined {
+  const command = task.command ?? task.executor?.command;
+  const user = command?.user ?? fw.info.user;
+  if (!authorized(ctx.opts.acls, 'run_tasks', fw.info.principal, user)) {
+    return { state: 'TASK_ERROR', reason: 'REASON_TASK_UNAUTHORIZED', message: `Not authorized to launch as user '${user}'` };
+  }
+  if (command !== undefined) {
+    const strings = [command.value ?? '', ...(command.arguments ?? []), ...(command.environment?.variables ?? []).map((v) => `${v.name}=${v.value ?? ''}`)];
+    let total = 0;
+    for (const s of strings) {
+      if (s.length > MAX_ARG) return { state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: `Task's command has a string of ${s.length} characters; at most ${MAX_ARG} can be executed` };
+      total += s.length;
+    }
+    if (total > MAX_COMMAND) return { state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: `Task's command is ${total} characters long; at most ${MAX_COMMAND}` };
+  }
+  return undefined;
+}
+
 function operationTasks(op: OfferOperation): TaskInfo[] {
   if (op.type === 'LAUNCH') return op.launch?.task_infos ?? [];
   if (op.type === 'LAUNCH_GROUP') return op.launch_group?.task_group.tasks ?? [];
   return [];
+}
+
+// ---------------------------------------------------------------- calls the schema refused
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 1024 ? v : undefined);
+const idOf = (v: unknown): string | undefined => (typeof v === 'object' && v !== null ? str((v as { value?: unknown }).value) : undefined);
+const ids = (v: unknown, pick: (x: unknown) => unknown = (x) => x): string[] =>
+  Array.isArray(v) ? v.slice(0, 1000).map((x) => idOf(pick(x))).filter((x): x is string => x !== undefined) : [];
+
+/**
+ * What an answer to a refused LaunchTasks, Accept or RegisterAgent needs, read defensively from
+ * a body that failed its schema (a NaN in a resource, a bound exceeded): the rest is ignored.
+ */
+export function invalidCall(name: string, sender: Pid, body: unknown, problem: string): Extract<MasterActorInbox, { name: '_InvalidCall' }> | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as Record<string, unknown>;
+  const base = { name: '_InvalidCall' as const, call: name, sender, problem: problem.slice(0, 500) };
+  if (name === 'LaunchTasks') return { ...base, framework_id: idOf(b['framework_id']), offer_ids: ids(b['offer_ids']), task_ids: ids(b['tasks'], (t) => (t as { task_id?: unknown } | null)?.task_id) };
+  if (name === 'Accept') {
+    const ops = Array.isArray(b['operations']) ? b['operations'].slice(0, 100) : [];
+    const tasks = ops.flatMap((op: unknown) => {
+      const launch = (op as { launch?: { task_infos?: unknown } } | null)?.launch?.task_infos;
+      return Array.isArray(launch) ? launch.slice(0, 1000) : [];
+    });
+    return { ...base, framework_id: idOf(b['framework_id']), offer_ids: ids(b['offer_ids']), task_ids: ids(tasks, (t) => (t as { task_id?: unknown } | null)?.task_id) };
+  }
+  if (name === 'RegisterAgent' || name === 'ReregisterAgent') return { ...base, framework_id: undefined, offer_ids: [], task_ids: [] };
+  return undefined;
+}
+
+/** Answers a refused call: every task gets TASK_ERROR with the reason and its offers are recovered; an agent is told why it is refused. */
+export function answerInvalidCall(ctx: MasterContext, m: Extract<MasterActorInbox, { name: '_InvalidCall' }>): void {
+  if (m.call === 'RegisterAgent' || m.call === 'ReregisterAgent') {
+    ctx.log.warn({ pid: m.sender, problem: m.problem }, 'refusing agent registration');
+    return ctx.send(peerPid<AgentInbox>(m.sender), { name: 'Shutdown', message: `Invalid registration: ${m.problem}` });
+  }
+  if (m.framework_id === undefined) return;
+  const fw = callingFramework(ctx, m.call, m.framework_id, m.sender, true);
+  if (fw === undefined) return;
+  let agentId = '';
+  for (const id of m.offer_ids) {
+    const r = ctx.state.offers.get(id);
+    if (r === undefined || r.offer.framework_id.value !== fw.id) continue;
+    agentId = r.offer.agent_id.value;
+    removeOffer(ctx, r, false);
+  }
+  for (const id of m.task_ids) rejectTask(ctx, fw, { task_id: { value: id }, agent_id: { value: agentId } }, { state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: `Task is invalid: ${m.problem}` });
 }

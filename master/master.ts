@@ -12,6 +12,7 @@ import { timerKeys, type MasterActorInbox, type MasterContext } from './context.
 import * as frameworks from './frameworks.js';
 import { installRoutes } from './http.js';
 import * as launching from './launching.js';
+import { invalidCall } from './launching.js';
 import { MasterMetrics } from './metrics.js';
 import * as offers from './offers.js';
 import { resolveOptions, type MasterOptions, type ResolvedMasterOptions } from './options.js';
@@ -28,6 +29,7 @@ export class Master extends Actor<MasterActorInbox> {
   private allocatorProcess!: AllocatorProcess;
   private metrics!: MasterMetrics;
   private ctx!: MasterContext;
+  private unsubscribeInvalid: (() => void) | undefined;
   /** What runs once each registry operation is stored, by operation. */
   private readonly stored = new Map<number, () => void>();
   private storeSeq = 0;
@@ -72,6 +74,7 @@ export class Master extends Actor<MasterActorInbox> {
     _FrameworkFailoverTimeout: (m) => frameworks.frameworkFailoverTimeout(this.ctx, m.framework_id),
     _OfferTimeout: (m) => offers.offerTimeout(this.ctx, m.offer_id),
     _RecoveredAgentsTimeout: () => agents.recoveredAgentsTimeout(this.ctx),
+    _InvalidCall: (m, from) => (from === this.self ? launching.answerInvalidCall(this.ctx, m) : undefined),
     // The registry's answers
     _RegistryStored: (m, from) => from === this.self && this.registryStored(m.seq),
     _RegistryFailed: (m, from) => from === this.self && this.registryFailed(m.seq, m.error),
@@ -123,10 +126,18 @@ export class Master extends Actor<MasterActorInbox> {
     }
     if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
     installRoutes(this.ctx);
+    // A launch or registration the schema refused still gets an answer (TASK_ERROR, Shutdown),
+    // handled in a turn of its own; only what identifies the call is read from its body.
+    this.unsubscribeInvalid = this.runtime.onInvalid((env, problem) => {
+      if (env.from === '' || !env.to.startsWith('master@')) return;
+      const call = invalidCall(env.name, env.from, env.body, problem);
+      if (call !== undefined) this.runtime.send(this.self, this.self, call);
+    });
     this.log.info({ id: this.id, pid: this.self }, 'master started');
   }
 
   override finalize(): void {
+    this.unsubscribeInvalid?.();
     this.metrics.stop();
   }
 
@@ -198,6 +209,7 @@ export class Master extends Actor<MasterActorInbox> {
           this.runtime.generateId('agent-observer'),
         ).self,
       terminate: (pid) => this.runtime.terminate(pid),
+      principalOf: (pid) => this.runtime.principalOf(pid),
     };
   }
 }

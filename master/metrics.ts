@@ -57,6 +57,14 @@ export class MasterMetrics {
   readonly invalidAcks: Counter;
   readonly droppedMessages: Counter;
   private readonly unsubscribe: () => void;
+  private readonly droppedBy = new Map<string, Counter>();
+
+  /** `master/dropped_messages/<cause>`: refusals by who sent them. */
+  droppedFor(cause: string): void {
+    let c = this.droppedBy.get(cause);
+    if (c === undefined) this.droppedBy.set(cause, (c = this.runtime.metrics.counter(`master/dropped_messages/${cause}`)));
+    c.inc();
+  }
 
   constructor(
     private readonly runtime: Runtime,

@@ -1,8 +1,9 @@
 // The master's configuration: Mesos's master flags in camelCase with Mesos's defaults. The CLI
 // maps `--allocation_interval` and friends onto this; everything here takes plain values.
 
-import type { Clock, Logger, Transport } from '../runtime/index.js';
+import type { Clock, Logger, TlsOptions, Transport } from '../runtime/index.js';
 import type { RolePolicy } from './allocator/index.js';
+import { PERMISSIVE, type Acls } from '../protocol/index.js';
 
 export interface MasterOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -52,6 +53,20 @@ export interface MasterOptions {
   flags?: Readonly<Record<string, string>>;
   /** Uniform random in [0, 1) for the allocator's shuffles (tests pass a seeded one). */
   random?: () => number;
+  /** TLS for the listener and dials (LIBPROCESS_SSL_*). */
+  tls?: TlsOptions;
+  /** `--credentials`: principal → secret, for the handshake and HTTP Basic. */
+  credentials?: ReadonlyMap<string, string>;
+  /** `--authenticate_frameworks`: a framework must prove the principal it registers with. */
+  authenticateFrameworks?: boolean;
+  /** `--authenticate_agents`: an agent must prove a principal to register. */
+  authenticateAgents?: boolean;
+  /** `--authenticate_http_readonly`: GET endpoints need HTTP Basic against the credentials. */
+  authenticateHttpReadonly?: boolean;
+  /** `--authenticate_http_readwrite`: endpoints that change state need HTTP Basic. */
+  authenticateHttpReadwrite?: boolean;
+  /** `--acls` (default: permissive, no rules). */
+  acls?: Acls;
 }
 
 /** MasterOptions with every default applied. */
@@ -76,6 +91,12 @@ export interface ResolvedMasterOptions {
   rootSubmissions: boolean;
   flags: Readonly<Record<string, string>>;
   random: (() => number) | undefined;
+  credentials: ReadonlyMap<string, string>;
+  authenticateFrameworks: boolean;
+  authenticateAgents: boolean;
+  authenticateHttpReadonly: boolean;
+  authenticateHttpReadwrite: boolean;
+  acls: Acls;
 }
 
 export function resolveOptions(o: MasterOptions): ResolvedMasterOptions {
@@ -101,6 +122,12 @@ export function resolveOptions(o: MasterOptions): ResolvedMasterOptions {
     rootSubmissions: o.rootSubmissions ?? true,
     flags: o.flags ?? defaultFlags(o),
     random: o.random,
+    credentials: o.credentials ?? new Map(),
+    authenticateFrameworks: o.authenticateFrameworks ?? false,
+    authenticateAgents: o.authenticateAgents ?? false,
+    authenticateHttpReadonly: o.authenticateHttpReadonly ?? false,
+    authenticateHttpReadwrite: o.authenticateHttpReadwrite ?? false,
+    acls: o.acls ?? PERMISSIVE,
   };
 }
 

@@ -6,19 +6,22 @@
 
 import { badRequest, json, ValidationError, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { checkRole, Resources, type Resource } from '../protocol/index.js';
+import { forbidden } from '../protocol/index.js';
+import { authorized } from '../protocol/index.js';
 import { toAllocator, type MasterContext } from './context.js';
 import { jsonp, methodNotAllowed, quotaRoleRoute } from './http.js';
 import { rescindAllOffers } from './offers.js';
 import type { QuotaRecord } from './state.js';
 
 /** GET, POST and DELETE /quota, and DELETE /quota/<role>. */
-export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: string | undefined): HttpResponse {
+export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: string | undefined, principal?: string): HttpResponse {
   if (req.method === 'GET' && pathRole === undefined) {
     return json({ infos: [...ctx.state.quotas.values()].map((q) => ({ role: q.role, guarantee: q.guarantee.toJSON(), limit: q.limit.toJSON() })) });
   }
   if (req.method === 'POST' && pathRole === undefined) {
     const quota = parseQuotaRequest(ctx, req);
     if (quota instanceof ValidationError) return badRequest(quota.message);
+    if (!authorized(ctx.opts.acls, 'update_quotas', principal, quota.role)) return forbidden(`principal '${principal ?? ''}' may not set quota for role '${quota.role}'`);
     setQuota(ctx, quota);
     return { status: 200, body: '' };
   }
@@ -26,6 +29,7 @@ export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: st
     const role = pathRole ?? req.query.get('role') ?? '';
     if (role === '') return badRequest('DELETE /quota needs a role: DELETE /quota/<role>');
     if (!ctx.state.quotas.has(role)) return badRequest(`There is no quota for role '${role}'`);
+    if (!authorized(ctx.opts.acls, 'update_quotas', principal, role)) return forbidden(`principal '${principal ?? ''}' may not remove quota of role '${role}'`);
     removeQuota(ctx, role);
     return { status: 200, body: '' };
   }
@@ -33,11 +37,14 @@ export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: st
 }
 
 /** GET, PUT (and POST) /weights. */
-export function weightsEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
+export function weightsEndpoint(ctx: MasterContext, req: HttpRequest, principal?: string): HttpResponse {
   if (req.method === 'GET') return jsonp(req, json(Object.entries(ctx.state.weights).map(([role, weight]) => ({ role, weight }))));
   if (req.method !== 'PUT' && req.method !== 'POST') return methodNotAllowed(req, 'GET, PUT');
   const updates = parseWeightsRequest(ctx, req);
   if (updates instanceof ValidationError) return badRequest(updates.message);
+  for (const role of Object.keys(updates)) {
+    if (!authorized(ctx.opts.acls, 'update_weights', principal, role)) return forbidden(`principal '${principal ?? ''}' may not update the weight of role '${role}'`);
+  }
   updateWeights(ctx, updates);
   return { status: 200, body: '' };
 }

@@ -46,7 +46,7 @@ export function statusUpdate(ctx: MasterContext, m: StatusUpdate, from: Pid | ''
   const agent = agentId === undefined ? undefined : ctx.state.agents.get(agentId);
   if (agent === undefined || from !== agent.pid) {
     ctx.metrics.invalidStatusUpdates.inc();
-    return dropped(ctx, 'StatusUpdate', `it is not from a registered agent (agent ${agentId ?? 'none'}, from ${from || 'nobody'})`);
+    return dropped(ctx, 'StatusUpdate', `it is not from a registered agent (agent ${agentId ?? 'none'}, from ${from || 'nobody'})`, 'not_from_agent');
   }
   const fw = ctx.state.frameworks.get(u.framework_id.value);
   // Forwarded as is (pid = the agent), so the scheduler acknowledges it; a disconnected
@@ -212,7 +212,7 @@ export function frameworkToExecutor(ctx: MasterContext, m: FrameworkToExecutor, 
 
 export function executorToFramework(ctx: MasterContext, m: ExecutorToFramework, from: Pid | ''): void {
   const agent = ctx.state.agents.get(m.agent_id.value);
-  if (agent === undefined || agent.pid !== from) return dropped(ctx, 'ExecutorToFramework', `it is not from registered agent ${m.agent_id.value}`);
+  if (agent === undefined || agent.pid !== from) return dropped(ctx, 'ExecutorToFramework', `it is not from registered agent ${m.agent_id.value}`, 'not_from_agent');
   const fw = ctx.state.frameworks.get(m.framework_id.value);
   if (fw === undefined || !fw.connected || fw.pid === undefined) return dropped(ctx, 'ExecutorToFramework', `framework ${m.framework_id.value} is not connected`);
   ctx.send(fw.pid, m);
@@ -220,7 +220,7 @@ export function executorToFramework(ctx: MasterContext, m: ExecutorToFramework, 
 
 export function exitedExecutor(ctx: MasterContext, m: ExitedExecutor, from: Pid | ''): void {
   const agent = ctx.state.agents.get(m.agent_id.value);
-  if (agent === undefined || agent.pid !== from) return dropped(ctx, 'ExitedExecutor', `it is not from registered agent ${m.agent_id.value}`);
+  if (agent === undefined || agent.pid !== from) return dropped(ctx, 'ExitedExecutor', `it is not from registered agent ${m.agent_id.value}`, 'not_from_agent');
   const fwId = m.framework_id.value;
   const execId = m.executor_id.value;
   const e = ctx.state.removeExecutor(agent, fwId, execId);

@@ -190,3 +190,5 @@ export type { AgentInbox, ExecutorHostInbox, ExecutorInbox, MasterInbox, Schedul
 export { formatDuration, parseDuration, tryParseDuration } from './duration.js';
 export { newTask } from './task.js';
 export { startProtocolRuntime, type ProtocolRuntime, type ProtocolRuntimeOptions } from './start-runtime.js';
+export { ACTIONS, PERMISSIVE, authorized, loadAcls, parseAcls, type Acls, type Action } from './authorizer.js';
+export { basicPrincipal, forbidden, guarded, needsAuthentication, unauthorized, type HttpAuthOptions } from './http-auth.js';

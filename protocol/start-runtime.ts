@@ -3,7 +3,7 @@
 // traced with the framework, task and agent ids it concerns. Masters, agents, drivers and the
 // commands all start theirs here.
 
-import { Runtime, startTrace, type RuntimeOptions, type Tracer } from '../runtime/index.js';
+import { Runtime, startTrace, tlsFromEnv, type RuntimeOptions, type Tracer } from '../runtime/index.js';
 import { traceAttributes, validateMessage } from './messages.js';
 
 export interface ProtocolRuntimeOptions extends Omit<RuntimeOptions, 'validate'> {
@@ -19,7 +19,9 @@ export interface ProtocolRuntime {
 
 export async function startProtocolRuntime(options: ProtocolRuntimeOptions = {}): Promise<ProtocolRuntime> {
   const { trace, ...runtimeOptions } = options;
-  const runtime = await Runtime.start({ ...runtimeOptions, validate: (_name, body) => validateMessage(body) });
+  // LIBPROCESS_SSL_* as Mesos reads them: every process started here speaks wss:// and https:// when set.
+  const tls = runtimeOptions.tls ?? (runtimeOptions.transport === undefined ? tlsFromEnv() : undefined);
+  const runtime = await Runtime.start({ ...runtimeOptions, ...(tls !== undefined ? { tls } : {}), validate: (_name, body) => validateMessage(body) });
   const tracer = trace !== undefined ? startTrace(runtime, trace, { attributes: (m) => ({ ...traceAttributes(m) }) }) : undefined;
   return { runtime, tracer };
 }

@@ -36,6 +36,13 @@ export interface SchedulerDriverOptions extends DriverRuntimeOptions {
   registrationBackoffFactorMs?: number;
   /** Uniform random in [0, 1) for the backoff (default the runtime's); tests may pin it. */
   random?: () => number;
+  /**
+   * Mesos's Credential: the principal and secret the driver's runtime proves at the handshake
+   * with the master (challenge–response; the secret never crosses the wire). The framework's
+   * FrameworkInfo.principal must name the same principal.
+   */
+  principal?: string;
+  secret?: string;
 }
 
 /**
@@ -94,7 +101,9 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     let masterPid: Pid<MasterInbox>;
     try {
       masterPid = await resolveMaster(this.master);
-      this.runtime = this.options.runtime ?? (await this.ownRuntime(this.options));
+      const o = this.options;
+      const credential = o.principal !== undefined && o.secret !== undefined ? { credential: { principal: o.principal, secret: o.secret } } : {};
+      this.runtime = o.runtime ?? (await this.ownRuntime({ ...o, ...credential }));
     } catch (err) {
       return this.failedToStart(err, (message) => this.scheduler.error(this, message));
     }

@@ -129,10 +129,11 @@ test('a framework with the default failover timeout of 0 is removed as soon as i
 });
 
 test('a failed-over scheduler takes the framework over and the old one is told so', async () => {
-  const w = await World.start();
+  // Taking over a connected framework needs the new connection to prove its principal.
+  const w = await World.start({ credentials: new Map([['fw', 's3cret']]) });
   await w.agent();
-  const old = await w.scheduler({ failover_timeout: 3600 });
-  const runtime2 = await w.spawnRuntime();
+  const old = await w.scheduler({ failover_timeout: 3600, principal: 'fw' });
+  const runtime2 = await w.spawnRuntime({ auth: { credential: { principal: 'fw', secret: 's3cret' } } });
   const fresh = runtime2.spawn(new Peer(), 'scheduler-new');
   // Without `failover` a different pid is refused.
   fresh.tell(w.master.pid, { name: 'ReregisterFramework', framework: old.info, failover: false });

@@ -2,7 +2,7 @@
 // clock, and small stand-ins for agents and schedulers that speak the real protocol messages
 // and record everything they receive.
 
-import { InMemoryNetwork, ManualClock, Runtime, advance, request, settle, type Pid } from '../../runtime/index.js';
+import { InMemoryNetwork, ManualClock, Runtime, advance, request, settle, type Pid, type RuntimeOptions } from '../../runtime/index.js';
 import { Probe, type Received } from '../kit/index.js';
 import {
   newUuid,
@@ -79,8 +79,8 @@ export class World {
   }
 
   /** A runtime of its own on the network, for another stand-in. */
-  async spawnRuntime(): Promise<Runtime> {
-    const rt = await Runtime.start({ ip: `10.0.1.${hostCounter++ % 250}`, port: 0, clock: this.clock, transport: this.network.transport(), validate: (_n, body) => validateMessage(body) });
+  async spawnRuntime(extra: Pick<RuntimeOptions, 'auth'> = {}): Promise<Runtime> {
+    const rt = await Runtime.start({ ip: `10.0.1.${hostCounter++ % 250}`, port: 0, clock: this.clock, transport: this.network.transport(), validate: (_n, body) => validateMessage(body), ...extra });
     this.runtimes.push(rt);
     return rt;
   }

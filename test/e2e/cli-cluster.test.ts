@@ -61,9 +61,11 @@ describe('a local cluster driven by the commands', { timeout: 150_000 }, () => {
     await local.waitFor(/Press Ctrl-C to stop\./, 60_000);
     master = /Master\s+http:\/\/(\S+)/.exec(local.stdout())![1]!;
     osPids = [...local.stdout().matchAll(/OS pid (\d+)/g)].map((m) => Number(m[1]));
+    // mesos-local turns authentication on and prints the framework credential it generated.
+    const [, principal, secret] = /DEFAULT_PRINCIPAL=(\S+) DEFAULT_SECRET=(\S+)/.exec(local.stdout())!;
     // Three users at once: one command succeeds, one fails, one is killed after it runs.
     const exec = (name: string, command: string, more: string[] = []): Promise<RunResult> =>
-      run('mesos-execute', [`--master=${master}`, `--name=${name}`, `--command=${command}`, '--resources=cpus:0.5;mem:64', ...more], { timeoutMs: 60_000 });
+      run('mesos-execute', [`--master=${master}`, `--name=${name}`, `--command=${command}`, '--resources=cpus:0.5;mem:64', `--principal=${principal}`, `--secret=${secret}`, ...more], { timeoutMs: 60_000 });
     execs['hello'] = exec('hello', 'echo "hello $GREETING"', ['--env={"GREETING":"world"}']);
     execs['fails'] = exec('fails', 'exit 3');
     execs['sleeper'] = exec('sleeper', 'sleep 60', ['--kill_after=1secs']);

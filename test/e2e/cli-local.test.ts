@@ -48,7 +48,8 @@ describe('mesos-local killed outright', { timeout: 90_000 }, () => {
       await local.waitFor(/Press Ctrl-C to stop\./, 60_000);
       const master = /Master\s+http:\/\/(\S+)/.exec(local.stdout())![1]!;
       const osPids = [...local.stdout().matchAll(/OS pid (\d+)/g)].map((m) => Number(m[1]));
-      const exec = background('mesos-execute', [`--master=${master}`, '--name=long', '--command=sleep 120', '--resources=cpus:0.1;mem:32']);
+      const [, principal, secret] = /DEFAULT_PRINCIPAL=(\S+) DEFAULT_SECRET=(\S+)/.exec(local.stdout())!;
+      const exec = background('mesos-execute', [`--master=${master}`, '--name=long', '--command=sleep 120', '--resources=cpus:0.1;mem:32', `--principal=${principal}`, `--secret=${secret}`]);
       await exec.waitFor(/TASK_RUNNING/, 45_000);
       assert.ok(processesMentioning(dir).length > osPids.length, 'the task runs under the work dir');
       local.child.kill('SIGKILL');
