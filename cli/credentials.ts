@@ -1,76 +1,39 @@
-// Credentials files as Mesos reads them: `--credentials` on the master holds
-// {"credentials": [{"principal": …, "secret": …}, …]} (or lines of `principal secret`);
-// `--credential` on an agent holds one {"principal": …, "secret": …} (or one such line).
-// Also the `--acls` flag, as JSON text or a file. Each parser throws a ValidationError that
-// names the file and what is wrong, which the flag parser reports.
+// The flags' side of credentials: `--credentials` (the master's list) and `--credential` (one
+// process's own) in Mesos's formats, parsed by the runtime (runtime/credentials.ts), with each
+// error naming the flag's file and empty secrets refused; the `--acls` flag; and the
+// credentials mesos-local and npm start generate for a secured cluster.
 
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ValidationError, type Credential } from '../runtime/index.js';
+import { ValidationError, loadCredential, loadCredentials, type Credential } from '../runtime/index.js';
 import { loadAcls, type Acls } from '../protocol/index.js';
 
-function read(path: string): string {
+/** Runs one of the runtime's parsers, naming the flag's file in what it reports. */
+function parsed<T>(path: string, parse: (source: string) => T): T {
   try {
-    return readFileSync(path.replace(/^file:\/\//, ''), 'utf8');
+    return parse(path);
   } catch (err) {
-    throw new ValidationError(`cannot read '${path}': ${(err as Error).message}`);
+    throw new ValidationError(`${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-function credentialOf(v: unknown, where: string): Credential {
-  const o = v as { principal?: unknown; secret?: unknown } | null;
-  if (typeof o !== 'object' || o === null || typeof o.principal !== 'string' || o.principal === '' || typeof o.secret !== 'string' || o.secret === '') {
-    throw new ValidationError(`${where}: expected {"principal": "…", "secret": "…"} with both non-empty`);
-  }
-  return { principal: o.principal, secret: o.secret };
-}
-
-function lines(text: string, path: string): Credential[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l, i) => {
-      const [principal, secret, extra] = l.split(/\s+/);
-      if (!principal || !secret || extra !== undefined) throw new ValidationError(`${path}:${i + 1}: expected 'principal secret'`);
-      return { principal, secret };
-    });
+function nonEmpty(c: Credential, path: string): Credential {
+  if (c.secret === '') throw new ValidationError(`${path}: the secret of '${c.principal}' is empty`);
+  return c;
 }
 
 /** `--credentials=FILE`: principal → secret. */
 export function readCredentials(path: string): Map<string, string> {
-  const text = read(path);
-  let list: Credential[];
-  if (text.trimStart().startsWith('{')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new ValidationError(`${path}: not JSON: ${(err as Error).message}`);
-    }
-    const creds = (json as { credentials?: unknown }).credentials;
-    if (!Array.isArray(creds)) throw new ValidationError(`${path}: expected {"credentials": [{"principal", "secret"}, …]}`);
-    list = creds.map((c, i) => credentialOf(c, `${path}: credentials[${i}]`));
-  } else list = lines(text, path);
-  if (list.length === 0) throw new ValidationError(`${path}: no credentials`);
-  return new Map(list.map((c) => [c.principal, c.secret]));
+  const map = parsed(path, loadCredentials);
+  if (map.size === 0) throw new ValidationError(`${path}: no credentials`);
+  for (const [principal, secret] of map) nonEmpty({ principal, secret }, path);
+  return map;
 }
 
 /** `--credential=FILE`: this process's own principal and secret. */
 export function readCredential(path: string): Credential {
-  const text = read(path);
-  if (text.trimStart().startsWith('{')) {
-    try {
-      return credentialOf(JSON.parse(text), path);
-    } catch (err) {
-      if (err instanceof ValidationError) throw err;
-      throw new ValidationError(`${path}: not JSON: ${(err as Error).message}`);
-    }
-  }
-  const list = lines(text, path);
-  if (list.length !== 1) throw new ValidationError(`${path}: expected one 'principal secret' line`);
-  return list[0]!;
+  return nonEmpty(parsed(path, loadCredential), path);
 }
 
 /** `--acls=JSON|FILE`. */
