@@ -171,6 +171,7 @@ export class Agent extends Actor<AgentMessage> {
     })) {
       this.route(path, this.guard(path, handler));
     }
+    this.runtime.guardBuiltins((handler) => this.guard('', handler));
     installAgentMetrics(this.runtime.metrics, () => ({
       counters: this.ctx.counters,
       frameworks: this.ctx.frameworks,

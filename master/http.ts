@@ -3,7 +3,7 @@
 // quota and weights live in quota-weights.ts. Adding an endpoint is one line in ROUTES.
 
 import { badRequest, json, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
-import { forbidden, guarded } from '../protocol/index.js';
+import { forbidden, guarded, type HttpAuthOptions } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
 import type { Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
@@ -46,11 +46,19 @@ const ACL_GUARDED_PATHS: ReadonlySet<string> = new Set(['/flags']);
  * `get_endpoints` ACL for the paths Mesos guards with it.
  */
 function serve(ctx: MasterContext, path: string, endpoint: Endpoint): HttpHandler {
-  const auth = { credentials: ctx.opts.credentials, readonly: ctx.opts.authenticateHttpReadonly, readwrite: ctx.opts.authenticateHttpReadwrite };
-  return guarded(auth, (req, principal) => {
+  return guarded(httpAuth(ctx), (req, principal) => {
     if (ACL_GUARDED_PATHS.has(path) && !authorized(ctx.opts.acls, 'get_endpoints', principal, path)) return forbidden(`principal '${principal ?? ''}' may not GET ${path}`);
     return endpoint(ctx, req, principal);
   });
+}
+
+/** The runtime's own endpoints (`/metrics/snapshot`, `/__processes__`) behind the same authentication. */
+export function guardedBuiltin(ctx: MasterContext, handler: HttpHandler): HttpHandler {
+  return guarded(httpAuth(ctx), (req) => handler(req));
+}
+
+function httpAuth(ctx: MasterContext): HttpAuthOptions {
+  return { credentials: ctx.opts.credentials, readonly: ctx.opts.authenticateHttpReadonly, readwrite: ctx.opts.authenticateHttpReadwrite };
 }
 
 export function installRoutes(ctx: MasterContext): void {

@@ -10,7 +10,7 @@ import { AllocatorProcess, type AllocatorInbox } from './allocator-process.js';
 import * as agents from './agents.js';
 import { timerKeys, type MasterActorInbox, type MasterContext } from './context.js';
 import * as frameworks from './frameworks.js';
-import { installRoutes } from './http.js';
+import { guardedBuiltin, installRoutes } from './http.js';
 import * as launching from './launching.js';
 import { invalidCall } from './launching.js';
 import { MasterMetrics } from './metrics.js';
@@ -126,6 +126,7 @@ export class Master extends Actor<MasterActorInbox> {
     }
     if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
     installRoutes(this.ctx);
+    this.runtime.guardBuiltins((handler) => guardedBuiltin(this.ctx, handler));
     // A launch or registration the schema refused still gets an answer (TASK_ERROR, Shutdown),
     // handled in a turn of its own; only what identifies the call is read from its body.
     this.unsubscribeInvalid = this.runtime.onInvalid((env, problem) => {

@@ -85,6 +85,7 @@ export class Runtime {
   private readonly invalidListeners: ((env: Envelope, problem: string) => void)[] = [];
   private readonly localLinks = new Map<Pid, Set<Pid>>();
   private readonly routes = new Map<string, { owner: Pid | undefined; handler: HttpHandler }>();
+  private builtinGuard: ((handler: HttpHandler) => HttpHandler) | undefined;
   private readonly inspectors: Inspector[] = [];
   private runQueue: Cell[] = [];
   private runHead = 0;
@@ -622,9 +623,19 @@ export class Runtime {
   }
 
   /** Serves a request (the transport calls this; tests may too). */
+  /**
+   * Puts this runtime's own endpoints, all but `/health`, behind the check its actors' routes use
+   * (HTTP authentication), so that an unauthenticated client learns nothing but liveness.
+   */
+  guardBuiltins(wrap: (handler: HttpHandler) => HttpHandler): void {
+    this.builtinGuard = wrap;
+  }
+
   async http(req: HttpRequest): Promise<HttpResponse> {
-    const builtin = this.builtin(req);
-    if (builtin) return builtin;
+    if (this.isBuiltin(req.path)) {
+      const serve: HttpHandler = (r) => this.builtin(r) ?? notFound(`No endpoint ${r.path}`);
+      return req.path !== '/health' && this.builtinGuard ? this.builtinGuard(serve)(req) : serve(req);
+    }
     let r = this.routes.get(req.path);
     if (!r && this.options.delegate) r = this.routes.get(`/${this.options.delegate}${req.path}`);
     if (!r) return notFound(`No endpoint ${req.path}`);
@@ -635,6 +646,10 @@ export class Runtime {
       this.log.error({ err, path: req.path }, 'HTTP handler threw');
       return { status: 500, body: `internal error: ${(err as Error).message}` };
     }
+  }
+
+  private isBuiltin(path: string): boolean {
+    return path === '/metrics/snapshot' || path === '/health' || path === '/__processes__' || (path === '/__filters__' && this.options.testEndpoints === true);
   }
 
   private builtin(req: HttpRequest): HttpResponse | undefined {

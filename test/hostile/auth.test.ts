@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startProcess, type Started } from '../fixtures/processes.js';
-import { metrics, until } from './raw-peer.js';
+import { until } from './raw-peer.js';
 import { recordingFramework, type RecordingFramework } from './framework.js';
 
 interface Ready {
@@ -53,8 +53,8 @@ describe('a real master with authentication and ACLs', () => {
 
   const get = (path: string, auth?: string): Promise<Response> => fetch(`http://${master.ready.address}${path}`, auth ? { headers: { authorization: auth } } : {});
 
-  it('without credentials /state, /flags and /frameworks answer 401 with WWW-Authenticate; /health answers 200', async () => {
-    for (const path of ['/state', '/master/state', '/flags', '/frameworks', '/tasks']) {
+  it('without credentials /state, /flags, /frameworks and the runtime\'s own endpoints answer 401 with WWW-Authenticate; /health answers 200', async () => {
+    for (const path of ['/state', '/master/state', '/flags', '/frameworks', '/tasks', '/metrics/snapshot', '/__processes__']) {
       const r = await get(path);
       assert.equal(r.status, 401, path);
       assert.equal(r.headers.get('www-authenticate'), 'Basic realm="mesos"');
@@ -62,6 +62,7 @@ describe('a real master with authentication and ACLs', () => {
     assert.equal((await get('/state', `Basic ${Buffer.from('operator:wrong').toString('base64')}`)).status, 401, 'a wrong secret is no better');
     assert.equal((await get('/health')).status, 200);
     assert.equal((await get('/state', basic('operator'))).status, 200);
+    assert.equal((await get('/metrics/snapshot', basic('operator'))).status, 200);
   });
 
   it('an unauthenticated POST /teardown is refused with 401; an authenticated one the ACLs deny gets 403', async () => {
@@ -106,9 +107,10 @@ describe('a real master with authentication and ACLs', () => {
   });
 
   it('an agent without a credential is not admitted', async () => {
-    const before = (await metrics(master.ready.address))['master/dropped_messages/unauthenticated'] ?? 0;
+    const refusals = async (): Promise<number> => ((await (await get('/metrics/snapshot', basic('operator'))).json()) as Record<string, number>)['master/dropped_messages/unauthenticated'] ?? 0;
+    const before = await refusals();
     stranger = await startProcess<Ready>(node, ['agent', master.ready.address, 'cpus:64;mem:512', join(workDir, 'b'), '{}']);
-    await until('the refusal is counted', async () => ((await metrics(master.ready.address))['master/dropped_messages/unauthenticated'] ?? 0) > before || undefined);
+    await until('the refusal is counted', async () => (await refusals()) > before || undefined);
     const state = (await (await get('/state', basic('operator'))).json()) as { slaves: { pid: string }[] };
     assert.deepEqual(state.slaves.map((s) => s.pid), [agent.ready.pid]);
   });
