@@ -95,7 +95,10 @@ const scheduler = {
   registered() {}, reregistered() {}, disconnected() {}, offerRescinded() {},
   frameworkMessage() {}, agentLost() {}, executorLost() {}, error(_d, message) { console.error(message); },
 };
-await new MesosSchedulerDriver(scheduler, { user: '', name: 'my framework' }, process.env.MESOS_MASTER ?? '127.0.0.1:5050').run();
+// mesos-local secures its cluster and prints the credential frameworks prove.
+const principal = process.env.DEFAULT_PRINCIPAL;
+const credential = principal ? { principal, secret: process.env.DEFAULT_SECRET ?? '' } : {};
+await new MesosSchedulerDriver(scheduler, { user: '', name: 'my framework', ...(principal ? { principal } : {}) }, process.env.MESOS_MASTER ?? '127.0.0.1:5050', credential).run();
 `;
 
 describe('npm pack, install offline, run', () => {
@@ -133,13 +136,14 @@ describe('npm pack, install offline, run', () => {
     let out = '';
     local.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     local.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const master = await new Promise<string>((resolve, reject) => {
+    const [master, principal, secret] = await new Promise<[string, string, string]>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`mesos-local did not start: ${out}`)), 30_000);
       const check = (): void => {
         const m = /Master +http:\/\/([\d.]+:\d+)/.exec(out);
-        if (m !== null) {
+        const c = /DEFAULT_PRINCIPAL=(\S+) DEFAULT_SECRET=(\S+)/.exec(out);
+        if (m !== null && c !== null) {
           clearTimeout(timer);
-          resolve(m[1]!);
+          resolve([m[1]!, c[1]!, c[2]!]);
         }
       };
       local!.stdout!.on('data', check);
@@ -148,7 +152,7 @@ describe('npm pack, install offline, run', () => {
     // The web UI's assets come with the package.
     assert.equal((await fetch(`http://${master}/`)).status, 200);
 
-    const run = await exec(process.execPath, ['index.js'], app, cleanEnv({ MESOS_MASTER: master }));
+    const run = await exec(process.execPath, ['index.js'], app, cleanEnv({ MESOS_MASTER: master, DEFAULT_PRINCIPAL: principal, DEFAULT_SECRET: secret }));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^(hello TASK_STARTING\n)?(hello TASK_RUNNING\n)?hello TASK_FINISHED\n$/);
   });

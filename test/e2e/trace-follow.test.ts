@@ -50,7 +50,9 @@ describe('mesos-trace --follow', { timeout: 120_000 }, () => {
       const cluster = await startLocalCluster({ numAgents: 1, traceDir, workDir: join(dir, 'work'), resources: 'cpus:1;mem:256;disk:256' });
       let execute;
       try {
-        execute = await run('mesos-execute', [`--master=${cluster.master}`, '--name=followed', '--command=true', `--trace=${join(traceDir, 'framework.trace.jsonl')}`], { timeoutMs: 60_000 });
+        // The local cluster is secured: the framework proves the credential it generated.
+        const { principal, secret } = cluster.credentials!.framework;
+        execute = await run('mesos-execute', [`--master=${cluster.master}`, '--name=followed', '--command=true', `--principal=${principal}`, `--secret=${secret}`, `--trace=${join(traceDir, 'framework.trace.jsonl')}`], { timeoutMs: 60_000 });
       } finally {
         await cluster.stop();
       }

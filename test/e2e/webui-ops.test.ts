@@ -43,6 +43,7 @@ describe('trace page, role shares and the lost-connection banner in Chromium', {
   let browser: BrowserContext;
   let local: Background;
   let address = '';
+  let credential: string[] = [];
   const pageErrors: string[] = [];
 
   const open = async (url: string, viewport: { width: number; height: number }): Promise<Page> => {
@@ -61,10 +62,13 @@ describe('trace page, role shares and the lost-connection banner in Chromium', {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     address = (await local.waitFor(/Master +http:\/\/([\d.]+:\d+)/))[1]!;
+    // mesos-local is secured: frameworks prove the credential it generated and printed.
+    const [, principal, secret] = await local.waitFor(/DEFAULT_PRINCIPAL=(\S+) DEFAULT_SECRET=(\S+)/);
+    credential = [`--principal=${principal!}`, `--secret=${secret!}`];
     browser = await launched;
     // Two frameworks at once, each traced: schedulers, executors, agents and the master.
     const runs = await Promise.all([1, 2].map((i) =>
-      run('mesos-execute', [`--master=${address}`, `--name=traced-${i}`, `--command=echo ${i}`, '--resources=cpus:0.5;mem:32', `--trace=${join(traces, `scheduler-${i}.trace.jsonl`)}`], { timeoutMs: 30_000 })));
+      run('mesos-execute', [`--master=${address}`, `--name=traced-${i}`, `--command=echo ${i}`, '--resources=cpus:0.5;mem:32', ...credential, `--trace=${join(traces, `scheduler-${i}.trace.jsonl`)}`], { timeoutMs: 30_000 })));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
   });
 
@@ -118,7 +122,7 @@ describe('trace page, role shares and the lost-connection banner in Chromium', {
   });
 
   it("the roles page shows the allocator's dominant share for the role", async () => {
-    const long = background('mesos-execute', [`--master=${address}`, '--name=share-task', '--command=sleep 30', '--resources=cpus:1;mem:128']);
+    const long = background('mesos-execute', [`--master=${address}`, '--name=share-task', '--command=sleep 30', '--resources=cpus:1;mem:128', ...credential]);
     try {
       await long.waitFor(/TASK_RUNNING/);
       const page = await open(`http://${address}/#/roles`, { width: 1280, height: 800 });
