@@ -34,11 +34,16 @@ const MAX_COL = 130;
  * (webui/flow-core.js), inlined as plain functions so the page stays self-contained.
  */
 function flowCore(): string {
-  for (const rel of ['../../webui/flow-core.js', '../../../webui/flow-core.js']) {
+  return webuiFile('flow-core.js').replace(/^export /gm, '');
+}
+
+/** A file of webui/: beside cli/ in a checkout, one level further up from dist/cli/trace/. */
+function webuiFile(name: string): string {
+  for (const rel of [`../../webui/${name}`, `../../../webui/${name}`]) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) return readFileSync(path, 'utf8').replace(/^export /gm, '');
+    if (existsSync(path)) return readFileSync(path, 'utf8');
   }
-  throw new IllegalStateError('webui/flow-core.js is missing from this installation');
+  throw new IllegalStateError(`webui/${name} is missing from this installation`);
 }
 
 export function renderHtml(history: TraceHistory, options: HtmlRenderOptions = {}): string {
@@ -89,7 +94,7 @@ export function renderHtml(history: TraceHistory, options: HtmlRenderOptions = {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <link rel="icon" href="data:,">
-<style>${CSS}</style>
+<style>${CSS}${webuiFile('flow.css')}</style>
 </head>
 <body>
 <header>
@@ -198,30 +203,6 @@ main { flex: 1; display: flex; min-height: 0; }
 svg { display: block; }
 svg text { font: 12px ui-monospace, Menlo, Consolas, monospace; }
 .actors { position: sticky; top: 0; background: #fff; z-index: 1; border-bottom: 1px solid #eee; }
-.actor rect { fill: #eef3fb; stroke: #7d95bd; }
-.actor text { text-anchor: middle; font-weight: 600; }
-.time { fill: #888; text-anchor: end; }
-.lifeline { stroke: #bbb; stroke-dasharray: 4 4; }
-.msg { cursor: pointer; outline: none; }
-.msg .hit { stroke: transparent; stroke-width: 14; fill: none; }
-.msg .shaft { stroke: #333; stroke-width: 1.4; fill: none; }
-.msg .head { fill: #333; stroke: none; }
-.msg .label { text-anchor: middle; fill: #222; }
-.msg .label.self { text-anchor: start; }
-.msg.dropped .shaft { stroke: #c62828; stroke-dasharray: 6 3; }
-.msg.dropped .head { fill: none; stroke: #c62828; stroke-width: 2; }
-.msg.dropped .label { fill: #c62828; }
-.msg.unconfirmed .shaft { stroke: #888; stroke-dasharray: 2 3; }
-.msg.unconfirmed .head { fill: #fff; stroke: #888; }
-.msg:hover .shaft, .msg:focus .shaft { stroke-width: 2.6; }
-.focus .msg { opacity: 0.35; }
-.focus .msg.chain, .focus .msg.sel { opacity: 1; }
-.msg.chain .shaft { stroke: #1e88e5; }
-.msg.chain .head { fill: #1e88e5; }
-.msg.sel .shaft { stroke: #0d47a1; stroke-width: 2.6; }
-.msg.sel .head { fill: #0d47a1; }
-.msg.sel .label { fill: #0d47a1; font-weight: 700; }
-.msg.dim, .focus .msg.dim { opacity: 0.1; }
 #details { width: 360px; flex: none; overflow: auto; border-left: 1px solid #ddd; padding: 8px 14px; font: 12px ui-monospace, Menlo, Consolas, monospace; }
 #details h2 { font-size: 14px; margin: 4px 0 8px; }
 #details table { border-collapse: collapse; }
