@@ -13,6 +13,7 @@
 //   …/executors/<executor_id>/runs/latest -> <container_id>
 //   …/runs/<container_id>/pids/forked.pid                 executor OS pid (text)
 //   …/runs/<container_id>/pids/libprocess.pid             executor actor address (text)
+//   …/runs/<container_id>/executor.token                  its authentication token (0600; executor-tokens.ts)
 //   …/runs/<container_id>/http.marker                     present for HTTP executors
 //   …/runs/<container_id>/executor.sentinel               present once the run has ended
 //   …/runs/<container_id>/tasks/<task_id>/task.info       Task (JSON)
@@ -67,6 +68,8 @@ export interface ExecutorRunCheckpoint {
   containerId: string;
   pid?: number;
   libprocessPid?: string;
+  /** The token the executor authenticates with (executor-tokens.ts writes it). */
+  token?: string;
   http: boolean;
   /** The executor.sentinel exists: the run ended and needs no recovery. */
   completed: boolean;
@@ -329,6 +332,8 @@ async function readExecutor(workDir: string, r: ExecutorRef, problems: Checkpoin
     }
     const lp = await readText(join(runDir, 'pids', 'libprocess.pid'), problems, false);
     if (lp !== undefined) run.libprocessPid = lp;
+    const token = await readText(join(runDir, 'executor.token'), problems, false);
+    if (token !== undefined && /^[A-Za-z0-9_-]{16,128}$/.test(token)) run.token = token;
     for (const taskId of await listDirs(join(runDir, 'tasks'), problems)) {
       const taskDir = checkpointPaths.taskDir(workDir, { ...rr, taskId });
       const task: TaskCheckpoint = { id: taskId, records: await readUpdates(join(taskDir, 'task.updates'), problems, repair) };

@@ -9,6 +9,7 @@ import { bytesFromBase64, type ExecutorInbox, type TaskStatusUpdate } from '../p
 import type { Pid } from '../runtime/index.js';
 import * as ckpt from './checkpoint.js';
 import type { AgentContext } from './context.js';
+import { checkpointToken, EXECUTOR_HOST_ID } from './executor-tokens.js';
 import { jsonReplacer } from './http.js';
 import type { ExecutorState, FrameworkState } from './state.js';
 
@@ -48,9 +49,14 @@ export class Checkpointer {
     });
   }
 
-  /** forked.pid: the OS process that stands for the executor (its own, or its host's). */
+  /** forked.pid: the OS process that stands for the executor (its own, or its host's); and the token it proves. */
   executorProcess(e: ExecutorState, pid: number): void {
-    this.persist('executor run', () => ckpt.checkpointExecutorRun(this.workDir, this.runRef(e), { pid }, this.options));
+    const ref = this.runRef(e);
+    const token = this.ctx.config.executorTokens?.secretOf(e.frameworkId, e.kind === 'command' ? EXECUTOR_HOST_ID : e.id);
+    this.persist('executor run', async () => {
+      await ckpt.checkpointExecutorRun(this.workDir, ref, { pid }, this.options);
+      if (token !== undefined) await checkpointToken(ckpt.checkpointPaths.runDir(this.workDir, ref), token, this.options.fsync ?? true);
+    });
   }
 
   /** libprocess.pid: where a restarted agent tells the executor to reconnect. */

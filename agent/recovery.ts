@@ -9,6 +9,7 @@ import type * as ckpt from './checkpoint.js';
 import { fromJson, GENERATED_MARK } from './checkpointer.js';
 import { sandboxPath } from './containerizer/index.js';
 import { timers, type AgentContext } from './context.js';
+import { EXECUTOR_HOST_ID } from './executor-tokens.js';
 import { executorPid } from './pids.js';
 import { ExecutorState, FrameworkState } from './state.js';
 
@@ -57,6 +58,8 @@ export class Recovery {
     ctx.parts.executors.attachSandbox(e);
     for (const tc of run.tasks) this.recoverTask(f, e, tc);
     const key = ctx.parts.executors.key(e);
+    // Its token, so that only the process this agent started can re-register as it.
+    if (run.token !== undefined) ctx.config.executorTokens?.restore(f.id, e.kind === 'command' ? EXECUTOR_HOST_ID : e.id, run.token);
     if (run.pid !== undefined) {
       if (e.kind === 'command') e.hostOsPid = run.pid;
       ctx.pipeToSelf(
@@ -101,6 +104,10 @@ export class Recovery {
     if (!f || !e || !e.awaitingReregistration || e.state !== 'REGISTERING' || f.state === 'TERMINATING') {
       ctx.send(executor, { name: 'ShutdownExecutor' });
       return;
+    }
+    // Command executors speak through their host's runtime, so they prove the host's token.
+    if (!ctx.parts.executors.authenticated(f.id, e.kind === 'custom' ? e.id : EXECUTOR_HOST_ID, from)) {
+      return ctx.dropped(m.name, from, `executor ${e.id} did not re-register with its token`, 'unauthenticated');
     }
     e.awaitingReregistration = false;
     ctx.parts.executors.attach(e, executor);

@@ -16,6 +16,10 @@ interface Trust {
   authenticateHttpReadwrite?: boolean;
   authenticateExecutors?: boolean;
   acls?: unknown;
+  /** Agents: a restarted agent needs its old port to keep its identity. */
+  port?: number;
+  executorReregistrationTimeoutMs?: number;
+  statusUpdateRetryMs?: number;
 }
 
 const [role, ...rest] = process.argv.slice(2);
@@ -38,7 +42,7 @@ if (role === 'master') {
   const t = JSON.parse(json ?? '{}') as Trust;
   const a = await startAgent({
     master: master!,
-    port: 0,
+    port: t.port ?? 0,
     resources: resources!,
     workDir: workDir!,
     hostname: '127.0.0.1',
@@ -46,6 +50,8 @@ if (role === 'master') {
     checkpointFsync: false,
     ...(t.credential !== undefined ? { credential: t.credential } : {}),
     authenticateExecutors: t.authenticateExecutors ?? false,
+    ...(t.executorReregistrationTimeoutMs !== undefined ? { executorReregistrationTimeoutMs: t.executorReregistrationTimeoutMs } : {}),
+    ...(t.statusUpdateRetryMs !== undefined ? { statusUpdateRetryMs: t.statusUpdateRetryMs } : {}),
   });
   process.on('SIGTERM', () => void a.stop({ destroyAll: true }).then(() => process.exit(0)));
   process.stdout.write(`${JSON.stringify({ address: a.address, pid: a.pid, osPid: process.pid })}\n`);
