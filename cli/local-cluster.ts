@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { entryCommand } from './common.js';
 import { generateCredentials, type GeneratedCredentials } from './credentials.js';
+import { clientTlsFromEnv } from '../runtime/index.js';
+import { HttpClient } from './http-client.js';
 import type { StartedMessage, StopMessage } from './daemon.js';
 
 export interface LocalClusterOptions {
@@ -282,8 +284,10 @@ async function waitForAgents(master: string, addresses: string[], timeoutMs: num
   for (;;) {
     if (failure !== undefined) throw new LocalClusterError(failure);
     try {
-      const res = await fetch(`http://${master}/state`, { signal: AbortSignal.timeout(2000) });
-      const state = (await res.json()) as { slaves?: Array<{ id: string; pid: string; active?: boolean }> };
+      // The agents and master inherit LIBPROCESS_SSL_*: so does this look at them.
+      const http = new HttpClient(clientTlsFromEnv(), undefined);
+      const res = await http.request(`${http.base(master)}/state`, { timeoutMs: 2000 });
+      const state = JSON.parse(res.text) as { slaves?: Array<{ id: string; pid: string; active?: boolean }> };
       const byAddress = new Map((state.slaves ?? []).filter((s) => s.active !== false).map((s) => [s.pid.slice(s.pid.indexOf('@') + 1), s.id]));
       const ids = addresses.map((a) => byAddress.get(a));
       if (ids.every((id) => id !== undefined)) return ids as string[];

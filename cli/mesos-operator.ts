@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { checkRole, Resources } from '../protocol/index.js';
 import { mesosStyleHelp } from './flags.js';
+import { httpClient, HttpClientError, type HttpClient } from './http-client.js';
 import { versionLine } from './version.js';
 
 /** A bad value or a failed request: printed as one `error:` line, exit 1. */
@@ -24,14 +25,14 @@ const missing = (flag: string, example: string): never => {
 // ---- values --------------------------------------------------------------------------------
 
 /** `host:port`, `master@host:port` or `http://host:port` → the master's base URL. */
-function masterUrl(raw: string): string {
+function masterUrl(raw: string, http: HttpClient): string {
   let text = raw.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const at = text.indexOf('@');
   if (at >= 0) text = text.slice(at + 1);
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s/[\]]+):(\d+)$/.exec(text);
   const port = Number(m?.[2]);
   if (m === null || !Number.isInteger(port) || port < 1 || port > 65535) fail('--master', `'${raw}' is not host:port (e.g. 127.0.0.1:5050)`);
-  return `${raw.trim().startsWith('https://') ? 'https' : 'http'}://${text}`;
+  return raw.trim().startsWith('https://') ? `https://${text}` : http.base(text);
 }
 
 function role(raw: string | undefined, flag = '--role'): string {
@@ -114,19 +115,18 @@ function weights(raw: string): { role: string; weight: number }[] {
 
 async function call(master: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const url = `${master}${path}`;
-  let res: Response;
+  let res: Awaited<ReturnType<HttpClient['request']>>;
   try {
-    res = await fetch(url, {
+    res = await client().request(url, {
       method,
-      signal: AbortSignal.timeout(15_000),
+      timeoutMs: 15_000,
       ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
     });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === 'TimeoutError' ? 'no answer within 15 s' : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw new OperatorError(`cannot reach the master at ${master} (${why})`);
+    throw new OperatorError(`cannot reach the master at ${master} (${(err as Error).message})`);
   }
-  const text = (await res.text()).trim();
+  const text = res.text.trim();
+  if (res.status === 401) throw new OperatorError(`the master wants HTTP authentication for ${method} ${path} (--principal and --secret, or DEFAULT_PRINCIPAL and DEFAULT_SECRET)`);
   // The master's refusal (400) says what is wrong; print it as it is.
   if (res.status === 400) throw new OperatorError(text || `the master refused ${method} ${path}`);
   if (res.status < 200 || res.status > 299) {
@@ -147,6 +147,8 @@ const print = (value: unknown): void => void process.stdout.write(JSON.stringify
 const program = new Command('mesos-operator')
   .description("An operator's commands against a running mesos-ts (or Mesos) master: quota and weights of roles. Prints the master's JSON.")
   .addOption(new Option('--master <host:port>', "the master's address, e.g. 127.0.0.1:5050").makeOptionMandatory())
+  .addOption(new Option('--principal <principal>', 'HTTP Basic principal, for a master with --authenticate_http_*').env('DEFAULT_PRINCIPAL'))
+  .addOption(new Option('--secret <secret>', "the principal's secret").env('DEFAULT_SECRET'))
   .version(versionLine('mesos-operator'), '--version', 'Prints the version and exits.')
   .helpOption('-h, --help', 'Prints this help message and exits.')
   .configureHelp({
@@ -162,7 +164,16 @@ const program = new Command('mesos-operator')
   })
   .showHelpAfterError('(see mesos-operator --help)');
 
-const master = (): string => masterUrl(program.opts<{ master: string }>().master);
+let http: HttpClient | undefined;
+function client(): HttpClient {
+  const o = program.opts<{ principal?: string; secret?: string }>();
+  try {
+    return (http ??= httpClient({ principal: o.principal, secret: o.secret }));
+  } catch (err) {
+    throw err instanceof HttpClientError ? new OperatorError(err.message) : err;
+  }
+}
+const master = (): string => masterUrl(program.opts<{ master: string }>().master, client());
 
 const quota = program.command('quota').description("a role's guaranteed (and at most limited) share of the cluster: GET/POST /quota, DELETE /quota/<role>");
 

@@ -7,6 +7,7 @@
 
 import { Command, Option } from 'commander';
 import { mesosStyleHelp } from './flags.js';
+import { httpClient, HttpClientError, type HttpClient } from './http-client.js';
 import { versionLine } from './version.js';
 
 class CliError extends Error {}
@@ -38,23 +39,28 @@ interface V0State {
 
 const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 
-function masterUrl(raw: string): string {
+function masterUrl(raw: string, http: HttpClient): string {
   let text = raw.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const at = text.indexOf('@');
   if (at >= 0) text = text.slice(at + 1);
   if (!/^[^:\s/]+:\d{1,5}$/.test(text)) throw new CliError(`--master: '${raw}' is not host:port (e.g. 127.0.0.1:5050)`);
-  return `http://${text}`;
+  return raw.trim().startsWith('https://') ? `https://${text}` : http.base(text);
+}
+
+/** One request to the master; no answer at all is a CliError saying where it went. */
+async function send(base: string, path: string, call: Parameters<HttpClient['request']>[1] = {}): Promise<{ ok: boolean; status: number; statusText: string; text: string }> {
+  try {
+    return await client().request(`${base}${path}`, call);
+  } catch (err) {
+    throw new CliError(`cannot reach the master at ${base} (${(err as Error).message}); is it running? (--master or MESOS_MASTER)`);
+  }
 }
 
 async function get<T>(base: string, path: string): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    throw new CliError(`cannot reach the master at ${base} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}); is it running? (--master or MESOS_MASTER)`);
-  }
-  if (!res.ok) throw new CliError(`${path}: ${res.status} ${(await res.text()).trim()}`);
-  return (await res.json()) as T;
+  const res = await send(base, path);
+  if (res.status === 401) throw new CliError(`${path}: 401 the master wants HTTP authentication (--principal and --secret, or DEFAULT_PRINCIPAL and DEFAULT_SECRET)`);
+  if (!res.ok) throw new CliError(`${path}: ${res.status} ${res.text.trim()}`);
+  return JSON.parse(res.text) as T;
 }
 
 function table(headers: string[], rows: string[][]): string {
@@ -140,12 +146,22 @@ const program = new Command('mesos')
   .description('Day-to-day commands against a running mesos-ts master.')
   .addOption(new Option('--master <host:port>', 'the master').env('MESOS_MASTER').default('127.0.0.1:5050'))
   .option('--json', 'print JSON instead of a table')
+  .addOption(new Option('--principal <principal>', 'HTTP Basic principal, for a master with --authenticate_http_*').env('DEFAULT_PRINCIPAL'))
+  .addOption(new Option('--secret <secret>', "the principal's secret").env('DEFAULT_SECRET'))
   .version(versionLine('mesos'), '--version', 'Prints the version and exits.')
   .helpOption('-h, --help', 'Prints this help message and exits.')
-  .configureHelp({ formatHelp: mesosStyleHelp({ env: 'Also read from the environment: MESOS_MASTER; the command line wins.', examples: ['mesos task list --all', 'mesos task log my-task --follow', 'mesos task kill my-task', 'MESOS_MASTER=10.0.0.1:5050 mesos agent list --json'] }) })
+  .configureHelp({ formatHelp: mesosStyleHelp({ env: 'Also read from the environment: MESOS_MASTER, DEFAULT_PRINCIPAL, DEFAULT_SECRET; the command line wins. With LIBPROCESS_SSL_ENABLED=true it speaks https, verifying the master with LIBPROCESS_SSL_CA_FILE when LIBPROCESS_SSL_VERIFY_CERT=true.', examples: ['mesos task list --all', 'mesos task log my-task --follow', 'mesos task kill my-task', 'MESOS_MASTER=10.0.0.1:5050 mesos agent list --json'] }) })
   .showHelpAfterError('(see mesos --help)');
-const opts = (): { master: string; json?: boolean } => program.opts();
-const base = (): string => masterUrl(opts().master);
+const opts = (): { master: string; json?: boolean; principal?: string; secret?: string } => program.opts();
+let http: HttpClient | undefined;
+function client(): HttpClient {
+  try {
+    return (http ??= httpClient({ principal: opts().principal, secret: opts().secret }));
+  } catch (err) {
+    throw err instanceof HttpClientError ? new CliError(err.message) : err;
+  }
+}
+const base = (): string => masterUrl(opts().master, client());
 
 const agent = program.command('agent').description('agents');
 agent.command('list').description('the agents the master admitted').action(async () => {
@@ -165,10 +181,8 @@ framework.command('list').description('frameworks, active and inactive (--all: c
   ]));
 });
 framework.command('teardown').description('ends a framework: its tasks are killed and its offers rescinded').argument('<framework-id>').action(async (id: string) => {
-  const res = await fetch(`${base()}/teardown`, { method: 'POST', body: new URLSearchParams({ frameworkId: id }) }).catch((err: Error) => {
-    throw new CliError(`cannot reach the master at ${base()}: ${err.message}`);
-  });
-  if (!res.ok) throw new CliError(`teardown of ${id}: ${res.status} ${(await res.text()).trim()}`);
+  const res = await send(base(), '/teardown', { method: 'POST', body: new URLSearchParams({ frameworkId: id }) });
+  if (!res.ok) throw new CliError(`teardown of ${id}: ${res.status} ${res.text.trim()}`);
   process.stdout.write(opts().json ? `${JSON.stringify({ torn_down: id })}\n` : `Framework ${id} torn down\n`);
 });
 
@@ -191,10 +205,8 @@ task.command('kill').description("kills a task on its framework's behalf (POST /
   .addOption(new Option('--framework <id>', 'the framework, when two frameworks use the same task id'))
   .action(async (id: string, o: { framework?: string }) => {
     const body = new URLSearchParams({ task_id: id, ...(o.framework !== undefined ? { framework_id: o.framework } : {}) });
-    const res = await fetch(`${base()}/tasks/kill`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) }).catch((err: Error) => {
-      throw new CliError(`cannot reach the master at ${base()}: ${err.message}`);
-    });
-    const text = (await res.text()).trim();
+    const res = await send(base(), '/tasks/kill', { method: 'POST', body });
+    const text = res.text.trim();
     if (!res.ok) throw new CliError(`cannot kill task '${id}': ${text || `${res.status} ${res.statusText}`}`);
     const r = JSON.parse(text) as { framework_id: string; task_id: string; agent_id: string; sent: boolean };
     process.stdout.write(opts().json ? `${JSON.stringify(r)}\n` : `Killing task ${r.task_id} of framework ${r.framework_id} on agent ${r.agent_id}${r.sent ? '' : ' (the agent is disconnected: the kill is sent when it re-registers)'}\n`);

@@ -19,7 +19,7 @@ export type { Conn, Transport } from './transport.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './ws-transport.js';
 export { childExecArgv } from './node-args.js';
 export { signalGroup } from './process-group.js';
-export { tlsFromEnv, type TlsOptions } from './tls.js';
+export { clientTlsFromEnv, tlsFromEnv, type ClientTlsOptions, type TlsOptions } from './tls.js';
 export { type AuthOptions, type Credential, type SecretLookup } from './handshake.js';
 export { plainProblem, DEFAULT_LIMITS, type DecodeLimits } from './codec.js';
 export { parseCredentials, loadCredentials, loadCredential } from './credentials.js';

@@ -51,3 +51,26 @@ export function tlsFromEnv(env: NodeJS.ProcessEnv = process.env): TlsOptions | u
   const requireCert = flag(env, 'LIBPROCESS_SSL_REQUIRE_CERT');
   return { cert, key, ...(ca ? { ca } : {}), verifyCert: flag(env, 'LIBPROCESS_SSL_VERIFY_CERT') || requireCert, requireCert };
 }
+
+/** What a client (the CLIs) needs of TLS: the CA to verify with, whether to, and a certificate if it has one. */
+export interface ClientTlsOptions {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  verifyCert: boolean;
+}
+
+/**
+ * The client side of LIBPROCESS_SSL_*, for commands that only dial: undefined unless
+ * LIBPROCESS_SSL_ENABLED is true; LIBPROCESS_SSL_CA_FILE and LIBPROCESS_SSL_VERIFY_CERT as for a
+ * runtime; LIBPROCESS_SSL_CERT_FILE/KEY_FILE are optional (presented when given, for a server
+ * with LIBPROCESS_SSL_REQUIRE_CERT). Throws a ValidationError naming the variable at fault.
+ */
+export function clientTlsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientTlsOptions | undefined {
+  if (!flag(env, 'LIBPROCESS_SSL_ENABLED')) return undefined;
+  const cert = file(env, 'LIBPROCESS_SSL_CERT_FILE');
+  const key = file(env, 'LIBPROCESS_SSL_KEY_FILE');
+  if ((cert === undefined) !== (key === undefined)) throw new ValidationError('LIBPROCESS_SSL_CERT_FILE and LIBPROCESS_SSL_KEY_FILE go together');
+  const ca = file(env, 'LIBPROCESS_SSL_CA_FILE');
+  return { ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}), verifyCert: flag(env, 'LIBPROCESS_SSL_VERIFY_CERT') };
+}
