@@ -142,4 +142,15 @@ describe('sender checks by role on a real master and agent', () => {
     const m = await metrics(master.ready.address);
     assert.equal(m['master/cpus_total'], 2);
   });
+
+  it('a RegisterAgent with 100,000 resources is refused with a reason, and the master keeps serving', async () => {
+    const fake = await rawPeer(master.ready.address);
+    assert.equal(await fake.opened, true);
+    const resources = Array.from({ length: 100_000 }, (_, i) => ({ name: `r${i}`, type: 'SCALAR', scalar: { value: 1 } }));
+    fake.send(envelope(master.ready.pid, `slave(1)@${fake.address}`, { name: 'RegisterAgent', agent: { hostname: '127.0.0.1', resources, attributes: [] }, version: '1.11.0' }));
+    const shutdown = (await until('a Shutdown', () => fake.received.find((i) => Array.isArray(i) && i[2] === 'Shutdown'))) as unknown[];
+    assert.match(String((shutdown[5] as { message?: string }).message), /100000 resources; at most/);
+    await fake.stop();
+    assert.equal((await state()).slaves.length, 1);
+  });
 });

@@ -67,6 +67,24 @@ describe('authentication at the handshake', () => {
     await Promise.all([s.stop(), c.stop()]);
   });
 
+  it("a flood from another runtime beyond an actor's mailbox bound is dropped and counted, and the runtime keeps serving", async () => {
+    const net = new InMemoryNetwork();
+    const clock = new ManualClock();
+    const s = await Runtime.start({ transport: net.transport(), clock, maxMailbox: 10 });
+    const c = await Runtime.start({ transport: net.transport(), clock });
+    const rec = s.spawn(new Recorder(), 'rec');
+    const sender = c.spawn(new Recorder(), 'sender');
+    // One batch of 50, all arriving before the mailbox runs once.
+    for (let n = 0; n < 50; n++) c.send(sender.self, rec.self, { name: 'Ping', n });
+    await settle([s, c]);
+    assert.deepEqual(rec.got.map((g) => g.n), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(dropped(s, 'mailbox_full'), 40);
+    c.send(sender.self, rec.self, { name: 'Ping', n: 99 });
+    await settle([s, c]);
+    assert.equal(rec.got.at(-1)!.n, 99, 'served again once drained');
+    await Promise.all([s.stop(), c.stop()]);
+  });
+
   it('parses Mesos credentials: JSON list, single JSON, `principal secret` text and files', () => {
     assert.deepEqual(parseCredentials('{"credentials":[{"principal":"p","secret":"s"},{"principal":"q","secret":"t"}]}'), [
       { principal: 'p', secret: 's' },
