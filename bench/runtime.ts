@@ -1,11 +1,14 @@
 // Runtime benchmark: remote actor→actor one-way throughput between two OS processes, beside
 // the raw baseline of the same MessagePack batches over a bare ws socket; ping-pong round
 // trips; in-process throughput; and remote throughput with tracing on in both processes.
-// Each figure is the median of several rounds; the last line is one JSON object.
+// Each figure is the median of several rounds; the last line is one JSON object. The plain,
+// authenticated and TLS runs are open side by side and their rounds interleaved (plain, auth,
+// TLS, plain, …), so a burst of load from elsewhere hits all three alike; `auth_ratio` and
+// `tls_ratio` are the medians of the per-cycle ratios, reported with the load average.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Packr } from 'msgpackr';
@@ -25,8 +28,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-async function startPeer(args: string[]): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runtime-peer.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+async function startPeer(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runtime-peer.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
   return { child, address: (JSON.parse(line) as { address: string }).address };
 }
@@ -76,24 +79,47 @@ async function remoteRound(rt: Runtime, driver: Driver, sink: Pid): Promise<numb
   return REMOTE_N / ((performance.now() - t0) / 1000);
 }
 
-async function remote(traceDir?: string, secure?: 'auth' | 'tls'): Promise<{ rate: number; rtt: number[]; bytes: number }> {
-  if (secure) process.env['BENCH_SECURE'] = secure;
-  else delete process.env['BENCH_SECURE'];
-  const peer = await startPeer(['runtime', ...(traceDir ? [join(traceDir, 'peer.jsonl')] : [])]);
-  const rt = await Runtime.start(secureOptions());
+type Secure = 'auth' | 'tls';
+
+/** A driver runtime and its far peer, kept open so that rounds of several setups can interleave. */
+interface RemotePair {
+  round(): Promise<number>;
+  rtts(n: number): Promise<number[]>;
+  bytes: number;
+  close(): Promise<void>;
+}
+
+async function openRemote(traceDir?: string, secure?: Secure): Promise<RemotePair> {
+  const env = { ...process.env };
+  if (secure) env['BENCH_SECURE'] = secure;
+  else delete env['BENCH_SECURE'];
+  const peer = await startPeer(['runtime', ...(traceDir ? [join(traceDir, 'peer.jsonl')] : [])], env);
+  const rt = await Runtime.start(secureOptions(secure ?? ''));
   const tracer = traceDir ? startTrace(rt, join(traceDir, 'driver.jsonl')) : undefined;
   const driver = rt.spawn(new Driver(), 'driver');
   const sink = pid('sink', peer.address);
+  await remoteRound(rt, driver, sink); // warm-up (and the handshake, once per connection)
+  return {
+    round: () => remoteRound(rt, driver, sink),
+    rtts: async (n) => {
+      await driver.pingPong(pid('echo', peer.address), n);
+      return driver.rtts.slice(n / 10);
+    },
+    bytes: new Packr({ useRecords: false }).pack([sink, driver.self, 'Seq', 'abcdef.1z2x', null, { name: 'Seq', n: 123456, total: REMOTE_N, payload }]).length,
+    close: async () => {
+      tracer?.stop();
+      await rt.stop();
+      peer.child.kill('SIGTERM');
+    },
+  };
+}
+
+async function remote(traceDir?: string): Promise<number> {
+  const pair = await openRemote(traceDir);
   const rates: number[] = [];
-  await remoteRound(rt, driver, sink); // warm-up
-  for (let i = 0; i < ROUNDS; i++) rates.push(await remoteRound(rt, driver, sink));
-  await driver.pingPong(pid('echo', peer.address), RTT_N);
-  const rtt = driver.rtts.slice(RTT_N / 10);
-  const bytes = new Packr({ useRecords: false }).pack([sink, driver.self, 'Seq', 'abcdef.1z2x', null, { name: 'Seq', n: 123456, total: REMOTE_N, payload }]).length;
-  tracer?.stop();
-  await rt.stop();
-  peer.child.kill('SIGTERM');
-  return { rate: median(rates), rtt, bytes };
+  for (let i = 0; i < ROUNDS; i++) rates.push(await pair.round());
+  await pair.close();
+  return median(rates);
 }
 
 async function raw(): Promise<number> {
@@ -167,19 +193,41 @@ async function local(): Promise<number> {
   return median(rates);
 }
 
+const loadBefore = loadavg();
 const rawRate = await raw();
-const untraced = await remote();
 const traceDir = mkdtempSync(join(tmpdir(), 'mesos-bench-trace-'));
-const traced = await remote(traceDir);
+const tracedRate = await remote(traceDir);
 rmSync(traceDir, { recursive: true, force: true });
-const authed = await remote(undefined, 'auth');
+
 const certDir = mkdtempSync(join(tmpdir(), 'mesos-bench-tls-'));
 process.env['BENCH_TLS_CERT'] = join(certDir, 'cert.pem');
 process.env['BENCH_TLS_KEY'] = join(certDir, 'key.pem');
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', process.env['BENCH_TLS_KEY'], '-out', process.env['BENCH_TLS_CERT'], '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-const tlsRun = await remote(undefined, 'tls');
+const plain = await openRemote();
+const authed = await openRemote(undefined, 'auth');
+const tlsPair = await openRemote(undefined, 'tls');
+const plainRates: number[] = [];
+const authRates: number[] = [];
+const tlsRates: number[] = [];
+const authRatios: number[] = [];
+const tlsRatios: number[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  const p = await plain.round();
+  const a = await authed.round();
+  const t = await tlsPair.round();
+  plainRates.push(p);
+  authRates.push(a);
+  tlsRates.push(t);
+  authRatios.push(a / p);
+  tlsRatios.push(t / p);
+}
+const rtt = await plain.rtts(RTT_N);
+const bytes = plain.bytes;
+await Promise.all([plain.close(), authed.close(), tlsPair.close()]);
 rmSync(certDir, { recursive: true, force: true });
+const untraced = { rate: median(plainRates), rtt, bytes };
 const localRate = await local();
+const loadAfter = loadavg();
 
 const result = {
   remote_msgs_per_s: Math.round(untraced.rate),
@@ -188,18 +236,24 @@ const result = {
   rtt_p50_us: Math.round(percentile(untraced.rtt, 0.5)),
   rtt_p99_us: Math.round(percentile(untraced.rtt, 0.99)),
   local_msgs_per_s: Math.round(localRate),
-  trace_on_ratio: +(traced.rate / untraced.rate).toFixed(3),
-  remote_auth_msgs_per_s: Math.round(authed.rate),
-  auth_ratio: +(authed.rate / untraced.rate).toFixed(3),
-  remote_tls_msgs_per_s: Math.round(tlsRun.rate),
-  tls_ratio: +(tlsRun.rate / untraced.rate).toFixed(3),
+  trace_on_ratio: +(tracedRate / untraced.rate).toFixed(3),
+  remote_auth_msgs_per_s: Math.round(median(authRates)),
+  auth_ratio: +median(authRatios).toFixed(3),
+  remote_tls_msgs_per_s: Math.round(median(tlsRates)),
+  tls_ratio: +median(tlsRatios).toFixed(3),
+  secure_rounds: ROUNDS,
+  auth_ratio_range: [+Math.min(...authRatios).toFixed(3), +Math.max(...authRatios).toFixed(3)],
+  tls_ratio_range: [+Math.min(...tlsRatios).toFixed(3), +Math.max(...tlsRatios).toFixed(3)],
+  loadavg_1m_before: +loadBefore[0]!.toFixed(2),
+  loadavg_1m_after: +loadAfter[0]!.toFixed(2),
 };
 console.log(`message size on the wire: ${untraced.bytes} bytes; ${REMOTE_N} messages per remote round, ${ROUNDS} rounds, medians`);
 console.log(`remote actor→actor   ${result.remote_msgs_per_s.toLocaleString()} msgs/s`);
 console.log(`raw ws + msgpackr    ${result.raw_ws_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.remote_ratio})`);
-console.log(`remote, tracing on   ${Math.round(traced.rate).toLocaleString()} msgs/s   (ratio ${result.trace_on_ratio})`);
-console.log(`remote, auth on      ${result.remote_auth_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.auth_ratio})`);
-console.log(`remote, TLS on       ${result.remote_tls_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.tls_ratio})`);
+console.log(`remote, tracing on   ${Math.round(tracedRate).toLocaleString()} msgs/s   (ratio ${result.trace_on_ratio})`);
+console.log(`remote, auth on      ${result.remote_auth_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.auth_ratio}, per-cycle ${result.auth_ratio_range.join('–')})`);
+console.log(`remote, TLS on       ${result.remote_tls_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.tls_ratio}, per-cycle ${result.tls_ratio_range.join('–')})`);
+console.log(`load average (1 min) ${result.loadavg_1m_before} before, ${result.loadavg_1m_after} after; plain, auth and TLS rounds interleaved`);
 console.log(`ping-pong rtt        p50 ${result.rtt_p50_us} µs, p99 ${result.rtt_p99_us} µs`);
 console.log(`in-process           ${result.local_msgs_per_s.toLocaleString()} msgs/s`);
 console.log(JSON.stringify(result));
