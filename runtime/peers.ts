@@ -415,6 +415,16 @@ export class Peers {
     for (const [linkee, linkers] of links) for (const linker of linkers) this.host.notifyExited(linker, linkee);
   }
 
+  /** See Runtime.breakConnection. */
+  breakConnection(address: string, reason: string): 'broken' | 'no_connection' | 'unsupported' {
+    const peer = this.map.get(address);
+    const conn = peer?.conn;
+    if (!peer || !conn || peer.state !== 'open') return 'no_connection';
+    if (!conn.abandon) return 'unsupported';
+    conn.abandon(reason);
+    return 'broken';
+  }
+
   /** An envelope from a peer: checked at the edge, then delivered like a local message. */
   private arrive(peer: Peer, item: unknown[], bytes: number): void {
     if (item.length !== 6 || !envString(item[0]) || !envString(item[1]) || !envString(item[2]) || !envString(item[3]) || (item[4] !== null && !envString(item[4]))) {

@@ -15,7 +15,8 @@ import { badRequest, json, notFound, type HttpHandler, type HttpRequest, type Ht
 import type { DropReason, Envelope, InspectionEvent, Inspector, Message } from './message.js';
 import { Metrics, type Counter } from './metrics.js';
 import { pid as makePid, pidAddress, pidId, type Accepts, type Pid } from './pid.js';
-import { Filters, filterEndpoint } from './filters.js';
+import { Filters } from './filters.js';
+import { breakEndpoint, filterEndpoint, type BreakOutcome } from './test-endpoints.js';
 import type { Random } from './random.js';
 import type { Transport } from './transport.js';
 import { WebSocketTransport } from './ws-transport.js';
@@ -94,7 +95,9 @@ export class Runtime {
   private currentCause: string | null = null;
   private pendingAsync = 0;
   private stopped = false;
-  private readonly c: Record<'sent' | 'received' | 'dropped' | 'deadLetters' | 'opened' | 'closed' | 'handlerErrors', Counter>;
+  private readonly c: Record<'sent' | 'received' | 'dropped' | 'deadLetters' | 'opened' | 'closed' | 'handlerErrors' | 'delayed', Counter>;
+  /** Messages a test filter holds, to release or forget on stop. */
+  private readonly held = new Set<Cancel>();
   private readonly dropCounters = new Map<DropReason, Counter>();
 
   private constructor(options: RuntimeOptions) {
@@ -112,6 +115,7 @@ export class Runtime {
       opened: m.counter('runtime/connections_opened'),
       closed: m.counter('runtime/connections_closed'),
       handlerErrors: m.counter('runtime/handler_errors'),
+      delayed: m.counter('runtime/messages_delayed'),
     };
     this.maxMailbox = options.maxMailbox ?? 100_000;
     this.peers = new Peers(
@@ -331,24 +335,47 @@ export class Runtime {
     const id = this.nextId();
     if (to.endsWith(this.localSuffix)) {
       const env: Envelope = { to, from, name: msg.name, id, cause, body: msg, bytes: 0 };
-      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter'), id;
-      this.c.sent.value++;
-      if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: false });
-      this.receive(env, false);
+      if (this.filters.active) {
+        const verdict = this.filters.apply('send', env);
+        if (verdict === 'drop') return this.drop('filtered', env, 'send-side filter'), id;
+        if (verdict !== 'pass') return this.hold(verdict, () => this.sendLocal(env)), id;
+      }
+      this.sendLocal(env);
       return id;
     }
     const wire: Wire = [to, from, msg.name, id, cause, msg];
     // The hot remote path builds no envelope object unless a filter or an inspector wants one.
-    if (this.filters.active || this.inspectors.length) {
+    if (this.filters.active) {
       const env = wireEnvelope(wire, 0);
-      if (this.filters.active && this.filters.apply('send', env)) return this.drop('filtered', env, 'send-side filter'), id;
-      if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: true });
+      const verdict = this.filters.apply('send', env);
+      if (verdict === 'drop') return this.drop('filtered', env, 'send-side filter'), id;
+      if (verdict !== 'pass') return this.hold(verdict, () => this.sendRemote(wire, env)), id;
     }
-    this.c.sent.value++;
-    this.peers.enqueue(this.peers.peerOf(to), wire);
+    this.sendRemote(wire, undefined);
     return id;
   }
 
+  private sendLocal(env: Envelope): void {
+    this.c.sent.value++;
+    if (this.inspectors.length) this.emit({ type: 'send', envelope: env, remote: false });
+    this.receive(env, false);
+  }
+
+  private sendRemote(wire: Wire, env: Envelope | undefined): void {
+    if (this.inspectors.length) this.emit({ type: 'send', envelope: env ?? wireEnvelope(wire, 0), remote: true });
+    this.c.sent.value++;
+    this.peers.enqueue(this.peers.peerOf(wire[0] as Pid), wire);
+  }
+
+  /** A message a delaying filter holds: it goes on, past the filters of its side, after `ms`. */
+  private hold(ms: number, release: () => void): void {
+    this.c.delayed.value++;
+    const cancel = this.clock.setTimer(ms, () => {
+      this.held.delete(cancel);
+      if (!this.stopped) release();
+    });
+    this.held.add(cancel);
+  }
 
   private nextId(): string {
     return this.idPrefix + ++this.messageCounter;
@@ -356,12 +383,21 @@ export class Runtime {
 
   /** A message arriving at a local actor, from this runtime or a remote one. */
   private receive(env: Envelope, remote: boolean): void {
+    if (this.filters.active) {
+      const verdict = this.filters.apply('receive', env);
+      if (verdict === 'drop') return this.drop('filtered', env, 'receive-side filter');
+      if (verdict !== 'pass') return this.hold(verdict, () => this.enqueueFor(env, remote));
+    }
+    this.enqueueFor(env, remote);
+  }
+
+  /** Into the receiver's mailbox, if it is still there and has room. */
+  private enqueueFor(env: Envelope, remote: boolean): void {
     const cell = this.cells.get(env.to);
     if (!cell || cell.state !== 'running') {
       this.c.deadLetters.value++;
       return this.drop('dead_letter', env, `no actor ${pidId(env.to)} here`);
     }
-    if (this.filters.active && this.filters.apply('receive', env)) return this.drop('filtered', env, 'receive-side filter');
     if (remote && cell.mailbox.length - cell.head >= this.maxMailbox) return this.drop('mailbox_full', env, `${pidId(env.to)} has ${this.maxMailbox} messages waiting`);
     this.c.received.value++;
     if (this.inspectors.length) this.emit({ type: 'receive', envelope: env, remote });
@@ -649,7 +685,7 @@ export class Runtime {
   }
 
   private isBuiltin(path: string): boolean {
-    return path === '/metrics/snapshot' || path === '/health' || path === '/__processes__' || (path === '/__filters__' && this.options.testEndpoints === true);
+    return path === '/metrics/snapshot' || path === '/health' || path === '/__processes__' || ((path === '/__filters__' || path === '/__connections__/break') && this.options.testEndpoints === true);
   }
 
   private builtin(req: HttpRequest): HttpResponse | undefined {
@@ -663,9 +699,24 @@ export class Runtime {
       case '/__filters__':
         if (!this.options.testEndpoints) return undefined;
         return filterEndpoint(this.filters, req);
+      case '/__connections__/break':
+        if (!this.options.testEndpoints) return undefined;
+        return breakEndpoint((peer) => this.breakConnection(peer), req);
       default:
         return undefined;
     }
+  }
+
+  /**
+   * For tests: this end drops its connection to the runtime at `address` as if the socket had
+   * closed (links to that runtime's actors fire, what was queued for it is dropped, the next
+   * send dials afresh), without telling the far end. The far end keeps the connection open: its
+   * messages are read and discarded, its pings get no pong, so its heartbeat cuts the connection
+   * within two heartbeat periods; or, sooner, a new connection from this end (which this end's
+   * address vouches for) replaces the old one there. Until then it sees nothing.
+   */
+  breakConnection(address: string): BreakOutcome {
+    return this.peers.breakConnection(address, 'broken at this end by a test');
   }
 
   // ---------------------------------------------------------------- quiet and shutdown
@@ -687,6 +738,8 @@ export class Runtime {
   async stop(): Promise<void> {
     if (this.stopped) return;
     for (const cell of [...this.cells.values()]) this.terminate(cell.pid);
+    for (const cancel of this.held) cancel();
+    this.held.clear();
     this.peers.flush();
     this.stopped = true;
     await this.transport.close();

@@ -16,6 +16,11 @@ export interface Conn {
   buffered?(): number;
   /** Cuts the connection at once, dropping what is unsent. */
   terminate?(reason: string): void;
+  /**
+   * For tests: onClose fires here at once, but the far end is not told: the socket stays open,
+   * what arrives on it is discarded and pings go unanswered, until the far end closes it.
+   */
+  abandon?(reason: string): void;
   /** For logs: who is at the other end, as the transport sees it. */
   readonly remote: string;
 }

@@ -33,6 +33,8 @@ class WsConn implements Conn {
   onFrame: (frame: Uint8Array) => void = () => {};
   onClose: (reason: string) => void = () => {};
   alive = true;
+  /** Given up at this end only (abandon): no heartbeat, no frames, no pongs. */
+  abandoned = false;
   private closed = false;
   private closeReason: string | undefined;
 
@@ -43,6 +45,7 @@ class WsConn implements Conn {
     ws.binaryType = 'nodebuffer';
     ws.on('open', () => this.onOpen());
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (this.abandoned) return;
       this.alive = true;
       // A text frame is not ours: hand over an empty frame, which fails to decode and is counted.
       this.onFrame(isBinary ? (data as Buffer) : Buffer.alloc(1, 0xc1));
@@ -73,6 +76,14 @@ class WsConn implements Conn {
   terminate(reason: string): void {
     this.closeReason ??= reason;
     this.ws.terminate();
+  }
+
+  abandon(reason: string): void {
+    if (this.closed) return;
+    this.abandoned = true;
+    // ws answers pings by itself unless told not to; an abandoned end must stay silent.
+    (this.ws as unknown as { _autoPong: boolean })._autoPong = false;
+    this.finish(reason);
   }
 
   private finish(reason: string): void {
@@ -166,7 +177,7 @@ export class WebSocketTransport implements Transport {
 
   private beat(): void {
     for (const conn of this.conns) {
-      if (conn.ws.readyState !== WebSocket.OPEN) continue;
+      if (conn.ws.readyState !== WebSocket.OPEN || conn.abandoned) continue;
       if (!conn.alive) {
         conn.terminate('heartbeat timeout: no pong from peer');
         continue;
