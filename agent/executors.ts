@@ -87,6 +87,7 @@ export class Executors {
     return {
       ...(cause !== null ? { MESOS_TRACE_CAUSE: cause } : {}),
       ...ctx.config.executorTokens?.issue(f.id, executorId),
+      ...(ctx.config.testEndpoints ? { MESOS_ENABLE_TEST_ENDPOINTS: 'true' } : {}),
       ...this.baseEnvironment(f, executorId, directory),
     };
   }

@@ -73,6 +73,11 @@ export interface AgentOptions {
    * (MESOS_EXECUTOR_AUTHENTICATION_TOKEN). Default false for the library; mesos-agent sets it.
    */
   authenticateExecutors?: boolean;
+  /**
+   * Serve /__filters__ and /__connections__/break (tests only), and have executors serve them
+   * too (MESOS_ENABLE_TEST_ENDPOINTS in their environment).
+   */
+  testEndpoints?: boolean;
   /** `--http_credentials` (and `--credential`): principal → secret for HTTP Basic. */
   httpCredentials?: ReadonlyMap<string, string>;
   /** `--authenticate_http_readonly`. */
@@ -105,6 +110,7 @@ export interface AgentConfig {
   executorHostCommand: CommandSpec | undefined;
   /** Present when executors must authenticate. */
   executorTokens: ExecutorTokens | undefined;
+  testEndpoints: boolean;
   http: HttpAuthOptions;
   acls: Acls;
 }
@@ -211,6 +217,7 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
     checkpointFsync: o.checkpointFsync ?? true,
     executorHostCommand,
     executorTokens: o.authenticateExecutors ? new ExecutorTokens() : undefined,
+    testEndpoints: o.testEndpoints === true,
     http: {
       credentials: new Map([...(o.httpCredentials ?? []), ...(o.credential ? ([[o.credential.principal, o.credential.secret]] as const) : [])]),
       readonly: o.authenticateHttpReadonly ?? false,

@@ -47,6 +47,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     delegate: AGENT_ACTOR_ID,
     ...runtimeAuth(options.credential, config.executorTokens),
     ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.testEndpoints ? { testEndpoints: true } : {}),
   });
   const containerizer = new Containerizer({
     workDir: options.workDir,

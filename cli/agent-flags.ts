@@ -31,6 +31,7 @@ export const AGENT_MACHINE_FLAGS = {
   executor_reregistration_timeout: durationFlag('After an agent restart, how long running executors have to re-register.', { default: '2secs' }),
   recovery_timeout: durationFlag('How long an executor of a checkpointing framework waits for its agent to come back.', { default: '15mins' }),
   recover: choiceFlag('On restart, reconnect re-attaches to the executors left running; cleanup kills them and exits without registering.', ['reconnect', 'cleanup'], { default: 'reconnect' }),
+  status_update_retry_interval: durationFlag('Beyond Mesos (which fixes it at 10secs): how long the agent waits for an acknowledgement before it sends a status update again; each retry doubles it, up to 10mins. For tests.', { default: '10secs' }),
   destroy_executors_on_stop: boolFlag('Beyond Mesos: kill every executor when the agent stops (mesos-local does this so nothing outlives it). Off, executors survive for the next agent to recover.', { default: 'false' }),
 };
 
@@ -59,6 +60,7 @@ export const AGENT_FLAGS = {
   authenticate_http_readwrite: boolFlag('Endpoints that change state need HTTP Basic authentication.', { default: 'false' }),
   authenticate_executors: boolFlag('Executors must authenticate with the token the agent gives them in MESOS_EXECUTOR_AUTHENTICATION_TOKEN.', { default: 'true' }),
   acls: customFlag("Mesos's ACLs as JSON, or a file holding them; on an agent access_sandboxes and get_endpoints apply.", readAcls),
+  enable_test_endpoints: boolFlag('For tests: serve /__filters__ and /__connections__/break (fault injection from outside), here and in every executor this agent starts.', { default: 'false' }),
 };
 
 export const AGENT_SPEC = {
@@ -87,6 +89,7 @@ export function agentOptions(f: AgentFlagValues, text: Record<string, string>, l
     executorRegistrationTimeoutMs: f.executor_registration_timeout,
     executorShutdownGracePeriodMs: f.executor_shutdown_grace_period,
     executorReregistrationTimeoutMs: f.executor_reregistration_timeout,
+    statusUpdateRetryMs: f.status_update_retry_interval,
     recoveryTimeoutMs: f.recovery_timeout,
     recover: f.recover,
     destroyAllOnStop: f.destroy_executors_on_stop,
@@ -101,5 +104,6 @@ export function agentOptions(f: AgentFlagValues, text: Record<string, string>, l
     authenticateHttpReadonly: f.authenticate_http_readonly,
     authenticateHttpReadwrite: f.authenticate_http_readwrite,
     authenticateExecutors: f.authenticate_executors,
+    ...(f.enable_test_endpoints ? { testEndpoints: true } : {}),
   };
 }

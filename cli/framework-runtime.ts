@@ -10,13 +10,14 @@ export interface FrameworkRuntime {
   stop(): Promise<void>;
 }
 
-export async function startFrameworkRuntime(options: { trace?: string; logger?: Logger; ip?: string; credential?: Credential }): Promise<FrameworkRuntime> {
+export async function startFrameworkRuntime(options: { trace?: string; logger?: Logger; ip?: string; credential?: Credential; testEndpoints?: boolean }): Promise<FrameworkRuntime> {
   const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: 0,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
     ...(options.credential !== undefined ? { auth: { credential: options.credential } } : {}),
+    ...(options.testEndpoints ? { testEndpoints: true } : {}),
   });
   return {
     runtime,

@@ -38,7 +38,7 @@ try {
 
 let own: FrameworkRuntime | undefined;
 try {
-  own = f.trace !== undefined ? await startFrameworkRuntime({ trace: f.trace, logger, ...(principal !== undefined && secret !== undefined ? { credential: { principal, secret } } : {}) }) : undefined;
+  own = f.trace !== undefined ? await startFrameworkRuntime({ trace: f.trace, logger, testEndpoints: f.enable_test_endpoints, ...(principal !== undefined && secret !== undefined ? { credential: { principal, secret } } : {}) }) : undefined;
 } catch (err) {
   exitWithError(`cannot start tracing to '${f.trace}': ${(err as Error).message}`);
 }
@@ -68,6 +68,8 @@ const driverOptions: SchedulerDriverOptions = {
   logger,
   ...(own !== undefined ? { runtime: own.runtime } : {}),
   ...(principal !== undefined && secret !== undefined ? { principal, secret } : {}),
+  registrationBackoffFactorMs: f.registration_backoff_factor,
+  ...(f.enable_test_endpoints ? { testEndpoints: true } : {}),
 };
 const driver = new MesosSchedulerDriver(scheduler, frameworkInfo, f.master, driverOptions);
 

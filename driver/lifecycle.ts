@@ -17,6 +17,8 @@ export interface DriverRuntimeOptions {
   credential?: Credential;
   /** Trace every message of the runtime to this file (an executor launched with MESOS_TRACE). */
   trace?: string;
+  /** Serve /__filters__ and /__connections__/break, for fault injection from outside (tests only). */
+  testEndpoints?: boolean;
 }
 
 export abstract class DriverLifecycle<P extends { abort(): void }> {
@@ -57,6 +59,7 @@ export abstract class DriverLifecycle<P extends { abort(): void }> {
       ...(o.clock ? { clock: o.clock } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
       ...(o.credential ? { auth: { credential: o.credential } } : {}),
+      ...(o.testEndpoints ? { testEndpoints: true } : {}),
     });
     this.ownsRuntime = true;
     this.tracer = tracer;

@@ -155,7 +155,9 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
     const credential = executorCredential(env, config.frameworkId, config.executorId);
     // An agent that traces hands MESOS_TRACE to its executors: trace this one too.
     const trace = env['MESOS_TRACE'];
-    return this.ownRuntime({ ...o, ip, ...(trace ? { trace } : {}), ...(credential !== undefined ? { credential } : {}) });
+    // An agent with --enable_test_endpoints passes it on, so tests reach its executors too.
+    const testEndpoints = o.testEndpoints ?? testEndpointsFromEnv(env);
+    return this.ownRuntime({ ...o, ip, ...(trace ? { trace } : {}), ...(credential !== undefined ? { credential } : {}), ...(testEndpoints ? { testEndpoints } : {}) });
   }
 }
 
@@ -170,4 +172,10 @@ export function executorPrincipal(frameworkId: string, executorId: string): stri
 export function executorCredential(env: Readonly<Record<string, string | undefined>>, frameworkId: string, executorId: string): { principal: string; secret: string } | undefined {
   const secret = env['MESOS_EXECUTOR_AUTHENTICATION_TOKEN'];
   return secret === undefined || secret === '' ? undefined : { principal: executorPrincipal(frameworkId, executorId), secret };
+}
+
+/** MESOS_ENABLE_TEST_ENDPOINTS, which an agent with --enable_test_endpoints sets for its executors. */
+export function testEndpointsFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const v = env['MESOS_ENABLE_TEST_ENDPOINTS']?.trim().toLowerCase();
+  return v === 'true' || v === '1';
 }

@@ -4,7 +4,7 @@
 
 import { createLogger, parseAddress, pidAddress, pinoLevel } from '../runtime/index.js';
 import { startProtocolRuntime, tryParseDuration } from '../protocol/index.js';
-import { executorCredential } from './driver.js';
+import { executorCredential, testEndpointsFromEnv } from './driver.js';
 import { parseAgentPid } from '../driver/index.js';
 import { DEFAULT_RECOVERY_TIMEOUT_MS, DEFAULT_SHUTDOWN_GRACE_MS } from './driver.js';
 import { ExecutorHost } from './executor-host.js';
@@ -26,6 +26,7 @@ const { runtime, tracer } = await startProtocolRuntime({
   // Every command executor here speaks through this runtime, authenticated with the host's token.
   ...(frameworkId !== undefined ? withCredential(executorCredential(env, frameworkId, 'executor-host')) : {}),
   ...(tracePath ? { trace: tracePath } : {}),
+  ...(testEndpointsFromEnv(env) ? { testEndpoints: true } : {}),
 });
 
 const duration = (name: string, fallbackMs: number): number => {
