@@ -115,7 +115,8 @@ describe('the v1 schema', () => {
       assert.ok(!r.ok && r.error.length > 0);
     }
     // A proto2 required field missing (Call.Acknowledge without task_id and uuid).
-    const partial = encodeMessage('scheduler.Call', 'protobuf', { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' } } });
+    // type = 8 (field 2), acknowledge (field 8) = { agent_id (field 1) = { value (field 1) = "a" } }
+    const partial = Buffer.from([0x10, 0x08, 0x42, 0x05, 0x0a, 0x03, 0x0a, 0x01, 0x61]);
     const r = decodeMessage('scheduler.Call', 'protobuf', partial);
     assert.ok(!r.ok && /missing required/.test(r.error), JSON.stringify(r));
   });
