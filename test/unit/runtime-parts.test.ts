@@ -42,17 +42,17 @@ describe('filters', () => {
     const f = new Filters();
     f.drop({ side: 'send', name: 'Pong', from: 'echo', times: 2 });
     const pong = env('Pong', 'echo@h:1', 'probe@h:2');
-    assert.equal(f.apply('receive', pong), false, 'other side untouched');
-    assert.equal(f.apply('send', env('Pong', 'other@h:1', 'probe@h:2')), false);
-    assert.equal(f.apply('send', pong), true);
-    assert.equal(f.apply('send', pong), true);
-    assert.equal(f.apply('send', pong), false, 'spent after two');
+    assert.equal(f.apply('receive', pong), 'pass', 'other side untouched');
+    assert.equal(f.apply('send', env('Pong', 'other@h:1', 'probe@h:2')), 'pass');
+    assert.equal(f.apply('send', pong), 'drop');
+    assert.equal(f.apply('send', pong), 'drop');
+    assert.equal(f.apply('send', pong), 'pass', 'spent after two');
     assert.equal(f.active, false);
   });
   it('await resolves with the next match and lets it pass', async () => {
     const f = new Filters();
     const next = f.await({ side: 'receive', name: /^Status/ });
-    assert.equal(f.apply('receive', env('StatusUpdate', 'a@h:1', 'b@h:2')), false);
+    assert.equal(f.apply('receive', env('StatusUpdate', 'a@h:1', 'b@h:2')), 'pass');
     assert.equal((await next).name, 'StatusUpdate');
   });
   it('refuse a bad side or count with a message', () => {
