@@ -57,6 +57,20 @@ export class Containers {
     return this.ctx.containerizer.launch({ ...spec, limits: this.limits(e, task), ...(user ? { user } : {}) });
   }
 
+  /**
+   * A custom executor got another task: its container's limits grow to the executor's and
+   * all its tasks' resources (a limit lowered under what runs could OOM-kill it, so none shrinks here).
+   */
+  taskAdded(e: ExecutorState): void {
+    if (e.kind !== 'custom' || e.launchedTasks.size + e.queuedTasks.size <= 1) return;
+    const r = e.resources();
+    const now = this.ctx.containerizer.limits(e.containerId) ?? {};
+    const cpus = Math.max(r.scalar('cpus'), now.cpus ?? 0);
+    const mem = Math.max(Math.round(r.scalar('mem') * 1024 * 1024), now.memBytes ?? 0);
+    const limits = { ...(cpus > 0 ? { cpus } : {}), ...(mem > 0 ? { memBytes: mem } : {}) };
+    void this.ctx.containerizer.update(e.containerId, limits).catch((err: unknown) => this.ctx.log.warn({ container: e.containerId, problem: String(err) }, 'cannot update the container\'s limits'));
+  }
+
   /** What the executor host's task process does first (LaunchExecutor.container). */
   joinOf(containerId: string): ContainerJoin | undefined {
     return this.joins.get(containerId);
@@ -78,7 +92,9 @@ export class Containers {
     const { ctx } = this;
     const pid = update.status.container_status?.executor_pid;
     if (e.kind === 'command' && pid !== undefined) ctx.containerizer.setPid(e.containerId, pid);
-    if (!isTerminalState(update.status.state) || !ctx.containerizer.mayBeLimited(e.containerId)) return false;
+    // A task that finished (exit 0) was not ended by the OOM killer; one killed while it runs
+    // is caught by the containerizer's own watch. Only other terminal states are checked.
+    if (!isTerminalState(update.status.state) || update.status.state === 'TASK_FINISHED' || !ctx.containerizer.mayBeLimited(e.containerId)) return false;
     ctx.pipeToSelf(
       ctx.containerizer.limitation(e.containerId),
       (limitation) => ({ name: '_LimitationChecked', update: limited(update, limitation), ackTo }),

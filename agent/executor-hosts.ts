@@ -157,6 +157,7 @@ export class ExecutorHosts {
     ctx.cancelTimer(timers.hostShutdown(host.containerId));
     this.hosts.delete(host.frameworkId);
     if (host.pid) ctx.unlink(host.pid);
+    ctx.parts.gc.schedule(host.directory);
     const f = ctx.frameworks.get(host.frameworkId);
     const affected = new Set(host.waiting.splice(0));
     for (const e of f?.executors.values() ?? []) if (e.kind === 'command' && e.hostContainerId === host.containerId) affected.add(e);

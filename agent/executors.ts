@@ -51,7 +51,7 @@ export class Executors {
       ctx.pipeToSelf(
         ctx.parts.containers.prepareCommand(f, e, firstTask),
         () => ({ name: '_SandboxReady', ...key }),
-        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot create the sandbox: ${String(err)}` }),
+        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot prepare the container: ${err instanceof Error ? err.message : String(err)}` }),
       );
       return e;
     }

@@ -22,6 +22,7 @@ export {
   ISOLATORS,
   parseIsolation,
   Isolation,
+  detectCgroups,
   type ResourceStatistics,
 } from './containerizer/index.js';
 export { readAgentState, forgetAgent, checkpointPaths, type AgentCheckpoint, type CheckpointProblem } from './checkpoint.js';

@@ -84,6 +84,7 @@ export class Tasks {
     if (e.checkpoint) ctx.parts.checkpointer.task(e, task.task_id.value, newTask(task, fid, 'TASK_STAGING', kind === 'command' ? undefined : e.id));
     if (e.state === 'REGISTERING') e.queuedTasks.set(task.task_id.value, task);
     else ctx.parts.executors.sendTask(f, e, task);
+    ctx.parts.containers.taskAdded(e);
   }
 
   /** M→A KillTask (Mesos's KillTaskMessage). */

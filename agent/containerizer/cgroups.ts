@@ -134,6 +134,11 @@ export class Cgroups {
     const deadline = Date.now() + maxWaitMs;
     const present = (await Promise.all(this.dirs(containerId).map(exists))).some((x) => x);
     if (!present) return;
+    // The common case: the container's processes have all exited already.
+    if ((await this.pids(containerId)).length === 0) {
+      await Promise.all(this.dirs(containerId).map((d) => removeDir(d, deadline)));
+      return;
+    }
     if (this.host.version === 'v2' && (await exists(join(this.dir('', containerId), 'cgroup.kill')))) {
       await this.write('', containerId, 'cgroup.kill', 1).catch(() => undefined);
     } else if (this.subsystems.includes('freezer') && this.host.version === 'v1') {

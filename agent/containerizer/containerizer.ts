@@ -249,6 +249,11 @@ export class Containerizer {
     return [...new Set([...this.containers().map((c) => c.containerId), ...this.external.keys()])];
   }
 
+  /** Changes a container's limits while it runs. */
+  update(containerId: string, limits: ContainerLimits): Promise<void> {
+    return this.isolation.update(containerId, limits);
+  }
+
   /** The limits the container was prepared with. */
   limits(containerId: string): ContainerLimits | undefined {
     return this.isolation.limits(containerId);

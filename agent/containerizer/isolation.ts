@@ -127,6 +127,23 @@ export class Isolation {
     this.containers.set(containerId, { limits, cgroups: cg !== undefined, limitation: undefined, onLimitation: undefined });
     if (!cg) return [];
     await cg.create(containerId);
+    await this.apply(cg, containerId, limits);
+    return cg.procsFiles(containerId);
+  }
+
+  /** New limits for a running container (an executor given another task: Mesos's containerizer update). */
+  async update(containerId: string, limits: ContainerLimits): Promise<void> {
+    const c = this.containers.get(containerId);
+    if (!c) return;
+    c.limits = limits;
+    if (c.cgroups && this.cgroups) await this.apply(this.cgroups, containerId, limits);
+  }
+
+  private async apply(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
+    await Promise.all([this.applyCpu(cg, containerId, limits), this.applyMem(cg, containerId, limits)]);
+  }
+
+  private async applyCpu(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
     const v2 = cg.host.version === 'v2';
     if (this.has('cgroups/cpu') && limits.cpus !== undefined) {
       const shares = Math.max(Math.floor(CPU_SHARES_PER_CPU * limits.cpus), MIN_CPU_SHARES);
@@ -143,6 +160,10 @@ export class Isolation {
         }
       }
     }
+  }
+
+  private async applyMem(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
+    const v2 = cg.host.version === 'v2';
     if (this.has('cgroups/mem') && limits.memBytes !== undefined) {
       const limit = Math.max(limits.memBytes, MIN_MEMORY_BYTES);
       if (v2) await cg.write('memory', containerId, 'memory.max', limit);
@@ -152,7 +173,6 @@ export class Isolation {
         await cg.write('memory', containerId, 'memory.limit_in_bytes', limit);
       }
     }
-    return cg.procsFiles(containerId);
   }
 
   limits(containerId: string): ContainerLimits | undefined {
