@@ -67,7 +67,7 @@ export class HttpClient {
         ? httpsRequest(u, { ...options, ...(this.tls?.ca ? { ca: this.tls.ca } : {}), ...(this.tls?.cert ? { cert: this.tls.cert, key: this.tls.key } : {}), rejectUnauthorized: this.tls?.verifyCert ?? true }, onResponse)
         : httpRequest(u, options, onResponse);
       req.on('timeout', () => req.destroy(new HttpClientError(`no answer within ${timeoutMs / 1000} s`)));
-      req.on('error', (err: Error & { code?: string }) => reject(err instanceof HttpClientError ? err : new HttpClientError(err.code ? `${err.code}: ${err.message}` : err.message)));
+      req.on('error', (err: Error & { code?: string }) => reject(err instanceof HttpClientError ? err : new HttpClientError(err.code ?? err.message)));
       req.end(body);
     });
   }
