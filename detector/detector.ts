@@ -4,9 +4,7 @@
 // this component's own session is lost. Data that is not a MasterInfo is skipped, with a warning.
 
 import type { Logger } from 'pino';
-import { Value } from '@sinclair/typebox/value';
 import type { MasterInfo } from '../protocol/index.js';
-import { MasterInfoSchema } from '../protocol/types.js';
 import { ZooKeeperGroup } from './group.js';
 import { isZooKeeperUrl, parseZooKeeperUrl, type ZooKeeperUrl } from './zk-url.js';
 
@@ -153,11 +151,24 @@ export function parseMasterInfo(data: Buffer): DetectedMaster | undefined {
   } catch {
     return undefined;
   }
-  if (!Value.Check(MasterInfoSchema, info)) return undefined;
+  if (!isMasterInfo(info)) return undefined;
   const ip = info.address?.ip ?? uint32ToIp(info.ip);
   const pid = info.pid ?? `master@${ip}:${info.port}`;
   if (!/^[^@\s]+@[^:\s]+:\d+$/.test(pid)) return undefined;
   return { info, pid, address: pid.slice(pid.indexOf('@') + 1) };
+}
+
+/** The fields a detector relies on (what else a MasterInfo holds is passed along as it came). */
+function isMasterInfo(v: unknown): v is MasterInfo {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  const port = (p: unknown): boolean => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535;
+  if (typeof m['id'] !== 'string' || !Number.isInteger(m['ip']) || !port(m['port'])) return false;
+  if (m['pid'] !== undefined && typeof m['pid'] !== 'string') return false;
+  const a = m['address'];
+  if (a !== undefined && (typeof a !== 'object' || a === null || !port((a as Record<string, unknown>)['port']))) return false;
+  const ip = (a as Record<string, unknown> | undefined)?.['ip'];
+  return ip === undefined || typeof ip === 'string';
 }
 
 function uint32ToIp(n: number): string {
