@@ -159,6 +159,9 @@ export class Master extends Actor<MasterActorInbox> {
       'registrar/registry_size_bytes': this.registry.stats.sizeBytes,
       'registrar/state_fetch_ms': this.registry.stats.lastFetchMs,
       'registrar/state_store_ms': this.registry.stats.lastStoreMs,
+      'registrar/state_store_ms/p50': percentile(this.registry.storeMs, 0.5),
+      'registrar/state_store_ms/p99': percentile(this.registry.storeMs, 0.99),
+      'registrar/state_store_ms/count': this.registry.storeMs.length,
     }));
     installRoutes(this.ctx);
     this.runtime.guardBuiltins((handler) => guardedBuiltin(this.ctx, handler));
@@ -298,6 +301,12 @@ export class Master extends Actor<MasterActorInbox> {
       principalOf: (pid) => this.runtime.principalOf(pid),
     };
   }
+}
+
+function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** IPv4 as Mesos's MasterInfo.ip: the address bytes read as a little-endian uint32 (network order in memory). */
