@@ -19,7 +19,8 @@ import { FileRoots } from './files.js';
 import { agentRoutes, type StateView } from './http.js';
 import { AgentCounters, installAgentMetrics } from './metrics.js';
 import type { AgentConfig } from './options.js';
-import { masterPid as parseMasterPid } from './pids.js';
+import { masterPid as parseMasterPid, NO_MASTER } from './pids.js';
+import { isZooKeeperUrl } from '../detector/index.js';
 import { Recovery } from './recovery.js';
 import { Containers } from './containers.js';
 import { GarbageCollector } from './gc.js';
@@ -58,6 +59,7 @@ export class Agent extends Actor<AgentMessage> {
     _RegistrationRetry: (m) => this.parts.registration.retry(m.backoffMs),
     _PingTimeout: () => this.parts.registration.pingTimeout(),
     _MasterExited: () => this.parts.registration.masterExited(),
+    _MasterDetected: (m, from) => from === this.self && this.parts.registration.detected(m.pid),
     _ContainerLaunched: (m) => this.parts.executors.containerLaunched(keyOf(m), m.container),
     _ContainerLaunchFailed: (m) => this.parts.executors.containerLaunchFailed(keyOf(m), m.message),
     _ContainerTerminated: (m) => this.parts.executors.containerTerminated(keyOf(m), m.termination),
@@ -95,7 +97,7 @@ export class Agent extends Actor<AgentMessage> {
     this.checkpointed = deps.checkpointed;
     this.onTerminated = deps.onTerminated;
     const config = deps.config;
-    const masterPid = parseMasterPid(config.master);
+    const masterPid = isZooKeeperUrl(config.master) ? NO_MASTER : parseMasterPid(config.master);
     // The parts are built right after the context that they all receive.
     const agent = this;
     let parts!: AgentParts;
@@ -105,7 +107,7 @@ export class Agent extends Actor<AgentMessage> {
       files: this.files,
       updates: new StatusUpdateManager(
         {
-          forward: (update) => this.send(masterPid, { name: 'StatusUpdate', update, pid: this.self }),
+          forward: (update) => this.send(this.ctx.masterPid, { name: 'StatusUpdate', update, pid: this.self }),
           startRetry: (ms, frameworkId, taskId) => this.startTimer(timers.statusUpdateRetry(frameworkId, taskId), ms, { name: '_StatusUpdateRetry', frameworkId, taskId }),
           cancelRetry: (frameworkId, taskId) => this.cancelTimer(timers.statusUpdateRetry(frameworkId, taskId)),
         },

@@ -40,6 +40,8 @@ export type Internal =
   | { name: '_RegistrationRetry'; backoffMs: number }
   | { name: '_PingTimeout' }
   | { name: '_MasterExited' }
+  /** From the agent's master detector (`--master=zk://…`): who leads now (undefined: nobody). */
+  | { name: '_MasterDetected'; pid: string | undefined }
   | ({ name: '_ContainerLaunched'; container: Container } & ExecutorKey)
   | ({ name: '_ContainerLaunchFailed'; message: string } & ExecutorKey)
   | ({ name: '_ContainerTerminated'; termination: Termination } & ExecutorKey)
@@ -105,7 +107,8 @@ export interface AgentContext {
   readonly files: FileRoots;
   readonly updates: StatusUpdateManager;
   readonly counters: AgentCounters;
-  readonly masterPid: Pid<MasterInbox>;
+  /** The leading master; NO_MASTER while a detector knows none. */
+  masterPid: Pid<MasterInbox>;
   readonly frameworks: Map<string, FrameworkState>;
   readonly completedFrameworks: FrameworkState[];
   /** Set once the master assigned it, or from the checkpoint on recovery. */

@@ -16,8 +16,10 @@ import type { CommandSpec } from './containerizer/index.js';
 export type RestartMode = 'reconnect' | 'cleanup';
 
 export interface AgentOptions {
-  /** The master: `host:port` or `master@host:port`. */
+  /** The master: `host:port`, `master@host:port`, or `zk://…`/`file://…` to follow the leader. */
   master: string;
+  /** `--zk_session_timeout` with a `zk://` master (default 10 s). */
+  zkSessionTimeoutMs?: number;
   /** Address to listen on (default 127.0.0.1). */
   ip?: string;
   /** Port to listen on (default 5051, as Mesos; 0 picks a free one). */
@@ -158,9 +160,8 @@ export const DEFAULTS = {
 /** `master@host:port` from either accepted form. */
 export function masterPidText(master: string): string {
   const m = master.trim();
-  if (m.startsWith('zk://') || m.startsWith('file://')) {
-    throw new ValidationError(`master '${master}': only a fixed master (host:port or master@host:port) is supported`);
-  }
+  // A ZooKeeper URL is followed by the agent's detector (startAgent).
+  if (m.startsWith('zk://') || m.startsWith('file://')) return m;
   return m.includes('@') ? m : `master@${m}`;
 }
 

@@ -10,6 +10,9 @@ export function masterPid(text: string): Pid<MasterInbox> {
   return parsePid(text);
 }
 
+/** No master known (a detector that sees no leader): nothing is sent to it, nothing accepted from it. */
+export const NO_MASTER = 'master@0.0.0.0:0' as Pid<MasterInbox>;
+
 /**
  * A framework's scheduler, from the pid RunTask or UpdateFramework carries. '' (an HTTP
  * framework) is none: what goes to its scheduler goes through the master.

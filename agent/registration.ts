@@ -6,6 +6,7 @@
 import { pidAddress, type Pid } from '../runtime/index.js';
 import type { AgentRegistered, AgentReregistered, ExecutorInfo, FrameworkInfo, MasterInbox, PingAgent, ReregisterAgent, Task } from '../protocol/index.js';
 import { timers, type AgentContext } from './context.js';
+import { masterPid as parseMasterPid, NO_MASTER } from './pids.js';
 import { newTask } from './state.js';
 
 /** The version reported to the master, which admits agents of 1.0.0 and later, as Mesos does. */
@@ -41,6 +42,7 @@ export class Registration {
   retry(backoffMs: number): void {
     const { ctx } = this;
     if (ctx.state === 'RUNNING' || ctx.state === 'TERMINATING') return;
+    if (ctx.masterPid === NO_MASTER) return; // registration starts again once a leader is detected
     if (!this.masterLinked) {
       this.masterLinked = true;
       ctx.linkWith(ctx.masterPid, { name: '_MasterExited' });
@@ -138,6 +140,31 @@ export class Registration {
     ctx.cancelTimer(timers.ping);
     ctx.updates.pause();
     this.start();
+  }
+
+  /**
+   * The detector reports a leader (or none). As Mesos's agent on every detection: disconnected,
+   * status updates paused, and with a leader, registration (with the same id) starts again.
+   */
+  detected(pid: string | undefined): void {
+    const { ctx } = this;
+    let next = NO_MASTER;
+    try {
+      if (pid !== undefined) next = parseMasterPid(pid);
+    } catch {
+      ctx.log.warn({ pid }, 'ignoring a detected master whose pid is malformed');
+    }
+    if (next === ctx.masterPid && ctx.state === 'RUNNING') return;
+    if (this.masterLinked) ctx.unlink(ctx.masterPid);
+    this.masterLinked = false;
+    ctx.masterPid = next;
+    ctx.log.info({ master: next === NO_MASTER ? 'none' : next }, 'new master detected');
+    if (ctx.state === 'TERMINATING' || ctx.state === 'RECOVERING') return;
+    ctx.state = 'DISCONNECTED';
+    ctx.cancelTimer(timers.ping);
+    ctx.updates.pause();
+    if (next === NO_MASTER) ctx.cancelTimer(timers.registration);
+    else this.start();
   }
 
   /** What the agent runs, for the master to rebuild its view (Mesos's ReregisterSlaveMessage). */

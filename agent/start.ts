@@ -12,6 +12,8 @@ import { sandboxRunIds } from './containers.js';
 import * as ckpt from './checkpoint.js';
 import { Containerizer, Isolation, type CommandSpec } from './containerizer/index.js';
 import { executorHostCommand } from '../executor/index.js';
+import { createDetector, isZooKeeperUrl } from '../detector/index.js';
+import type { AgentMessage } from './context.js';
 import { agentConfig, type AgentConfig, type AgentOptions, type RestartMode } from './options.js';
 
 /** The agent actor's id: Mesos's, which the web UI and operators' scripts address. */
@@ -69,7 +71,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   let resolveTerminated!: (reason: string) => void;
   const terminated = new Promise<string>((r) => (resolveTerminated = r));
   let stopped = false;
-  const stop = async (o: { destroyAll?: boolean } = {}): Promise<void> => {
+  let stop = async (o: { destroyAll?: boolean } = {}): Promise<void> => {
     if (stopped) return;
     stopped = true;
     tracer?.stop();
@@ -111,6 +113,24 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     onTerminated: (reason) => resolveTerminated(reason),
   });
   runtime.spawn(agent, AGENT_ACTOR_ID);
+  if (isZooKeeperUrl(options.master)) {
+    // `--master=zk://…`: every change of leader reaches the agent as a message of its own.
+    const self = agent.self as Pid<AgentMessage>;
+    const detector = createDetector(options.master, { sessionTimeoutMs: options.zkSessionTimeoutMs ?? 10_000, ...(options.logger ? { log: options.logger } : {}) });
+    detector.listen({
+      leader: (m) => runtime.send(self, self, { name: '_MasterDetected', pid: m?.pid }),
+      failed: (error) => {
+        options.logger?.error({ error: error.message }, 'master detection failed; stopping the agent');
+        void stop().then(() => resolveTerminated(`master detection failed: ${error.message}`));
+      },
+    });
+    const stopAgent = stop;
+    stop = async (o) => {
+      detector.close();
+      await stopAgent(o);
+    };
+    void terminated.then(() => detector.close());
+  }
   const bootId = await ckpt.readHostBootId();
   if (bootId !== undefined) await ckpt.checkpointBootId(options.workDir, bootId, { fsync: config.checkpointFsync }).catch(() => undefined);
   return { runtime, pid: agent.self, address: runtime.address, agent, containerizer, terminated, stop };

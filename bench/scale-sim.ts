@@ -49,6 +49,9 @@ export class Tally {
   frameworksRegistered = 0;
   /** Frameworks that lost their connection to the master and subscribed again. */
   reconnects = 0;
+  /** After a change of master (`_Follow`): frameworks re-subscribed, and those offered again. */
+  resubscribed = 0;
+  reoffered = 0;
 }
 
 let uuidCounter = 0;
@@ -86,7 +89,7 @@ export class SimAgent extends Actor<AgentInbox> {
   private readonly frameworks = new Map<string, FrameworkInfo>();
 
   constructor(
-    private readonly master: Pid,
+    private master: Pid,
     private readonly info: AgentInfo,
     private readonly tally: Tally,
     private readonly firstDelayMs: number,
@@ -109,6 +112,14 @@ export class SimAgent extends Actor<AgentInbox> {
     },
     Shutdown: () => {},
     _Retry: (m: { generation: number; backoffMs: number }) => this.retry(m.generation, m.backoffMs),
+    // A detector named a new leading master (bench/failover): register with it, as the agent does.
+    _Follow: (m: { pid: Pid }) => {
+      if (this.linked) this.unlink(this.master);
+      this.linked = false;
+      this.master = m.pid;
+      this.state = 'REGISTERING';
+      this.startRound(this.random() * BACKOFF_MS);
+    },
   } as unknown as Handlers<AgentInbox>;
 
   override initialize(): void {
@@ -262,8 +273,10 @@ export class SimFramework extends Actor<AgentInbox> {
   private nextTask = 0;
   private readonly lastOffer = new Map<string, number>();
 
+  private followed = false;
+
   constructor(
-    private readonly master: Pid,
+    private master: Pid,
     private readonly name: string,
     private readonly perTask: { cpus: number; mem: number },
     private readonly tally: Tally,
@@ -273,11 +286,23 @@ export class SimFramework extends Actor<AgentInbox> {
 
   protected readonly handlers = {
     FrameworkRegistered: (m: FrameworkRegistered) => {
+      if (this.frameworkId !== undefined && this.followed) this.tally.resubscribed++;
       if (this.frameworkId !== undefined) return;
       this.frameworkId = m.framework_id.value;
       this.tally.frameworksRegistered++;
     },
-    FrameworkReregistered: () => this.revive(),
+    FrameworkReregistered: () => {
+      if (this.followed) this.tally.resubscribed++;
+      this.revive();
+    },
+    // A detector named a new leading master (bench/failover): subscribe again with the id.
+    _Follow: (m: { pid: Pid }) => {
+      this.unlink(this.master);
+      this.master = m.pid;
+      this.followed = true;
+      this.link(this.master);
+      if (this.frameworkId !== undefined) this.send(this.master, { name: 'ReregisterFramework', framework: { ...this.info, id: { value: this.frameworkId } }, failover: false });
+    },
     FrameworkError: () => {},
     ResourceOffers: (m: ResourceOffers) => this.offers(m),
     RescindResourceOffer: () => {},
@@ -313,6 +338,10 @@ export class SimFramework extends Actor<AgentInbox> {
     const fid = this.frameworkId;
     if (fid === undefined) return;
     const now = performance.now();
+    if (this.followed) {
+      this.followed = false;
+      this.tally.reoffered++;
+    }
     for (const offer of m.offers) {
       this.tally.offers++;
       const agent = offer.agent_id.value;

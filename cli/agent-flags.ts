@@ -36,7 +36,8 @@ export const AGENT_MACHINE_FLAGS = {
 };
 
 export const AGENT_FLAGS = {
-  master: customFlag('The master to register with: host:port or master@host:port.', parseMasterAddress, {
+  zk_session_timeout: durationFlag('With --master=zk://…: the ZooKeeper session timeout; without ZooKeeper this long, the agent treats its session as expired.', { default: '10secs' }),
+  master: customFlag('The master to register with: host:port, master@host:port, or zk://host:port/path (or file:///path holding it) to follow the leading master.', parseMasterAddress, {
     required: true,
     requiredHint: 'the master to register with, e.g. --master=127.0.0.1:5050',
   }),
@@ -101,6 +102,7 @@ export type AgentFlagValues = FlagValues<typeof AGENT_FLAGS>;
 export function agentOptions(f: AgentFlagValues, text: Record<string, string>, logger: Logger): AgentOptions {
   return {
     master: f.master,
+    zkSessionTimeoutMs: f.zk_session_timeout,
     ip: f.ip,
     port: f.port,
     workDir: f.work_dir,

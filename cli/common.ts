@@ -85,6 +85,7 @@ export function commandHint(entry: string): string {
  */
 export async function resolveMasterFlag(text: string): Promise<string> {
   const t = text.trim();
+  if (t.startsWith('zk://') || t.startsWith('file://')) return t; // followed through ZooKeeper
   const at = t.indexOf('@');
   const id = at >= 0 ? t.slice(0, at) : 'master';
   const address = at >= 0 ? t.slice(at + 1) : t;

@@ -2,6 +2,7 @@
 // MESOS_<FLAG> environment variables (the command line wins), typed parsers for durations,
 // bytes, ports, addresses and JSON, Mesos-like --help, and one-line errors that name the flag.
 
+import { isZooKeeperUrl, parseZooKeeperUrl } from '../detector/index.js';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command, CommanderError, type Argument, type Help, type Option } from 'commander';
@@ -264,11 +265,13 @@ export function parseList(raw: string): string[] {
     .filter((s) => s !== '');
 }
 
-/** `host:port` or `master@host:port`; ZooKeeper and file:// forms are refused with a reason. */
+/** `host:port`, `master@host:port`, or a ZooKeeper URL (`zk://…`, `file://…` holding one) to follow the leader. */
 export function parseMasterAddress(raw: string): string {
   const t = raw.trim();
-  if (t.startsWith('zk://')) throw new ValidationError(`'${raw}': ZooKeeper is not supported yet; give the master as host:port`);
-  if (t.startsWith('file://')) throw new ValidationError(`'${raw}': file:// is not supported; give the master as host:port`);
+  if (isZooKeeperUrl(t)) {
+    parseZooKeeperUrl(t);
+    return t;
+  }
   const address = t.includes('@') ? t.slice(t.indexOf('@') + 1) : t;
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon);

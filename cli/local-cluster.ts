@@ -1,4 +1,5 @@
-// startLocalCluster: a master and N agents as separate OS processes on free ports, started
+// startLocalCluster: a master (or, with numMasters > 1, a ZooKeeper and that many masters
+// electing a leader through it) and N agents as separate OS processes on free ports, started
 // through the mesos-master and mesos-agent entry points as a user would, waited for until every
 // agent is registered, and stopped so that no process (daemon or executor) is left behind.
 
@@ -12,10 +13,13 @@ import { generateCredentials, type GeneratedCredentials } from './credentials.js
 import { clientTlsFromEnv } from '../runtime/index.js';
 import { HttpClient } from './http-client.js';
 import type { StartedMessage, StopMessage } from './daemon.js';
+import { startZooKeeper, type ZooKeeperServer } from '../detector/index.js';
 
 export interface LocalClusterOptions {
   /** How many agents (default 1). */
   numAgents?: number;
+  /** How many masters (default 1); more than one run a ZooKeeper of their own and elect a leader. */
+  numMasters?: number;
   /** Address every process listens on (default 127.0.0.1). */
   ip?: string;
   /** The master's port (default 0: a free one). Agents always take free ports. */
@@ -66,8 +70,12 @@ export interface LocalProcess {
 }
 
 export interface LocalCluster {
-  /** The master's `ip:port`, what `--master` takes. */
+  /** The (leading) master's `ip:port`. */
   master: string;
+  /** Every master's `ip:port` (one, unless numMasters > 1). */
+  masters: string[];
+  /** With numMasters > 1: the `zk://…/mesos` URL that agents, frameworks and CLIs take as --master. */
+  zk: string | undefined;
   /** `ip:port` of each agent. */
   agents: string[];
   /** The id the master gave each agent, in the order of `agents`. */
@@ -129,10 +137,14 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const failed = new Promise<string>((r) => (resolveFailed = r));
   const stopAll = async (): Promise<void> => {
     // Agents first, so that they kill their executors while the master still hears from them.
-    const agents = children.filter((c) => c.name !== 'master');
+    const agents = children.filter((c) => !c.name.startsWith('master'));
     await Promise.all(agents.map((c) => stopChild(c)));
-    await Promise.all(children.filter((c) => c.name === 'master').map((c) => stopChild(c)));
+    await Promise.all(children.filter((c) => c.name.startsWith('master')).map((c) => stopChild(c)));
+    await zk?.stop();
   };
+  const numMasters = options.numMasters ?? 1;
+  if (!Number.isInteger(numMasters) || numMasters < 1) throw new LocalClusterError(`numMasters must be a whole number of at least 1, got ${numMasters}`);
+  let zk: ZooKeeperServer | undefined;
 
   const launch = (name: string, entry: string, flags: Record<string, string>, env: NodeJS.ProcessEnv): Child => {
     const logFile = join(workDir, `${name}.log`);
@@ -168,14 +180,24 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       ...(traceDir !== undefined ? { trace: join(traceDir, 'master.trace.jsonl') } : {}),
       ...options.masterFlags,
     };
-    const master = launch('master', 'mesos-master', masterFlags, baseEnv);
-    const masterStarted = await orAbort(started(master, timeoutMs));
+    let zkUrl: string | undefined;
+    if (numMasters > 1) {
+      zk = await orAbort(startZooKeeper({ dataDir: join(workDir, 'zookeeper') }));
+      zkUrl = `zk://${zk.connect}/mesos`;
+    }
+    const masters = Array.from({ length: numMasters }, (_, i) =>
+      numMasters === 1
+        ? launch('master', 'mesos-master', masterFlags, baseEnv)
+        : launch(`master-${i + 1}`, 'mesos-master', { ...masterFlags, port: i === 0 ? masterFlags['port']! : '0', zk: zkUrl!, ...(traceDir !== undefined ? { trace: join(traceDir, `master-${i + 1}.trace.jsonl`) } : {}) }, baseEnv),
+    );
+    const mastersStarted = await orAbort(Promise.all(masters.map((m) => started(m, timeoutMs))));
+    const masterStarted = zkUrl === undefined ? mastersStarted[0]! : await orAbort(waitForLeader(mastersStarted, timeoutMs));
 
     const agentChildren: Child[] = [];
     for (let i = 1; i <= numAgents; i++) {
       const name = `agent-${i}`;
       const flags: Record<string, string> = {
-        master: masterStarted.address,
+        master: zkUrl ?? masterStarted.address,
         ip,
         port: '0',
         work_dir: join(workDir, name),
@@ -195,13 +217,15 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const agentStarted = await orAbort(Promise.all(agentChildren.map((c) => started(c, timeoutMs))));
     const agentIds = await orAbort(waitForAgents(masterStarted.address, agentStarted.map((a) => a.address), timeoutMs, failed));
 
-    const processes: LocalProcess[] = [master, ...agentChildren].map((c, i) => {
-      const s = i === 0 ? masterStarted : agentStarted[i - 1]!;
+    const processes: LocalProcess[] = [...masters, ...agentChildren].map((c, i) => {
+      const s = i < masters.length ? mastersStarted[i]! : agentStarted[i - masters.length]!;
       return { name: c.name, osPid: c.proc.pid ?? -1, pid: s.pid, address: s.address, logFile: c.logFile, traceFile: c.traceFile };
     });
     let stopping: Promise<void> | undefined;
     return {
       master: masterStarted.address,
+      masters: mastersStarted.map((m) => m.address),
+      zk: zkUrl,
       agents: agentStarted.map((a) => a.address),
       agentIds,
       get traceFiles(): string[] {
@@ -273,6 +297,23 @@ function started(child: Child, timeoutMs: number): Promise<StartedMessage> {
     child.proc.on('message', onMessage);
     child.proc.once('exit', onExit);
   });
+}
+
+/** Polls the masters until one says it is elected (`master/elected`), and returns it. */
+async function waitForLeader(masters: StartedMessage[], timeoutMs: number): Promise<StartedMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const m of masters) {
+      try {
+        const res = await fetch(`http://${m.address}/metrics/snapshot`, { signal: AbortSignal.timeout(2000) });
+        if (((await res.json()) as Record<string, number>)['master/elected'] === 1) return m;
+      } catch {
+        // not answering yet
+      }
+    }
+    if (Date.now() > deadline) throw new LocalClusterError(`no master was elected within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Polls the master until every agent is active; returns their ids in the order of `addresses`. */

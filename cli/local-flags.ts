@@ -32,6 +32,7 @@ for (const n of AGENT_PASS_THROUGH) passThrough[n] = { ...AGENT_MACHINE_FLAGS[n]
 
 export const LOCAL_FLAGS = {
   num_agents: intFlag('How many agents to start.', { min: 0, max: 64 }, { default: '1' }),
+  num_masters: intFlag('How many masters to start; more than one also start a ZooKeeper (Debian\'s zookeeper package) on a free port, and the masters elect a leader through it.', { min: 1, max: 9 }, { default: '1' }),
   ip: ipFlag('IP address every process listens on.', { default: '127.0.0.1' }),
   port: portFlag("The master's port; 0 picks a free one. Agents always take free ports.", { default: '5050' }),
   work_dir: stringFlag("Where the run keeps the agents' sandboxes and every process's log: used as is when new or empty, else a fresh folder is made inside it (default: a new folder under the OS temp dir)."),

@@ -7,6 +7,7 @@ import { ValidationError, type Logger } from '../runtime/index.js';
 import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, intFlag, ipFlag, parseList, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
 import { LOGGING_LEVELS } from './common.js';
 import { readAcls, readCredentials } from './credentials.js';
+import { parseZooKeeperUrl } from '../detector/index.js';
 
 type RolePolicies = NonNullable<MasterOptions['rolePolicies']>;
 type RolePolicy = RolePolicies[string];
@@ -87,7 +88,27 @@ export const MASTER_FLAGS = {
   authenticate_http_readwrite: boolFlag('Endpoints that change state (/teardown, /tasks/kill, /quota, /weights) need HTTP Basic authentication against --credentials.', { default: 'false' }),
   acls: customFlag("Mesos's ACLs as JSON, or a file holding them: register_frameworks, run_tasks, teardown_frameworks, update_quotas, update_weights, get_endpoints, and 'permissive' (default true).", readAcls),
   enable_test_endpoints: boolFlag('For tests: serve /__filters__, through which a test drops or holds messages of this process from outside.', { default: 'false' }),
+  zk: customFlag('ZooKeeper URL for leader election among masters: zk://[user:pass@]host:port[,host:port]/path, or file:///path holding it. Without it this master leads alone.', zkUrl),
+  zk_session_timeout: durationFlag('ZooKeeper session timeout; a master that cannot reach ZooKeeper this long treats its session as expired.', { default: '10secs' }),
+  quorum: intFlag("Accepted for Mesos's command lines: the size of a replicated-log quorum. Here the registry lives in ZooKeeper, whose own quorum makes it durable, so the value is checked but not used.", { min: 1 }),
+  registry: choiceFlag('Where the registry of agents lives: replicated_log (durable: in ZooKeeper with --zk, else in --work_dir), zk (the same, named plainly; needs --zk) or in_memory.', ['replicated_log', 'zk', 'in_memory'] as const, { default: 'replicated_log' }),
+  recovery_agent_removal_limit: customFlag('After a failover, if more than this share of the registry\'s agents fail to re-register in --agent_reregister_timeout, the master exits instead of marking them unreachable (e.g. 100%, 50%).', percent, { default: '100%' }),
+  registry_fetch_timeout: durationFlag('How long a new leader may take to read the registry before it exits.', { default: '1mins' }),
+  registry_store_timeout: durationFlag('How long one registry write may take before the master exits.', { default: '20secs' }),
 };
+
+function zkUrl(raw: string): string {
+  parseZooKeeperUrl(raw);
+  return raw.trim();
+}
+
+/** `50%` or `0.5` → 0.5. */
+function percent(raw: string): number {
+  const t = raw.trim();
+  const v = t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t);
+  if (t === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new ValidationError(`'${raw}' is not a percentage between 0% and 100%`);
+  return v;
+}
 
 export const MASTER_SPEC = {
   name: 'mesos-master',
@@ -133,5 +154,23 @@ export function masterOptions(f: MasterFlagValues, text: Record<string, string>,
     authenticateAgents: f.authenticate_agents,
     authenticateHttpReadonly: f.authenticate_http_readonly,
     authenticateHttpReadwrite: f.authenticate_http_readwrite,
+    recoveryAgentRemovalLimit: f.recovery_agent_removal_limit,
+    ...haOptions(f),
+  };
+}
+
+function haOptions(f: MasterFlagValues): Pick<MasterOptions, 'ha'> {
+  if (f.zk === undefined) {
+    if (f.registry === 'zk') throw new ValidationError('--registry=zk needs --zk=zk://host:port/path');
+    return {};
+  }
+  return {
+    ha: {
+      zk: f.zk,
+      sessionTimeoutMs: f.zk_session_timeout,
+      registry: f.registry,
+      registryFetchTimeoutMs: f.registry_fetch_timeout,
+      registryStoreTimeoutMs: f.registry_store_timeout,
+    },
   };
 }

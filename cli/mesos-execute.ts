@@ -5,6 +5,7 @@
 
 import { Resources, type FrameworkInfo } from '../protocol/index.js';
 import { createLogger, pinoLevel } from '../runtime/index.js';
+import { isZooKeeperUrl } from '../detector/index.js';
 import { MesosSchedulerDriver, resolveMaster, type SchedulerDriverOptions } from '../scheduler-driver/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { EXECUTE_SPEC } from './execute-flags.js';
@@ -31,7 +32,7 @@ const frameworkInfo: FrameworkInfo = {
 
 // A master name that does not resolve is a bad flag, not an event from the master.
 try {
-  await resolveMaster(f.master);
+  if (!isZooKeeperUrl(f.master)) await resolveMaster(f.master);
 } catch (err) {
   exitWithError(`--master: cannot resolve '${f.master}': ${(err as Error).message}`);
 }

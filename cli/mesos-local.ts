@@ -27,6 +27,7 @@ try {
   cluster = await startLocalCluster({
     signal: starting.signal,
     numAgents: f.num_agents,
+    numMasters: f.num_masters,
     ip: f.ip,
     port: f.port,
     loggingLevel: f.logging_level,
@@ -49,14 +50,19 @@ try {
   throw err;
 }
 
-const master = cluster.processes[0]!;
+const masters = cluster.processes.slice(0, cluster.masters.length);
+const master = masters.find((p) => p.address === cluster.master)!;
 const plural = cluster.agents.length === 1 ? '' : 's';
-out(`mesos-local: a master and ${cluster.agents.length} agent${plural} are running.`);
+out(`mesos-local: ${masters.length === 1 ? 'a master' : `${masters.length} masters`} and ${cluster.agents.length} agent${plural} are running.`);
 out();
+if (cluster.zk !== undefined) {
+  out(`  ZooKeeper ${cluster.zk}`);
+  for (const m of masters) out(`  ${m.name.padEnd(8)}  http://${m.address}  (${m.pid}, OS pid ${m.osPid})${m === master ? '  leading' : '  standby'}`);
+}
 out(`  Master    http://${cluster.master}  (${master.pid}, OS pid ${master.osPid})`);
 out(`  State     http://${cluster.master}/state`);
 out(`  Metrics   http://${cluster.master}/metrics/snapshot`);
-cluster.processes.slice(1).forEach((p, i) => out(`  ${p.name.padEnd(8)}  http://${p.address}/state  (id ${cluster.agentIds[i]}, OS pid ${p.osPid})`));
+cluster.processes.slice(masters.length).forEach((p, i) => out(`  ${p.name.padEnd(8)}  http://${p.address}/state  (id ${cluster.agentIds[i]}, OS pid ${p.osPid})`));
 out(`  Logs      ${cluster.workDir}/<process>.log`);
 if (cluster.traceDir !== undefined) out(`  Traces    ${cluster.traceDir}/<process>.trace.jsonl`);
 out();
@@ -67,7 +73,7 @@ if (creds !== undefined) {
 }
 out('Run a task on it:');
 const secretEnv = creds !== undefined ? `DEFAULT_PRINCIPAL=${creds.framework.principal} DEFAULT_SECRET=${creds.framework.secret} ` : '';
-out(`  ${secretEnv}${commandHint('mesos-execute')} --master=${cluster.master} --name=hello --command='echo hello from mesos-ts'`);
+out(`  ${secretEnv}${commandHint('mesos-execute')} --master=${cluster.zk ?? cluster.master} --name=hello --command='echo hello from mesos-ts'`);
 out();
 out('Press Ctrl-C to stop.');
 

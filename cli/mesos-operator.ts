@@ -3,6 +3,7 @@
 // (GET/POST /quota, DELETE /quota/<role>) and weights (GET/PUT /weights) — printing JSON results.
 // Bad flag values and requests the master refuses are one `error:` line on stderr and exit 1.
 
+import { createDetector, isZooKeeperUrl, parseZooKeeperUrl } from '../detector/index.js';
 import { Command, Option } from 'commander';
 import { checkRole, Resources } from '../protocol/index.js';
 import { mesosStyleHelp } from './flags.js';
@@ -26,6 +27,14 @@ const missing = (flag: string, example: string): never => {
 
 /** `host:port`, `master@host:port` or `http://host:port` → the master's base URL. */
 function masterUrl(raw: string, http: HttpClient): string {
+  if (isZooKeeperUrl(raw)) {
+    try {
+      parseZooKeeperUrl(raw);
+    } catch (err) {
+      fail('--master', (err as Error).message);
+    }
+    return raw.trim(); // the leader is looked up in ZooKeeper when a request is made
+  }
   let text = raw.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const at = text.indexOf('@');
   if (at >= 0) text = text.slice(at + 1);
@@ -113,7 +122,21 @@ function weights(raw: string): { role: string; weight: number }[] {
 
 // ---- the master's endpoints ---------------------------------------------------------------
 
+/** The leading master's base URL, from ZooKeeper (within 10 s). */
+async function leaderUrl(zk: string): Promise<string> {
+  const detector = createDetector(zk, { sessionTimeoutMs: 10_000 });
+  try {
+    const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000).unref());
+    const leader = await Promise.race([detector.detect(), timeout]);
+    if (leader === undefined) throw new OperatorError(`no leading master found in ${zk}`);
+    return client().base(leader.address);
+  } finally {
+    detector.close();
+  }
+}
+
 async function call(master: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  if (isZooKeeperUrl(master)) master = await leaderUrl(master);
   const url = `${master}${path}`;
   let res: Awaited<ReturnType<HttpClient['request']>>;
   try {

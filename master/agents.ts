@@ -2,7 +2,7 @@
 // tasks), disconnection, unreachability and removal (Mesos's Master::registerSlave,
 // reregisterSlave, markUnreachable, removeSlave).
 
-import { parseAddress, pidAddress, type Pid } from '../runtime/index.js';
+import { invariant, parseAddress, pidAddress, type Pid } from '../runtime/index.js';
 import {
   formatAgentId,
   Resources,
@@ -353,6 +353,13 @@ export function agentReregisterTimeout(ctx: MasterContext, agentId: string, from
 }
 
 export function recoveredAgentsTimeout(ctx: MasterContext): void {
+  // Mesos's recovery_agent_removal_limit: so many missing agents means something is wrong
+  // with this master (or its network), not with them; exit rather than mark them all.
+  const missing = ctx.state.recoveredAgents.size;
+  const known = ctx.registry.admitted.size;
+  if (known > 0 && missing / known > ctx.opts.recoveryAgentRemovalLimit) {
+    invariant(false, `post-recovery agent removal limit exceeded: ${missing} of ${known} agents did not re-register (limit ${ctx.opts.recoveryAgentRemovalLimit * 100}%)`);
+  }
   for (const [id, a] of [...ctx.state.recoveredAgents]) {
     ctx.state.recoveredAgents.delete(id);
     const time = ctx.now();

@@ -22,6 +22,7 @@ import type { MasterMetrics } from './metrics.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { Registry, RegistryOperation } from './registry.js';
 import type { FrameworkRecord, MasterState } from './state.js';
+import type { LeadershipInternal, LeadershipView } from './zk/ha.js';
 
 /** The master's own messages: its timers, the exits of what it links to, and what its agents' observers report. */
 export type MasterInternal =
@@ -47,7 +48,7 @@ export type MasterInternal =
   | { name: '_RegistryFailed'; seq: number; error: string };
 
 /** Everything the Master actor handles: its peers' protocol, the allocator's offers, its own messages. */
-export type MasterActorInbox = MasterInbox | AllocatorOffers | MasterInternal;
+export type MasterActorInbox = MasterInbox | AllocatorOffers | MasterInternal | LeadershipInternal;
 
 /** Keys of the master's timers: one per framework failover, one per offer, one for recovery. */
 export const timerKeys = {
@@ -75,6 +76,8 @@ export interface MasterContext {
   readonly state: MasterState;
   readonly opts: ResolvedMasterOptions;
   readonly registry: Registry;
+  /** Whether this master leads (always, without --zk), and who does. */
+  readonly leadership: LeadershipView;
   /**
    * Applies `op` to the registry and runs `then` (in a later message) once it is stored, as
    * Mesos's master continues in _registerSlave, _markUnreachable, _removeSlave.

@@ -31,6 +31,7 @@ const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
 /** Endpoints that answer every method themselves. */
 const ROUTES: Readonly<Record<string, Endpoint>> = {
   '/health': () => ({ status: 200, body: '' }),
+  '/redirect': redirectEndpoint,
   '/teardown': teardownEndpoint,
   '/tasks/kill': killTaskEndpoint,
   '/quota': (ctx, req, principal) => quotaEndpoint(ctx, req, undefined, principal),
@@ -47,6 +48,10 @@ const ACL_GUARDED_PATHS: ReadonlySet<string> = new Set(['/flags']);
  */
 function serve(ctx: MasterContext, path: string, endpoint: Endpoint): HttpHandler {
   return guarded(httpAuth(ctx), (req, principal) => {
+    if (path !== '/health' && path !== '/redirect') {
+      const notLeading = standbyAnswer(ctx, req);
+      if (notLeading !== undefined) return notLeading;
+    }
     if (ACL_GUARDED_PATHS.has(path) && !authorized(ctx.opts.acls, 'get_endpoints', principal, path)) return forbidden(`principal '${principal ?? ''}' may not GET ${path}`);
     return endpoint(ctx, req, principal);
   });
@@ -150,6 +155,31 @@ function teardownEndpoint(ctx: MasterContext, req: HttpRequest, principal: strin
   if (!authorized(ctx.opts.acls, 'teardown_frameworks', principal, fw.info.principal)) return forbidden(`principal '${principal ?? ''}' may not tear down framework ${id}`);
   teardownFramework(ctx, fw);
   return { status: 200, body: '' };
+}
+
+/**
+ * A master that does not lead answers 307 to the leader (503 when none is known); a leader that
+ * has not recovered the registry yet answers 503, as Mesos's master does.
+ */
+function standbyAnswer(ctx: MasterContext, req: HttpRequest): HttpResponse | undefined {
+  const role = ctx.leadership.role();
+  if (role === 'leading') return undefined;
+  if (role === 'recovering') return unavailable('Master has not finished recovery');
+  const leader = ctx.leadership.leader();
+  if (leader === undefined) return unavailable('No leader elected');
+  const query = req.query.toString();
+  return { status: 307, headers: { location: `//${leader}${req.path}${query === '' ? '' : `?${query}`}` }, body: '' };
+}
+
+/** `/master/redirect`: 307 to the leading master's `/master/redirect`-less root, 503 when none is known. */
+function redirectEndpoint(ctx: MasterContext): HttpResponse {
+  const leader = ctx.leadership.role() === 'standby' ? ctx.leadership.leader() : `${ctx.info.address?.ip ?? ctx.opts.ip}:${ctx.info.port}`;
+  if (leader === undefined) return unavailable('No leader elected');
+  return { status: 307, headers: { location: `//${leader}` }, body: '' };
+}
+
+function unavailable(message: string): HttpResponse {
+  return { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message };
 }
 
 export function methodNotAllowed(req: HttpRequest, allowed: string): HttpResponse {

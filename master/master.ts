@@ -3,7 +3,7 @@
 // through one MasterContext. Each agent's health is checked by its own AgentObserver actor.
 
 import { randomUUID } from 'node:crypto';
-import { Actor, invariant, parseAddress, pidAddress, type Handlers, type Pid } from '../runtime/index.js';
+import { Actor, invariant, parseAddress, pidAddress, type Handlers, type Message, type Pid } from '../runtime/index.js';
 import type { MasterInfo } from '../protocol/index.js';
 import { AgentObserver } from './agent-observer.js';
 import { AllocatorProcess, type AllocatorInbox } from './allocator-process.js';
@@ -16,7 +16,11 @@ import { invalidCall } from './launching.js';
 import { MasterMetrics } from './metrics.js';
 import * as offers from './offers.js';
 import { resolveOptions, type MasterOptions, type ResolvedMasterOptions } from './options.js';
-import { Registry } from './registry.js';
+import { Registry, type RegistryState } from './registry.js';
+import { parseZooKeeperUrl } from '../detector/index.js';
+import type { MasterRole } from './zk/ha.js';
+import { Leadership } from './zk/leadership.js';
+import { ZooKeeperRegistryStore } from './zk/registry-store.js';
 import { MasterState } from './state.js';
 import * as tasks from './tasks.js';
 import { MESOS_VERSION } from './views.js';
@@ -25,7 +29,11 @@ export class Master extends Actor<MasterActorInbox> {
   readonly id = randomUUID();
   readonly state: MasterState;
   private readonly opts: ResolvedMasterOptions;
-  private readonly registry: Registry;
+  private registry: Registry;
+  /** Without --zk a master leads from the start; with it, it is a standby until elected. */
+  private role: MasterRole = 'leading';
+  private leadership: Leadership | undefined;
+  private leaderAddress: string | undefined;
   private allocatorProcess!: AllocatorProcess;
   private metrics!: MasterMetrics;
   private ctx!: MasterContext;
@@ -78,6 +86,12 @@ export class Master extends Actor<MasterActorInbox> {
     // The registry's answers
     _RegistryStored: (m, from) => from === this.self && this.registryStored(m.seq),
     _RegistryFailed: (m, from) => from === this.self && this.registryFailed(m.seq, m.error),
+    // Leadership (with --zk)
+    _Elected: (_m, from) => from === this.self && this.elected(),
+    _LeaderDetected: (m, from) => from === this.self && (this.leaderAddress = m.address),
+    _Deposed: (m, from) => from === this.self && this.deposed(m.reason),
+    _RegistryRecovered: (m, from) => from === this.self && this.recovered(m.state),
+    _RegistryFetchFailed: (m, from) => from === this.self && this.deposed(`cannot recover the registry: ${m.error}`),
   };
 
   constructor(options: MasterOptions = {}) {
@@ -100,7 +114,7 @@ export class Master extends Actor<MasterActorInbox> {
       version: MESOS_VERSION,
       address: { hostname: this.opts.hostname, ip: address.host, port: address.port },
     };
-    this.metrics = new MasterMetrics(this.runtime, this.self, this.state, startedAt);
+    this.metrics = new MasterMetrics(this.runtime, this.self, this.state, startedAt, () => this.role === 'leading');
     this.allocatorProcess = this.runtime.spawn(
       new AllocatorProcess(
         {
@@ -116,15 +130,39 @@ export class Master extends Actor<MasterActorInbox> {
       ),
       this.runtime.generateId('allocator'),
     );
-    this.ctx = this.context(info, startedAt);
-    // Agents admitted before a restart get agent_reregister_timeout to come back (Mesos's
-    // recovery); until then reconciliation of their tasks gets no answer.
-    const recovered = this.registry.recover();
-    for (const a of recovered.admitted) this.state.recoveredAgents.set(a.id, a);
-    for (const u of recovered.unreachable) {
-      this.state.unreachableAgents.set(u.id, { info: { hostname: u.hostname, resources: [], attributes: [], id: { value: u.id } }, timeMs: u.time_ms });
+    const ha = this.opts.ha;
+    if (ha !== undefined) {
+      // A standby until its json.info_ node is the lowest; then it recovers the registry.
+      this.role = 'standby';
+      const url = parseZooKeeperUrl(ha.zk);
+      const leadership = new Leadership(
+        url,
+        info,
+        {
+          elected: this.callback(() => ({ name: '_Elected' })),
+          leader: this.callback((m) => ({ name: '_LeaderDetected', address: m?.address })),
+          deposed: this.callback((reason: string) => ({ name: '_Deposed', reason })),
+        },
+        { sessionTimeoutMs: ha.sessionTimeoutMs, log: this.log },
+      );
+      this.leadership = leadership;
+      if (ha.registry !== 'in_memory') {
+        const store = new ZooKeeperRegistryStore(url.path, () => leadership.group.connected(), info, { fetchTimeoutMs: ha.registryFetchTimeoutMs, storeTimeoutMs: ha.registryStoreTimeoutMs, log: this.log });
+        this.registry = new Registry(store);
+      }
     }
-    if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
+    this.ctx = this.context(info, startedAt);
+    if (this.leadership === undefined) this.recovered(this.registry.recover());
+    else this.leadership.start();
+    this.runtime.metrics.gaugeGroup('registrar', () => ({
+      'registrar/queued_operations': this.registry.stats.queued,
+      'registrar/registry_size_bytes': this.registry.stats.sizeBytes,
+      'registrar/state_fetch_ms': this.registry.stats.lastFetchMs,
+      'registrar/state_store_ms': this.registry.stats.lastStoreMs,
+      'registrar/state_store_ms/p50': percentile(this.registry.storeMs, 0.5),
+      'registrar/state_store_ms/p99': percentile(this.registry.storeMs, 0.99),
+      'registrar/state_store_ms/count': this.registry.storeMs.length,
+    }));
     installRoutes(this.ctx);
     this.runtime.guardBuiltins((handler) => guardedBuiltin(this.ctx, handler));
     // A launch or registration the schema refused still gets an answer (TASK_ERROR, Shutdown),
@@ -139,7 +177,56 @@ export class Master extends Actor<MasterActorInbox> {
 
   override finalize(): void {
     this.unsubscribeInvalid?.();
+    this.leadership?.close();
+    this.runtime.metrics.remove('registrar');
     this.metrics.stop();
+  }
+
+  /**
+   * Until it leads and has recovered the registry, a master drops every protocol message
+   * (Mesos's master/dropped_messages); its own messages (timers, leadership) still arrive.
+   */
+  override handle(msg: Message, from: Pid | ''): boolean {
+    if (this.role !== 'leading' && !msg.name.startsWith('_') && msg.name !== 'AllocatorOffers') {
+      this.metrics.droppedMessages.inc();
+      return true;
+    }
+    return super.handle(msg, from);
+  }
+
+  private elected(): void {
+    if (this.role !== 'standby') return;
+    this.role = 'recovering';
+    this.log.info({ id: this.id }, 'elected as the leading master; recovering the registry');
+    if (!this.registry.remote) return this.recovered(this.registry.recover());
+    this.pipeToSelf(
+      this.registry.fetch(),
+      (state) => ({ name: '_RegistryRecovered', state }),
+      (error) => ({ name: '_RegistryFetchFailed', error: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
+  /**
+   * Agents admitted before a restart or failover get agent_reregister_timeout to come back
+   * (Mesos's recovery); until then reconciliation of their tasks gets no answer.
+   */
+  private recovered(state: RegistryState): void {
+    for (const a of state.admitted) this.state.recoveredAgents.set(a.id, a);
+    for (const u of state.unreachable) {
+      this.state.unreachableAgents.set(u.id, { info: { hostname: u.hostname, resources: [], attributes: [], id: { value: u.id } }, timeMs: u.time_ms });
+    }
+    if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
+    this.role = 'leading';
+    if (this.opts.ha !== undefined) this.log.info({ recovered_agents: state.admitted.length, unreachable: state.unreachable.length }, 'leading master recovered the registry');
+  }
+
+  /** Mesos's master exits when it loses leadership: another master serves from the registry. */
+  private deposed(reason: string): void {
+    this.log.error({ reason }, 'lost leadership; exiting');
+    const onDeposed = this.opts.ha?.onDeposed;
+    if (onDeposed !== undefined) return onDeposed(reason);
+    // A turn later, so that the log line is written.
+    setImmediate(() => process.exit(1));
   }
 
   private registryStored(seq: number): void {
@@ -176,6 +263,7 @@ export class Master extends Actor<MasterActorInbox> {
       state: this.state,
       opts,
       registry: this.registry,
+      leadership: { role: () => this.role, leader: () => this.leaderAddress },
       store: (op, then) => {
         const seq = ++this.storeSeq;
         this.stored.set(seq, then);
@@ -213,6 +301,12 @@ export class Master extends Actor<MasterActorInbox> {
       principalOf: (pid) => this.runtime.principalOf(pid),
     };
   }
+}
+
+function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** IPv4 as Mesos's MasterInfo.ip: the address bytes read as a little-endian uint32 (network order in memory). */

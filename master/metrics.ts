@@ -73,6 +73,8 @@ export class MasterMetrics {
     self: Pid,
     state: MasterState,
     startedAt: number,
+    /** With --zk, whether this master leads now (`master/elected`). */
+    elected: () => boolean = () => true,
   ) {
     const m = runtime.metrics;
     const c = (name: string): Counter => m.counter(`master/${name}`);
@@ -97,7 +99,7 @@ export class MasterMetrics {
 
     m.gaugeGroup('master', () => {
       const out: Record<string, number> = {};
-      out['master/elected'] = 1;
+      out['master/elected'] = elected() ? 1 : 0;
       out['master/uptime_secs'] = (runtime.clock.now() - startedAt) / 1000;
       let active = 0, connected = 0, disconnected = 0, inactive = 0;
       for (const a of state.agents.values()) {

@@ -4,6 +4,7 @@
 import type { Clock, Logger, TlsOptions, Transport } from '../runtime/index.js';
 import type { RolePolicy } from './allocator/index.js';
 import { PERMISSIVE, type Acls } from '../protocol/index.js';
+import type { MasterHaOptions } from './zk/ha.js';
 
 export interface MasterOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -67,6 +68,10 @@ export interface MasterOptions {
   authenticateHttpReadwrite?: boolean;
   /** `--acls` (default: permissive, no rules). */
   acls?: Acls;
+  /** `--zk` and companions: contend for leadership, a standby until elected. */
+  ha?: MasterHaOptions;
+  /** `--recovery_agent_removal_limit` as a fraction (default 1): past it, a recovering master exits rather than mark agents unreachable. */
+  recoveryAgentRemovalLimit?: number;
 }
 
 /** MasterOptions with every default applied. */
@@ -97,6 +102,8 @@ export interface ResolvedMasterOptions {
   authenticateHttpReadonly: boolean;
   authenticateHttpReadwrite: boolean;
   acls: Acls;
+  ha: MasterHaOptions | undefined;
+  recoveryAgentRemovalLimit: number;
 }
 
 export function resolveOptions(o: MasterOptions): ResolvedMasterOptions {
@@ -128,6 +135,8 @@ export function resolveOptions(o: MasterOptions): ResolvedMasterOptions {
     authenticateHttpReadonly: o.authenticateHttpReadonly ?? false,
     authenticateHttpReadwrite: o.authenticateHttpReadwrite ?? false,
     acls: o.acls ?? PERMISSIVE,
+    ha: o.ha,
+    recoveryAgentRemovalLimit: o.recoveryAgentRemovalLimit ?? 1,
   };
 }
 

@@ -1,5 +1,6 @@
 // The registry of admitted and unreachable agents, kept in one JSON file under `workDir` when
-// the master has one (Mesos's registrar with `--registry=in_memory` when it has none). As
+// the master has one, in ZooKeeper with `--registry=zk` (a RegistryBackend, master/zk/), and in
+// memory otherwise (Mesos's registrar with `--registry=in_memory`). As
 // Mesos's registrar, it takes operations, applies them to its state and stores the whole state
 // durably (temp file written and fsynced, renamed, directory fsynced); one store is in flight at
 // a time, and the operations that arrive meanwhile go together into the next one, so a
@@ -28,25 +29,71 @@ export type RegistryOperation =
   | { type: 'markUnreachable'; id: string; hostname: string; time_ms: number }
   | { type: 'remove'; id: string };
 
+/** The entries as the registry keeps them: id → the entry's JSON text. */
+export interface RegistryView {
+  readonly admitted: ReadonlyMap<string, string>;
+  readonly unreachable: ReadonlyMap<string, string>;
+}
+
+/** Where a registry lives besides a local file (ZooKeeper): read once on election, written per batch. */
+export interface RegistryBackend {
+  /** Reads the stored state, and fences every earlier writer (a deposed leader's next store fails). */
+  fetch(): Promise<RegistryState>;
+  /** Stores the state; `dirty` names the agents changed since the last store. Resolves with the bytes written. */
+  store(view: RegistryView, dirty: ReadonlySet<string>): Promise<number>;
+}
+
+/** What `registrar/*` reports. */
+export interface RegistrarStats {
+  queued: number;
+  sizeBytes: number;
+  lastFetchMs: number;
+  lastStoreMs: number;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
-export class Registry {
+export class Registry implements RegistryView {
   // Each entry kept as its JSON text, so that a store joins strings instead of serialising
   // every agent again: at 50,000 agents a re-registration storm stores the file often.
-  private readonly admitted = new Map<string, string>();
-  private readonly unreachable = new Map<string, string>();
+  readonly admitted = new Map<string, string>();
+  readonly unreachable = new Map<string, string>();
   private readonly file: string | undefined;
+  private readonly backend: RegistryBackend | undefined;
   /** The operations applied since the store in flight began: they go into the next store. */
   private queued: Waiter[] = [];
   private storing = false;
+  /** Agents changed since the store in flight began. */
+  private dirty = new Set<string>();
   /** Stores done (for tests and benchmarks). */
   stores = 0;
+  /** Each store's duration, the last ones (for `registrar/state_store_ms` and the benchmark). */
+  readonly storeMs: number[] = [];
+  readonly stats: RegistrarStats = { queued: 0, sizeBytes: 0, lastFetchMs: 0, lastStoreMs: 0 };
 
-  constructor(workDir: string | undefined) {
-    this.file = workDir === undefined ? undefined : join(workDir, 'registry.json');
+  constructor(where: string | RegistryBackend | undefined) {
+    this.file = typeof where === 'string' ? join(where, 'registry.json') : undefined;
+    this.backend = typeof where === 'object' ? where : undefined;
+  }
+
+  /** Whether recovery must wait for fetch() (a backend) rather than recover() (a file, or none). */
+  get remote(): boolean {
+    return this.backend !== undefined;
+  }
+
+  /** Reads the backend's state (a new leader's recovery); throws if it cannot. */
+  async fetch(): Promise<RegistryState> {
+    const started = Date.now();
+    const state = await this.backend!.fetch();
+    this.stats.lastFetchMs = Date.now() - started;
+    this.admitted.clear();
+    this.unreachable.clear();
+    for (const a of state.admitted) this.admitted.set(a.id, JSON.stringify(a));
+    for (const u of state.unreachable) this.unreachable.set(u.id, JSON.stringify(u));
+    return state;
   }
 
   /** Reads the file, if any; a missing or unreadable file is an empty registry. */
@@ -83,9 +130,11 @@ export class Registry {
    */
   apply(op: RegistryOperation): Promise<void> {
     this.mutate(op);
-    if (this.file === undefined) return Promise.resolve();
+    if (this.file === undefined && this.backend === undefined) return Promise.resolve();
+    this.dirty.add(op.type === 'admit' ? op.agent.id : op.id);
     return new Promise<void>((resolve, reject) => {
       this.queued.push({ resolve, reject });
+      this.stats.queued = this.queued.length;
       // Started a microtask later rather than now, so that the operations applied by the same
       // handler share a store; later ones wait for the store in flight (no timer: batching
       // comes from the store's own duration).
@@ -120,13 +169,25 @@ export class Registry {
   private async storeNext(): Promise<void> {
     const batch = this.queued;
     this.queued = [];
+    this.stats.queued = 0;
     if (batch.length === 0) {
       this.storing = false;
       return;
     }
-    const text = `{"admitted":[${[...this.admitted.values()].join(',')}],"unreachable":[${[...this.unreachable.values()].join(',')}]}`;
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    const started = Date.now();
     try {
-      await this.store(text);
+      if (this.backend !== undefined) {
+        this.stats.sizeBytes = await this.backend.store(this, dirty);
+      } else {
+        const text = `{"admitted":[${[...this.admitted.values()].join(',')}],"unreachable":[${[...this.unreachable.values()].join(',')}]}`;
+        await this.store(text);
+        this.stats.sizeBytes = text.length;
+      }
+      this.stats.lastStoreMs = Date.now() - started;
+      this.storeMs.push(this.stats.lastStoreMs);
+      if (this.storeMs.length > 1000) this.storeMs.shift();
       this.stores++;
       for (const w of batch) w.resolve();
     } catch (error) {

@@ -2,6 +2,7 @@
 // framework's process, runs one SchedulerProcess actor in it, and keeps the driver status of
 // Mesos's v0 API (NOT_STARTED → RUNNING → STOPPED | ABORTED).
 
+import { createDetector, isZooKeeperUrl, parseZooKeeperUrl, type MasterDetector } from '../detector/index.js';
 import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -22,10 +23,12 @@ import {
   type TaskStatus,
 } from '../protocol/index.js';
 import { DriverLifecycle, type DriverRuntimeOptions, type Status } from '../driver/index.js';
-import { SchedulerProcess } from './scheduler-process.js';
+import { NO_MASTER, SchedulerProcess, type SchedulerProcessInbox } from './scheduler-process.js';
 import type { Scheduler, SchedulerDriver } from './scheduler.js';
 
 export interface SchedulerDriverOptions extends DriverRuntimeOptions {
+  /** With a `zk://` master: the ZooKeeper session timeout (Mesos's --zk_session_timeout, 10 s). */
+  zkSessionTimeoutMs?: number;
   /** Default true: returning from statusUpdate acknowledges the update. */
   implicitAcknowledgements?: boolean;
   /** Roles to subscribe suppressed (no offers until revived). */
@@ -51,7 +54,7 @@ export interface SchedulerDriverOptions extends DriverRuntimeOptions {
  */
 export async function resolveMaster(master: string): Promise<Pid<MasterInbox>> {
   const text = master.trim();
-  if (/^(zk|file):\/\//.test(text) || text === 'local') {
+  if (text === 'local') {
     throw new ValidationError(`master '${master}' is not supported here: give host:port or master@host:port`);
   }
   const at = text.indexOf('@');
@@ -69,6 +72,7 @@ export async function resolveMaster(master: string): Promise<Pid<MasterInbox>> {
 
 export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> implements SchedulerDriver {
   private readonly framework: FrameworkInfo;
+  private detector: MasterDetector | undefined;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -100,7 +104,8 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     this.status = 'DRIVER_RUNNING';
     let masterPid: Pid<MasterInbox>;
     try {
-      masterPid = await resolveMaster(this.master);
+      // With a ZooKeeper URL the detector names the leader once the process runs.
+      masterPid = isZooKeeperUrl(this.master) ? (parseZooKeeperUrl(this.master), NO_MASTER) : await resolveMaster(this.master);
       const o = this.options;
       const credential = o.principal !== undefined && o.secret !== undefined ? { credential: { principal: o.principal, secret: o.secret } } : {};
       this.runtime = o.runtime ?? (await this.ownRuntime({ ...o, ...credential }));
@@ -121,6 +126,18 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     });
     this.process = process;
     this.runtime.spawn(process, `scheduler-${randomUUID()}`);
+    if (isZooKeeperUrl(this.master)) {
+      const runtime = this.runtime;
+      const self = process.self as Pid<SchedulerProcessInbox>;
+      this.detector = createDetector(this.master, { sessionTimeoutMs: this.options.zkSessionTimeoutMs ?? 10_000 });
+      this.detector.listen({
+        leader: (m) => runtime.send(self, self, { name: '_MasterDetected', pid: m?.pid }),
+        failed: (error) => {
+          this.scheduler.error(this, `master detection failed: ${error.message}`);
+          void this.abort();
+        },
+      });
+    }
     return this.status;
   }
 
@@ -129,6 +146,7 @@ export class MesosSchedulerDriver extends DriverLifecycle<SchedulerProcess> impl
     const wasAborted = this.status === 'DRIVER_ABORTED';
     this.status = 'DRIVER_STOPPED';
     const process = this.process;
+    this.detector?.close();
     process?.halt();
     // A callback that calls stop() returns first, so the implicit acknowledgement of its update
     // goes out before the teardown (in Mesos, stop is dispatched behind it too).

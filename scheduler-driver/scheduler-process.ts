@@ -34,9 +34,15 @@ import {
 import { CallbackQueue, tryParseAgentPid, type CallbackOutcome } from '../driver/index.js';
 import type { Scheduler, SchedulerDriver } from './scheduler.js';
 
+/** No master known: a detector sees no leader. Nothing is sent to it, nothing accepted from it. */
+export const NO_MASTER = 'master@0.0.0.0:0' as Pid<MasterInbox>;
+
+export type SchedulerProcessInbox = SchedulerInbox | Internal;
+
 type Internal =
   | { name: '_RegistrationBackoff' } // the backoff wait ended: (re)send the registration
   | { name: '_MasterExited' } // the link to the master broke
+  | { name: '_MasterDetected'; pid: string | undefined } // from the driver's detector (--master=zk://…)
   | CallbackOutcome;
 
 /**
@@ -80,6 +86,8 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
   private readonly savedAgentPids = new Map<string, Pid<AgentInbox>>();
   private readonly suppressed: Set<string>;
   private readonly callbacks: CallbackQueue;
+  /** The detected leader changed since this framework last (re)registered: Mesos's driver then calls registered(). */
+  private masterChanged = false;
 
   protected readonly handlers: Handlers<SchedulerInbox | Internal> = {
     FrameworkRegistered: (m, from) => this.registered(m, from),
@@ -93,6 +101,7 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
     ExecutorToFramework: (m) => this.executorMessage(m),
     _RegistrationBackoff: () => this.backoffElapsed(),
     _MasterExited: () => this.masterExited(),
+    _MasterDetected: (m, from) => from === this.self && this.detected(m.pid),
     _CallbackDone: () => this.callbacks.settled(true),
     _CallbackFailed: (m) => this.callbacks.settled(false, m.error),
   };
@@ -101,7 +110,7 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
     private readonly driver: SchedulerDriver,
     private readonly scheduler: Scheduler,
     framework: FrameworkInfo,
-    private readonly master: Pid<MasterInbox>,
+    private master: Pid<MasterInbox>,
     private readonly options: SchedulerProcessOptions,
   ) {
     super();
@@ -136,6 +145,12 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
 
   /** Enters `registering`: sends the registration now and arms the retry. */
   private registering(): void {
+    if (this.master === NO_MASTER) {
+      // No leader known: registration resumes once the detector finds one.
+      this.registration = 'disconnected';
+      this.cancelTimer(BACKOFF_TIMER);
+      return;
+    }
     this.registration = 'registering';
     this.register();
     this.armBackoff();
@@ -170,6 +185,27 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
       this.registration = 'disconnected';
       this.armBackoff();
     }
+  }
+
+  /**
+   * A new leader (or none) was detected. As Mesos's driver: disconnected() if it was connected,
+   * messages from anyone but the new leader dropped, and registration again with the framework id.
+   */
+  private detected(pid: string | undefined): void {
+    const next = pid === undefined ? NO_MASTER : (pid as Pid<MasterInbox>);
+    if (next === this.master || this.aborted || this.registration === 'stopped') return;
+    this.log.info({ master: pid ?? 'none' }, 'new master detected');
+    if (this.linked) this.unlink(this.master);
+    this.linked = false;
+    this.master = next;
+    this.masterChanged = true;
+    this.savedOffers.clear();
+    if (this.connected) {
+      this.connected = false;
+      this.callbacks.push('disconnected', () => this.scheduler.disconnected(this.driver));
+    }
+    this.backoffMs = this.initialBackoff();
+    this.registering();
   }
 
   private stopRegistration(): void {
@@ -210,6 +246,7 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
     if (this.aborted || !this.fromMaster(from, 'FrameworkRegistered')) return;
     if (this.connected) return; // a retry crossed the answer; Mesos ignores the duplicate too
     this.framework = { ...this.framework, id: m.framework_id };
+    this.masterChanged = false;
     this.connected = true;
     this.failover = false;
     this.registrationDone();
@@ -226,6 +263,13 @@ export class SchedulerProcess extends Actor<SchedulerInbox | Internal> {
     this.connected = true;
     this.failover = false;
     this.registrationDone();
+    if (this.masterChanged) {
+      // A different master than before (MESOS-786): the framework hears registered().
+      this.masterChanged = false;
+      const id = m.framework_id;
+      this.callbacks.push('registered', () => this.scheduler.registered(this.driver, id, m.master_info));
+      return;
+    }
     this.callbacks.push('reregistered', () => this.scheduler.reregistered(this.driver, m.master_info));
   }
 

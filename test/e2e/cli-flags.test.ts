@@ -115,7 +115,8 @@ describe('cli flags of each command', () => {
     ['mesos-agent', ['--work_dir=/tmp/x'], /^--master is required/],
     ['mesos-agent', ['--master=127.0.0.1:5050'], /^--work_dir is required/],
     ['mesos-agent', ['--master=nowhere', '--work_dir=/tmp/x'], "--master: 'nowhere' is not host:port"],
-    ['mesos-agent', ['--master=zk://h:2181/mesos', '--work_dir=/tmp/x'], /^--master: .*ZooKeeper/],
+    ['mesos-agent', ['--master=zk://h:2181', '--work_dir=/tmp/x'], /^--master: .*ZooKeeper URL/],
+    ['mesos-master', ['--zk=zk://h/mesos'], /^--zk: .*is not host:port/],
     ['mesos-agent', ['--master=127.0.0.1:5050', '--work_dir=/tmp/x', '--resources=cpus'], '--resources'],
     ['mesos-agent', ['--master=127.0.0.1:5050', '--work_dir=/tmp/x', '--attributes=rack'], '--attributes'],
     ['mesos-agent', ['--master=127.0.0.1:5050', '--work_dir=/tmp/x', '--recover=maybe'], '--recover'],
@@ -156,8 +157,8 @@ describe('cli flags of each command', () => {
   }
 
   it('names MESOS_* variables that are no flag of the command, and lets task variables be', () => {
-    const m = parseFlags(MASTER_SPEC, [], { MESOS_ZK: 'zk://h:2181/mesos', MESOS_PORT: '5051', MESOS_TASK_ID: 't', MESOS_SANDBOX: '/s' });
-    assert.deepEqual(m.unknownEnv, ['MESOS_ZK']);
+    const m = parseFlags(MASTER_SPEC, [], { MESOS_ZOOKEEPER: 'zk://h:2181/mesos', MESOS_PORT: '5051', MESOS_TASK_ID: 't', MESOS_SANDBOX: '/s' });
+    assert.deepEqual(m.unknownEnv, ['MESOS_ZOOKEEPER']);
     const e = parseFlags(specs['mesos-execute'] as CommandSpec<FlagSet>, [], { MESOS_MASTER: '127.0.0.1:5050', MESOS_NAME: 'x', MESOS_COMMAND: 'true' });
     assert.equal(e.source['master'], 'env');
     assert.deepEqual(e.unknownEnv, []);

@@ -19,7 +19,7 @@ describe('logs and the mesos command', () => {
   let address = '';
 
   before(async () => {
-    master = background('mesos-master', ['--port=0', `--log_dir=${logs.master}`], { env: cleanEnv({ MESOS_ZK: 'zk://nowhere:2181/mesos' }) });
+    master = background('mesos-master', ['--port=0', `--log_dir=${logs.master}`], { env: cleanEnv({ MESOS_ZOOKEEPER: 'zk://nowhere:2181/mesos' }) });
     // The address is in the log; wait for the file's "Master started at" line.
     address = await waitForLog(logs.master, 'mesos-master', /Master started at master@([\d.]+:\d+)/);
     agent = background('mesos-agent', [`--master=${address}`, `--work_dir=${join(dir, 'work')}`, '--port=0', `--log_dir=${logs.agent}`, '--log_format=json', '--max_log_size=1KB', '--resources=cpus:1;mem:256;disk:64']);
@@ -37,7 +37,7 @@ describe('logs and the mesos command', () => {
   });
 
   it('names an unknown MESOS_* variable', () => {
-    assert.match(master.stderr(), /warning: MESOS_ZK is set but mesos-master has no flag --zk/);
+    assert.match(master.stderr(), /warning: MESOS_ZOOKEEPER is set but mesos-master has no flag --zookeeper/);
   });
 
   it('writes Mesos-named, glog-like text logs with task launches and status updates', () => {

@@ -16,16 +16,18 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: [],
   protocol: ['runtime'],
   driver: ['runtime', 'protocol'],
-  master: ['runtime', 'protocol'],
+  // ZooKeeper (a local server, groups) and master detection, shared by masters, agents, drivers and CLIs.
+  detector: ['runtime', 'protocol'],
+  master: ['runtime', 'protocol', 'detector'],
   // The agent launches the executor host program (executor/) and reads its command line.
-  agent: ['runtime', 'protocol', 'executor'],
+  agent: ['runtime', 'protocol', 'executor', 'detector'],
   executor: ['runtime', 'protocol', 'driver'],
-  'scheduler-driver': ['runtime', 'protocol', 'driver'],
+  'scheduler-driver': ['runtime', 'protocol', 'driver', 'detector'],
   // Entry points start every role, executors from their compiled twins included.
-  cli: ['runtime', 'protocol', 'master', 'agent', 'executor', 'scheduler-driver', 'examples'],
+  cli: ['runtime', 'protocol', 'detector', 'master', 'agent', 'executor', 'scheduler-driver', 'examples'],
   // Examples are checked separately: only the package's public exports.
   examples: ['runtime', 'protocol', 'executor', 'scheduler-driver', 'cli'],
-  bench: ['runtime', 'protocol', 'master', 'agent', 'executor', 'scheduler-driver'],
+  bench: ['runtime', 'protocol', 'detector', 'master', 'agent', 'executor', 'scheduler-driver'],
 };
 
 /** Arrows (importer, imported) that must never appear, whatever ALLOWED grows into. */
