@@ -4,7 +4,8 @@
 // `?jsonp=` wrapping. The JSON is built by pure functions of agent state.
 
 import type { HttpHandler, HttpRequest, HttpResponse } from '../runtime/index.js';
-import { bytesToBase64, frameworkRoles, hasCapability, legacyResources, Resources, safeResources, taskJSON, type Attribute, type TaskInfo } from '../protocol/index.js';
+import { BUILD, bytesToBase64, frameworkRoles, hasCapability, legacyResources, Resources, safeResources, taskJSON, type Acls, type Attribute, type TaskInfo } from '../protocol/index.js';
+import { agentOperatorApi } from './operator-api.js';
 import { attributeValue } from './options.js';
 import type { ExecutorState, FrameworkState } from './state.js';
 import { browse, download, filesQuery, read, type FileRoots, type FilesResult } from './files.js';
@@ -17,6 +18,11 @@ export interface HttpSource {
   readonly files: FileRoots;
   readonly frameworks: ReadonlyMap<string, FrameworkState>;
   readonly containerizer: Containerizer;
+  /** The runtime's metrics, as /metrics/snapshot serves them. */
+  metrics(): Record<string, number>;
+  /** The ACLs and the principal a request authenticated as, for the operator API's calls. */
+  readonly acls: Acls;
+  principalOf(req: HttpRequest): string | undefined;
 }
 
 /** The agent's routes, relative to its actor id (`/slave(1)/state`; `/state` through the runtime's delegate). */
@@ -32,21 +38,52 @@ export function agentRoutes(src: HttpSource): [string, HttpHandler][] {
     ['/files/read', readFile],
     ['/files/read.json', readFile],
     ['/files/download', async (req) => filesResponse(req, await download(src.files, filesQuery(req.query)))],
-    ['/monitor/statistics', async (req) => jsonResponse(req, await statistics(src))],
+    ['/monitor/statistics', async (req) => jsonResponse(req, (await containers(src)).flatMap((c) => (c.usage ? [{ framework_id: c.frameworkId, executor_id: c.executorId, executor_name: c.executorName, source: c.source, statistics: c.usage }] : [])))],
+    ['/containers', async (req) => jsonResponse(req, (await containers(src)).map(containerJson))],
+    ['/version', (req) => jsonResponse(req, versionJson(src.stateView().version))],
+    ['/api/v1', agentOperatorApi(src)],
   ];
 }
 
-/** Per-executor resource usage, as Mesos's /monitor/statistics lists it. */
-async function statistics(src: HttpSource): Promise<unknown[]> {
-  const out: unknown[] = [];
+/** A running executor's container, with its usage when the isolator can measure it. */
+export interface ContainerView {
+  frameworkId: string;
+  executorId: string;
+  executorName: string;
+  source: string;
+  containerId: string;
+  pid: number;
+  usage: Record<string, unknown> | undefined;
+}
+
+/** The containers of running executors: one list for /containers, /monitor/statistics and GET_CONTAINERS. */
+export async function containers(src: HttpSource): Promise<ContainerView[]> {
+  const out: ContainerView[] = [];
   for (const f of src.frameworks.values()) {
     for (const e of f.executors.values()) {
       if (!e.container) continue;
       const usage = await src.containerizer.usage(e.containerId).catch(() => undefined);
-      if (usage) out.push({ framework_id: f.id, executor_id: e.id, executor_name: e.info.name ?? '', source: e.info.source ?? '', statistics: usage });
+      out.push({ frameworkId: f.id, executorId: e.id, executorName: e.info.name ?? '', source: e.info.source ?? '', containerId: e.containerId, pid: e.container.pid, usage: usage as Record<string, unknown> | undefined });
     }
   }
   return out;
+}
+
+/** An entry of Mesos's agent `/containers`. */
+function containerJson(c: ContainerView): Record<string, unknown> {
+  return {
+    container_id: c.containerId,
+    framework_id: c.frameworkId,
+    executor_id: c.executorId,
+    executor_name: c.executorName,
+    source: c.source,
+    ...(c.usage !== undefined ? { statistics: c.usage } : {}),
+    status: { container_id: { value: c.containerId }, executor_pid: c.pid },
+  };
+}
+
+export function versionJson(version: string): Record<string, unknown> {
+  return { version, ...BUILD };
 }
 
 export interface StateView {
@@ -125,11 +162,14 @@ export function frameworkJson(f: FrameworkState): Record<string, unknown> {
 export function stateJson(v: StateView): Record<string, unknown> {
   const reserved: Record<string, unknown> = {};
   for (const role of v.resources.reservationRoles()) reserved[role] = legacyResources(v.resources.reserved(role));
+  // What the executors (and their tasks) hold, as Mesos's totalResourcesAllocated.
+  const frameworks = [...v.frameworks];
+  let allocated = Resources.EMPTY;
+  for (const f of frameworks) for (const e of f.executors.values()) allocated = allocated.add(e.resources());
+  allocated = allocated.unallocate();
   const out: Record<string, unknown> = {
     version: v.version,
-    build_date: '',
-    build_time: 0,
-    build_user: '',
+    ...BUILD,
     start_time: v.startTime / 1000,
     id: v.agentId ?? '',
     pid: v.pid,
@@ -141,8 +181,10 @@ export function stateJson(v: StateView): Record<string, unknown> {
     unreserved_resources: legacyResources(v.resources.unreserved()),
     reserved_resources_full: Object.fromEntries(v.resources.reservationRoles().map((r) => [r, v.resources.reserved(r).toJSON()])),
     unreserved_resources_full: v.resources.unreserved().toJSON(),
+    reserved_resources_allocated: Object.fromEntries(allocated.reservationRoles().map((r) => [r, legacyResources(allocated.reserved(r))])),
+    unreserved_resources_allocated: legacyResources(allocated.unreserved()),
     attributes: Object.fromEntries(v.attributes.map((a) => [a.name, attributeValue(a)])),
-    frameworks: [...v.frameworks].map(frameworkJson),
+    frameworks: frameworks.map(frameworkJson),
     completed_frameworks: [...v.completedFrameworks].map(frameworkJson),
     flags: v.flags,
     resource_providers: [],

@@ -17,6 +17,7 @@ import { MasterMetrics } from './metrics.js';
 import * as offers from './offers.js';
 import { resolveOptions, type MasterOptions, type ResolvedMasterOptions } from './options.js';
 import { Registry } from './registry.js';
+import type { OperatorSubscribers } from './operator-events.js';
 import { MasterState } from './state.js';
 import * as tasks from './tasks.js';
 import { MESOS_VERSION } from './views.js';
@@ -30,6 +31,8 @@ export class Master extends Actor<MasterActorInbox> {
   private metrics!: MasterMetrics;
   private ctx!: MasterContext;
   private unsubscribeInvalid: (() => void) | undefined;
+  /** The operator API's SUBSCRIBE streams, ended when the master stops. */
+  private subscribers: OperatorSubscribers | undefined;
   /** What runs once each registry operation is stored, by operation. */
   private readonly stored = new Map<number, () => void>();
   private storeSeq = 0;
@@ -125,7 +128,7 @@ export class Master extends Actor<MasterActorInbox> {
       this.state.unreachableAgents.set(u.id, { info: { hostname: u.hostname, resources: [], attributes: [], id: { value: u.id } }, timeMs: u.time_ms });
     }
     if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
-    installRoutes(this.ctx);
+    this.subscribers = installRoutes(this.ctx, { clock: this.runtime.clock, metrics: () => this.runtime.metrics.snapshot() });
     this.runtime.guardBuiltins((handler) => guardedBuiltin(this.ctx, handler));
     // A launch or registration the schema refused still gets an answer (TASK_ERROR, Shutdown),
     // handled in a turn of its own; only what identifies the call is read from its body.
@@ -139,6 +142,7 @@ export class Master extends Actor<MasterActorInbox> {
 
   override finalize(): void {
     this.unsubscribeInvalid?.();
+    this.subscribers?.close();
     this.metrics.stop();
   }
 

@@ -192,3 +192,22 @@ export { newTask } from './task.js';
 export { startProtocolRuntime, type ProtocolRuntime, type ProtocolRuntimeOptions } from './start-runtime.js';
 export { ACTIONS, PERMISSIVE, authorized, loadAcls, parseAcls, type Acls, type Action } from './authorizer.js';
 export { basicPrincipal, forbidden, guarded, needsAuthentication, unauthorized, type HttpAuthOptions } from './http-auth.js';
+
+// The operator API's transport (`POST /api/v1` on master and agent): request checks, answers, RecordIO.
+export {
+  accepts,
+  APPLICATION_JSON,
+  APPLICATION_PROTOBUF,
+  decodeOperatorCall,
+  durationMs,
+  encodeJson,
+  jsonAnswer,
+  message,
+  nanos,
+  recordio,
+  RecordIOStream,
+  subMessage,
+  text as plainText,
+  type OperatorCall,
+} from './operator-http.js';
+export { BUILD, type BuildInfo } from './build-info.js';
