@@ -211,3 +211,24 @@ export {
   type OperatorCall,
 } from './operator-http.js';
 export { BUILD, type BuildInfo } from './build-info.js';
+// The v1 HTTP APIs' shared layer: RecordIO, content negotiation, the protobuf schema and Mesos's JSON mapping.
+export {
+  acceptedMediaType,
+  contentTypeOf,
+  decodeMessage,
+  encodeMessage,
+  encodeRecord,
+  extendSchema,
+  JSON_TYPE,
+  MESOS_V1_SCHEMA,
+  notAcceptable,
+  PROTOBUF_TYPE,
+  RecordIODecoder,
+  RecordIOError,
+  requestMediaType,
+  toJSONText,
+  v1Type,
+  type Decoded,
+  type MediaType,
+  type SchemaTable,
+} from './v1/index.js';
