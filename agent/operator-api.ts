@@ -35,7 +35,7 @@ function getFrameworks(src: HttpSource): Json {
 function getExecutors(src: HttpSource): Json {
   const executors: Json[] = [];
   const completed: Json[] = [];
-  for (const f of frameworks(src)) {
+  for (const f of [...frameworks(src), ...src.stateView().completedFrameworks]) {
     for (const e of f.executors.values()) executors.push(executorInfo(e));
     for (const e of f.completedExecutors) completed.push(executorInfo(e));
   }
@@ -47,7 +47,7 @@ function getTasks(src: HttpSource): Json {
   const launched: Task[] = [];
   const terminated: Task[] = [];
   const completed: Task[] = [];
-  for (const f of frameworks(src)) {
+  for (const f of [...frameworks(src), ...src.stateView().completedFrameworks]) {
     for (const e of [...f.executors.values(), ...f.completedExecutors]) {
       for (const t of e.queuedTasks.values()) queued.push(newTask(t, e.frameworkId, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
       launched.push(...e.launchedTasks.values());
