@@ -5,7 +5,7 @@
 // answer 501 with a message; a type Mesos does not know is 400.
 
 import { logControl, type HttpHandler, type HttpResponse } from '../runtime/index.js';
-import { authorized, BUILD, decodeOperatorCall, durationMs, forbidden, jsonAnswer, nanos, newTask, plainText, subMessage, type OperatorCall, type Task } from '../protocol/index.js';
+import { authorized, BUILD, decodeOperatorCall, durationMs, forbidden, answer, nanos, newTask, plainText, subMessage, type OperatorCall, type Task } from '../protocol/index.js';
 import { browse, readBytes, type FileInfo } from './files.js';
 import { containers, type HttpSource } from './http.js';
 import type { ExecutorState, FrameworkState } from './state.js';
@@ -99,7 +99,7 @@ async function listFiles(src: HttpSource, call: OperatorCall): Promise<HttpRespo
   const r = await browse(src.files, { path });
   if (r.status !== 200) return plainText(r.status, r.message);
   const infos = (r as { json: FileInfo[] }).json;
-  return jsonAnswer('LIST_FILES', { file_infos: infos.map((f) => ({ path: f.path, nlink: f.nlink, size: f.size, mtime: nanos(f.mtime * 1000), mode: modeBits(f.mode), uid: f.uid, gid: f.gid })) });
+  return answer(call, 'LIST_FILES', { file_infos: infos.map((f) => ({ path: f.path, nlink: f.nlink, size: f.size, mtime: nanos(f.mtime * 1000), mode: modeBits(f.mode), uid: f.uid, gid: f.gid })) });
 }
 
 async function readFile(src: HttpSource, call: OperatorCall): Promise<HttpResponse> {
@@ -109,7 +109,7 @@ async function readFile(src: HttpSource, call: OperatorCall): Promise<HttpRespon
   if (sub['offset'] === undefined) return bad("Expecting 'read_file.offset' to be present");
   const r = await readBytes(src.files, { path, offset: String(sub['offset']), ...(sub['length'] !== undefined ? { length: String(sub['length']) } : {}) });
   if (r.status !== 200) return plainText(r.status, r.message);
-  return jsonAnswer('READ_FILE', { size: r.size, data: r.data ?? Buffer.alloc(0) });
+  return answer(call, 'READ_FILE', { size: r.size, data: r.data ?? Buffer.alloc(0) });
 }
 
 function loggingLevel(): number {
@@ -135,27 +135,27 @@ const NESTED = 'nested and standalone containers do not exist here yet';
 const PROVIDERS = 'resource providers do not exist here yet';
 
 const CALLS: Readonly<Record<string, Call>> = {
-  GET_HEALTH: () => jsonAnswer('GET_HEALTH', { healthy: true }),
-  GET_FLAGS: (src, _c, p) => {
+  GET_HEALTH: (_src, call) => answer(call, 'GET_HEALTH', { healthy: true }),
+  GET_FLAGS: (src, call, p) => {
     if (!authorized(src.acls, 'get_endpoints', p, '/flags')) return forbidden(`principal '${p ?? ''}' may not GET /flags`);
-    return jsonAnswer('GET_FLAGS', { flags: Object.entries(src.flags).map(([name, value]) => ({ name, value })) });
+    return answer(call, 'GET_FLAGS', { flags: Object.entries(src.flags).map(([name, value]) => ({ name, value })) });
   },
-  GET_VERSION: (src) => jsonAnswer('GET_VERSION', { version_info: { version: src.stateView().version, ...BUILD } }),
+  GET_VERSION: (src, call) => answer(call, 'GET_VERSION', { version_info: { version: src.stateView().version, ...BUILD } }),
   GET_METRICS: (src, call) => {
     const timeout = subMessage(call)['timeout'];
     if (timeout !== undefined && durationMs(timeout) === undefined) return bad("Expecting 'get_metrics.timeout' to be a duration: {\"nanoseconds\": …}");
-    return jsonAnswer('GET_METRICS', { metrics: Object.entries(src.metrics()).map(([name, value]) => ({ name, value })) });
+    return answer(call, 'GET_METRICS', { metrics: Object.entries(src.metrics()).map(([name, value]) => ({ name, value })) });
   },
-  GET_LOGGING_LEVEL: () => jsonAnswer('GET_LOGGING_LEVEL', { level: loggingLevel() }),
+  GET_LOGGING_LEVEL: (_src, call) => answer(call, 'GET_LOGGING_LEVEL', { level: loggingLevel() }),
   SET_LOGGING_LEVEL: (_src, call) => setLoggingLevel(call),
   LIST_FILES: (src, call) => listFiles(src, call),
   READ_FILE: (src, call) => readFile(src, call),
-  GET_STATE: (src) => jsonAnswer('GET_STATE', { get_tasks: getTasks(src), get_executors: getExecutors(src), get_frameworks: getFrameworks(src) }),
-  GET_CONTAINERS: async (src) => jsonAnswer('GET_CONTAINERS', await getContainers(src)),
-  GET_FRAMEWORKS: (src) => jsonAnswer('GET_FRAMEWORKS', getFrameworks(src)),
-  GET_EXECUTORS: (src) => jsonAnswer('GET_EXECUTORS', getExecutors(src)),
-  GET_TASKS: (src) => jsonAnswer('GET_TASKS', getTasks(src)),
-  GET_AGENT: (src) => jsonAnswer('GET_AGENT', getAgent(src)),
+  GET_STATE: (src, call) => answer(call, 'GET_STATE', { get_tasks: getTasks(src), get_executors: getExecutors(src), get_frameworks: getFrameworks(src) }),
+  GET_CONTAINERS: async (src, call) => answer(call, 'GET_CONTAINERS', await getContainers(src)),
+  GET_FRAMEWORKS: (src, call) => answer(call, 'GET_FRAMEWORKS', getFrameworks(src)),
+  GET_EXECUTORS: (src, call) => answer(call, 'GET_EXECUTORS', getExecutors(src)),
+  GET_TASKS: (src, call) => answer(call, 'GET_TASKS', getTasks(src)),
+  GET_AGENT: (src, call) => answer(call, 'GET_AGENT', getAgent(src)),
   GET_OPERATIONS: notImplemented('GET_OPERATIONS', 'offer operation feedback does not exist here yet'),
   GET_RESOURCE_PROVIDERS: notImplemented('GET_RESOURCE_PROVIDERS', PROVIDERS),
   ADD_RESOURCE_PROVIDER_CONFIG: notImplemented('ADD_RESOURCE_PROVIDER_CONFIG', PROVIDERS),
@@ -181,7 +181,7 @@ const TYPES: ReadonlySet<string> = new Set(Object.keys(CALLS));
 /** `/api/v1` on the agent (`/slave(1)/api/v1`); authentication is the route guard's, as for every agent endpoint. */
 export function agentOperatorApi(src: HttpSource): HttpHandler {
   return (req) => {
-    const call = decodeOperatorCall(req, TYPES);
+    const call = decodeOperatorCall(req, 'agent', TYPES);
     if ('status' in call) return call;
     return CALLS[call.type]!(src, call, src.principalOf(req));
   };

@@ -6,7 +6,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ValidationError, logControl, type Clock, type HttpRequest, type HttpResponse } from '../runtime/index.js';
-import { authorized, decodeOperatorCall, durationMs, forbidden, jsonAnswer, nanos, plainText, subMessage, type OperatorCall } from '../protocol/index.js';
+import { authorized, decodeOperatorCall, durationMs, forbidden, answer, nanos, plainText, subMessage, type OperatorCall } from '../protocol/index.js';
 import { markAgentGone } from './agent-gone.js';
 import type { MasterContext } from './context.js';
 import { OperatorSubscribers } from './operator-events.js';
@@ -33,9 +33,9 @@ function idValue(v: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function flagsAnswer(ctx: MasterContext, principal: string | undefined): HttpResponse {
+function flagsAnswer(ctx: MasterContext, call: OperatorCall, principal: string | undefined): HttpResponse {
   if (!authorized(ctx.opts.acls, 'get_endpoints', principal, '/flags')) return forbidden(`principal '${principal ?? ''}' may not GET /flags`);
-  return jsonAnswer('GET_FLAGS', { flags: Object.entries(ctx.opts.flags).map(([name, value]) => ({ name, value })) });
+  return answer(call, 'GET_FLAGS', { flags: Object.entries(ctx.opts.flags).map(([name, value]) => ({ name, value })) });
 }
 
 /** glog's VLOG level in force: 0 is the configured level, 1 debug, 2 trace. */
@@ -69,7 +69,7 @@ function listFiles(call: OperatorCall): HttpResponse {
   const fd = openSync(file, 'r');
   try {
     const st = fstatSync(fd);
-    return jsonAnswer('LIST_FILES', { file_infos: [{ path: LOG_PATH, nlink: st.nlink, size: st.size, mtime: nanos(st.mtimeMs), mode: st.mode, uid: String(st.uid), gid: String(st.gid) }] });
+    return answer(call, 'LIST_FILES', { file_infos: [{ path: LOG_PATH, nlink: st.nlink, size: st.size, mtime: nanos(st.mtimeMs), mode: st.mode, uid: String(st.uid), gid: String(st.gid) }] });
   } finally {
     closeSync(fd);
   }
@@ -92,7 +92,7 @@ function readFile(call: OperatorCall): HttpResponse {
     const size = fstatSync(fd).size;
     const buf = Buffer.alloc(Math.max(0, Math.min(length, MAX_READ, size - offset)));
     const n = buf.length > 0 ? readSync(fd, buf, 0, buf.length, offset) : 0;
-    return jsonAnswer('READ_FILE', { size, data: buf.subarray(0, n) });
+    return answer(call, 'READ_FILE', { size, data: buf.subarray(0, n) });
   } finally {
     closeSync(fd);
   }
@@ -141,33 +141,33 @@ const MAINTENANCE = 'maintenance (schedules, machine up/down, inverse offers) do
 
 function calls(deps: OperatorApiDeps, subscribers: OperatorSubscribers): Readonly<Record<string, Call>> {
   return {
-    GET_HEALTH: () => jsonAnswer('GET_HEALTH', { healthy: true }),
-    GET_FLAGS: (ctx, _c, p) => flagsAnswer(ctx, p),
-    GET_VERSION: () => jsonAnswer('GET_VERSION', versionInfo()),
+    GET_HEALTH: (_ctx, call) => answer(call, 'GET_HEALTH', { healthy: true }),
+    GET_FLAGS: (ctx, call, p) => flagsAnswer(ctx, call, p),
+    GET_VERSION: (_ctx, call) => answer(call, 'GET_VERSION', versionInfo()),
     GET_METRICS: (_ctx, call) => {
       const timeout = subMessage(call)['timeout'];
       if (timeout !== undefined && durationMs(timeout) === undefined) return bad("Expecting 'get_metrics.timeout' to be a duration: {\"nanoseconds\": …}");
-      return jsonAnswer('GET_METRICS', { metrics: Object.entries(deps.metrics()).map(([name, value]) => ({ name, value })) });
+      return answer(call, 'GET_METRICS', { metrics: Object.entries(deps.metrics()).map(([name, value]) => ({ name, value })) });
     },
-    GET_LOGGING_LEVEL: () => jsonAnswer('GET_LOGGING_LEVEL', { level: vlogLevel() }),
+    GET_LOGGING_LEVEL: (_ctx, call) => answer(call, 'GET_LOGGING_LEVEL', { level: vlogLevel() }),
     SET_LOGGING_LEVEL: (_ctx, call) => setLoggingLevel(call),
     LIST_FILES: (_ctx, call) => listFiles(call),
     READ_FILE: (_ctx, call) => readFile(call),
-    GET_STATE: (ctx, _c, p) => jsonAnswer('GET_STATE', getState(ctx.state, visibility(ctx, p))),
-    GET_AGENTS: (ctx) => jsonAnswer('GET_AGENTS', getAgents(ctx.state)),
-    GET_FRAMEWORKS: (ctx, _c, p) => jsonAnswer('GET_FRAMEWORKS', getFrameworks(ctx.state, visibility(ctx, p))),
-    GET_EXECUTORS: (ctx, _c, p) => jsonAnswer('GET_EXECUTORS', getExecutors(ctx.state, visibility(ctx, p))),
-    GET_TASKS: (ctx, _c, p) => jsonAnswer('GET_TASKS', getTasks(ctx.state, visibility(ctx, p))),
-    GET_ROLES: (ctx) => jsonAnswer('GET_ROLES', getRoles(ctx.state, ctx.opts.roles)),
-    GET_WEIGHTS: (ctx) => jsonAnswer('GET_WEIGHTS', { weight_infos: Object.entries(ctx.state.weights).map(([role, weight]) => ({ role, weight })) }),
+    GET_STATE: (ctx, call, p) => answer(call, 'GET_STATE', getState(ctx.state, visibility(ctx, p))),
+    GET_AGENTS: (ctx, call) => answer(call, 'GET_AGENTS', getAgents(ctx.state)),
+    GET_FRAMEWORKS: (ctx, call, p) => answer(call, 'GET_FRAMEWORKS', getFrameworks(ctx.state, visibility(ctx, p))),
+    GET_EXECUTORS: (ctx, call, p) => answer(call, 'GET_EXECUTORS', getExecutors(ctx.state, visibility(ctx, p))),
+    GET_TASKS: (ctx, call, p) => answer(call, 'GET_TASKS', getTasks(ctx.state, visibility(ctx, p))),
+    GET_ROLES: (ctx, call) => answer(call, 'GET_ROLES', getRoles(ctx.state, ctx.opts.roles)),
+    GET_WEIGHTS: (ctx, call) => answer(call, 'GET_WEIGHTS', { weight_infos: Object.entries(ctx.state.weights).map(([role, weight]) => ({ role, weight })) }),
     UPDATE_WEIGHTS: updateWeightsCall,
-    GET_MASTER: (ctx) => jsonAnswer('GET_MASTER', getMaster(ctx)),
-    GET_QUOTA: (ctx) => jsonAnswer('GET_QUOTA', { status: quotaStatus(ctx.state) }),
+    GET_MASTER: (ctx, call) => answer(call, 'GET_MASTER', getMaster(ctx)),
+    GET_QUOTA: (ctx, call) => answer(call, 'GET_QUOTA', { status: quotaStatus(ctx.state) }),
     UPDATE_QUOTA: updateQuotaCall,
     RESERVE_RESOURCES: reservationCall(true),
     UNRESERVE_RESOURCES: reservationCall(false),
     MARK_AGENT_GONE: markAgentGoneCall,
-    SUBSCRIBE: (_ctx, _c, p) => subscribers.subscribe(p),
+    SUBSCRIBE: (_ctx, call, p) => subscribers.subscribe(call, p),
     GET_MAINTENANCE_STATUS: notImplemented('GET_MAINTENANCE_STATUS', MAINTENANCE),
     GET_MAINTENANCE_SCHEDULE: notImplemented('GET_MAINTENANCE_SCHEDULE', MAINTENANCE),
     UPDATE_MAINTENANCE_SCHEDULE: notImplemented('UPDATE_MAINTENANCE_SCHEDULE', MAINTENANCE),
@@ -197,7 +197,7 @@ export function operatorApi(ctx: MasterContext, deps: OperatorApiDeps): { handle
   const table = calls(deps, subscribers);
   const types = new Set(Object.keys(table));
   const handler = (req: HttpRequest, principal: string | undefined): HttpResponse => {
-    const call = decodeOperatorCall(req, types);
+    const call = decodeOperatorCall(req, 'master', types);
     if ('status' in call) return call;
     return table[call.type]!(ctx, call, principal);
   };

@@ -4,14 +4,14 @@
 // same ACLs as GET_STATE. A subscriber whose reader falls behind is cut and counted.
 
 import type { Cancel, Clock, HttpResponse } from '../runtime/index.js';
-import { message, RecordIOStream } from '../protocol/index.js';
+import { message, RecordIOStream, type OperatorCall } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { agentV1, frameworkV1, getState, visibility, type Visibility } from './operator-views.js';
 import type { AgentRecord, FrameworkRecord, StateObserver, TaskEntry } from './state.js';
 
 /** DEFAULT_HEARTBEAT_INTERVAL in Mesos's master/constants.hpp; not configurable there either. */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
-/** What may wait for a slow reader beyond the first record (the whole state) before it is cut. */
+/** What may wait for a slow reader beyond the record being written (the first is the whole state) before it is cut. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 interface Subscriber {
@@ -34,12 +34,11 @@ export class OperatorSubscribers implements StateObserver {
     return this.subscribers.size;
   }
 
-  subscribe(principal: string | undefined): HttpResponse {
+  /** A new stream, in the media `call` accepts: SUBSCRIBED with the state the principal may see, then a HEARTBEAT. */
+  subscribe(call: OperatorCall, principal: string | undefined): HttpResponse {
     const can = visibility(this.ctx, principal);
-    const first = message('SUBSCRIBED', { get_state: getState(this.ctx.state, can), heartbeat_interval_seconds: HEARTBEAT_INTERVAL_MS / 1000 });
-    const firstBytes = Buffer.byteLength(JSON.stringify(first));
-    const sub: Subscriber = { out: new RecordIOStream(MAX_BUFFERED_BYTES + firstBytes), can };
-    sub.out.write(first);
+    const sub: Subscriber = { out: new RecordIOStream(call.accept, MAX_BUFFERED_BYTES), can };
+    sub.out.write(message('SUBSCRIBED', { get_state: getState(this.ctx.state, can), heartbeat_interval_seconds: HEARTBEAT_INTERVAL_MS / 1000 }));
     sub.out.write(message('HEARTBEAT'));
     this.subscribers.add(sub);
     sub.out.stream.once('close', () => this.remove(sub));
@@ -93,9 +92,9 @@ export class OperatorSubscribers implements StateObserver {
   }
 
   /** The event is built once, for the first subscriber that may see it, and never throws into the state's mutation. */
-  private send(may: (s: Subscriber) => boolean, build: () => unknown): void {
+  private send(may: (s: Subscriber) => boolean, build: () => Record<string, unknown>): void {
     if (this.subscribers.size === 0) return;
-    let event: unknown;
+    let event: Record<string, unknown> | undefined;
     try {
       for (const s of [...this.subscribers]) {
         if (!may(s)) continue;

@@ -195,20 +195,16 @@ export { basicPrincipal, forbidden, guarded, needsAuthentication, unauthorized, 
 
 // The operator API's transport (`POST /api/v1` on master and agent): request checks, answers, RecordIO.
 export {
-  accepts,
-  APPLICATION_JSON,
-  APPLICATION_PROTOBUF,
+  answer,
   decodeOperatorCall,
   durationMs,
-  encodeJson,
-  jsonAnswer,
   message,
   nanos,
-  recordio,
   RecordIOStream,
   subMessage,
   text as plainText,
   type OperatorCall,
+  type OperatorSide,
 } from './operator-http.js';
 export { BUILD, type BuildInfo } from './build-info.js';
 // The v1 HTTP APIs' shared layer: RecordIO, content negotiation, the protobuf schema and Mesos's JSON mapping.

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { RecordIODecoder, Resources, type TaskStatus } from '../../protocol/index.js';
+import { decodeMessage, encodeMessage, RecordIODecoder, Resources, type TaskStatus } from '../../protocol/index.js';
 import { commandTask, E2ECluster, getJson, RecordingScheduler, waitUntil, type AgentProcess } from '../fixtures/e2e-cluster.js';
 
 type Json = Record<string, any>;
@@ -163,6 +163,53 @@ describe('the operator API and the v0 endpoints', () => {
     assert.ok(read.json!.read_file.size > 0);
     const gone = await call(a0.address, { type: 'READ_FILE', read_file: { path: '/nowhere', offset: 0 } });
     assert.equal(gone.status, 404);
+  });
+
+  it('speaks protobuf: calls, answers and a SUBSCRIBE stream in application/x-protobuf', async () => {
+    const protobuf = { 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf' };
+    const post = async (address: string, side: 'master' | 'agent', body: Json): Promise<Json> => {
+      const res = await fetch(`http://${address}/api/v1`, { method: 'POST', headers: protobuf, body: encodeMessage(`${side}.Call`, 'protobuf', body) });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(res.headers.get('content-type'), 'application/x-protobuf');
+      const decoded = decodeMessage<Json>(`${side}.Response`, 'protobuf', new Uint8Array(await res.arrayBuffer()));
+      assert.ok(decoded.ok, decoded.ok ? '' : decoded.error);
+      return decoded.value;
+    };
+    assert.deepEqual(await post(m, 'master', { type: 'GET_HEALTH' }), { type: 'GET_HEALTH', get_health: { healthy: true } });
+    const state = await post(m, 'master', { type: 'GET_STATE' });
+    assert.equal(state.get_state.get_frameworks.frameworks[0].framework_info.id.value, fw.frameworkId);
+    assert.ok(state.get_state.get_agents.agents.every((a: Json) => a.total_resources.length > 0));
+    const tasks = await post(m, 'master', { type: 'GET_TASKS' });
+    assert.ok([...(tasks.get_tasks.tasks ?? []), ...(tasks.get_tasks.completed_tasks ?? [])].some((t: Json) => t.task_id.value === 'quick' && t.statuses.length > 0));
+    const read = await post(m, 'master', { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 1e9 } } });
+    assert.ok(read.get_metrics.metrics.length > 10);
+    const agentTasks = await post(a0.address, 'agent', { type: 'GET_TASKS' });
+    assert.ok(Object.values(agentTasks.get_tasks).flat().some((t: any) => t.task_id.value === 'quick'));
+    assert.equal((await post(a0.address, 'agent', { type: 'GET_AGENT' })).get_agent.agent_info.id.value, a0.id);
+    // SUBSCRIBE in protobuf: RecordIO records of master.Event.
+    const abort = new AbortController();
+    const res = await fetch(`http://${m}/api/v1`, { method: 'POST', headers: protobuf, body: encodeMessage('master.Call', 'protobuf', { type: 'SUBSCRIBE' }), signal: abort.signal });
+    assert.equal(res.headers.get('content-type'), 'application/x-protobuf');
+    const decoder = new RecordIODecoder();
+    const events: Json[] = [];
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    while (events.length < 2) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      for (const r of decoder.decode(value)) {
+        const e = decodeMessage<Json>('master.Event', 'protobuf', r);
+        assert.ok(e.ok);
+        events.push(e.value);
+      }
+    }
+    abort.abort();
+    assert.deepEqual(events.map((e) => e.type), ['SUBSCRIBED', 'HEARTBEAT']);
+    assert.equal(events[0]!.subscribed.heartbeat_interval_seconds, 15);
+    assert.equal(events[0]!.subscribed.get_state.get_agents.agents.length, 2);
+    // A protobuf body that is not a Call is refused with a message.
+    const garbage = await fetch(`http://${m}/api/v1`, { method: 'POST', headers: protobuf, body: new Uint8Array([0xff, 0xff, 0xff, 0xff]) });
+    assert.equal(garbage.status, 400);
+    assert.match(await garbage.text(), /protobuf/);
   });
 
   it('answers bad requests as Mesos does', async () => {
