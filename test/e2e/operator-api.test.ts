@@ -13,6 +13,8 @@ import { commandTask, E2ECluster, getJson, RecordingScheduler, waitUntil, type A
 
 type Json = Record<string, any>;
 
+const DISCOVERY = { visibility: 'FRAMEWORK' as const, name: 'quick-svc', ports: { ports: [{ number: 8080, name: 'http', protocol: 'tcp' }] } };
+
 async function call(address: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; json: Json | undefined; type: string | null }> {
   const res = await fetch(`http://${address}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const text = await res.text();
@@ -91,7 +93,7 @@ describe('the operator API and the v0 endpoints', () => {
     assert.equal(sub.events[1]?.type, 'HEARTBEAT');
     const added = await sub.next((e) => e.type === 'FRAMEWORK_ADDED', 'FRAMEWORK_ADDED');
     assert.equal(added.framework_added.framework.framework_info.id.value, fw.frameworkId);
-    await fw.launch((offer) => [commandTask('quick', offer, 'echo hi')], { agentId: a0.id });
+    await fw.launch((offer) => [{ ...commandTask('quick', offer, 'echo hi'), discovery: DISCOVERY }], { agentId: a0.id });
     const taskAdded = await sub.next((e) => e.type === 'TASK_ADDED' && e.task_added.task.task_id.value === 'quick', 'TASK_ADDED');
     assert.equal(taskAdded.task_added.task.state, 'TASK_STAGING');
     const finished = await sub.next((e) => e.type === 'TASK_UPDATED' && e.task_updated.state === 'TASK_FINISHED', 'TASK_UPDATED to TASK_FINISHED');
@@ -124,6 +126,11 @@ describe('the operator API and the v0 endpoints', () => {
       GET_QUOTA: (r) => assert.ok(Array.isArray(r.get_quota.status.configs ?? [])),
     };
     const state = await c.masterState();
+    // The task's DiscoveryInfo is kept, in /state (v0) and GET_TASKS (v1) alike.
+    const legacyTask = [...state.frameworks[0]!.tasks, ...state.frameworks[0]!.completed_tasks].find((t) => t.id === 'quick') as unknown as Json;
+    assert.deepEqual(legacyTask.discovery, DISCOVERY);
+    const v1Tasks = (await call(m, { type: 'GET_TASKS' })).json!.get_tasks;
+    assert.deepEqual([...v1Tasks.tasks, ...v1Tasks.completed_tasks].find((t: Json) => t.task_id.value === 'quick').discovery, DISCOVERY);
     for (const [type, check] of Object.entries(expected)) {
       const r = await call(m, { type });
       assert.equal(r.status, 200, `${type}: ${r.text}`);
