@@ -57,11 +57,8 @@ export function parseQuotaRequest(ctx: MasterContext, req: HttpRequest): QuotaRe
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return new ValidationError("Quota request must be a JSON object with 'role' and 'guarantee'");
   const { role, guarantee, limit, force } = body as { role?: unknown; guarantee?: unknown; limit?: unknown; force?: unknown };
   if (typeof role !== 'string') return new ValidationError("Quota request needs a 'role' string");
-  const roleProblem = checkRole(role);
-  if (roleProblem !== undefined) return new ValidationError(`Role '${role}' is invalid: ${roleProblem}`);
-  if (role === '*') return new ValidationError("Quota cannot be set for the default role '*'");
-  if (role.includes('/')) return new ValidationError(`Quota can only be set for top-level roles, not '${role}'`);
-  if (ctx.opts.roles !== undefined && !ctx.opts.roles.has(role)) return new ValidationError(`Role '${role}' is not one of the roles this master allows (--roles)`);
+  const roleProblem = quotaRoleProblem(ctx, role);
+  if (roleProblem !== undefined) return new ValidationError(roleProblem);
   if (ctx.state.quotas.has(role)) return new ValidationError(`Quota for role '${role}' is already set; remove it first`);
   const resources = quotaResources('guarantee', guarantee);
   if (resources instanceof ValidationError) return resources;
@@ -74,17 +71,9 @@ export function parseQuotaRequest(ctx: MasterContext, req: HttpRequest): QuotaRe
       return new ValidationError(`Quota guarantee '${name}' (${resources.scalar(name)}) is above its limit (${limits.scalar(name)})`);
     }
   }
-  // Mesos's capacity heuristic: the cluster must be able to satisfy it, unless forced.
   if (force !== true) {
-    let total = Resources.EMPTY;
-    for (const a of ctx.state.agents.values()) total = total.add(a.total.unreserved());
-    for (const name of resources.names()) {
-      if (resources.scalar(name) > total.scalar(name)) {
-        return new ValidationError(
-          `Not enough resources in the cluster for quota of role '${role}': ${name} ${resources.scalar(name)} requested, ${total.scalar(name)} in total (use "force": true to set it anyway)`,
-        );
-      }
-    }
+    const short = capacityProblem(ctx, role, resources);
+    if (short !== undefined) return new ValidationError(short);
   }
   return { role, guarantee: resources, limit: limits };
 }
@@ -146,7 +135,7 @@ function capacityProblem(ctx: MasterContext, role: string, guarantee: Resources)
   for (const a of ctx.state.agents.values()) total = total.add(a.total.unreserved());
   for (const name of guarantee.names()) {
     if (guarantee.scalar(name) > total.scalar(name)) {
-      return `Not enough resources in the cluster for quota of role '${role}': ${name} ${guarantee.scalar(name)} requested, ${total.scalar(name)} in total (use force to set it anyway)`;
+      return `Not enough resources in the cluster for quota of role '${role}': ${name} ${guarantee.scalar(name)} requested, ${total.scalar(name)} in total (use "force": true to set it anyway)`;
     }
   }
   return undefined;

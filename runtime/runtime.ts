@@ -665,7 +665,7 @@ export class Runtime {
       case '/health':
         return { status: 200, body: '' };
       case '/__processes__':
-        return json([...this.cells.values()].map(cellView));
+        return withJsonp(req, json([...this.cells.values()].map(cellView)));
       case '/__filters__':
         if (!this.options.testEndpoints) return undefined;
         return filterEndpoint(this.filters, req);
