@@ -1,0 +1,108 @@
+// The master's operator API in one process on a manual clock: MARK_AGENT_GONE (tasks
+// TASK_GONE_BY_OPERATOR or TASK_LOST by partition awareness, the agent shut down and refused
+// afterwards, an unreachable agent too) and SUBSCRIBE's heartbeats on virtual time. Mesos's
+// counterparts: MasterAPITest.MarkRegisteredAgentGone, MarkUnreachableAgentGone,
+// MasterAPITest.Heartbeat.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from '../../runtime/index.js';
+import { RecordIODecoder, Resources, type Offer } from '../../protocol/index.js';
+import { commandTask, World, type SchedulerStub } from './master-harness.js';
+
+async function api(w: World, body: unknown): Promise<{ status: number; body: unknown; stream?: NodeJS.ReadableStream }> {
+  const req = { ...request('POST', '/api/v1', body), headers: { 'content-type': 'application/json' } };
+  const res = await w.network.http(w.master.address)(req);
+  return { status: res.status, body: res.body, ...(res.stream !== undefined ? { stream: res.stream } : {}) };
+}
+
+async function launch(w: World, s: SchedulerStub, taskId: string): Promise<Offer> {
+  const offer = s.peer.all('ResourceOffers').at(-1)!.offers[0]!;
+  s.peer.tell(w.master.pid, { name: 'LaunchTasks', framework_id: { value: s.id }, offer_ids: [offer.id], tasks: [commandTask(taskId, offer, 'cpus:1;mem:128')], filters: { refuse_seconds: 0 } });
+  await w.settle();
+  return offer;
+}
+
+test('MARK_AGENT_GONE: TASK_GONE_BY_OPERATOR for a PARTITION_AWARE framework, TASK_LOST for another, Shutdown, and no re-registration', async () => {
+  const w = await World.start();
+  const a = await w.agent('cpus:4;mem:4096');
+  const aware = await w.scheduler({ name: 'aware', capabilities: [{ type: 'PARTITION_AWARE' }] });
+  await w.pass(1000);
+  await launch(w, aware, 'a1');
+  const plain = await w.scheduler({ name: 'plain' });
+  await w.pass(1000);
+  await launch(w, plain, 'p1');
+  assert.equal((await api(w, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: a.id } } })).status, 200);
+  await w.settle();
+  assert.equal(a.peer.last('Shutdown')?.message, 'Agent has been marked gone');
+  const goneUpdate = aware.peer.all('StatusUpdate').find((u) => u.update.status.task_id.value === 'a1')!.update.status;
+  assert.deepEqual([goneUpdate.state, goneUpdate.reason, goneUpdate.source], ['TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', 'SOURCE_MASTER']);
+  assert.equal(plain.peer.all('StatusUpdate').find((u) => u.update.status.task_id.value === 'p1')?.update.status.state, 'TASK_LOST');
+  assert.ok(aware.peer.last('LostAgent'));
+  const state = await w.state();
+  assert.equal(state.slaves.length, 0);
+  assert.equal(state.frameworks.find((f: any) => f.id === aware.id).completed_tasks[0].state, 'TASK_GONE_BY_OPERATOR');
+  // Marking it again is no error; re-registering under its id is refused.
+  assert.equal((await api(w, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: a.id } } })).status, 200);
+  a.peer.clear();
+  a.peer.tell(w.master.pid, {
+    name: 'ReregisterAgent',
+    agent: { hostname: a.address.split(':')[0]!, port: 5051, resources: Resources.parse('cpus:4;mem:4096').toJSON(), attributes: [], id: { value: a.id } },
+    version: '1.11.0',
+    executor_infos: [],
+    tasks: [],
+    frameworks: [],
+    completed_frameworks: [],
+  });
+  await w.settle();
+  assert.equal(a.peer.last('Shutdown')?.message, 'Agent has been marked gone');
+  assert.equal(a.peer.all('AgentReregistered').length, 0);
+  assert.equal((await w.state()).slaves.length, 0);
+  await w.stop();
+});
+
+test('MARK_AGENT_GONE on an unreachable agent completes its unreachable tasks as TASK_GONE_BY_OPERATOR', async () => {
+  const w = await World.start();
+  const a = await w.agent('cpus:4;mem:4096');
+  const s = await w.scheduler({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+  await w.pass(1000);
+  await launch(w, s, 't1');
+  a.peer.autoPong = false;
+  while ((await w.state()).unreachable_slaves === 0) await w.pass(5000);
+  assert.equal(s.peer.all('StatusUpdate').at(-1)?.update.status.state, 'TASK_UNREACHABLE');
+  assert.equal((await api(w, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: a.id } } })).status, 200);
+  await w.settle();
+  assert.equal(s.peer.all('StatusUpdate').at(-1)?.update.status.state, 'TASK_GONE_BY_OPERATOR');
+  const state = await w.state();
+  assert.equal(state.unreachable_slaves, 0);
+  const fw = state.frameworks.find((f: any) => f.id === s.id);
+  assert.deepEqual([fw.unreachable_tasks.length, fw.completed_tasks[0]?.state], [0, 'TASK_GONE_BY_OPERATOR']);
+  assert.equal((await api(w, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nobody' } } })).status, 404);
+  await w.stop();
+});
+
+test('SUBSCRIBE sends SUBSCRIBED and a HEARTBEAT at once, then a HEARTBEAT every 15 s of virtual time', async () => {
+  const w = await World.start();
+  const res = await api(w, { type: 'SUBSCRIBE' });
+  assert.equal(res.status, 200);
+  const types: string[] = [];
+  const decoder = new RecordIODecoder();
+  res.stream!.on('data', (chunk: Buffer) => {
+    for (const r of decoder.decode(chunk)) types.push((JSON.parse(r.toString()) as { type: string }).type);
+  });
+  const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+  await flush();
+  assert.deepEqual(types, ['SUBSCRIBED', 'HEARTBEAT']);
+  await w.pass(14_999);
+  await flush();
+  assert.deepEqual(types, ['SUBSCRIBED', 'HEARTBEAT'], 'nothing too early');
+  await w.pass(1);
+  await flush();
+  assert.deepEqual(types, ['SUBSCRIBED', 'HEARTBEAT', 'HEARTBEAT']);
+  await w.agent();
+  await w.pass(15_000);
+  await flush();
+  assert.deepEqual(types.slice(2), ['HEARTBEAT', 'AGENT_ADDED', 'HEARTBEAT']);
+  (res.stream as unknown as { destroy(): void }).destroy();
+  await w.stop();
+});
