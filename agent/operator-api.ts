@@ -4,8 +4,8 @@
 // that this one does not (nested containers, attach, resource providers, image pruning)
 // answer 501 with a message; a type Mesos does not know is 400.
 
-import { logControl, type HttpHandler, type HttpResponse } from '../runtime/index.js';
-import { authorized, BUILD, decodeOperatorCall, durationMs, forbidden, answer, nanos, newTask, plainText, subMessage, type OperatorCall, type Task } from '../protocol/index.js';
+import type { HttpHandler, HttpResponse } from '../runtime/index.js';
+import { answer, authorized, BUILD, decodeOperatorCall, durationMs, forbidden, loggingLevel, nanos, newTask, plainText, setLoggingLevel, subMessage, type OperatorCall, type Task } from '../protocol/index.js';
 import { browse, readBytes, type FileInfo } from './files.js';
 import { containers, type HttpSource } from './http.js';
 import type { ExecutorState, FrameworkState } from './state.js';
@@ -112,25 +112,6 @@ async function readFile(src: HttpSource, call: OperatorCall): Promise<HttpRespon
   return answer(call, 'READ_FILE', { size: r.size, data: r.data ?? Buffer.alloc(0) });
 }
 
-function loggingLevel(): number {
-  const c = logControl();
-  if (c === undefined) return 0;
-  const now = c.current();
-  return now.level === c.level ? 0 : now.level === 'debug' ? 1 : now.level === 'trace' ? 2 : 0;
-}
-
-function setLoggingLevel(call: OperatorCall): HttpResponse {
-  const sub = subMessage(call);
-  const level = Number(sub['level']);
-  const ms = durationMs(sub['duration']);
-  if (sub['level'] === undefined || !Number.isInteger(level) || level < 0) return bad("Expecting 'set_logging_level.level' to be a non-negative integer");
-  if (ms === undefined) return bad("Expecting 'set_logging_level.duration' to be present: {\"nanoseconds\": …}");
-  const c = logControl();
-  if (c === undefined) return plainText(503, 'This process has no logger to set');
-  c.toggle(level === 0 ? c.level : level === 1 ? 'debug' : 'trace', ms);
-  return { status: 200, body: '' };
-}
-
 const NESTED = 'nested and standalone containers do not exist here yet';
 const PROVIDERS = 'resource providers do not exist here yet';
 
@@ -146,7 +127,7 @@ const CALLS: Readonly<Record<string, Call>> = {
     if (timeout !== undefined && durationMs(timeout) === undefined) return bad("Expecting 'get_metrics.timeout' to be a duration: {\"nanoseconds\": …}");
     return answer(call, 'GET_METRICS', { metrics: Object.entries(src.metrics()).map(([name, value]) => ({ name, value })) });
   },
-  GET_LOGGING_LEVEL: (_src, call) => answer(call, 'GET_LOGGING_LEVEL', { level: loggingLevel() }),
+  GET_LOGGING_LEVEL: (_src, call) => loggingLevel(call),
   SET_LOGGING_LEVEL: (_src, call) => setLoggingLevel(call),
   LIST_FILES: (src, call) => listFiles(src, call),
   READ_FILE: (src, call) => readFile(src, call),

@@ -6,7 +6,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ValidationError, logControl, type Clock, type HttpRequest, type HttpResponse } from '../runtime/index.js';
-import { authorized, decodeOperatorCall, durationMs, forbidden, answer, nanos, plainText, subMessage, type OperatorCall } from '../protocol/index.js';
+import { answer, authorized, decodeOperatorCall, durationMs, forbidden, loggingLevel, nanos, plainText, setLoggingLevel, subMessage, type OperatorCall } from '../protocol/index.js';
 import { markAgentGone } from './agent-gone.js';
 import type { MasterContext } from './context.js';
 import { OperatorSubscribers } from './operator-events.js';
@@ -36,26 +36,6 @@ function idValue(v: unknown): string | undefined {
 function flagsAnswer(ctx: MasterContext, call: OperatorCall, principal: string | undefined): HttpResponse {
   if (!authorized(ctx.opts.acls, 'get_endpoints', principal, '/flags')) return forbidden(`principal '${principal ?? ''}' may not GET /flags`);
   return answer(call, 'GET_FLAGS', { flags: Object.entries(ctx.opts.flags).map(([name, value]) => ({ name, value })) });
-}
-
-/** glog's VLOG level in force: 0 is the configured level, 1 debug, 2 trace. */
-function vlogLevel(): number {
-  const c = logControl();
-  if (c === undefined) return 0;
-  const now = c.current();
-  return now.level === c.level ? 0 : now.level === 'debug' ? 1 : now.level === 'trace' ? 2 : 0;
-}
-
-function setLoggingLevel(call: OperatorCall): HttpResponse {
-  const sub = subMessage(call);
-  const level = Number(sub['level']);
-  const ms = durationMs(sub['duration']);
-  if (sub['level'] === undefined || !Number.isInteger(level) || level < 0) return bad("Expecting 'set_logging_level.level' to be a non-negative integer");
-  if (ms === undefined) return bad("Expecting 'set_logging_level.duration' to be present: {\"nanoseconds\": …}");
-  const c = logControl();
-  if (c === undefined) return plainText(503, 'This process has no logger to set');
-  c.toggle(level === 0 ? c.level : level === 1 ? 'debug' : 'trace', ms);
-  return ok();
 }
 
 /** The master serves one file, its own log (`/master/log`), as its /files/read does. */
@@ -149,7 +129,7 @@ function calls(deps: OperatorApiDeps, subscribers: OperatorSubscribers): Readonl
       if (timeout !== undefined && durationMs(timeout) === undefined) return bad("Expecting 'get_metrics.timeout' to be a duration: {\"nanoseconds\": …}");
       return answer(call, 'GET_METRICS', { metrics: Object.entries(deps.metrics()).map(([name, value]) => ({ name, value })) });
     },
-    GET_LOGGING_LEVEL: (_ctx, call) => answer(call, 'GET_LOGGING_LEVEL', { level: vlogLevel() }),
+    GET_LOGGING_LEVEL: (_ctx, call) => loggingLevel(call),
     SET_LOGGING_LEVEL: (_ctx, call) => setLoggingLevel(call),
     LIST_FILES: (_ctx, call) => listFiles(call),
     READ_FILE: (_ctx, call) => readFile(call),

@@ -4,7 +4,7 @@
 // same ACLs as GET_STATE. A subscriber whose reader falls behind is cut and counted.
 
 import type { Cancel, Clock, HttpResponse } from '../runtime/index.js';
-import { message, RecordIOStream, type OperatorCall } from '../protocol/index.js';
+import { message, RecordIOStream, type OperatorCall, type TaskStatus } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { agentV1, frameworkV1, getState, visibility, type Visibility } from './operator-views.js';
 import type { AgentRecord, FrameworkRecord, StateObserver, TaskEntry } from './state.js';
@@ -59,7 +59,7 @@ export class OperatorSubscribers implements StateObserver {
     this.send((s) => this.seesTasksOf(s, entry.frameworkId), () => message('TASK_ADDED', { task: entry.task }));
   }
 
-  taskUpdated(entry: TaskEntry, status: import('../protocol/index.js').TaskStatus): void {
+  taskUpdated(entry: TaskEntry, status: TaskStatus): void {
     this.send(
       (s) => this.seesTasksOf(s, entry.frameworkId),
       () => message('TASK_UPDATED', { framework_id: entry.task.framework_id, status, state: entry.task.state }),

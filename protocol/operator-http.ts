@@ -5,7 +5,7 @@
 // writes.
 
 import { Readable } from 'node:stream';
-import type { HttpRequest, HttpResponse } from '../runtime/index.js';
+import { logControl, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { acceptedMediaType, contentTypeOf, decodeMessage, encodeMessage, encodeRecord, extendSchema, notAcceptable, requestMediaType, type MediaType } from './v1/index.js';
 import { OPERATOR_V1_SCHEMA } from './v1/operator-schema.js';
 
@@ -114,4 +114,25 @@ export function durationMs(value: unknown): number | undefined {
 /** Milliseconds as Mesos's TimeInfo/DurationInfo `{nanoseconds}`. */
 export function nanos(ms: number): { nanoseconds: number } {
   return { nanoseconds: Math.round(ms * 1e6) };
+}
+
+/** GET_LOGGING_LEVEL: glog's VLOG level in force, as /logging/toggle sets it (0: the configured level, 1: debug, 2: trace). */
+export function loggingLevel(call: OperatorCall): HttpResponse {
+  const c = logControl();
+  const now = c?.current();
+  const level = c === undefined || now === undefined || now.level === c.level ? 0 : now.level === 'debug' ? 1 : now.level === 'trace' ? 2 : 0;
+  return answer(call, 'GET_LOGGING_LEVEL', { level });
+}
+
+/** SET_LOGGING_LEVEL: the level for `duration`, then back to the configured one; 200 with no body, as Mesos answers. */
+export function setLoggingLevel(call: OperatorCall): HttpResponse {
+  const sub = subMessage(call);
+  const level = Number(sub['level']);
+  const ms = durationMs(sub['duration']);
+  if (sub['level'] === undefined || !Number.isInteger(level) || level < 0) return text(400, "Expecting 'set_logging_level.level' to be a non-negative integer");
+  if (ms === undefined) return text(400, "Expecting 'set_logging_level.duration' to be present: {\"nanoseconds\": …}");
+  const c = logControl();
+  if (c === undefined) return text(503, 'This process has no logger to set');
+  c.toggle(level === 0 ? c.level : level === 1 ? 'debug' : 'trace', ms);
+  return { status: 200, body: '' };
 }

@@ -1,19 +1,24 @@
 // The master's operator API in one process on a manual clock: MARK_AGENT_GONE (tasks
 // TASK_GONE_BY_OPERATOR or TASK_LOST by partition awareness, the agent shut down and refused
-// afterwards, an unreachable agent too) and SUBSCRIBE's heartbeats on virtual time. Mesos's
+// afterwards, an unreachable agent too), SUBSCRIBE's heartbeats on virtual time, and the
+// logging calls over a real log file. Mesos's
 // counterparts: MasterAPITest.MarkRegisteredAgentGone, MarkUnreachableAgentGone,
 // MasterAPITest.Heartbeat.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from '../../runtime/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, request } from '../../runtime/index.js';
 import { RecordIODecoder, Resources, type Offer } from '../../protocol/index.js';
 import { commandTask, World, type SchedulerStub } from './master-harness.js';
 
 async function api(w: World, body: unknown): Promise<{ status: number; body: unknown; stream?: NodeJS.ReadableStream }> {
   const req = { ...request('POST', '/api/v1', body), headers: { 'content-type': 'application/json' } };
   const res = await w.network.http(w.master.address)(req);
-  return { status: res.status, body: res.body, ...(res.stream !== undefined ? { stream: res.stream } : {}) };
+  const text = res.body instanceof Uint8Array ? Buffer.from(res.body).toString('utf8') : res.body;
+  return { status: res.status, body: text, ...(res.stream !== undefined ? { stream: res.stream } : {}) };
 }
 
 async function launch(w: World, s: SchedulerStub, taskId: string): Promise<Offer> {
@@ -105,4 +110,32 @@ test('SUBSCRIBE sends SUBSCRIBED and a HEARTBEAT at once, then a HEARTBEAT every
   assert.deepEqual(types.slice(2), ['HEARTBEAT', 'AGENT_ADDED', 'HEARTBEAT']);
   (res.stream as unknown as { destroy(): void }).destroy();
   await w.stop();
+});
+
+test('GET_LOGGING_LEVEL, SET_LOGGING_LEVEL, LIST_FILES and READ_FILE act on the process log, as /logging/toggle and /files/read do', async () => {
+  const w = await World.start();
+  const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-operator-log-'));
+  try {
+    const logger = createLogger({ level: 'warn', name: 'mesos-master', format: 'json', logDir: dir });
+    logger.warn('a line for READ_FILE');
+    const level = async (): Promise<unknown> => ((await api(w, { type: 'GET_LOGGING_LEVEL' })).body as string).match(/"level":(\d+)/)?.[1];
+    assert.equal(await level(), '0');
+    assert.equal((await api(w, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 60e9 } } })).status, 200);
+    assert.equal(await level(), '1');
+    assert.equal((await w.get('/logging/toggle')).body.level, 1, '/logging/toggle sees the same level');
+    assert.equal((await api(w, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1 } })).status, 400, 'no duration');
+    assert.equal((await api(w, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 0, duration: { nanoseconds: 1e9 } } })).status, 200);
+    assert.equal(await level(), '0');
+    const list = JSON.parse((await api(w, { type: 'LIST_FILES', list_files: { path: '/master/log' } })).body as string);
+    assert.equal(list.list_files.file_infos[0].path, '/master/log');
+    assert.ok(list.list_files.file_infos[0].size > 0);
+    const read = JSON.parse((await api(w, { type: 'READ_FILE', read_file: { path: '/master/log', offset: 0 } })).body as string);
+    assert.equal(read.read_file.size, list.list_files.file_infos[0].size);
+    assert.match(Buffer.from(read.read_file.data, 'base64').toString(), /a line for READ_FILE/);
+    assert.equal((await api(w, { type: 'READ_FILE', read_file: { path: '/etc/passwd', offset: 0 } })).status, 404);
+    assert.equal((await api(w, { type: 'READ_FILE', read_file: { path: '/master/log' } })).status, 400, 'no offset');
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
