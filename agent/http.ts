@@ -10,6 +10,7 @@ import { attributeValue } from './options.js';
 import type { ExecutorState, FrameworkState } from './state.js';
 import { browse, download, filesQuery, read, type FileRoots, type FilesResult } from './files.js';
 import type { Containerizer } from './containerizer/index.js';
+import { containersJson, containerStatistics, monitorStatisticsJson } from './monitor.js';
 
 /** What the endpoints read, at the time of each request. */
 export interface HttpSource {
@@ -38,50 +39,15 @@ export function agentRoutes(src: HttpSource): [string, HttpHandler][] {
     ['/files/read', readFile],
     ['/files/read.json', readFile],
     ['/files/download', async (req) => filesResponse(req, await download(src.files, filesQuery(req.query)))],
-    ['/monitor/statistics', async (req) => jsonResponse(req, (await containers(src)).flatMap((c) => (c.usage ? [{ framework_id: c.frameworkId, executor_id: c.executorId, executor_name: c.executorName, source: c.source, statistics: c.usage }] : [])))],
-    ['/containers', async (req) => jsonResponse(req, (await containers(src)).map(containerJson))],
+    ['/monitor/statistics', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
+    ['/monitor/statistics.json', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
+    ['/containers', async (req) => jsonResponse(req, containersJson(await containerStatistics(src.frameworks, src.containerizer)))],
     ['/version', (req) => jsonResponse(req, versionJson(src.stateView().version))],
     ['/api/v1', agentOperatorApi(src)],
   ];
 }
 
-/** A running executor's container, with its usage when the isolator can measure it. */
-export interface ContainerView {
-  frameworkId: string;
-  executorId: string;
-  executorName: string;
-  source: string;
-  containerId: string;
-  pid: number;
-  usage: Record<string, unknown> | undefined;
-}
-
-/** The containers of running executors: one list for /containers, /monitor/statistics and GET_CONTAINERS. */
-export async function containers(src: HttpSource): Promise<ContainerView[]> {
-  const out: ContainerView[] = [];
-  for (const f of src.frameworks.values()) {
-    for (const e of f.executors.values()) {
-      if (!e.container) continue;
-      const usage = await src.containerizer.usage(e.containerId).catch(() => undefined);
-      out.push({ frameworkId: f.id, executorId: e.id, executorName: e.info.name ?? '', source: e.info.source ?? '', containerId: e.containerId, pid: e.container.pid, usage: usage as Record<string, unknown> | undefined });
-    }
-  }
-  return out;
-}
-
-/** An entry of Mesos's agent `/containers`. */
-function containerJson(c: ContainerView): Record<string, unknown> {
-  return {
-    container_id: c.containerId,
-    framework_id: c.frameworkId,
-    executor_id: c.executorId,
-    executor_name: c.executorName,
-    source: c.source,
-    ...(c.usage !== undefined ? { statistics: c.usage } : {}),
-    status: { container_id: { value: c.containerId }, executor_pid: c.pid },
-  };
-}
-
+/** Mesos's `/version`: the release this agent speaks and its build. */
 export function versionJson(version: string): Record<string, unknown> {
   return { version, ...BUILD };
 }

@@ -1,13 +1,14 @@
 // The agent's operator API, `POST /api/v1` (Mesos's Slave::Http::api and agent.proto): one
-// table of calls, answered from what the v0 endpoints read (http.ts's state view and container
-// list, files.ts for LIST_FILES and READ_FILE), mapped to v1 shapes. Calls Mesos's agent has
-// that this one does not (nested containers, attach, resource providers, image pruning)
-// answer 501 with a message; a type Mesos does not know is 400.
+// table of calls, answered from what the v0 endpoints read (http.ts's state view, monitor.ts's
+// container statistics, files.ts for LIST_FILES and READ_FILE), mapped to v1 shapes. Calls
+// Mesos's agent has that this one does not (nested containers, attach, resource providers,
+// image pruning) answer 501 with a message; a type Mesos does not know is 400.
 
 import type { HttpHandler, HttpResponse } from '../runtime/index.js';
 import { answer, authorized, BUILD, decodeOperatorCall, durationMs, forbidden, loggingLevel, nanos, newTask, plainText, setLoggingLevel, subMessage, type OperatorCall, type Task } from '../protocol/index.js';
 import { browse, readBytes, type FileInfo } from './files.js';
-import { containers, type HttpSource } from './http.js';
+import type { HttpSource } from './http.js';
+import { containerStatistics } from './monitor.js';
 import type { ExecutorState, FrameworkState } from './state.js';
 
 type Json = Record<string, unknown>;
@@ -74,13 +75,13 @@ function getAgent(src: HttpSource): Json {
 
 async function getContainers(src: HttpSource): Promise<Json> {
   return {
-    containers: (await containers(src)).map((c) => ({
-      framework_id: { value: c.frameworkId },
-      executor_id: { value: c.executorId },
-      executor_name: c.executorName,
-      container_id: { value: c.containerId },
-      container_status: { container_id: { value: c.containerId }, executor_pid: c.pid },
-      ...(c.usage !== undefined ? { resource_statistics: c.usage } : {}),
+    containers: (await containerStatistics(src.frameworks, src.containerizer)).map((c) => ({
+      framework_id: { value: c.framework_id },
+      executor_id: { value: c.executor_id },
+      executor_name: c.executor_name,
+      container_id: { value: c.container_id },
+      container_status: { container_id: { value: c.container_id }, ...(c.pid !== undefined ? { executor_pid: c.pid } : {}) },
+      resource_statistics: c.statistics,
     })),
   };
 }
