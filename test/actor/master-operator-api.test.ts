@@ -1,7 +1,7 @@
 // The master's operator API in one process on a manual clock: MARK_AGENT_GONE (tasks
 // TASK_GONE_BY_OPERATOR or TASK_LOST by partition awareness, the agent shut down and refused
 // afterwards, an unreachable agent too), SUBSCRIBE's heartbeats on virtual time, and the
-// logging calls over a real log file. Mesos's
+// logging calls over a real log file, behind HTTP authentication and ACLs. Mesos's
 // counterparts: MasterAPITest.MarkRegisteredAgentGone, MarkUnreachableAgentGone,
 // MasterAPITest.Heartbeat.
 
@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, request } from '../../runtime/index.js';
-import { RecordIODecoder, Resources, type Offer } from '../../protocol/index.js';
+import { parseAcls, RecordIODecoder, Resources, type Offer } from '../../protocol/index.js';
 import { commandTask, World, type SchedulerStub } from './master-harness.js';
 
 async function api(w: World, body: unknown): Promise<{ status: number; body: unknown; stream?: NodeJS.ReadableStream }> {
@@ -138,4 +138,31 @@ test('GET_LOGGING_LEVEL, SET_LOGGING_LEVEL, LIST_FILES and READ_FILE act on the 
     await w.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the operator API sits behind the v0 endpoints\' HTTP authentication and ACLs', async () => {
+  const acls = parseAcls({
+    permissive: true,
+    view_frameworks: [{ principals: { values: ['ops'] }, users: { type: 'NONE' } }],
+    update_weights: [{ principals: { values: ['ops'] }, roles: { type: 'NONE' } }],
+    get_endpoints: [{ principals: { values: ['ops'] }, paths: { values: ['/flags'] } }, { principals: { type: 'ANY' }, paths: { type: 'NONE' } }],
+  });
+  const w = await World.start({ credentials: new Map([['ops', 'secret'], ['admin', 'root']]), authenticateHttpReadwrite: true, acls });
+  await w.scheduler({ user: 'alice' });
+  const as = async (who: string | undefined, body: unknown): Promise<{ status: number; body: string }> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(who !== undefined ? { authorization: `Basic ${Buffer.from(who).toString('base64')}` } : {}) };
+    const res = await w.network.http(w.master.address)({ ...request('POST', '/api/v1', body), headers });
+    return { status: res.status, body: res.body instanceof Uint8Array ? Buffer.from(res.body).toString() : String(res.body ?? '') };
+  };
+  assert.equal((await as(undefined, { type: 'GET_HEALTH' })).status, 401);
+  assert.equal((await as('ops:wrong', { type: 'GET_HEALTH' })).status, 401);
+  assert.equal((await as('ops:secret', { type: 'GET_HEALTH' })).status, 200);
+  // view_frameworks: ops sees no framework, admin sees it.
+  const frameworks = async (who: string): Promise<number> => (JSON.parse((await as(who, { type: 'GET_FRAMEWORKS' })).body).get_frameworks.frameworks ?? []).length;
+  assert.deepEqual([await frameworks('ops:secret'), await frameworks('admin:root')], [0, 1]);
+  assert.equal((await as('ops:secret', { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'dev', weight: 2 }] } })).status, 403);
+  assert.equal((await as('admin:root', { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'dev', weight: 2 }] } })).status, 200);
+  assert.equal((await as('ops:secret', { type: 'GET_FLAGS' })).status, 200);
+  assert.equal((await as('admin:root', { type: 'GET_FLAGS' })).status, 403);
+  await w.stop();
 });
