@@ -128,7 +128,7 @@ export class Master extends Actor<MasterActorInbox> {
       this.state.unreachableAgents.set(u.id, { info: { hostname: u.hostname, resources: [], attributes: [], id: { value: u.id } }, timeMs: u.time_ms });
     }
     if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
-    this.subscribers = installRoutes(this.ctx, { clock: this.runtime.clock, metrics: () => this.runtime.metrics.snapshot() });
+    this.subscribers = installRoutes(this.ctx, { clock: this.runtime.clock, metrics: () => this.runtime.metrics.snapshot(), counter: (name) => this.runtime.metrics.counter(name) });
     this.runtime.guardBuiltins((handler) => guardedBuiltin(this.ctx, handler));
     // A launch or registration the schema refused still gets an answer (TASK_ERROR, Shutdown),
     // handled in a turn of its own; only what identifies the call is read from its body.

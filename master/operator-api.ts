@@ -5,7 +5,7 @@
 // volumes, operations) answer 501 with a message; a type Mesos does not know is 400.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { ValidationError, logControl, type Clock, type HttpRequest, type HttpResponse } from '../runtime/index.js';
+import { ValidationError, logControl, type Clock, type Counter, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { answer, authorized, decodeOperatorCall, durationMs, forbidden, loggingLevel, nanos, plainText, setLoggingLevel, subMessage, type OperatorCall } from '../protocol/index.js';
 import { markAgentGone } from './agent-gone.js';
 import type { MasterContext } from './context.js';
@@ -18,6 +18,8 @@ import { operatorReservation } from './reservations.js';
 export interface OperatorApiDeps {
   clock: Clock;
   metrics(): Record<string, number>;
+  /** A counter of the runtime's metrics, by name. */
+  counter(name: string): Counter;
 }
 
 type Call = (ctx: MasterContext, call: OperatorCall, principal: string | undefined) => HttpResponse;
@@ -172,7 +174,7 @@ function calls(deps: OperatorApiDeps, subscribers: OperatorSubscribers): Readonl
  * The subscribers are returned so the master can end their streams when it stops.
  */
 export function operatorApi(ctx: MasterContext, deps: OperatorApiDeps): { handler: (req: HttpRequest, principal: string | undefined) => HttpResponse; subscribers: OperatorSubscribers } {
-  const subscribers = new OperatorSubscribers(ctx, deps.clock);
+  const subscribers = new OperatorSubscribers(ctx, deps.clock, deps.counter('master/operator_api/subscribers_cut'));
   ctx.state.observer = subscribers;
   const table = calls(deps, subscribers);
   const types = new Set(Object.keys(table));

@@ -3,7 +3,7 @@
 // (the state's observer) and a HEARTBEAT every 15 s. Events are filtered per subscriber by the
 // same ACLs as GET_STATE. A subscriber whose reader falls behind is cut and counted.
 
-import type { Cancel, Clock, HttpResponse } from '../runtime/index.js';
+import type { Cancel, Clock, Counter, HttpResponse } from '../runtime/index.js';
 import { message, RecordIOStream, type OperatorCall, type TaskStatus } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { agentV1, frameworkV1, getState, visibility, type Visibility } from './operator-views.js';
@@ -22,12 +22,11 @@ interface Subscriber {
 export class OperatorSubscribers implements StateObserver {
   private readonly subscribers = new Set<Subscriber>();
   private cancelHeartbeat: Cancel | undefined;
-  /** Subscribers cut because their reader fell behind. */
-  dropped = 0;
-
   constructor(
     private readonly ctx: MasterContext,
     private readonly clock: Clock,
+    /** `master/operator_api/subscribers_cut`: streams ended because their reader fell behind. */
+    private readonly cuts: Counter,
   ) {}
 
   get size(): number {
@@ -107,7 +106,7 @@ export class OperatorSubscribers implements StateObserver {
   }
 
   private cut(s: Subscriber): void {
-    this.dropped++;
+    this.cuts.value++;
     this.ctx.log.warn({ subscribers: this.subscribers.size - 1 }, 'operator API subscriber cut: its reader fell behind');
     this.remove(s);
   }
