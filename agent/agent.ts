@@ -6,7 +6,7 @@
 
 import type { Logger } from 'pino';
 import { Actor, pidAddress, type Handlers, type HttpHandler, type Message, type Pid } from '../runtime/index.js';
-import { forbidden, guarded } from '../protocol/index.js';
+import { basicPrincipal, forbidden, guarded } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
 import { hasCapability, stateForFramework, type AgentInfo, type Shutdown } from '../protocol/index.js';
 import type * as ckpt from './checkpoint.js';
@@ -178,6 +178,9 @@ export class Agent extends Actor<AgentMessage> {
       files: this.files,
       frameworks: this.ctx.frameworks,
       containerizer: this.ctx.containerizer,
+      metrics: () => this.runtime.metrics.snapshot(),
+      acls: this.ctx.config.acls,
+      principalOf: (req) => basicPrincipal(req, this.ctx.config.http.credentials),
     })) {
       this.route(path, this.guard(path, handler));
     }

@@ -86,7 +86,7 @@ function normalizeVirtual(p: string): string {
 
 type Resolved =
   | { ok: true; virtualPath: string; real: string; realRoot: string; stats: Stats }
-  | { ok: false; result: FilesResult };
+  | { ok: false; result: { status: 400 | 404; message: string } };
 
 /** Maps a requested virtual path to a real, contained, existing file or directory. */
 async function resolve(roots: FileRoots, path: string | undefined): Promise<Resolved> {
@@ -150,7 +150,7 @@ function contained(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-function fail(status: 400 | 404, message: string): { ok: false; result: FilesResult } {
+function fail(status: 400 | 404, message: string): { ok: false; result: { status: 400 | 404; message: string } } {
   return { ok: false, result: { status, message } };
 }
 
@@ -192,6 +192,15 @@ export async function browse(roots: FileRoots, query: FilesQuery): Promise<Files
  * file's length: `{data: '', offset: size}` — the web UI's log pager starts that way.
  */
 export async function read(roots: FileRoots, query: FilesQuery): Promise<FilesResult> {
+  const r = await readBytes(roots, query);
+  if (r.status !== 200) return r;
+  return { status: 200, json: r.data === undefined ? { data: '', offset: r.size } : { data: r.data.toString('utf8'), offset: r.offset } };
+}
+
+/** What a read returns: the file's size and, unless offset was -1, the bytes at offset (the operator API's READ_FILE). */
+export type ReadResult = { status: 200; size: number; offset: number; data: Buffer | undefined } | { status: 400 | 404; message: string };
+
+export async function readBytes(roots: FileRoots, query: FilesQuery): Promise<ReadResult> {
   let offset = -1;
   if (query.offset !== undefined) {
     const o = parseInteger(query.offset);
@@ -209,14 +218,14 @@ export async function read(roots: FileRoots, query: FilesQuery): Promise<FilesRe
   if (!r.ok) return r.result;
   if (r.stats.isDirectory()) return { status: 400, message: 'Cannot read a directory.' };
   const size = r.stats.size;
-  if (offset === -1) return { status: 200, json: { data: '', offset: size } };
-  if (offset >= size || length === 0) return { status: 200, json: { data: '', offset } };
+  if (offset === -1) return { status: 200, size, offset: size, data: undefined };
+  if (offset >= size || length === 0) return { status: 200, size, offset, data: Buffer.alloc(0) };
   const fh = await openRegular(r.real);
   if (!fh) return { status: 400, message: `Path '${query.path ?? ''}' is not a regular file.` };
   try {
     const buf = Buffer.alloc(Math.min(length, size - offset));
     const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    return { status: 200, json: { data: buf.subarray(0, bytesRead).toString('utf8'), offset } };
+    return { status: 200, size, offset, data: buf.subarray(0, bytesRead) };
   } finally {
     await fh.close();
   }

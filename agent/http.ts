@@ -4,7 +4,8 @@
 // `?jsonp=` wrapping. The JSON is built by pure functions of agent state.
 
 import type { HttpHandler, HttpRequest, HttpResponse } from '../runtime/index.js';
-import { bytesToBase64, frameworkRoles, hasCapability, legacyResources, Resources, safeResources, taskJSON, type Attribute, type TaskInfo } from '../protocol/index.js';
+import { BUILD, bytesToBase64, frameworkRoles, hasCapability, legacyResources, Resources, safeResources, taskJSON, type Acls, type Attribute, type TaskInfo } from '../protocol/index.js';
+import { agentOperatorApi } from './operator-api.js';
 import { attributeValue } from './options.js';
 import type { ExecutorState, FrameworkState } from './state.js';
 import { browse, download, filesQuery, read, type FileRoots, type FilesResult } from './files.js';
@@ -18,6 +19,11 @@ export interface HttpSource {
   readonly files: FileRoots;
   readonly frameworks: ReadonlyMap<string, FrameworkState>;
   readonly containerizer: Containerizer;
+  /** The runtime's metrics, as /metrics/snapshot serves them. */
+  metrics(): Record<string, number>;
+  /** The ACLs and the principal a request authenticated as, for the operator API's calls. */
+  readonly acls: Acls;
+  principalOf(req: HttpRequest): string | undefined;
 }
 
 /** The agent's routes, relative to its actor id (`/slave(1)/state`; `/state` through the runtime's delegate). */
@@ -36,7 +42,14 @@ export function agentRoutes(src: HttpSource): [string, HttpHandler][] {
     ['/monitor/statistics', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
     ['/monitor/statistics.json', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
     ['/containers', async (req) => jsonResponse(req, containersJson(await containerStatistics(src.frameworks, src.containerizer)))],
+    ['/version', (req) => jsonResponse(req, versionJson(src.stateView().version))],
+    ['/api/v1', agentOperatorApi(src)],
   ];
+}
+
+/** Mesos's `/version`: the release this agent speaks and its build. */
+export function versionJson(version: string): Record<string, unknown> {
+  return { version, ...BUILD };
 }
 
 export interface StateView {
@@ -115,11 +128,14 @@ export function frameworkJson(f: FrameworkState): Record<string, unknown> {
 export function stateJson(v: StateView): Record<string, unknown> {
   const reserved: Record<string, unknown> = {};
   for (const role of v.resources.reservationRoles()) reserved[role] = legacyResources(v.resources.reserved(role));
+  // What the executors (and their tasks) hold, as Mesos's totalResourcesAllocated.
+  const frameworks = [...v.frameworks];
+  let allocated = Resources.EMPTY;
+  for (const f of frameworks) for (const e of f.executors.values()) allocated = allocated.add(e.resources());
+  allocated = allocated.unallocate();
   const out: Record<string, unknown> = {
     version: v.version,
-    build_date: '',
-    build_time: 0,
-    build_user: '',
+    ...BUILD,
     start_time: v.startTime / 1000,
     id: v.agentId ?? '',
     pid: v.pid,
@@ -131,8 +147,10 @@ export function stateJson(v: StateView): Record<string, unknown> {
     unreserved_resources: legacyResources(v.resources.unreserved()),
     reserved_resources_full: Object.fromEntries(v.resources.reservationRoles().map((r) => [r, v.resources.reserved(r).toJSON()])),
     unreserved_resources_full: v.resources.unreserved().toJSON(),
+    reserved_resources_allocated: Object.fromEntries(allocated.reservationRoles().map((r) => [r, legacyResources(allocated.reserved(r))])),
+    unreserved_resources_allocated: legacyResources(allocated.unreserved()),
     attributes: Object.fromEntries(v.attributes.map((a) => [a.name, attributeValue(a)])),
-    frameworks: [...v.frameworks].map(frameworkJson),
+    frameworks: frameworks.map(frameworkJson),
     completed_frameworks: [...v.completedFrameworks].map(frameworkJson),
     flags: v.flags,
     resource_providers: [],

@@ -202,7 +202,7 @@ const quota = program.command('quota').description("a role's guaranteed (and at 
 
 quota
   .command('get')
-  .description('prints every quota: {"infos": [{role, guarantee, limit}]}')
+  .description('prints every quota: {"infos": [{role, guarantee, limit}], "configs": [{role, guarantees, limits}]}')
   .action(async () => print(await call(master(), 'GET', '/quota')));
 
 quota

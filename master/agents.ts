@@ -75,6 +75,10 @@ export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, sender: 
     ctx.log.warn({ pid: from, agent: id, problem }, 'refusing agent re-registration');
     return ctx.send(from, { name: 'Shutdown', message: problem });
   }
+  if (ctx.state.goneAgents.has(id)) {
+    ctx.log.warn({ pid: from, agent: id }, 'refusing re-registration of an agent marked gone');
+    return ctx.send(from, { name: 'Shutdown', message: 'Agent has been marked gone' });
+  }
   if (ctx.pending.reregistering.has(id) || ctx.pending.leaving.has(id)) {
     // Its admission, or its removal, is being stored; the agent retries (Mesos ignores it likewise).
     ctx.log.info({ pid: from, agent: id }, 'ignoring agent re-registration: a registry operation on it is being stored');

@@ -57,6 +57,8 @@ export type AllocatorRecoverResources = {
 };
 /** M→allocator. Allocator::updateAllocation: RESERVE/UNRESERVE applied to what a framework was offered. */
 export type AllocatorUpdateAllocation = { name: 'AllocatorUpdateAllocation'; framework_id: string; agent_id: string; role: string; operations: readonly AllocationOperation[] };
+/** M→allocator. Allocator::updateAvailable: RESERVE/UNRESERVE applied to an agent's unallocated resources (the operator's). */
+export type AllocatorUpdateAvailable = { name: 'AllocatorUpdateAvailable'; agent_id: string; operations: readonly AllocationOperation[] };
 /** M→allocator. Allocator::updateQuota; no quota at all when `quota` is absent. */
 export type AllocatorUpdateQuota = { name: 'AllocatorUpdateQuota'; role: string; quota?: Quota };
 /** M→allocator. Allocator::updateWeights. */
@@ -77,7 +79,8 @@ export type AllocatorInbox =
   | AllocatorDeactivateAgent
   | AllocatorRecoverResources
   | AllocatorUpdateQuota
-  | AllocatorUpdateWeights;
+  | AllocatorUpdateWeights
+  | AllocatorUpdateAvailable;
 
 /** One offer the allocator made: a framework, a role, an agent and resources tagged with the role. */
 export interface AllocatedOffer {
@@ -130,6 +133,7 @@ export class AllocatorProcess extends Actor<AllocatorInbox | Internal> {
     AllocatorUpdateAllocation: (m) => this.call(m.name, (a) => a.updateAllocation(m.framework_id, m.agent_id, m.operations, m.role)),
     AllocatorUpdateQuota: (m) => this.call(m.name, (a) => (m.quota === undefined ? a.removeQuota(m.role) : a.setQuota(m.role, m.quota))),
     AllocatorUpdateWeights: (m) => this.call(m.name, (a) => a.updateWeights(m.weights)),
+    AllocatorUpdateAvailable: (m) => this.call(m.name, (a) => a.updateAvailable(m.agent_id, m.operations)),
     _AllocationTick: () => this.allocationTick(),
     _AllocatePending: () => this.allocatePending(),
   };

@@ -125,6 +125,7 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
     toAllocator(ctx, { name: 'AllocatorActivateFramework', framework_id: id });
   }
   ctx.log.info({ framework: id, pid: from, failover: failedOver }, 'framework re-registered');
+  ctx.state.observer?.frameworkUpdated(fw);
   const reply = failedOver || m.failover ? 'FrameworkRegistered' : 'FrameworkReregistered';
   ctx.send(from, { name: reply, framework_id: { value: id }, master_info: ctx.info });
   // Agents learn the new pid and flush the updates they hold for the framework.

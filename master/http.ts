@@ -2,13 +2,16 @@
 // /master/<path> and, through the runtime's delegate, as /<path>. The JSON comes from views.ts;
 // quota and weights live in quota-weights.ts. Adding an endpoint is one line in ROUTES.
 
-import { badRequest, json, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
+import { badRequest, json, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { forbidden, guarded, type HttpAuthOptions } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
 import type { Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { teardownFramework } from './frameworks.js';
 import { killTaskEndpoint } from './operator-kill.js';
+import { operatorApi, type OperatorApiDeps } from './operator-api.js';
+import type { OperatorSubscribers } from './operator-events.js';
+import { operatorReservation } from './reservations.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
 import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJSON, versionJSON, type MasterIdentity } from './views.js';
 
@@ -36,6 +39,11 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   '/tasks/kill': killTaskEndpoint,
   '/quota': (ctx, req, principal) => quotaEndpoint(ctx, req, undefined, principal),
   '/weights': weightsEndpoint,
+  '/redirect': redirectEndpoint,
+  '/reserve': (ctx, req, p) => reservationEndpoint(ctx, req, p, true),
+  '/unreserve': (ctx, req, p) => reservationEndpoint(ctx, req, p, false),
+  '/create-volumes': volumesEndpoint,
+  '/destroy-volumes': volumesEndpoint,
 };
 
 /** Endpoints `get_endpoints` ACLs guard, as Mesos's master does. */
@@ -66,12 +74,17 @@ function httpAuth(ctx: MasterContext): HttpAuthOptions {
   return { credentials: ctx.opts.credentials, readonly: ctx.opts.authenticateHttpReadonly, readwrite: ctx.opts.authenticateHttpReadwrite };
 }
 
-export function installRoutes(ctx: MasterContext): void {
+/** Installs every route; the operator API's SUBSCRIBE streams are returned so the master can end them. */
+export function installRoutes(ctx: MasterContext, deps: OperatorApiDeps): OperatorSubscribers {
   for (const [path, endpoint] of Object.entries(GET_ROUTES)) {
     ctx.route(path, serve(ctx, path, (c, req, p) => (req.method === 'GET' || req.method === 'HEAD' ? jsonp(req, endpoint(c, req, p)) : methodNotAllowed(req, 'GET'))));
   }
-  for (const [path, endpoint] of Object.entries(ROUTES)) ctx.route(path, serve(ctx, path, endpoint));
+  // Every JSON answer takes `?jsonp=`, as libprocess wraps them all.
+  for (const [path, endpoint] of Object.entries(ROUTES)) ctx.route(path, serve(ctx, path, (c, req, p) => withJsonp(req, endpoint(c, req, p))));
   for (const role of ctx.state.quotas.keys()) quotaRoleRoute(ctx, role);
+  const api = operatorApi(ctx, deps);
+  ctx.route('/api/v1', serve(ctx, '/api/v1', (_c, req, p) => api.handler(req, p)));
+  return api.subscribers;
 }
 
 /** `/quota/<role>`, served once a role has quota. */
@@ -187,8 +200,37 @@ export function methodNotAllowed(req: HttpRequest, allowed: string): HttpRespons
 }
 
 /** `?jsonp=fn` wraps a JSON answer as `fn(<json>)`, which Mesos's web UI relies on. */
-export function jsonp(req: HttpRequest, res: HttpResponse): HttpResponse {
-  const fn = req.query.get('jsonp');
-  if (fn === null || res.status !== 200 || !/^[A-Za-z_$][\w$.]*$/.test(fn)) return res;
-  return { status: 200, headers: { 'content-type': 'text/javascript' }, body: `${fn}(${JSON.stringify(res.body)});` };
+export const jsonp = withJsonp;
+
+/**
+ * `/redirect` (and `/master/redirect`): 307 to the leading master's base URL, protocol-relative
+ * as Mesos writes it (`//hostname:port`); this master leads itself.
+ */
+function redirectEndpoint(ctx: MasterContext): HttpResponse {
+  return { status: 307, headers: { location: `//${ctx.opts.hostname}:${ctx.info.port}` }, body: '' };
+}
+
+/** v0 `/reserve` and `/unreserve`: a form body `slaveId=…&resources=<JSON array>`; 202 once applied to the master's view. */
+function reservationEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined, reserving: boolean): HttpResponse {
+  if (req.method !== 'POST') return methodNotAllowed(req, 'POST');
+  const form = new URLSearchParams(Buffer.from(req.body).toString('utf8'));
+  const agentId = form.get('slaveId');
+  const raw = form.get('resources');
+  if (agentId === null || agentId === '') return badRequest("Missing 'slaveId' query parameter in the request body");
+  if (raw === null) return badRequest("Missing 'resources' query parameter in the request body");
+  let resources: unknown;
+  try {
+    resources = JSON.parse(raw);
+  } catch (err) {
+    return badRequest(`Error in parsing 'resources' query parameter in the request body: ${(err as Error).message}`);
+  }
+  const outcome = operatorReservation(ctx, agentId, resources, principal, reserving);
+  if (outcome === undefined) return { status: 202, body: '' };
+  return { status: outcome.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: outcome.message };
+}
+
+/** Persistent volumes do not exist in this master: 501, after the checks every POST endpoint makes. */
+function volumesEndpoint(_ctx: MasterContext, req: HttpRequest): HttpResponse {
+  if (req.method !== 'POST') return methodNotAllowed(req, 'POST');
+  return { status: 501, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${req.path} is not implemented by this master: persistent volumes do not exist here yet` };
 }

@@ -21,6 +21,7 @@ import { parseZooKeeperUrl } from '../detector/index.js';
 import type { MasterRole } from './zk/ha.js';
 import { Leadership } from './zk/leadership.js';
 import { ZooKeeperRegistryStore } from './zk/registry-store.js';
+import type { OperatorSubscribers } from './operator-events.js';
 import { MasterState } from './state.js';
 import * as tasks from './tasks.js';
 import { MESOS_VERSION } from './views.js';
@@ -38,6 +39,8 @@ export class Master extends Actor<MasterActorInbox> {
   private metrics!: MasterMetrics;
   private ctx!: MasterContext;
   private unsubscribeInvalid: (() => void) | undefined;
+  /** The operator API's SUBSCRIBE streams, ended when the master stops. */
+  private subscribers: OperatorSubscribers | undefined;
   /** What runs once each registry operation is stored, by operation. */
   private readonly stored = new Map<number, () => void>();
   private storeSeq = 0;
@@ -163,7 +166,7 @@ export class Master extends Actor<MasterActorInbox> {
       'registrar/state_store_ms/p99': percentile(this.registry.storeMs, 0.99),
       'registrar/state_store_ms/count': this.registry.storeMs.length,
     }));
-    installRoutes(this.ctx);
+    this.subscribers = installRoutes(this.ctx, { clock: this.runtime.clock, metrics: () => this.runtime.metrics.snapshot(), counter: (name) => this.runtime.metrics.counter(name) });
     this.runtime.guardBuiltins((handler) => guardedBuiltin(this.ctx, handler));
     // A launch or registration the schema refused still gets an answer (TASK_ERROR, Shutdown),
     // handled in a turn of its own; only what identifies the call is read from its body.
@@ -179,6 +182,7 @@ export class Master extends Actor<MasterActorInbox> {
     this.unsubscribeInvalid?.();
     this.leadership?.close();
     this.runtime.metrics.remove('registrar');
+    this.subscribers?.close();
     this.metrics.stop();
   }
 

@@ -11,12 +11,13 @@ import { authorized } from '../protocol/index.js';
 import { toAllocator, type MasterContext } from './context.js';
 import { jsonp, methodNotAllowed, quotaRoleRoute } from './http.js';
 import { rescindAllOffers } from './offers.js';
+import { quotaStatus } from './operator-views.js';
 import type { QuotaRecord } from './state.js';
 
 /** GET, POST and DELETE /quota, and DELETE /quota/<role>. */
 export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: string | undefined, principal?: string): HttpResponse {
   if (req.method === 'GET' && pathRole === undefined) {
-    return json({ infos: [...ctx.state.quotas.values()].map((q) => ({ role: q.role, guarantee: q.guarantee.toJSON(), limit: q.limit.toJSON() })) });
+    return jsonp(req, json(quotaStatus(ctx.state)));
   }
   if (req.method === 'POST' && pathRole === undefined) {
     const quota = parseQuotaRequest(ctx, req);
@@ -56,11 +57,8 @@ export function parseQuotaRequest(ctx: MasterContext, req: HttpRequest): QuotaRe
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return new ValidationError("Quota request must be a JSON object with 'role' and 'guarantee'");
   const { role, guarantee, limit, force } = body as { role?: unknown; guarantee?: unknown; limit?: unknown; force?: unknown };
   if (typeof role !== 'string') return new ValidationError("Quota request needs a 'role' string");
-  const roleProblem = checkRole(role);
-  if (roleProblem !== undefined) return new ValidationError(`Role '${role}' is invalid: ${roleProblem}`);
-  if (role === '*') return new ValidationError("Quota cannot be set for the default role '*'");
-  if (role.includes('/')) return new ValidationError(`Quota can only be set for top-level roles, not '${role}'`);
-  if (ctx.opts.roles !== undefined && !ctx.opts.roles.has(role)) return new ValidationError(`Role '${role}' is not one of the roles this master allows (--roles)`);
+  const roleProblem = quotaRoleProblem(ctx, role);
+  if (roleProblem !== undefined) return new ValidationError(roleProblem);
   if (ctx.state.quotas.has(role)) return new ValidationError(`Quota for role '${role}' is already set; remove it first`);
   const resources = quotaResources('guarantee', guarantee);
   if (resources instanceof ValidationError) return resources;
@@ -73,19 +71,90 @@ export function parseQuotaRequest(ctx: MasterContext, req: HttpRequest): QuotaRe
       return new ValidationError(`Quota guarantee '${name}' (${resources.scalar(name)}) is above its limit (${limits.scalar(name)})`);
     }
   }
-  // Mesos's capacity heuristic: the cluster must be able to satisfy it, unless forced.
   if (force !== true) {
-    let total = Resources.EMPTY;
-    for (const a of ctx.state.agents.values()) total = total.add(a.total.unreserved());
-    for (const name of resources.names()) {
-      if (resources.scalar(name) > total.scalar(name)) {
-        return new ValidationError(
-          `Not enough resources in the cluster for quota of role '${role}': ${name} ${resources.scalar(name)} requested, ${total.scalar(name)} in total (use "force": true to set it anyway)`,
-        );
-      }
-    }
+    const short = capacityProblem(ctx, role, resources);
+    if (short !== undefined) return new ValidationError(short);
   }
   return { role, guarantee: resources, limit: limits };
+}
+
+/**
+ * v1 UPDATE_QUOTA's `quota_configs` (Mesos 1.11's QuotaConfig: `guarantees` and `limits` as
+ * maps of name to `{value}`), each checked as a v0 request is. A config with neither removes
+ * the role's quota; a role that has one gets the new one in its place.
+ */
+export function parseQuotaConfigs(ctx: MasterContext, configs: unknown, force: boolean): QuotaRecord[] | ValidationError {
+  if (!Array.isArray(configs)) return new ValidationError("UPDATE_QUOTA needs 'quota_configs': an array of {role, guarantees, limits}");
+  const out: QuotaRecord[] = [];
+  const seen = new Set<string>();
+  for (const c of configs as { role?: unknown; guarantees?: unknown; limits?: unknown }[]) {
+    if (typeof c !== 'object' || c === null || typeof c.role !== 'string') return new ValidationError("Each quota config needs a 'role' string");
+    const role = c.role;
+    const problem = quotaRoleProblem(ctx, role);
+    if (problem !== undefined) return new ValidationError(problem);
+    if (seen.has(role)) return new ValidationError(`Role '${role}' has more than one quota config`);
+    seen.add(role);
+    const guarantee = scalarMapResources('guarantees', c.guarantees);
+    if (guarantee instanceof ValidationError) return guarantee;
+    const limit = scalarMapResources('limits', c.limits);
+    if (limit instanceof ValidationError) return limit;
+    for (const name of guarantee.names()) {
+      if (limit.names().includes(name) && guarantee.scalar(name) > limit.scalar(name)) {
+        return new ValidationError(`Role '${role}': guarantee '${name}' (${guarantee.scalar(name)}) is above its limit (${limit.scalar(name)})`);
+      }
+    }
+    if (!force) {
+      const short = capacityProblem(ctx, role, guarantee);
+      if (short !== undefined) return new ValidationError(short);
+    }
+    out.push({ role, guarantee, limit });
+  }
+  return out;
+}
+
+/** Applies checked configs: set (replacing what a role had), or removed when a config is empty. */
+export function applyQuotaConfigs(ctx: MasterContext, configs: readonly QuotaRecord[]): void {
+  for (const q of configs) {
+    if (ctx.state.quotas.has(q.role)) removeQuota(ctx, q.role);
+    if (!q.guarantee.isEmpty() || !q.limit.isEmpty()) setQuota(ctx, q);
+  }
+}
+
+function quotaRoleProblem(ctx: MasterContext, role: string): string | undefined {
+  const roleProblem = checkRole(role);
+  if (roleProblem !== undefined) return `Role '${role}' is invalid: ${roleProblem}`;
+  if (role === '*') return "Quota cannot be set for the default role '*'";
+  if (role.includes('/')) return `Quota can only be set for top-level roles, not '${role}'`;
+  if (ctx.opts.roles !== undefined && !ctx.opts.roles.has(role)) return `Role '${role}' is not one of the roles this master allows (--roles)`;
+  return undefined;
+}
+
+/** Mesos's capacity heuristic: the cluster must be able to satisfy a guarantee, unless forced. */
+function capacityProblem(ctx: MasterContext, role: string, guarantee: Resources): string | undefined {
+  let total = Resources.EMPTY;
+  for (const a of ctx.state.agents.values()) total = total.add(a.total.unreserved());
+  for (const name of guarantee.names()) {
+    if (guarantee.scalar(name) > total.scalar(name)) {
+      return `Not enough resources in the cluster for quota of role '${role}': ${name} ${guarantee.scalar(name)} requested, ${total.scalar(name)} in total (use "force": true to set it anyway)`;
+    }
+  }
+  return undefined;
+}
+
+function scalarMapResources(field: string, value: unknown): Resources | ValidationError {
+  if (value === undefined || value === null) return Resources.EMPTY;
+  if (typeof value !== 'object' || Array.isArray(value)) return new ValidationError(`Quota '${field}' must be an object of name to {"value": number}`);
+  const list: Resource[] = [];
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    const n = typeof v === 'object' && v !== null ? Number((v as { value?: unknown }).value) : NaN;
+    if (!Number.isFinite(n) || n < 0) return new ValidationError(`Quota ${field} '${name}' must be {"value": a non-negative number}`);
+    list.push({ name, type: 'SCALAR', scalar: { value: n } });
+  }
+  try {
+    return Resources.fromJSON(list);
+  } catch (e) {
+    return new ValidationError(`Quota ${field} are invalid: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 export function setQuota(ctx: MasterContext, quota: QuotaRecord): void {
@@ -109,6 +178,11 @@ export function removeQuota(ctx: MasterContext, role: string): void {
 export function parseWeightsRequest(ctx: MasterContext, req: HttpRequest): Record<string, number> | ValidationError {
   const body = parseJsonBody(req, 'weights');
   if (body instanceof ValidationError) return body;
+  return validateWeights(ctx, body);
+}
+
+/** `[{role, weight}]` (v0's body, v1's `update_weights.weight_infos`), each role valid and allowed, each weight positive. */
+export function validateWeights(ctx: MasterContext, body: unknown): Record<string, number> | ValidationError {
   if (!Array.isArray(body)) return new ValidationError('Weights request must be a JSON array of {"role": …, "weight": …}');
   const updates: Record<string, number> = {};
   for (const w of body as { role?: unknown; weight?: unknown }[]) {

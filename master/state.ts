@@ -16,6 +16,7 @@ import {
   type Offer,
   type SchedulerInbox,
   type Task,
+  type TaskStatus,
 } from '../protocol/index.js';
 import type { ObserverInbox } from './agent-observer.js';
 
@@ -201,10 +202,30 @@ export interface QuotaRecord {
   limit: Resources;
 }
 
+/**
+ * Who hears of the state's changes as they are made: the operator API's SUBSCRIBE streams
+ * (Mesos's Master::Subscribers). Called after the change; must not throw.
+ */
+export interface StateObserver {
+  taskAdded(entry: TaskEntry): void;
+  /** The task's state changed; `status` is the update that changed it. */
+  taskUpdated(entry: TaskEntry, status: TaskStatus): void;
+  frameworkAdded(fw: FrameworkRecord): void;
+  /** Re-registered (failed over) or its FrameworkInfo changed. */
+  frameworkUpdated(fw: FrameworkRecord): void;
+  frameworkRemoved(fw: FrameworkRecord): void;
+  agentAdded(agent: AgentRecord): void;
+  /** Removed, gone or unreachable. */
+  agentRemoved(agent: AgentRecord): void;
+}
+
 /** Everything the master knows, in one place, for its handlers and its HTTP views. */
 export class MasterState {
+  observer: StateObserver | undefined;
   readonly completedFrameworks: Bounded<FrameworkRecord>;
   readonly unreachableAgents = new Map<string, UnreachableAgent>();
+  /** Agents an operator marked gone (MARK_AGENT_GONE), by id, with when: never admitted again. */
+  readonly goneAgents = new Map<string, number>();
   /** Agents in the registry from before a master restart that have not re-registered yet. */
   readonly recoveredAgents = new Map<string, { id: string; hostname: string; port?: number }>();
   readonly quotas = new Map<string, QuotaRecord>();
@@ -243,6 +264,7 @@ export class MasterState {
   addFramework(fw: FrameworkRecord): void {
     invariant(!this.frameworkMap.has(fw.id), `framework ${fw.id} is already added`);
     this.frameworkMap.set(fw.id, fw);
+    this.observer?.frameworkAdded(fw);
   }
 
   /**
@@ -273,6 +295,7 @@ export class MasterState {
     writable(fw.executors).clear();
     this.frameworkMap.delete(fw.id);
     this.completedFrameworks.push(fw);
+    this.observer?.frameworkRemoved(fw);
   }
 
   // ---------------------------------------------------------------- agents
@@ -281,6 +304,7 @@ export class MasterState {
     invariant(!this.agentMap.has(agent.id), `agent ${agent.id} is already added`);
     this.agentMap.set(agent.id, agent);
     this.agentPids.set(agent.pid, agent.id);
+    this.observer?.agentAdded(agent);
   }
 
   /** The registered agent at this pid. */
@@ -304,6 +328,7 @@ export class MasterState {
     writable(agent.executors).clear();
     this.agentMap.delete(agent.id);
     if (this.agentPids.get(agent.pid) === agent.id) this.agentPids.delete(agent.pid);
+    this.observer?.agentRemoved(agent);
   }
 
   // ---------------------------------------------------------------- tasks
@@ -324,6 +349,7 @@ export class MasterState {
     let onAgent = agent.tasks.get(fw.id);
     if (onAgent === undefined) writable(agent.tasks).set(fw.id, (onAgent = new Map()));
     writable(onAgent).set(entry.id, entry);
+    this.observer?.taskAdded(entry);
   }
 
   /** The task leaves the active set for its framework's `completed_tasks`. */
@@ -352,6 +378,12 @@ export class MasterState {
     const tasks = [...fw.unreachableTasks.values()];
     writable(fw.unreachableTasks).clear();
     return tasks;
+  }
+
+  /** An unreachable task leaves for `completed_tasks` (its agent was marked gone). */
+  completeUnreachableTask(fw: FrameworkRecord, task: Task): void {
+    if (!writable(fw.unreachableTasks).delete(task.task_id.value)) return;
+    fw.completedTasks.push(task);
   }
 
   /**

@@ -80,6 +80,7 @@ export function updateTask(ctx: MasterContext, entry: TaskEntry, status: TaskSta
   const next = latestState ?? status.state;
   if (next === task.state) return;
   task.state = next;
+  ctx.state.observer?.taskUpdated(entry, status);
   if (isTerminalState(next)) {
     ctx.metrics.terminal(next, status.source, status.reason);
     recoverTask(ctx, entry);
@@ -95,6 +96,7 @@ export function setTaskState(ctx: MasterContext, entry: TaskEntry, status: TaskS
   delete task.status_update_uuid;
   if (isTerminalState(task.state)) return;
   task.state = status.state;
+  ctx.state.observer?.taskUpdated(entry, status);
   if (isTerminalState(status.state)) ctx.metrics.terminal(status.state, status.source, status.reason);
 }
 

@@ -1,10 +1,12 @@
 // The master's v0 JSON views (/state, /state-summary, /frameworks, /slaves, /tasks, /roles) in
 // Mesos's legacy shapes (http-api.md §2.3): resources as flat objects, ids as plain strings,
-// times in seconds. Pure functions of the master's state; the routes live in master.ts.
+// times in seconds. Pure functions of the master's state; the routes live in http.ts. The
+// operator API's answers (operator-views.ts) are built from the same selections below
+// (usedBy, offeredBy, roleViews), mapped to v1 shapes.
 
 import { pidAddress, parseAddress } from '../runtime/index.js';
-import { legacyResources, Resources, taskJSON, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
-import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord } from './state.js';
+import { BUILD, legacyResources, Resources, taskJSON, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
+import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, QuotaRecord } from './state.js';
 
 /** Which Mesos release's v0 API these views and the MasterInfo speak. */
 export const MESOS_VERSION = '1.11.0';
@@ -35,7 +37,7 @@ function offerJSON(o: OfferRecord): Json {
 }
 
 /** What a framework's or an agent's outstanding offers hold. */
-function offeredBy(state: MasterState, holder: FrameworkRecord | AgentRecord): Resources {
+export function offeredBy(state: MasterState, holder: FrameworkRecord | AgentRecord): Resources {
   let r = Resources.EMPTY;
   for (const id of holder.offers) {
     const o = state.offers.get(id);
@@ -44,7 +46,8 @@ function offeredBy(state: MasterState, holder: FrameworkRecord | AgentRecord): R
   return r;
 }
 
-function usedBy(fw: FrameworkRecord): Resources {
+/** What a framework's tasks (not yet terminal) and executors use. */
+export function usedBy(fw: FrameworkRecord): Resources {
   let r = Resources.EMPTY;
   for (const t of fw.tasks.values()) if (!t.recovered) r = r.add(t.resources);
   for (const execs of fw.executors.values()) for (const e of execs.values()) r = r.add(e.resources);
@@ -117,7 +120,13 @@ function agentPort(agent: AgentRecord): number {
 
 export function agentJSON(state: MasterState, agent: AgentRecord): Json {
   const reserved: Json = {};
-  for (const role of agent.total.reservationRoles()) reserved[role] = legacyResources(agent.total.reserved(role));
+  const reservedFull: Json = {};
+  for (const role of agent.total.reservationRoles()) {
+    reserved[role] = legacyResources(agent.total.reserved(role));
+    reservedFull[role] = agent.total.reserved(role).toJSON();
+  }
+  const used = agent.used().unallocate();
+  const offered = offeredBy(state, agent).unallocate();
   return {
     id: agent.id,
     hostname: agent.info.hostname,
@@ -127,10 +136,14 @@ export function agentJSON(state: MasterState, agent: AgentRecord): Json {
     registered_time: secs(agent.registeredTime),
     ...(agent.reregisteredTime !== undefined ? { reregistered_time: secs(agent.reregisteredTime) } : {}),
     resources: legacyResources(agent.total),
-    used_resources: legacyResources(agent.used().unallocate()),
-    offered_resources: legacyResources(offeredBy(state, agent).unallocate()),
+    used_resources: legacyResources(used),
+    offered_resources: legacyResources(offered),
     reserved_resources: reserved,
     unreserved_resources: legacyResources(agent.total.unreserved()),
+    reserved_resources_full: reservedFull,
+    unreserved_resources_full: agent.total.unreserved().toJSON(),
+    used_resources_full: used.toJSON(),
+    offered_resources_full: offered.toJSON(),
     active: agent.active,
     deactivated: !agent.active,
     version: agent.version,
@@ -147,8 +160,13 @@ export interface MasterIdentity {
   flags: Readonly<Record<string, string>>;
 }
 
+export { BUILD };
+
+/** What this master can do beyond Mesos 1.0, as MasterInfo.capabilities: QUOTA_V2 (UPDATE_QUOTA with limits). */
+export const MASTER_CAPABILITIES_LIST = ['QUOTA_V2'] as const;
+
 export function versionJSON(): Json {
-  return { version: MESOS_VERSION, build_date: '', build_time: 0, build_user: 'mesos-ts' };
+  return { version: MESOS_VERSION, ...BUILD };
 }
 
 export function stateJSON(state: MasterState, me: MasterIdentity): Json {
@@ -161,7 +179,7 @@ export function stateJSON(state: MasterState, me: MasterIdentity): Json {
     id: me.id,
     pid: me.pid,
     hostname: me.hostname,
-    capabilities: [],
+    capabilities: [...MASTER_CAPABILITIES_LIST],
     activated_slaves: activated,
     deactivated_slaves: state.agents.size - activated,
     unreachable_slaves: state.unreachableAgents.size,
@@ -203,38 +221,54 @@ export function stateSummaryJSON(state: MasterState, me: MasterIdentity): Json {
   };
 }
 
-/** `/roles`: every role on the `--roles` whitelist (when there is one), with frameworks, a weight or a quota, as Mesos lists them. */
-export function rolesJSON(state: MasterState, whitelist: Iterable<string> = []): Json {
+/** A role as the master accounts it, for `/roles` and GET_ROLES alike. */
+export interface RoleView {
+  name: string;
+  weight: number;
+  frameworks: string[];
+  allocated: Resources;
+  offered: Resources;
+  reserved: Resources;
+  quota: QuotaRecord | undefined;
+}
+
+/** Every role on the `--roles` whitelist (when there is one), with frameworks, a weight or a quota, as Mesos lists them. */
+export function roleViews(state: MasterState, whitelist: Iterable<string> = []): RoleView[] {
   const names = new Set<string>([...whitelist, ...Object.keys(state.weights), ...state.quotas.keys()]);
   for (const fw of state.frameworks.values()) for (const r of fw.roles) names.add(r);
-  const roles = [...names].sort().map((name) => {
+  return [...names].sort().map((name) => {
     let allocated = Resources.EMPTY;
     let offered = Resources.EMPTY;
+    let reserved = Resources.EMPTY;
     const frameworks: string[] = [];
-    for (const fw of state.frameworks.values()) {
-      if (fw.roles.includes(name)) frameworks.push(fw.id);
-    }
+    for (const fw of state.frameworks.values()) if (fw.roles.includes(name)) frameworks.push(fw.id);
     for (const t of state.tasks()) if (!t.recovered) allocated = allocated.add(t.resources.filter((e) => e.allocationRole === name));
     for (const o of state.offers.values()) if (o.role === name) offered = offered.add(o.resources);
-    let reserved = Resources.EMPTY;
     for (const a of state.agents.values()) reserved = reserved.add(a.total.reserved(name));
-    const quota = state.quotas.get(name);
-    return {
-      name,
-      weight: state.weights[name] ?? 1,
-      quota: {
-        role: name,
-        guarantee: quota === undefined ? {} : legacyResources(quota.guarantee),
-        // Only the names that have a limit: a name left out is unlimited, not limited to 0.
-        limit: quota === undefined ? {} : quota.limit.quantities(),
-        consumed: legacyResources(allocated.unallocate()),
-      },
-      resources: legacyResources(allocated.add(offered).unallocate()),
-      allocated: legacyResources(allocated.unallocate()),
-      offered: legacyResources(offered.unallocate()),
-      reserved: legacyResources(reserved),
-      frameworks,
-    };
+    return { name, weight: state.weights[name] ?? 1, frameworks, allocated: allocated.unallocate(), offered: offered.unallocate(), reserved, quota: state.quotas.get(name) };
   });
+}
+
+/**
+ * `/roles`. As Mesos 1.11 writes them, its resource fields are quantities: only the names
+ * present, never a zero for what the role does not hold.
+ */
+export function rolesJSON(state: MasterState, whitelist: Iterable<string> = []): Json {
+  const roles = roleViews(state, whitelist).map((r) => ({
+    name: r.name,
+    weight: r.weight,
+    quota: {
+      role: r.name,
+      guarantee: r.quota === undefined ? {} : r.quota.guarantee.quantities(),
+      // Only the names that have a limit: a name left out is unlimited, not limited to 0.
+      limit: r.quota === undefined ? {} : r.quota.limit.quantities(),
+      consumed: r.allocated.quantities(),
+    },
+    resources: r.allocated.add(r.offered).quantities(),
+    allocated: r.allocated.quantities(),
+    offered: r.offered.quantities(),
+    reserved: r.reserved.quantities(),
+    frameworks: r.frameworks,
+  }));
   return { roles };
 }

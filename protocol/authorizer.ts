@@ -17,6 +17,9 @@ export const ACTIONS = {
   view_tasks: ['principals', 'users'],
   access_sandboxes: ['principals', 'users'],
   get_endpoints: ['principals', 'paths'],
+  reserve_resources: ['principals', 'roles'],
+  unreserve_resources: ['principals', 'reserver_principals'],
+  mark_agents_gone: ['principals', 'agents'],
 } as const;
 
 export type Action = keyof typeof ACTIONS;

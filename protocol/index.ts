@@ -193,6 +193,22 @@ export { startProtocolRuntime, type ProtocolRuntime, type ProtocolRuntimeOptions
 export { ACTIONS, PERMISSIVE, authorized, loadAcls, parseAcls, type Acls, type Action } from './authorizer.js';
 export { basicPrincipal, forbidden, guarded, needsAuthentication, unauthorized, type HttpAuthOptions } from './http-auth.js';
 
+// The operator API's transport (`POST /api/v1` on master and agent): request checks, answers, RecordIO.
+export {
+  answer,
+  decodeOperatorCall,
+  durationMs,
+  loggingLevel,
+  message,
+  nanos,
+  setLoggingLevel,
+  RecordIOStream,
+  subMessage,
+  text as plainText,
+  type OperatorCall,
+  type OperatorSide,
+} from './operator-http.js';
+export { BUILD, type BuildInfo } from './build-info.js';
 // The v1 HTTP APIs' shared layer: RecordIO, content negotiation, the protobuf schema and Mesos's JSON mapping.
 export {
   acceptedMediaType,

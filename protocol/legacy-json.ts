@@ -84,6 +84,7 @@ export function taskJSON(t: Task): Json {
     statuses: t.statuses.map(taskStatusJSON),
     ...(t.user !== undefined ? { user: t.user } : {}),
     ...(t.labels !== undefined ? { labels: t.labels.labels } : {}),
+    ...(t.discovery !== undefined ? { discovery: t.discovery } : {}),
     ...(t.container !== undefined ? { container: t.container } : {}),
     ...(t.health_check !== undefined ? { health_check: t.health_check } : {}),
   };

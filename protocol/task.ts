@@ -22,6 +22,7 @@ export function newTask(info: TaskInfo, frameworkId: string, state: TaskState, e
   if (user !== undefined) task.user = user;
   if (executorId !== undefined) task.executor_id = { value: executorId };
   if (info.labels !== undefined) task.labels = info.labels;
+  if (info.discovery !== undefined) task.discovery = info.discovery;
   if (info.container !== undefined) task.container = info.container;
   if (info.health_check !== undefined) task.health_check = info.health_check;
   if (info.kill_policy !== undefined) task.kill_policy = info.kill_policy;

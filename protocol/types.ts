@@ -355,6 +355,19 @@ export type CheckInfo = Static<typeof CheckInfoSchema>;
 export const KillPolicySchema = Type.Object({ grace_period: Opt(DurationInfoSchema) });
 export type KillPolicy = Static<typeof KillPolicySchema>;
 
+/** Mesos's DiscoveryInfo: how service discovery finds a task; kept on the task and shown as is. */
+const DiscoveryVisibility = literalUnion(['FRAMEWORK', 'CLUSTER', 'EXTERNAL'] as const);
+export const DiscoveryInfoSchema = Type.Object({
+  visibility: DiscoveryVisibility,
+  name: Opt(Type.String()),
+  environment: Opt(Type.String()),
+  location: Opt(Type.String()),
+  version: Opt(Type.String()),
+  ports: Opt(Type.Object({ ports: Type.Array(Type.Object({ number: Port, name: Opt(Type.String()), protocol: Opt(Type.String()), visibility: Opt(DiscoveryVisibility), labels: Opt(LabelsSchema) })) })),
+  labels: Opt(LabelsSchema),
+});
+export type DiscoveryInfo = Static<typeof DiscoveryInfoSchema>;
+
 /** Exactly one of `command` and `executor` must be set (checked by validation.ts, not here). */
 export const TaskInfoSchema = Type.Object({
   name: Type.String(),
@@ -369,6 +382,7 @@ export const TaskInfoSchema = Type.Object({
   kill_policy: Opt(KillPolicySchema),
   data: Opt(BytesSchema),
   labels: Opt(LabelsSchema),
+  discovery: Opt(DiscoveryInfoSchema),
   max_completion_time: Opt(DurationInfoSchema),
   /** Resource limits above the request, by resource name (only cpus and mem are allowed). */
   limits: Opt(Type.Record(Type.String(), ValueScalarSchema)),
@@ -455,6 +469,7 @@ export const TaskSchema = Type.Object({
   status_update_state: Opt(TaskStateSchema),
   status_update_uuid: Opt(BytesSchema),
   labels: Opt(LabelsSchema),
+  discovery: Opt(DiscoveryInfoSchema),
   container: Opt(ContainerInfoSchema),
   health_check: Opt(HealthCheckSchema),
   kill_policy: Opt(KillPolicySchema),

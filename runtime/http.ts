@@ -40,3 +40,18 @@ export function request(method: string, url: string, body?: unknown): HttpReques
   const bytes = body === undefined ? new Uint8Array() : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return { method, path: u.pathname, query: u.searchParams, headers: {}, body: bytes };
 }
+
+/**
+ * `?jsonp=NAME` wraps a JSON answer as `NAME(<json>);` with `text/javascript`, as libprocess
+ * does for every JSON endpoint (Mesos's web UI reads everything this way); a callback that is
+ * not a plain JavaScript name gets 400.
+ */
+export function withJsonp(req: HttpRequest, res: HttpResponse): HttpResponse {
+  const fn = req.query.get('jsonp');
+  if (fn === null || res.status !== 200 || res.stream !== undefined || res.body === undefined || res.body === '') return res;
+  if (!/^[A-Za-z_$][\w$.]*$/.test(fn)) return badRequest(`Invalid jsonp callback '${fn.slice(0, 64)}'`);
+  const contentType = res.headers?.['content-type'];
+  if (contentType !== undefined && !contentType.startsWith('application/json')) return res;
+  const body = typeof res.body === 'string' ? res.body : res.body instanceof Uint8Array ? Buffer.from(res.body).toString('utf8') : JSON.stringify(res.body);
+  return { status: 200, headers: { ...res.headers, 'content-type': 'text/javascript' }, body: `${fn}(${body});` };
+}

@@ -5,7 +5,7 @@
 
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { badRequest, json, notFound, type HttpRequest, type HttpResponse } from './http.js';
+import { badRequest, json, notFound, withJsonp, type HttpRequest, type HttpResponse } from './http.js';
 import { logControl } from './log.js';
 import type { Pid } from './pid.js';
 import type { Runtime } from './runtime.js';
@@ -28,7 +28,7 @@ export function installLogRoutes(runtime: Runtime, owner: Pid, virtualPath?: str
     if (req.query.get('level') === null && req.query.get('duration') === null) {
       const now = c.current();
       const vlog = now.level === c.level ? 0 : now.level === 'debug' ? 1 : now.level === 'trace' ? 2 : 0;
-      return json({ level: vlog, logger_level: now.level, configured_level: c.level, ...(now.until !== undefined ? { until: new Date(now.until).toISOString() } : {}) });
+      return withJsonp(req, json({ level: vlog, logger_level: now.level, configured_level: c.level, ...(now.until !== undefined ? { until: new Date(now.until).toISOString() } : {}) }));
     }
     const level = Number(req.query.get('level') ?? 'x');
     const ms = duration(req.query.get('duration') ?? '');
@@ -48,11 +48,11 @@ export function installLogRoutes(runtime: Runtime, owner: Pid, virtualPath?: str
       const rawOffset = req.query.get('offset');
       const offset = rawOffset === null ? -1 : Number(rawOffset);
       if (!Number.isInteger(offset) || offset < -1) return badRequest(`Failed to parse offset: '${rawOffset}'.`);
-      if (offset === -1) return json({ data: '', offset: size });
+      if (offset === -1) return withJsonp(req, json({ data: '', offset: size }));
       const length = Math.min(Number(req.query.get('length') ?? MAX_READ) || MAX_READ, MAX_READ);
       const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
       const n = buf.length > 0 ? readSync(fd, buf, 0, buf.length, offset) : 0;
-      return json({ data: buf.subarray(0, n).toString('utf8'), offset });
+      return withJsonp(req, json({ data: buf.subarray(0, n).toString('utf8'), offset }));
     } finally {
       closeSync(fd);
     }

@@ -11,7 +11,7 @@ import type { Actor } from './actor.js';
 import { ExitNotice, cancelKeyed, cellView, retractExit, revoked, trackQueued, type Cell, type Revocable } from './cell.js';
 import { RealClock, ManualClock, type Cancel, type Clock } from './clock.js';
 import { ValidationError, IllegalStateError } from './errors.js';
-import { badRequest, json, notFound, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';
+import { badRequest, json, notFound, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';
 import type { DropReason, Envelope, InspectionEvent, Inspector, Message } from './message.js';
 import { Metrics, type Counter } from './metrics.js';
 import { pid as makePid, pidAddress, pidId, type Accepts, type Pid } from './pid.js';
@@ -690,12 +690,18 @@ export class Runtime {
 
   private builtin(req: HttpRequest): HttpResponse | undefined {
     switch (req.path) {
-      case '/metrics/snapshot':
-        return json(this.metrics.snapshot());
+      case '/metrics/snapshot': {
+        // libprocess validates `timeout` (how long to wait for gauges; every value here is at hand).
+        const timeout = req.query.get('timeout');
+        if (timeout !== null && !/^\d+(\.\d+)?(ns|us|ms|secs|mins|hrs|days|weeks)$/.test(timeout)) {
+          return badRequest(`Invalid timeout '${timeout.slice(0, 64)}': expecting a duration such as 5secs`);
+        }
+        return withJsonp(req, json(this.metrics.snapshot()));
+      }
       case '/health':
         return { status: 200, body: '' };
       case '/__processes__':
-        return json([...this.cells.values()].map(cellView));
+        return withJsonp(req, json([...this.cells.values()].map(cellView)));
       case '/__filters__':
         if (!this.options.testEndpoints) return undefined;
         return filterEndpoint(this.filters, req);

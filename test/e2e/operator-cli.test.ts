@@ -97,7 +97,7 @@ describe('mesos-operator against a running master', { timeout: 120_000 }, () => 
   });
 
   it('quota get prints the master\'s quotas as JSON: none at first', async () => {
-    assert.deepEqual(ok(await operator(`--master=${m}`, 'quota', 'get')), { infos: [] });
+    assert.deepEqual(ok(await operator(`--master=${m}`, 'quota', 'get')), { infos: [], configs: [] });
   });
 
   it('quota set with a guarantee and a limit prints the quotas, and the master enforces both', async () => {
