@@ -19,7 +19,7 @@ import {
   type UnregisterAgent,
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
-import { type MasterContext, dropped, masterStatus, peerPid, sendMasterUpdate, recoverResources, taggedFor, toAllocator, nowSecs } from './context.js';
+import { type MasterContext, dropped, masterStatus, peerPid, sendMasterUpdate, recoverResources, taggedFor, toAllocator, nowSecs, toScheduler } from './context.js';
 import { removeOffersOn } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
 
@@ -350,7 +350,7 @@ export function recoveredAgentsTimeout(ctx: MasterContext): void {
     ctx.store({ type: 'markUnreachable', id, hostname: a.hostname, time_ms: time }, () => {
       ctx.pending.leaving.delete(id);
       ctx.metrics.slaveUnreachableCompleted.inc();
-      for (const fw of ctx.state.frameworks.values()) if (fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'LostAgent', agent_id: { value: id } });
+      for (const fw of ctx.state.frameworks.values()) toScheduler(fw, { name: 'LostAgent', agent_id: { value: id } });
     });
   }
 }
@@ -453,7 +453,7 @@ export function detachAgent(ctx: MasterContext, agent: AgentRecord): void {
 
 export function lostAgent(ctx: MasterContext, agent: AgentRecord): void {
   for (const fw of ctx.state.frameworks.values()) {
-    if (fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'LostAgent', agent_id: { value: agent.id } });
+    toScheduler(fw, { name: 'LostAgent', agent_id: { value: agent.id } });
   }
 }
 
