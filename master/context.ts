@@ -30,6 +30,8 @@ export type MasterInternal =
   | { name: '_FrameworkFailoverTimeout'; framework_id: string }
   /** Timer `offer:<offer id>`: the offer was outstanding for offer_timeout. */
   | { name: '_OfferTimeout'; offer_id: string }
+  /** Timer `heartbeat:<framework id>`: the next HEARTBEAT on the framework's HTTP stream `connection`. */
+  | { name: '_SchedulerHeartbeat'; framework_id: string; connection: string }
   /** Timer `recovered-agents`: agents from before a restart had agent_reregister_timeout to come back. */
   | { name: '_RecoveredAgentsTimeout' }
   /** Link: the scheduler at `pid` terminated or became unreachable. */
@@ -54,6 +56,7 @@ export type MasterActorInbox = MasterInbox | AllocatorOffers | MasterInternal;
 export const timerKeys = {
   failover: (frameworkId: string): string => `failover:${frameworkId}`,
   offer: (offerId: string): string => `offer:${offerId}`,
+  heartbeat: (frameworkId: string): string => `heartbeat:${frameworkId}`,
   recoveredAgents: 'recovered-agents',
 } as const;
 

@@ -18,7 +18,7 @@ import { authorized } from '../protocol/index.js';
 import { FrameworkRecord } from './state.js';
 import { type MasterContext, callingFramework, frameworkError, dropped, masterStatus, peerPid, timerKeys, toAllocator } from './context.js';
 import { actorConnection, senderOf, type FrameworkConnection } from './framework-connection.js';
-import { removeOffersOf } from './offers.js';
+import { removeOffer, removeOffersOf } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
 
 export function registerFramework(ctx: MasterContext, m: RegisterFramework, sender: Pid | ''): void {
@@ -239,4 +239,30 @@ export function removeFramework(ctx: MasterContext, fw: FrameworkRecord): void {
   ctx.state.completeFramework(fw);
   toAllocator(ctx, { name: 'AllocatorRemoveFramework', framework_id: fw.id });
   ctx.log.info({ framework: fw.id }, 'framework removed');
+}
+
+/**
+ * Call UPDATE_FRAMEWORK: a subscribed framework changes its FrameworkInfo without subscribing
+ * again (Mesos's Master::updateFramework). Undefined when applied, else why not. `principal`,
+ * `user` and `checkpoint` may not change; offers to roles it left are rescinded.
+ */
+export function updateFramework(ctx: MasterContext, fw: FrameworkRecord, info: FrameworkInfo, suppressedRoles: readonly string[]): string | undefined {
+  if (info.id?.value !== fw.id) return `'framework_info.id' ('${info.id?.value ?? ''}') must be the framework's id '${fw.id}'`;
+  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? (fw.conn !== undefined ? admissionError(ctx, info, fw.conn) : undefined);
+  if (error !== undefined) return error;
+  if (info.principal !== fw.info.principal) return `Changing the framework's principal ('${fw.info.principal ?? ''}' to '${info.principal ?? ''}') is not allowed`;
+  if (info.user !== fw.info.user) return `Changing the framework's user ('${fw.info.user}' to '${info.user}') is not allowed`;
+  if ((info.checkpoint ?? false) !== fw.checkpoint) return "Changing the framework's 'checkpoint' is not allowed";
+  fw.info = { ...info, id: { value: fw.id } };
+  fw.suppressedRoles = new Set(suppressedRoles.filter((r) => fw.roles.includes(r)));
+  for (const id of [...fw.offers]) {
+    const record = ctx.state.offers.get(id);
+    if (record !== undefined && !fw.roles.includes(record.role)) removeOffer(ctx, record, true);
+  }
+  toAllocator(ctx, { name: 'AllocatorUpdateFramework', framework_id: fw.id, info: fw.info, suppressed_roles: [...fw.suppressedRoles] });
+  for (const agent of ctx.state.agents.values()) {
+    if (agent.connected) ctx.send(agent.pid, { name: 'UpdateFramework', framework_id: { value: fw.id }, pid: fw.pid ?? '', framework_info: fw.info });
+  }
+  ctx.log.info({ framework: fw.id }, 'framework updated');
+  return undefined;
 }

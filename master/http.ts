@@ -10,6 +10,7 @@ import type { MasterContext } from './context.js';
 import { removeFramework } from './frameworks.js';
 import { killTaskEndpoint } from './operator-kill.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
+import { schedulerEndpoint } from './scheduler-api.js';
 import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJSON, versionJSON, type MasterIdentity } from './views.js';
 
 /** An endpoint sees the principal that authenticated the request (undefined: anonymous). */
@@ -35,6 +36,7 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   '/tasks/kill': killTaskEndpoint,
   '/quota': (ctx, req, principal) => quotaEndpoint(ctx, req, undefined, principal),
   '/weights': weightsEndpoint,
+  '/api/v1/scheduler': schedulerEndpoint,
 };
 
 /** Endpoints `get_endpoints` ACLs guard, as Mesos's master does. */
