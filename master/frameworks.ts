@@ -233,6 +233,7 @@ export function removeFramework(ctx: MasterContext, fw: FrameworkRecord): void {
     fw.completedTasks.push(task);
   }
   ctx.cancelTimer(timerKeys.failover(fw.id));
+  fw.conn?.close();
   fw.connected = false;
   fw.active = false;
   fw.unregisteredTime = now;
