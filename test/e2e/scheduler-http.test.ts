@@ -4,11 +4,18 @@
 // ones (Mesos's src/tests/http_api_tests.cpp, scheduler_http_api_tests.cpp, master_tests.cpp).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { encodeMessage, Resources, type Offer, type TaskStatus } from '../../protocol/index.js';
 import { HttpSchedulerDriver } from '../../scheduler-driver/index.js';
 import { commandTask, E2ECluster, RecordingScheduler, waitUntil } from '../fixtures/e2e-cluster.js';
+import { fixture } from '../fixtures/processes.js';
 import { jsonCall, post, Subscription, type Event } from '../fixtures/v1-stream.js';
 
 const fwInfo = (name: string, extra: object = {}): object => ({ user: 'tester', name, ...extra });
@@ -245,6 +252,31 @@ describe('the v1 scheduler API on a cluster of OS processes', { timeout: 120_000
       assert.ok((await cluster.masterState()).frameworks.some((f) => f.name === 'stalled' && f.connected));
     } finally {
       stalled.destroy();
+    }
+  });
+
+  it('an unmodified third-party v1 client from npm (mesos-framework) subscribes, launches a task and sees it finish', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-third-party-'));
+    const [host, port] = master.split(':');
+    const child = spawn(process.execPath, [fixture('third-party-scheduler.cjs'), host!, port!], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: { event: string; [k: string]: unknown }[] = [];
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      try {
+        lines.push(JSON.parse(l));
+      } catch {
+        // its own log lines
+      }
+    });
+    try {
+      const [code] = (await Promise.race([once(child, 'exit'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no exit; saw ${JSON.stringify(lines)}`)), 30_000))])) as [number];
+      assert.equal(code, 0, JSON.stringify(lines));
+      const id = lines.find((l) => l.event === 'subscribed')?.['frameworkId'] as string;
+      assert.ok(id, JSON.stringify(lines));
+      assert.deepEqual(lines.filter((l) => l.event === 'update').map((l) => l['state']).slice(-2), ['TASK_RUNNING', 'TASK_FINISHED']);
+      await waitUntil('its teardown', async () => (await cluster.masterState()).completed_frameworks.some((f) => f.id === id && f.name === 'third-party'));
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
