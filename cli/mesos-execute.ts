@@ -5,7 +5,7 @@
 
 import { Resources, type FrameworkInfo } from '../protocol/index.js';
 import { createLogger, pinoLevel } from '../runtime/index.js';
-import { MesosSchedulerDriver, resolveMaster, type SchedulerDriverOptions } from '../scheduler-driver/index.js';
+import { HttpSchedulerDriver, MesosSchedulerDriver, resolveMaster, type SchedulerDriver, type SchedulerDriverOptions } from '../scheduler-driver/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { EXECUTE_SPEC } from './execute-flags.js';
 import { commandScheduler, type ExecuteResult } from './execute-scheduler.js';
@@ -35,6 +35,8 @@ try {
 } catch (err) {
   exitWithError(`--master: cannot resolve '${f.master}': ${(err as Error).message}`);
 }
+
+if (f.api === 'v1' && f.trace !== undefined) exitWithError('--trace: only the actor protocol is traced; use it with --api=v0');
 
 let own: FrameworkRuntime | undefined;
 try {
@@ -69,7 +71,10 @@ const driverOptions: SchedulerDriverOptions = {
   ...(own !== undefined ? { runtime: own.runtime } : {}),
   ...(principal !== undefined && secret !== undefined ? { principal, secret } : {}),
 };
-const driver = new MesosSchedulerDriver(scheduler, frameworkInfo, f.master, driverOptions);
+const driver: SchedulerDriver =
+  f.api === 'v1'
+    ? new HttpSchedulerDriver(scheduler, frameworkInfo, f.master, { contentType: f.content_type, ...(principal !== undefined ? { principal, secret: secret ?? '' } : {}) })
+    : new MesosSchedulerDriver(scheduler, frameworkInfo, f.master, driverOptions);
 
 let interrupted = false;
 const interrupt = (): void => {

@@ -15,6 +15,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { encodeMessage, Resources, type Offer, type TaskStatus } from '../../protocol/index.js';
 import { HttpSchedulerDriver } from '../../scheduler-driver/index.js';
 import { commandTask, E2ECluster, RecordingScheduler, waitUntil } from '../fixtures/e2e-cluster.js';
+import { run } from '../fixtures/cli-run.js';
 import { fixture } from '../fixtures/processes.js';
 import { jsonCall, post, Subscription, type Event } from '../fixtures/v1-stream.js';
 
@@ -278,5 +279,18 @@ describe('the v1 scheduler API on a cluster of OS processes', { timeout: 120_000
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('mesos-execute --api=v1 runs a command through /api/v1/scheduler, in protobuf (its default) and JSON', async () => {
+    const runs = await Promise.all(
+      ['protobuf', 'json'].map((ct) => run('mesos-execute', [`--master=${master}`, `--name=exec-${ct}`, '--command=echo v1', '--resources=cpus:0.1;mem:32', '--api=v1', `--content_type=${ct}`], { timeoutMs: 30_000 })),
+    );
+    for (const [i, r] of runs.entries()) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Subscribed with ID \S+-\d{4}$/m);
+      assert.match(r.stdout, new RegExp(`Received status update TASK_FINISHED for task 'exec-${i === 0 ? 'protobuf' : 'json'}'`));
+    }
+    const state = await cluster.masterState();
+    assert.ok(!state.frameworks.some((f) => f.name === 'mesos-execute instance'), 'each is torn down as it exits');
   });
 });
