@@ -38,8 +38,6 @@ export function schedulerEndpoint(ctx: MasterContext, req: HttpRequest, principa
   const decoded = decodeMessage<Call>('scheduler.Call', media, req.body);
   if (!decoded.ok) return text(400, decoded.error);
   const call = decoded.value;
-  // UNKNOWN is the enum's zero, which the decoder leaves unset like an absent field.
-  if (call.type === undefined && media === 'json' && /"type"\s*:\s*"UNKNOWN"/.test(Buffer.from(req.body).toString('utf8'))) call.type = 'UNKNOWN';
   if (call.type === undefined) return text(400, "Expecting 'type' to be present");
   if (typeof call.type === 'number') return text(400, `Unknown call type ${call.type}`);
   if (call.type === 'UNKNOWN') return text(501, "Received 'UNKNOWN' call");

@@ -185,7 +185,7 @@ export class HttpSchedulerDriver implements SchedulerDriver {
 
   private acknowledge(status: TaskStatus): void {
     if (this.status !== 'DRIVER_RUNNING' || status.agent_id === undefined || status.uuid === undefined) return;
-    void this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+    void this.client.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } }, { ordered: false });
   }
 
   /** Aborts, then tells the scheduler: the driver is already aborted when `error` runs, as Mesos's. */

@@ -43,6 +43,9 @@ export interface V1SchedulerClientOptions {
   onError?: (message: string) => void;
 }
 
+/** Unordered calls (acknowledgements) in flight at once. */
+const UNORDERED_IN_FLIGHT = 16;
+
 export interface V1CallResult {
   status: number;
   body: string;
@@ -84,10 +87,12 @@ export class V1SchedulerClient {
   }
 
   /**
-   * Sends a call after every call made before it (the master sees them in order). Resolves with
-   * the master's answer; a call without a subscription resolves with status 0.
+   * Sends a call after every ordered call made before it (the master sees them in order).
+   * `ordered: false` is for calls whose order does not matter (acknowledgements, each naming its
+   * update): up to UNORDERED_IN_FLIGHT of them go out at once, beside the ordered ones. Resolves
+   * with the master's answer; a call without a subscription resolves with status 0.
    */
-  call(call: V1Call): Promise<V1CallResult> {
+  call(call: V1Call, o: { ordered?: boolean } = {}): Promise<V1CallResult> {
     const run = async (): Promise<V1CallResult> => {
       if (this.frameworkId === undefined || this.streamId === undefined) return { status: 0, body: 'not subscribed' };
       const body = { ...call, framework_id: { value: this.frameworkId } };
@@ -100,9 +105,24 @@ export class V1SchedulerClient {
         return { status: 0, body: (err as Error).message };
       }
     };
+    if (o.ordered === false) return this.unordered(run);
     const next = this.calls.then(run);
     this.calls = next.catch(() => undefined);
     return next;
+  }
+
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  private async unordered<T>(run: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= UNORDERED_IN_FLIGHT) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+    try {
+      return await run();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
   }
 
   private url(): string {
