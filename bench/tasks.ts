@@ -19,6 +19,7 @@ import { loadavg } from 'node:os';
 import { HttpSchedulerDriver, MesosSchedulerDriver, type Scheduler } from '../scheduler-driver/index.js';
 import { nodeCommand } from '../executor/index.js';
 import { Resources, type ExecutorInfo, type Offer, type TaskInfo } from '../protocol/index.js';
+import { cgroupsRows } from './tasks-cgroups.js';
 
 const COMMAND_TASKS = Number(process.env['BENCH_COMMAND_TASKS'] ?? 2000);
 const EXECUTOR_TASKS = Number(process.env['BENCH_EXECUTOR_TASKS'] ?? 20000);
@@ -95,7 +96,7 @@ async function run(master: string, total: number, makeTask: (i: number, offer: O
       console.error(`framework error: ${message}`);
     },
   };
-  const info = { user: 'bench', name: `bench-tasks-${transport}` };
+  const info = { user: '', name: `bench-tasks-${transport}` };
   const driver = transport === 'actor' ? new MesosSchedulerDriver(scheduler, info, master) : new HttpSchedulerDriver(scheduler, info, master, { contentType: transport === 'http-json' ? 'json' : 'protobuf' });
   await driver.start();
   await done;
@@ -164,7 +165,7 @@ async function idleLaunches(master: string, rounds: number): Promise<{ first: nu
         console.error(`framework error: ${message}`);
       },
     };
-    const driver = new MesosSchedulerDriver(scheduler, { user: 'bench', name: `bench-idle-${round}` }, master);
+    const driver = new MesosSchedulerDriver(scheduler, { user: '', name: `bench-idle-${round}` }, master);
     await driver.start();
     await done;
     await driver.stop();
@@ -229,6 +230,7 @@ try {
   const command = commandRuns.get('actor')!;
   const custom = executorRuns.get('actor')!;
   const idle = await idleCluster();
+  const isolation = await cgroupsRows(startNode, run, workDir);
   const rate = (r: Run | undefined): number => Math.round(r?.tasksPerS ?? NaN);
   const ratio = (a: Run | undefined, b: Run): number => +((a?.tasksPerS ?? NaN) / b.tasksPerS).toFixed(2);
   const result = {
@@ -247,6 +249,7 @@ try {
     http_json_command_ratio: ratio(commandRuns.get('http-json'), command),
     http_protobuf_command_ratio: ratio(commandRuns.get('http-protobuf'), command),
     load_1min: +load.toFixed(2),
+    ...(isolation ?? {}),
   };
   console.log(`(c) idle cluster from dist/, ${IDLE_ROUNDS} new frameworks: first task launch→RUNNING ${idle.first.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_first_task_ms}), on the warm host ${idle.warm.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_warm_task_ms})`);
   for (const t of TRANSPORTS) {
