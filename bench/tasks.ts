@@ -5,14 +5,18 @@
 // dist/ as a user's would be, BENCH_IDLE_ROUNDS (default 7) new frameworks each launch one
 // command task (its framework's first: the agent starts an executor host for it) and then a
 // second on the now warm host; the medians of both launch→TASK_RUNNING latencies are
-// idle_first_task_ms and idle_warm_task_ms. The last line is one JSON object.
+// idle_first_task_ms and idle_warm_task_ms. (a) and (b) run three times on the same cluster: the
+// framework on the actor driver (the baseline), then on HttpSchedulerDriver through
+// /api/v1/scheduler in JSON and in protobuf; http_*_ratio is each HTTP run's throughput over
+// the actor driver's. The last line is one JSON object.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { MesosSchedulerDriver, type Scheduler } from '../scheduler-driver/index.js';
+import { loadavg } from 'node:os';
+import { HttpSchedulerDriver, MesosSchedulerDriver, type Scheduler } from '../scheduler-driver/index.js';
 import { nodeCommand } from '../executor/index.js';
 import { Resources, type ExecutorInfo, type Offer, type TaskInfo } from '../protocol/index.js';
 import { cgroupsRows } from './tasks-cgroups.js';
@@ -31,6 +35,10 @@ async function startNode(args: string[]): Promise<{ child: ChildProcess; address
   return { child, address: (JSON.parse(line) as { address: string }).address };
 }
 
+/** How the framework reaches the master: the actor driver, or the v1 HTTP API in JSON or protobuf. */
+type Transport = 'actor' | 'http-json' | 'http-protobuf';
+const TRANSPORTS: readonly Transport[] = ['actor', 'http-json', 'http-protobuf'];
+
 interface Run {
   tasksPerS: number;
   launchToRunning: number[];
@@ -38,7 +46,7 @@ interface Run {
 }
 
 /** Launches `total` tasks as fast as offers allow and waits for every TASK_FINISHED. */
-async function run(master: string, total: number, makeTask: (i: number, offer: Offer) => TaskInfo, perTask: Resources): Promise<Run> {
+async function run(master: string, total: number, makeTask: (i: number, offer: Offer) => TaskInfo, perTask: Resources, transport: Transport = 'actor'): Promise<Run> {
   const launchedAt = new Map<string, number>();
   const latencies: number[] = [];
   let next = 0;
@@ -88,7 +96,8 @@ async function run(master: string, total: number, makeTask: (i: number, offer: O
       console.error(`framework error: ${message}`);
     },
   };
-  const driver = new MesosSchedulerDriver(scheduler, { user: '', name: 'bench-tasks' }, master);
+  const info = { user: '', name: `bench-tasks-${transport}` };
+  const driver = transport === 'actor' ? new MesosSchedulerDriver(scheduler, info, master) : new HttpSchedulerDriver(scheduler, info, master, { contentType: transport === 'http-json' ? 'json' : 'protobuf' });
   await driver.start();
   await done;
   await driver.stop();
@@ -187,30 +196,43 @@ const workDir = mkdtempSync(join(tmpdir(), 'mesos-bench-tasks-'));
 const master = await startNode(['master']);
 const agents = await Promise.all([1, 2].map((i) => startNode(['agent', master.address, AGENT_RESOURCES, join(workDir, `agent${i}`)])));
 try {
+  const load = loadavg()[0]!;
   const perCommandTask = Resources.parse('cpus:0.01;mem:1');
-  const command = await run(
-    master.address,
-    COMMAND_TASKS,
-    (i, offer) => ({ name: `true-${i}`, task_id: { value: `cmd-${i}` }, agent_id: offer.agent_id, resources: perCommandTask.toJSON(), command: { value: 'true', shell: true } }),
-    perCommandTask,
-  );
   const perExecutorTask = Resources.parse('cpus:0.001;mem:0.1');
   const executors = new Map<string, ExecutorInfo>();
-  const custom = await run(
-    master.address,
-    EXECUTOR_TASKS,
-    (i, offer) => {
-      let executor = executors.get(offer.agent_id.value);
-      if (!executor) {
-        executor = { executor_id: { value: `bench-executor-${offer.agent_id.value}` }, name: 'bench executor', command: nodeCommand(join(import.meta.dirname, 'tasks-executor.ts')), resources: Resources.parse('cpus:0.1;mem:32').toJSON() };
-        executors.set(offer.agent_id.value, executor);
-      }
-      return { name: `task-${i}`, task_id: { value: `exe-${i}` }, agent_id: offer.agent_id, resources: perExecutorTask.toJSON(), executor };
-    },
-    perExecutorTask,
-  );
+  const commandRuns = new Map<Transport, Run>();
+  const executorRuns = new Map<Transport, Run>();
+  // Each transport in turn on the same cluster, so the actor driver is the baseline of the same run.
+  for (const t of TRANSPORTS) {
+    commandRuns.set(t, await run(
+      master.address,
+      COMMAND_TASKS,
+      (i, offer) => ({ name: `true-${i}`, task_id: { value: `cmd-${t}-${i}` }, agent_id: offer.agent_id, resources: perCommandTask.toJSON(), command: { value: 'true', shell: true } }),
+      perCommandTask,
+      t,
+    ));
+    executorRuns.set(t, await run(
+      master.address,
+      EXECUTOR_TASKS,
+      (i, offer) => {
+        const key = `${t}/${offer.agent_id.value}`;
+        let executor = executors.get(key);
+        if (!executor) {
+          executor = { executor_id: { value: `bench-executor-${t}-${offer.agent_id.value}` }, name: 'bench executor', command: nodeCommand(join(import.meta.dirname, 'tasks-executor.ts')), resources: Resources.parse('cpus:0.1;mem:32').toJSON() };
+          executors.set(key, executor);
+        }
+        return { name: `task-${i}`, task_id: { value: `exe-${t}-${i}` }, agent_id: offer.agent_id, resources: perExecutorTask.toJSON(), executor };
+      },
+      perExecutorTask,
+      t,
+    ));
+  }
+  const command = commandRuns.get('actor')!;
+  const custom = executorRuns.get('actor')!;
   const idle = await idleCluster();
   const isolation = await cgroupsRows(startNode, run, workDir);
+  const rate = (r: Run | undefined): number => Math.round(r?.tasksPerS ?? NaN);
+  const ratio = (a: Run | undefined, b: Run): number => +((a?.tasksPerS ?? NaN) / b.tasksPerS).toFixed(2);
   const result = {
     command_tasks_per_s: Math.round(command.tasksPerS),
     executor_tasks_per_s: Math.round(custom.tasksPerS),
@@ -218,11 +240,25 @@ try {
     launch_to_running_p99_ms: +pct(command.launchToRunning, 0.99).toFixed(1),
     idle_first_task_ms: +median(idle.first).toFixed(1),
     idle_warm_task_ms: +median(idle.warm).toFixed(1),
+    http_json_command_tasks_per_s: rate(commandRuns.get('http-json')),
+    http_protobuf_command_tasks_per_s: rate(commandRuns.get('http-protobuf')),
+    http_json_executor_tasks_per_s: rate(executorRuns.get('http-json')),
+    http_protobuf_executor_tasks_per_s: rate(executorRuns.get('http-protobuf')),
+    http_json_executor_ratio: ratio(executorRuns.get('http-json'), custom),
+    http_protobuf_executor_ratio: ratio(executorRuns.get('http-protobuf'), custom),
+    http_json_command_ratio: ratio(commandRuns.get('http-json'), command),
+    http_protobuf_command_ratio: ratio(commandRuns.get('http-protobuf'), command),
+    load_1min: +load.toFixed(2),
     ...(isolation ?? {}),
   };
   console.log(`(c) idle cluster from dist/, ${IDLE_ROUNDS} new frameworks: first task launch→RUNNING ${idle.first.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_first_task_ms}), on the warm host ${idle.warm.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_warm_task_ms})`);
-  console.log(`(a) ${COMMAND_TASKS} command tasks (true): ${result.command_tasks_per_s} tasks/s, launch→RUNNING p50 ${result.launch_to_running_p50_ms} ms, p99 ${result.launch_to_running_p99_ms} ms, ${command.failed} not finished`);
-  console.log(`(b) ${EXECUTOR_TASKS} custom-executor tasks: ${result.executor_tasks_per_s} tasks/s, launch→RUNNING p50 ${pct(custom.launchToRunning, 0.5).toFixed(1)} ms, p99 ${pct(custom.launchToRunning, 0.99).toFixed(1)} ms, ${custom.failed} not finished`);
+  for (const t of TRANSPORTS) {
+    const c = commandRuns.get(t)!;
+    const e = executorRuns.get(t)!;
+    console.log(`(a) ${t}: ${COMMAND_TASKS} command tasks (true): ${rate(c)} tasks/s (${ratio(c, command)} of the actor driver), launch→RUNNING p50 ${pct(c.launchToRunning, 0.5).toFixed(1)} ms, p99 ${pct(c.launchToRunning, 0.99).toFixed(1)} ms, ${c.failed} not finished`);
+    console.log(`(b) ${t}: ${EXECUTOR_TASKS} custom-executor tasks: ${rate(e)} tasks/s (${ratio(e, custom)} of the actor driver), launch→RUNNING p50 ${pct(e.launchToRunning, 0.5).toFixed(1)} ms, p99 ${pct(e.launchToRunning, 0.99).toFixed(1)} ms, ${e.failed} not finished`);
+  }
+  console.log(`load average (1 min) at the start: ${result.load_1min}`);
   console.log(JSON.stringify(result));
 } finally {
   for (const n of [...agents, master]) n.child.kill('SIGTERM');

@@ -54,6 +54,8 @@ export const EXECUTE_FLAGS = {
   framework_capabilities: customFlag('Comma-separated optional framework capabilities; only GPU_RESOURCES.', capabilities),
   kill_after: durationFlag('Kill the task this long after it is running (e.g. 10secs, 2mins).'),
   logging_level: choiceFlag("Lowest level of the scheduler driver's log lines on stderr; WARNING or INFO show what it does.", LOGGING_LEVELS, { default: 'ERROR' }),
+  api: choiceFlag("The scheduler API: v0 (the driver's actor protocol, traced by --trace) or v1 (the HTTP API at /api/v1/scheduler, as Mesos's own mesos-execute).", ['v0', 'v1'] as const, { default: 'v0' }),
+  content_type: choiceFlag('With --api=v1, the media type of calls and events.', ['json', 'protobuf'] as const, { default: 'protobuf' }),
   trace: stringFlag('Append one JSON line per message sent, received or dropped to this file (render it with mesos-trace).', { env: true }),
   registration_backoff_factor: durationFlag("The scheduler driver's (re-)registration backoff: retry n waits up to this × 2ⁿ, capped at 1mins.", { default: '2secs' }),
   enable_test_endpoints: boolFlag("For tests: this process's runtime serves /__filters__ and /__connections__/break (fault injection from outside).", { default: 'false' }),

@@ -6,7 +6,7 @@
 import { Resources, type FrameworkInfo } from '../protocol/index.js';
 import { createLogger, pinoLevel } from '../runtime/index.js';
 import { isZooKeeperUrl } from '../detector/index.js';
-import { MesosSchedulerDriver, resolveMaster, type SchedulerDriverOptions } from '../scheduler-driver/index.js';
+import { HttpSchedulerDriver, MesosSchedulerDriver, resolveMaster, type SchedulerDriver, type SchedulerDriverOptions } from '../scheduler-driver/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { EXECUTE_SPEC } from './execute-flags.js';
 import { commandScheduler, type ExecuteResult } from './execute-scheduler.js';
@@ -36,6 +36,8 @@ try {
 } catch (err) {
   exitWithError(`--master: cannot resolve '${f.master}': ${(err as Error).message}`);
 }
+
+if (f.api === 'v1' && f.trace !== undefined) exitWithError('--trace: only the actor protocol is traced; use it with --api=v0');
 
 let own: FrameworkRuntime | undefined;
 try {
@@ -72,7 +74,10 @@ const driverOptions: SchedulerDriverOptions = {
   registrationBackoffFactorMs: f.registration_backoff_factor,
   ...(f.enable_test_endpoints ? { testEndpoints: true } : {}),
 };
-const driver = new MesosSchedulerDriver(scheduler, frameworkInfo, f.master, driverOptions);
+const driver: SchedulerDriver =
+  f.api === 'v1'
+    ? new HttpSchedulerDriver(scheduler, frameworkInfo, f.master, { contentType: f.content_type, ...(principal !== undefined ? { principal, secret: secret ?? '' } : {}) })
+    : new MesosSchedulerDriver(scheduler, frameworkInfo, f.master, driverOptions);
 
 let interrupted = false;
 const interrupt = (): void => {

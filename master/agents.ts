@@ -19,7 +19,7 @@ import {
   type UnregisterAgent,
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
-import { type MasterContext, dropped, masterStatus, peerPid, sendMasterUpdate, recoverResources, taggedFor, toAllocator, nowSecs } from './context.js';
+import { type MasterContext, dropped, masterStatus, peerPid, sendMasterUpdate, recoverResources, taggedFor, toAllocator, nowSecs, toScheduler } from './context.js';
 import { comparableExecutor } from './launching.js';
 import { removeOffersOn } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
@@ -265,7 +265,7 @@ export function afterReregistration(ctx: MasterContext, agent: AgentRecord, m: R
   // The agent learns each framework's current pid and resends the updates it holds.
   for (const fwId of reportedFrameworks) {
     const fw = ctx.state.frameworks.get(fwId);
-    if (fw !== undefined && fw.pid !== undefined) ctx.send(agent.pid, { name: 'UpdateFramework', framework_id: { value: fwId }, pid: fw.pid, framework_info: fw.info });
+    if (fw !== undefined && fw.conn !== undefined) ctx.send(agent.pid, { name: 'UpdateFramework', framework_id: { value: fwId }, pid: fw.pid ?? '', framework_info: fw.info });
   }
   startObserver(ctx, agent);
 }
@@ -377,7 +377,7 @@ export function recoveredAgentsTimeout(ctx: MasterContext): void {
       ctx.metrics.slaveRemovals.inc();
       ctx.metrics.slaveRemovalsUnhealthy.inc();
       ctx.metrics.recoverySlaveRemovals.inc();
-      for (const fw of ctx.state.frameworks.values()) if (fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'LostAgent', agent_id: { value: id } });
+      for (const fw of ctx.state.frameworks.values()) toScheduler(fw, { name: 'LostAgent', agent_id: { value: id } });
     });
   }
 }
@@ -480,7 +480,7 @@ export function detachAgent(ctx: MasterContext, agent: AgentRecord): void {
 
 export function lostAgent(ctx: MasterContext, agent: AgentRecord): void {
   for (const fw of ctx.state.frameworks.values()) {
-    if (fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'LostAgent', agent_id: { value: agent.id } });
+    toScheduler(fw, { name: 'LostAgent', agent_id: { value: agent.id } });
   }
 }
 

@@ -21,6 +21,7 @@ import type { AllocatorInbox, AllocatorOffers } from './allocator-process.js';
 import type { MasterMetrics } from './metrics.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { Registry, RegistryOperation } from './registry.js';
+import type { FrameworkConnection } from './framework-connection.js';
 import type { FrameworkRecord, MasterState } from './state.js';
 import type { LeadershipInternal, LeadershipView } from './zk/ha.js';
 
@@ -30,6 +31,8 @@ export type MasterInternal =
   | { name: '_FrameworkFailoverTimeout'; framework_id: string }
   /** Timer `offer:<offer id>`: the offer was outstanding for offer_timeout. */
   | { name: '_OfferTimeout'; offer_id: string }
+  /** Timer `heartbeat:<framework id>`: the next HEARTBEAT on the framework's HTTP stream `connection`. */
+  | { name: '_SchedulerHeartbeat'; framework_id: string; connection: string }
   /** Timer `recovered-agents`: agents from before a restart had agent_reregister_timeout to come back. */
   | { name: '_RecoveredAgentsTimeout' }
   /** Link: the scheduler at `pid` terminated or became unreachable. */
@@ -54,6 +57,7 @@ export type MasterActorInbox = MasterInbox | AllocatorOffers | MasterInternal | 
 export const timerKeys = {
   failover: (frameworkId: string): string => `failover:${frameworkId}`,
   offer: (offerId: string): string => `offer:${offerId}`,
+  heartbeat: (frameworkId: string): string => `heartbeat:${frameworkId}`,
   recoveredAgents: 'recovered-agents',
 } as const;
 
@@ -127,20 +131,25 @@ export function callingFramework(ctx: MasterContext, call: string, frameworkId: 
     dropped(ctx, call, `framework ${frameworkId} is unknown`);
     return undefined;
   }
-  if (from === '' || fw.pid !== from) {
-    dropped(ctx, call, `it is not from framework ${frameworkId}'s current pid (${fw.pid ?? 'none'}), but from ${from || 'nobody'}`, 'not_from_framework');
+  if (from === '' || fw.conn?.id !== from) {
+    dropped(ctx, call, `it is not from framework ${frameworkId}'s current connection (${fw.conn?.id ?? 'none'}), but from ${from || 'nobody'}`, 'not_from_framework');
     return undefined;
   }
   if (mustBeConnected && !fw.connected) {
-    frameworkError(ctx, fw.pid, 'Framework disconnected');
+    if (fw.conn !== undefined) frameworkError(ctx, fw.conn, 'Framework disconnected');
     return undefined;
   }
   return fw;
 }
 
-export function frameworkError(ctx: MasterContext, to: Pid<SchedulerInbox>, message: string): void {
-  ctx.log.warn({ to, message }, 'framework error');
-  ctx.send(to, { name: 'FrameworkError', message });
+export function frameworkError(ctx: MasterContext, to: FrameworkConnection, message: string): void {
+  ctx.log.warn({ to: to.id, message }, 'framework error');
+  to.send({ name: 'FrameworkError', message });
+}
+
+/** Sends to the framework's scheduler, over whichever transport it is connected by. */
+export function toScheduler(fw: FrameworkRecord, msg: SchedulerInbox): void {
+  if (fw.connected) fw.conn?.send(msg);
 }
 
 export function dropped(ctx: MasterContext, message: string, why: string, cause?: DropCause): void {
@@ -156,8 +165,7 @@ export function masterStatus(ctx: MasterContext, task: Task, state: TaskState, r
 
 /** Master-generated updates go only to connected frameworks and are lost otherwise, as in Mesos. */
 export function sendMasterUpdate(ctx: MasterContext, fw: FrameworkRecord, status: TaskStatus): void {
-  if (!fw.connected || fw.pid === undefined) return;
-  ctx.send(fw.pid, {
+  toScheduler(fw, {
     name: 'StatusUpdate',
     update: {
       framework_id: { value: fw.id },

@@ -17,57 +17,66 @@ import {
 import { authorized } from '../protocol/index.js';
 import { FrameworkRecord } from './state.js';
 import { type MasterContext, callingFramework, frameworkError, dropped, masterStatus, peerPid, timerKeys, toAllocator } from './context.js';
-import { removeOffersOf } from './offers.js';
+import { actorConnection, senderOf, type FrameworkConnection } from './framework-connection.js';
+import { removeOffer, removeOffersOf } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
 
 export function registerFramework(ctx: MasterContext, m: RegisterFramework, sender: Pid | ''): void {
   if (sender === '') return dropped(ctx, 'RegisterFramework', 'it has no sender');
-  const from = peerPid<SchedulerInbox>(sender);
-  const info = m.framework;
-  if (info.id !== undefined && info.id.value !== '') {
-    return frameworkError(ctx, from, "Registering with 'id' set is not allowed; re-register to fail over a framework");
-  }
-  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? admissionError(ctx, info, from);
-  if (error !== undefined) return frameworkError(ctx, from, error);
-
-  // A retried registration from a pid that is already registered is acknowledged again.
-  const existing = ctx.state.connectedFrameworkAt(from);
-  if (existing !== undefined) {
-    ctx.log.info({ framework: existing.id }, 'framework already registered; resending acknowledgement');
-    return ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: existing.id }, master_info: ctx.info });
-  }
-
-  const id = formatFrameworkId(ctx.id, ctx.ids.framework++);
-  const fw = new FrameworkRecord(id, { ...info, id: { value: id } }, from, ctx.now(), ctx.opts.maxCompletedTasksPerFramework);
-  fw.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => fw.roles.includes(r)));
-  ctx.state.addFramework(fw);
-  watch(ctx, fw, from);
-  toAllocator(ctx, { name: 'AllocatorAddFramework', framework_id: id, info: fw.info, used: new Map(), active: true, suppressed_roles: [...fw.suppressedRoles] });
-  ctx.log.info({ framework: id, name: info.name, pid: from }, 'framework registered');
-  ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info });
+  subscribe(ctx, m, actorConnection(ctx, peerPid<SchedulerInbox>(sender)));
 }
 
 export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, sender: Pid | ''): void {
   if (sender === '') return dropped(ctx, 'ReregisterFramework', 'it has no sender');
-  const from = peerPid<SchedulerInbox>(sender);
+  resubscribe(ctx, m, actorConnection(ctx, peerPid<SchedulerInbox>(sender)));
+}
+
+/** A new framework subscribes on `conn` (Mesos's Master::subscribe without an id). */
+export function subscribe(ctx: MasterContext, m: RegisterFramework, conn: FrameworkConnection): void {
+  const info = m.framework;
+  if (info.id !== undefined && info.id.value !== '') {
+    return frameworkError(ctx, conn, "Registering with 'id' set is not allowed; re-register to fail over a framework");
+  }
+  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? admissionError(ctx, info, conn);
+  if (error !== undefined) return frameworkError(ctx, conn, error);
+
+  // A retried registration from a pid that is already registered is acknowledged again.
+  const existing = ctx.state.connectedFrameworkAt(senderOf(conn));
+  if (existing !== undefined) {
+    ctx.log.info({ framework: existing.id }, 'framework already registered; resending acknowledgement');
+    return conn.send({ name: 'FrameworkRegistered', framework_id: { value: existing.id }, master_info: ctx.info });
+  }
+
+  const id = formatFrameworkId(ctx.id, ctx.ids.framework++);
+  const fw = new FrameworkRecord(id, { ...info, id: { value: id } }, conn, ctx.now(), ctx.opts.maxCompletedTasksPerFramework);
+  fw.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => fw.roles.includes(r)));
+  ctx.state.addFramework(fw);
+  conn.watch(id);
+  toAllocator(ctx, { name: 'AllocatorAddFramework', framework_id: id, info: fw.info, used: new Map(), active: true, suppressed_roles: [...fw.suppressedRoles] });
+  ctx.log.info({ framework: id, name: info.name, connection: conn.id }, 'framework registered');
+  conn.send({ name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info });
+}
+
+/** A framework with an id subscribes again on `conn`: a reconnection or a failover (Mesos's failoverFramework). */
+export function resubscribe(ctx: MasterContext, m: ReregisterFramework, conn: FrameworkConnection): void {
   const info = m.framework;
   const id = info.id?.value;
-  if (id === undefined || id === '') return frameworkError(ctx, from, "Re-registering without an 'id' is not allowed; register instead");
-  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? admissionError(ctx, info, from);
-  if (error !== undefined) return frameworkError(ctx, from, error);
-  if (ctx.state.completedFrameworks.find((f) => f.id === id) !== undefined) return frameworkError(ctx, from, 'Framework has been removed');
+  if (id === undefined || id === '') return frameworkError(ctx, conn, "Re-registering without an 'id' is not allowed; register instead");
+  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? admissionError(ctx, info, conn);
+  if (error !== undefined) return frameworkError(ctx, conn, error);
+  if (ctx.state.completedFrameworks.find((f) => f.id === id) !== undefined) return frameworkError(ctx, conn, 'Framework has been removed');
 
   const fw = ctx.state.frameworks.get(id);
   if (fw === undefined) {
     // Unknown here (this master restarted and no agent reported it yet): re-create it from
     // the FrameworkInfo, as Mesos's recoverFramework does; the callback is `registered`.
-    const created = new FrameworkRecord(id, info, from, ctx.now(), ctx.opts.maxCompletedTasksPerFramework);
+    const created = new FrameworkRecord(id, info, conn, ctx.now(), ctx.opts.maxCompletedTasksPerFramework);
     created.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => created.roles.includes(r)));
     ctx.state.addFramework(created);
-    watch(ctx, created, from);
+    conn.watch(id);
     toAllocator(ctx, { name: 'AllocatorAddFramework', framework_id: id, info, used: new Map(), active: true, suppressed_roles: [...created.suppressedRoles] });
-    ctx.log.info({ framework: id, pid: from }, 'unknown framework re-registered; added');
-    ctx.send(from, { name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info });
+    ctx.log.info({ framework: id, connection: conn.id }, 'unknown framework re-registered; added');
+    conn.send({ name: 'FrameworkRegistered', framework_id: { value: id }, master_info: ctx.info });
     return;
   }
 
@@ -75,28 +84,28 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   // old principal is logged, not told to a scheduler that may not own it (Mesos's validateUpdate).
   if (info.principal !== fw.info.principal) {
     ctx.log.warn({ framework: id, principal: fw.info.principal ?? null, attempted: info.principal ?? null }, 'framework tried to re-register with another principal');
-    return frameworkError(ctx, from, "Changing framework's principal is not allowed.");
+    return frameworkError(ctx, conn, "Changing framework's principal is not allowed.");
   }
-  const oldPid = fw.pid;
+  const old = fw.conn;
+  const fromElsewhere = old !== undefined && old.id !== conn.id;
   // A partitioned old instance that comes back must not steal the framework (Mesos: only a
   // subscription with `force` fails over to a new pid).
-  if (oldPid !== undefined && oldPid !== from && !m.failover && !fw.recovered) {
-    return frameworkError(ctx, from, 'Framework failed over');
+  if (fromElsewhere && !m.failover && !fw.recovered) {
+    return frameworkError(ctx, conn, 'Framework failed over');
   }
-  // Taking a connected framework over from another pid needs proof: the new connection must
+  // Taking a connected framework over from another connection needs proof: the new one must
   // have authenticated as the framework's principal (Mesos: a failover keeps the principal).
-  if (oldPid !== undefined && oldPid !== from && fw.connected && !fw.recovered) {
-    const principal = ctx.principalOf(from);
-    if (principal === undefined || principal !== fw.info.principal) {
-      return dropped(ctx, 'ReregisterFramework', `failover of connected framework ${id} from ${from}, authenticated as '${principal ?? 'nobody'}', not as its principal '${fw.info.principal ?? ''}'`, 'failover_principal');
+  if (fromElsewhere && fw.connected && !fw.recovered) {
+    if (conn.principal === undefined || conn.principal !== fw.info.principal) {
+      conn.refuse(`Framework ${id} is connected; taking it over needs authentication as its principal '${fw.info.principal ?? ''}'`);
+      return dropped(ctx, 'ReregisterFramework', `failover of connected framework ${id} from ${conn.id}, authenticated as '${conn.principal ?? 'nobody'}', not as its principal '${fw.info.principal ?? ''}'`, 'failover_principal');
     }
   }
 
-  const failedOver = oldPid !== from;
+  const failedOver = old?.id !== conn.id;
   if (failedOver) {
-    if (oldPid !== undefined) {
-      ctx.send(oldPid, { name: 'FrameworkError', message: 'Framework failed over' });
-    }
+    old?.send({ name: 'FrameworkError', message: 'Framework failed over' });
+    old?.close();
     // Offers of the old instance are discarded, not rescinded: it is gone.
     removeOffersOf(ctx, fw, false);
   } else {
@@ -110,7 +119,7 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   const wasRecovered = fw.recovered;
   const { checkpoint: _ignored, ...rest } = info;
   fw.info = { ...rest, id: { value: id }, user: fw.info.user, ...(fw.info.checkpoint !== undefined ? { checkpoint: fw.info.checkpoint } : {}) };
-  fw.pid = from;
+  fw.conn = conn;
   fw.recovered = false;
   fw.connected = true;
   fw.reregisteredTime = ctx.now();
@@ -118,19 +127,19 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   if (wasRecovered) fw.registeredTime = fw.reregisteredTime;
   ctx.cancelTimer(timerKeys.failover(id));
   fw.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => fw.roles.includes(r)));
-  watch(ctx, fw, from);
+  conn.watch(id);
   toAllocator(ctx, { name: 'AllocatorUpdateFramework', framework_id: id, info: fw.info, suppressed_roles: [...fw.suppressedRoles] });
   if (!fw.active || wasRecovered) {
     fw.active = true;
     toAllocator(ctx, { name: 'AllocatorActivateFramework', framework_id: id });
   }
-  ctx.log.info({ framework: id, pid: from, failover: failedOver }, 'framework re-registered');
+  ctx.log.info({ framework: id, connection: conn.id, failover: failedOver }, 'framework re-registered');
   ctx.state.observer?.frameworkUpdated(fw);
   const reply = failedOver || m.failover ? 'FrameworkRegistered' : 'FrameworkReregistered';
-  ctx.send(from, { name: reply, framework_id: { value: id }, master_info: ctx.info });
-  // Agents learn the new pid and flush the updates they hold for the framework.
+  conn.send({ name: reply, framework_id: { value: id }, master_info: ctx.info });
+  // Agents learn the new pid (none over HTTP: the master relays) and flush the updates they hold for the framework.
   for (const agent of ctx.state.agents.values()) {
-    if (agent.connected) ctx.send(agent.pid, { name: 'UpdateFramework', framework_id: { value: id }, pid: from, framework_info: fw.info });
+    if (agent.connected) ctx.send(agent.pid, { name: 'UpdateFramework', framework_id: { value: id }, pid: conn.pid ?? '', framework_info: fw.info });
   }
 }
 
@@ -140,8 +149,8 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
  * authenticated connection may not name another one; and `register_frameworks` must allow the
  * principal each of its roles.
  */
-function admissionError(ctx: MasterContext, info: FrameworkInfo, from: Pid): string | undefined {
-  const principal = ctx.principalOf(from);
+function admissionError(ctx: MasterContext, info: FrameworkInfo, conn: FrameworkConnection): string | undefined {
+  const principal = conn.principal;
   if (ctx.opts.authenticateFrameworks && principal === undefined) {
     ctx.metrics.droppedFor('unauthenticated');
     return 'Framework is not authenticated (--authenticate_frameworks): its connection proved no principal';
@@ -182,9 +191,9 @@ export function deactivate(ctx: MasterContext, fw: FrameworkRecord): void {
 }
 
 export function frameworkDisconnected(ctx: MasterContext, fw: FrameworkRecord): void {
-  ctx.log.info({ framework: fw.id, pid: fw.pid }, 'framework disconnected');
+  ctx.log.info({ framework: fw.id, connection: fw.conn?.id }, 'framework disconnected');
   // Best effort, as Mesos: a v0 driver that is still alive aborts on it.
-  if (fw.pid !== undefined) ctx.send(fw.pid, { name: 'FrameworkError', message: 'Framework disconnected' });
+  fw.conn?.send({ name: 'FrameworkError', message: 'Framework disconnected' });
   fw.connected = false;
   deactivate(ctx, fw);
   const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
@@ -195,7 +204,7 @@ export function frameworkDisconnected(ctx: MasterContext, fw: FrameworkRecord): 
 export function frameworkExited(ctx: MasterContext, frameworkId: string, pid: Pid): void {
   const fw = ctx.state.frameworks.get(frameworkId);
   // A framework that failed over to another pid, or was removed, no longer depends on this one.
-  if (fw === undefined || fw.pid !== pid || !fw.connected) return;
+  if (fw === undefined || fw.conn?.id !== pid || !fw.connected) return;
   frameworkDisconnected(ctx, fw);
 }
 
@@ -214,7 +223,7 @@ export function frameworkFailoverTimeout(ctx: MasterContext, frameworkId: string
  */
 export function teardownFramework(ctx: MasterContext, fw: FrameworkRecord): void {
   ctx.log.info({ framework: fw.id }, 'framework torn down');
-  if (fw.connected && fw.pid !== undefined) frameworkError(ctx, fw.pid, 'Framework has been removed');
+  if (fw.connected && fw.conn !== undefined) frameworkError(ctx, fw.conn, 'Framework has been removed');
   removeFramework(ctx, fw);
 }
 
@@ -241,6 +250,7 @@ export function removeFramework(ctx: MasterContext, fw: FrameworkRecord): void {
     fw.completedTasks.push(task);
   }
   ctx.cancelTimer(timerKeys.failover(fw.id));
+  fw.conn?.close();
   fw.connected = false;
   fw.active = false;
   fw.unregisteredTime = now;
@@ -249,7 +259,28 @@ export function removeFramework(ctx: MasterContext, fw: FrameworkRecord): void {
   ctx.log.info({ framework: fw.id }, 'framework removed');
 }
 
-/** Links to the framework's scheduler: its exit arrives as _FrameworkExited naming the framework. */
-function watch(ctx: MasterContext, fw: FrameworkRecord, pid: Pid<SchedulerInbox>): void {
-  ctx.linkWith(pid, { name: '_FrameworkExited', framework_id: fw.id, pid });
+/**
+ * Call UPDATE_FRAMEWORK: a subscribed framework changes its FrameworkInfo without subscribing
+ * again (Mesos's Master::updateFramework). Undefined when applied, else why not. `principal`,
+ * `user` and `checkpoint` may not change; offers to roles it left are rescinded.
+ */
+export function updateFramework(ctx: MasterContext, fw: FrameworkRecord, info: FrameworkInfo, suppressedRoles: readonly string[]): string | undefined {
+  if (info.id?.value !== fw.id) return `'framework_info.id' ('${info.id?.value ?? ''}') must be the framework's id '${fw.id}'`;
+  const error = validateFrameworkInfo(info, { allowed_roles: ctx.opts.roles, root_submissions: ctx.opts.rootSubmissions }) ?? (fw.conn !== undefined ? admissionError(ctx, info, fw.conn) : undefined);
+  if (error !== undefined) return error;
+  if (info.principal !== fw.info.principal) return `Changing the framework's principal ('${fw.info.principal ?? ''}' to '${info.principal ?? ''}') is not allowed`;
+  if (info.user !== fw.info.user) return `Changing the framework's user ('${fw.info.user}' to '${info.user}') is not allowed`;
+  if ((info.checkpoint ?? false) !== fw.checkpoint) return "Changing the framework's 'checkpoint' is not allowed";
+  fw.info = { ...info, id: { value: fw.id } };
+  fw.suppressedRoles = new Set(suppressedRoles.filter((r) => fw.roles.includes(r)));
+  for (const id of [...fw.offers]) {
+    const record = ctx.state.offers.get(id);
+    if (record !== undefined && !fw.roles.includes(record.role)) removeOffer(ctx, record, true);
+  }
+  toAllocator(ctx, { name: 'AllocatorUpdateFramework', framework_id: fw.id, info: fw.info, suppressed_roles: [...fw.suppressedRoles] });
+  for (const agent of ctx.state.agents.values()) {
+    if (agent.connected) ctx.send(agent.pid, { name: 'UpdateFramework', framework_id: { value: fw.id }, pid: fw.pid ?? '', framework_info: fw.info });
+  }
+  ctx.log.info({ framework: fw.id }, 'framework updated');
+  return undefined;
 }

@@ -13,6 +13,7 @@ import { operatorApi, type OperatorApiDeps } from './operator-api.js';
 import type { OperatorSubscribers } from './operator-events.js';
 import { operatorReservation } from './reservations.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
+import { schedulerEndpoint } from './scheduler-api.js';
 import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJSON, versionJSON, type MasterIdentity } from './views.js';
 
 /** An endpoint sees the principal that authenticated the request (undefined: anonymous). */
@@ -39,11 +40,11 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   '/tasks/kill': killTaskEndpoint,
   '/quota': (ctx, req, principal) => quotaEndpoint(ctx, req, undefined, principal),
   '/weights': weightsEndpoint,
-  '/redirect': redirectEndpoint,
   '/reserve': (ctx, req, p) => reservationEndpoint(ctx, req, p, true),
   '/unreserve': (ctx, req, p) => reservationEndpoint(ctx, req, p, false),
   '/create-volumes': volumesEndpoint,
   '/destroy-volumes': volumesEndpoint,
+  '/api/v1/scheduler': schedulerEndpoint,
 };
 
 /** Endpoints `get_endpoints` ACLs guard, as Mesos's master does. */
@@ -201,14 +202,6 @@ export function methodNotAllowed(req: HttpRequest, allowed: string): HttpRespons
 
 /** `?jsonp=fn` wraps a JSON answer as `fn(<json>)`, which Mesos's web UI relies on. */
 export const jsonp = withJsonp;
-
-/**
- * `/redirect` (and `/master/redirect`): 307 to the leading master's base URL, protocol-relative
- * as Mesos writes it (`//hostname:port`); this master leads itself.
- */
-function redirectEndpoint(ctx: MasterContext): HttpResponse {
-  return { status: 307, headers: { location: `//${ctx.opts.hostname}:${ctx.info.port}` }, body: '' };
-}
 
 /** v0 `/reserve` and `/unreserve`: a form body `slaveId=…&resources=<JSON array>`; 202 once applied to the master's view. */
 function reservationEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined, reserving: boolean): HttpResponse {

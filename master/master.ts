@@ -23,6 +23,7 @@ import { Leadership } from './zk/leadership.js';
 import { ZooKeeperRegistryStore } from './zk/registry-store.js';
 import type { OperatorSubscribers } from './operator-events.js';
 import { MasterState } from './state.js';
+import { schedulerHeartbeat } from './scheduler-stream.js';
 import * as tasks from './tasks.js';
 import { MESOS_VERSION } from './views.js';
 
@@ -84,6 +85,7 @@ export class Master extends Actor<MasterActorInbox> {
     // Timers
     _FrameworkFailoverTimeout: (m) => frameworks.frameworkFailoverTimeout(this.ctx, m.framework_id),
     _OfferTimeout: (m) => offers.offerTimeout(this.ctx, m.offer_id),
+    _SchedulerHeartbeat: (m, from) => from === this.self && schedulerHeartbeat(this.ctx, m.framework_id, m.connection),
     _RecoveredAgentsTimeout: () => agents.recoveredAgentsTimeout(this.ctx),
     _InvalidCall: (m, from) => (from === this.self ? launching.answerInvalidCall(this.ctx, m) : undefined),
     // The registry's answers

@@ -14,7 +14,7 @@ import {
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, type OfferRecord } from './state.js';
 import type { AllocatorOffers } from './allocator-process.js';
-import { type MasterContext, callingFramework, dropped, recoverResources, timerKeys, toAllocator } from './context.js';
+import { type MasterContext, callingFramework, dropped, recoverResources, timerKeys, toAllocator, toScheduler } from './context.js';
 
 export function allocatorOffers(ctx: MasterContext, m: AllocatorOffers, from: Pid | ''): void {
   if (from !== ctx.allocator) return dropped(ctx, 'AllocatorOffers', `it is not from the allocator (${from})`);
@@ -23,7 +23,7 @@ export function allocatorOffers(ctx: MasterContext, m: AllocatorOffers, from: Pi
     const fw = ctx.state.frameworks.get(a.framework_id);
     const agent = ctx.state.agents.get(a.agent_id);
     // The framework or agent changed while the allocator decided: give the resources back.
-    if (fw === undefined || !fw.active || !fw.connected || fw.pid === undefined || agent === undefined || !agent.active || !agent.connected) {
+    if (fw === undefined || !fw.active || !fw.connected || fw.conn === undefined || agent === undefined || !agent.active || !agent.connected) {
       recoverResources(ctx, a.framework_id, a.agent_id, a.resources);
       continue;
     }
@@ -34,7 +34,7 @@ export function allocatorOffers(ctx: MasterContext, m: AllocatorOffers, from: Pi
   }
   for (const [fw, records] of byFramework) {
     const pids: string[] = records.map((r) => ctx.state.agents.get(r.offer.agent_id.value)!.pid);
-    ctx.send(fw.pid!, { name: 'ResourceOffers', offers: records.map((r) => r.offer), pids });
+    toScheduler(fw, { name: 'ResourceOffers', offers: records.map((r) => r.offer), pids });
   }
 }
 
@@ -67,7 +67,7 @@ export function removeOffer(ctx: MasterContext, record: OfferRecord, rescind: bo
   if (ctx.state.removeOffer(id) === undefined) return;
   ctx.cancelTimer(timerKeys.offer(id));
   const fw = ctx.state.frameworks.get(record.offer.framework_id.value);
-  if (rescind && fw?.pid !== undefined) ctx.send(fw.pid, { name: 'RescindResourceOffer', offer_id: { value: id } });
+  if (rescind && fw !== undefined) toScheduler(fw, { name: 'RescindResourceOffer', offer_id: { value: id } });
   if (recover) recoverResources(ctx, record.offer.framework_id.value, record.offer.agent_id.value, record.resources);
 }
 

@@ -19,6 +19,7 @@ import {
   type TaskStatus,
 } from '../protocol/index.js';
 import type { ObserverInbox } from './agent-observer.js';
+import type { FrameworkConnection } from './framework-connection.js';
 
 /** The records hand out read-only views of their indexes; only MasterState writes through them. */
 function writable<K, V>(m: ReadonlyMap<K, V>): Map<K, V> {
@@ -105,13 +106,18 @@ export class FrameworkRecord {
   constructor(
     readonly id: string,
     public info: FrameworkInfo,
-    /** The scheduler's current pid; undefined for a framework recovered from an agent's report. */
-    public pid: Pid<SchedulerInbox> | undefined,
+    /** The scheduler's current connection; undefined for a framework recovered from an agent's report. */
+    public conn: FrameworkConnection | undefined,
     now: number,
     maxCompletedTasks: number,
   ) {
     this.registeredTime = now;
     this.completedTasks = new Bounded(maxCompletedTasks);
+  }
+
+  /** The v0 scheduler's pid; undefined over HTTP or before any subscription. */
+  get pid(): Pid<SchedulerInbox> | undefined {
+    return this.conn?.pid;
   }
 
   get partitionAware(): boolean {
@@ -272,7 +278,7 @@ export class MasterState {
    * frameworks for a retried registration: only registrations ask, and frameworks are few.
    */
   connectedFrameworkAt(pid: Pid): FrameworkRecord | undefined {
-    for (const fw of this.frameworkMap.values()) if (fw.pid === pid && fw.connected) return fw;
+    for (const fw of this.frameworkMap.values()) if (fw.conn?.id === pid && fw.connected) return fw;
     return undefined;
   }
 

@@ -19,7 +19,7 @@ import {
   type TaskStatus,
 } from '../protocol/index.js';
 import { FrameworkRecord, TaskEntry } from './state.js';
-import { type MasterContext, callingFramework, dropped, sendMasterUpdate, recoverResources, nowSecs } from './context.js';
+import { type MasterContext, callingFramework, dropped, sendMasterUpdate, recoverResources, nowSecs, toScheduler } from './context.js';
 
 export function killTask(ctx: MasterContext, m: KillTask, from: Pid | ''): void {
   const fw = callingFramework(ctx, 'KillTask', m.framework_id.value, from, true);
@@ -51,7 +51,7 @@ export function statusUpdate(ctx: MasterContext, m: StatusUpdate, from: Pid | ''
   const fw = ctx.state.frameworks.get(u.framework_id.value);
   // Forwarded as is (pid = the agent), so the scheduler acknowledges it; a disconnected
   // framework gets it later, because the agent retries until acknowledged.
-  if (fw !== undefined && fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'StatusUpdate', update: u, pid: agent.pid });
+  if (fw !== undefined) toScheduler(fw, { name: 'StatusUpdate', update: u, pid: agent.pid });
   const entry = agent.tasks.get(u.framework_id.value)?.get(u.status.task_id.value);
   if (entry === undefined) {
     ctx.metrics.invalidStatusUpdates.inc();
@@ -216,8 +216,8 @@ export function executorToFramework(ctx: MasterContext, m: ExecutorToFramework, 
   const agent = ctx.state.agents.get(m.agent_id.value);
   if (agent === undefined || agent.pid !== from) return dropped(ctx, 'ExecutorToFramework', `it is not from registered agent ${m.agent_id.value}`, 'not_from_agent');
   const fw = ctx.state.frameworks.get(m.framework_id.value);
-  if (fw === undefined || !fw.connected || fw.pid === undefined) return dropped(ctx, 'ExecutorToFramework', `framework ${m.framework_id.value} is not connected`);
-  ctx.send(fw.pid, m);
+  if (fw === undefined || !fw.connected || fw.conn === undefined) return dropped(ctx, 'ExecutorToFramework', `framework ${m.framework_id.value} is not connected`);
+  toScheduler(fw, m);
 }
 
 export function exitedExecutor(ctx: MasterContext, m: ExitedExecutor, from: Pid | ''): void {
@@ -228,5 +228,5 @@ export function exitedExecutor(ctx: MasterContext, m: ExitedExecutor, from: Pid 
   const e = ctx.state.removeExecutor(agent, fwId, execId);
   if (e !== undefined) recoverResources(ctx, fwId, agent.id, e.resources);
   const fw = ctx.state.frameworks.get(fwId);
-  if (fw !== undefined && fw.connected && fw.pid !== undefined) ctx.send(fw.pid, m);
+  if (fw !== undefined) toScheduler(fw, m);
 }

@@ -32,7 +32,7 @@ export function v1Type(name: string): protobuf.Type {
   return t;
 }
 
-type Node = { nested?: Record<string, Node>; fields?: Record<string, unknown>; values?: Record<string, number> };
+type Node = { nested?: Record<string, Node>; fields?: Record<string, unknown>; values?: Record<string, number>; edition?: string };
 
 function buildRoot(table: SchemaTable): protobuf.Root {
   const top: Node = { nested: {} };
@@ -46,6 +46,8 @@ function buildRoot(table: SchemaTable): protobuf.Root {
   };
   for (const [name, spec] of Object.entries(table)) {
     const node = nodeAt(name.split('.'));
+    // proto2: every optional field has presence, so `shell: false` or an enum's zero survive.
+    node.edition = 'proto2';
     if (isEnum(spec)) {
       node.values = Object.fromEntries(spec.enum.map((e) => {
         const [k, v] = e.split('=');

@@ -108,6 +108,16 @@ describe('the v1 schema', () => {
     assert.match(encodeMessage('scheduler.Event', 'json', update).toString(), /"uuid":"AQEBAQEBAQEBAQEBAQEBAQ=="/);
   });
 
+  it('keeps fields set to their default (proto2 presence): shell false, failover_timeout 0, an enum zero', () => {
+    const call = { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'n', failover_timeout: 0, checkpoint: false } } };
+    const launch = { name: 'x', task_id: { value: 't' }, agent_id: { value: 'a' }, command: { shell: false, value: '/bin/true', arguments: ['true'] } };
+    for (const media of ['json', 'protobuf'] as const) {
+      assert.deepEqual(decodeMessage('scheduler.Call', media, encodeMessage('scheduler.Call', media, call)), { ok: true, value: call });
+      assert.deepEqual(decodeMessage('TaskInfo', media, encodeMessage('TaskInfo', media, launch)), { ok: true, value: launch });
+      assert.deepEqual(decodeMessage('scheduler.Call', media, encodeMessage('scheduler.Call', media, { type: 'UNKNOWN' })), { ok: true, value: { type: 'UNKNOWN' } });
+    }
+  });
+
   it('answers malformed input with a message, never a throw', () => {
     for (const [media, body] of [['json', '{"type":'], ['json', '[1]'], ['json', '{"subscribe":3}'], ['protobuf', '\x00\x01\x02'], ['protobuf', '\x0a\xff\xff']] as const) {
       const r = decodeMessage('scheduler.Call', media, Buffer.from(body, 'latin1'));
