@@ -90,6 +90,7 @@ export {
   TASK_STATES,
   TASK_STATUS_REASONS,
   taskStatus,
+  type TaskStatusInit,
   type TaskState,
   type TaskStatusReason,
   type TaskStatusSource,

@@ -41,6 +41,7 @@ export function taskStatusJSON(s: TaskStatus): Json {
     ...(s.labels !== undefined ? { labels: s.labels.labels } : {}),
     ...(s.container_status !== undefined ? { container_status: s.container_status } : {}),
     ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+    ...(s.check_status !== undefined ? { check_status: s.check_status } : {}),
   };
 }
 
