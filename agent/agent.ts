@@ -179,6 +179,13 @@ export class Agent extends Actor<AgentMessage> {
       state: this.ctx.state,
       uptimeSecs: () => (this.now() - this.startTime) / 1000,
     }));
+    const fetcher = this.ctx.config.fetcher;
+    this.runtime.metrics.gaugeGroup('containerizer/fetcher', () => ({
+      'containerizer/fetcher/cache_size_total_bytes': fetcher.cacheSizeBytes,
+      'containerizer/fetcher/cache_size_used_bytes': fetcher.cacheUsedBytes,
+      'containerizer/fetcher/task_fetches_succeeded': fetcher.succeeded,
+      'containerizer/fetcher/task_fetches_failed': fetcher.failed,
+    }));
     if (this.checkpointed?.agentId !== undefined) this.parts.recovery.recover(this.checkpointed);
     else this.parts.registration.start();
   }

@@ -47,13 +47,18 @@ export class Executors {
     if (e.checkpoint) ctx.parts.checkpointer.executor(e);
     const key = this.key(e);
     ctx.startTimer(timers.executorRegistration(containerId), ctx.config.executorRegistrationTimeoutMs, { name: '_ExecutorRegistrationTimeout', ...key });
+    // The fetcher fills the sandbox before anything starts in it (Mesos's fetch → isolate → launch).
+    const fetched = (uris: CommandInfo['uris']): Promise<void> =>
+      mkdir(directory, { recursive: true }).then(
+        () => ctx.config.fetcher.fetch(uris ?? [], directory, agentId),
+        (err: unknown) => {
+          throw new Error(`cannot create the sandbox: ${String(err)}`);
+        },
+      );
+    const failure = (err: unknown) => ({ name: '_ContainerLaunchFailed', ...key, message: err instanceof Error ? err.message : String(err) }) as const;
     if (kind === 'command') {
       // The host runs the command executor in this directory: it must exist first.
-      ctx.pipeToSelf(
-        mkdir(directory, { recursive: true }),
-        () => ({ name: '_SandboxReady', ...key }),
-        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot create the sandbox: ${String(err)}` }),
-      );
+      ctx.pipeToSelf(fetched(firstTask.command?.uris), () => ({ name: '_SandboxReady', ...key }), failure);
       return e;
     }
     const command = info.command;
@@ -64,7 +69,7 @@ export class Executors {
       return e;
     }
     ctx.pipeToSelf(
-      ctx.containerizer.launch({
+      fetched(command.uris).then(() => ctx.containerizer.launch({
         containerId,
         agentId,
         frameworkId: fid,
@@ -72,9 +77,9 @@ export class Executors {
         command: commandSpec(command),
         env: { ...commandEnvironment(command), ...this.environment(f, e.id, directory) },
         directory,
-      }),
+      })),
       (container) => ({ name: '_ContainerLaunched', ...key, container }),
-      (err) => ({ name: '_ContainerLaunchFailed', ...key, message: err instanceof Error ? err.message : String(err) }),
+      failure,
     );
     return e;
   }

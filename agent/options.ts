@@ -9,6 +9,7 @@ import { ValidationError, type Clock, type Credential, type Random, type Transpo
 import type { HttpAuthOptions } from '../protocol/index.js';
 import { PERMISSIVE, type Acls } from '../protocol/index.js';
 import { ExecutorTokens } from './executor-tokens.js';
+import { Fetcher, FETCHER_DEFAULTS } from './fetcher.js';
 import { Resources, type Attribute } from '../protocol/index.js';
 import type { CommandSpec } from './containerizer/index.js';
 
@@ -81,6 +82,12 @@ export interface AgentOptions {
   authenticateHttpReadwrite?: boolean;
   /** `--acls`: only `access_sandboxes` and `get_endpoints` apply on an agent. */
   acls?: Acls;
+  /** `--fetcher_cache_dir` (Mesos: /tmp/mesos/fetch); each agent caches in a subdirectory named by its id. */
+  fetcherCacheDir?: string;
+  /** `--fetcher_cache_size` in bytes (Mesos: 2 GB). */
+  fetcherCacheSizeBytes?: number;
+  /** `--fetcher_stall_timeout` (Mesos: 1 min). */
+  fetcherStallTimeoutMs?: number;
 }
 
 /** AgentOptions with every default applied. */
@@ -107,6 +114,8 @@ export interface AgentConfig {
   executorTokens: ExecutorTokens | undefined;
   http: HttpAuthOptions;
   acls: Acls;
+  /** Brings CommandInfo.uris into sandboxes; shared by every launch of this agent. */
+  fetcher: Fetcher;
 }
 
 export const DEFAULTS = {
@@ -217,5 +226,10 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
       readwrite: o.authenticateHttpReadwrite ?? false,
     },
     acls: o.acls ?? PERMISSIVE,
+    fetcher: new Fetcher({
+      cacheDir: o.fetcherCacheDir ?? FETCHER_DEFAULTS.cacheDir,
+      cacheSizeBytes: o.fetcherCacheSizeBytes ?? FETCHER_DEFAULTS.cacheSizeBytes,
+      stallTimeoutMs: o.fetcherStallTimeoutMs ?? FETCHER_DEFAULTS.stallTimeoutMs,
+    }),
   };
 }
