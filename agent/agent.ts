@@ -42,6 +42,7 @@ export class Agent extends Actor<AgentMessage> {
     PingAgent: (m, from) => this.parts.registration.ping(m, from),
     Shutdown: (m, from) => this.shutdown(m, from),
     RunTask: (m, from) => this.parts.tasks.runTask(m, from),
+    RunTaskGroup: (m, from) => this.parts.tasks.runTaskGroup(m, from),
     KillTask: (m, from) => this.parts.tasks.killTask(m, from),
     StatusUpdate: (m, from) => this.parts.tasks.statusUpdate(m, from),
     StatusUpdateAcknowledgement: (m, from) => this.parts.tasks.statusUpdateAcknowledgement(m, from),

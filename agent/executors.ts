@@ -28,7 +28,7 @@ export class Executors {
   }
 
   /** Creates the executor of a framework's first task for it and starts its launch. */
-  launch(f: FrameworkState, info: ExecutorInfo, kind: ExecutorKind, firstTask: TaskInfo): ExecutorState | undefined {
+  launch(f: FrameworkState, info: ExecutorInfo, kind: ExecutorKind, firstTask: TaskInfo, launchCommand?: CommandInfo): ExecutorState | undefined {
     const { ctx } = this;
     const fid = f.id;
     const agentId = ctx.agentId!;
@@ -61,7 +61,8 @@ export class Executors {
       ctx.pipeToSelf(fetched(firstTask.command?.uris), () => ({ name: '_SandboxReady', ...key }), failure);
       return e;
     }
-    const command = info.command;
+    // A DEFAULT executor's program is the agent's, not part of its ExecutorInfo.
+    const command = launchCommand ?? info.command;
     if (!command?.value) {
       // Reported as a launch that failed, after this handler, like any other launch outcome.
       const failed = { name: '_ContainerLaunchFailed', ...key, message: 'the executor has no command' } as const;
@@ -172,9 +173,18 @@ export class Executors {
       agent_id: { value: ctx.agentId! },
       agent_info: ctx.agentInfo(),
     });
-    const queued = [...e.queuedTasks.values()];
+    const queued = new Map(e.queuedTasks);
     e.queuedTasks.clear();
-    for (const task of queued) this.sendTask(f, e, task);
+    for (const ids of e.queuedGroups.splice(0)) {
+      // Tasks killed while queued are gone from the group.
+      const group = ids.flatMap((id) => {
+        const t = queued.get(id);
+        queued.delete(id);
+        return t ? [t] : [];
+      });
+      if (group.length > 0) this.sendTaskGroup(f, e, group);
+    }
+    for (const task of queued.values()) this.sendTask(f, e, task);
   }
 
   /** Whether `from` proved the token issued for this executor (always, when executors need not authenticate). */
@@ -196,6 +206,12 @@ export class Executors {
     e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
     invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send task ${task.task_id.value} to`);
     this.ctx.send(e.pid, { name: 'RunTask', framework: f.info, task, pid: f.pid });
+  }
+
+  sendTaskGroup(f: FrameworkState, e: ExecutorState, tasks: TaskInfo[]): void {
+    for (const task of tasks) e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.id));
+    invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send a task group to`);
+    this.ctx.send(e.pid, { name: 'RunTaskGroup', framework: f.info, executor: e.info, task_group: { tasks }, pid: f.pid });
   }
 
   registrationTimeout(k: ExecutorKey): void {

@@ -59,6 +59,8 @@ export interface AgentOptions {
   destroyAllOnStop?: boolean;
   /** The program of the per-framework executor host; defaults to the one executor/ provides. */
   executorHostCommand?: CommandSpec;
+  /** The program of the DEFAULT executor that runs task groups; defaults to the one executor/ provides. */
+  defaultExecutorCommand?: CommandSpec;
   /** fsync checkpoint files (default true). */
   checkpointFsync?: boolean;
   /** How often an executor re-attached after a restart is probed for exit (ms). */
@@ -110,6 +112,7 @@ export interface AgentConfig {
   flags: Record<string, string>;
   checkpointFsync: boolean;
   executorHostCommand: CommandSpec | undefined;
+  defaultExecutorCommand: CommandSpec | undefined;
   /** Present when executors must authenticate. */
   executorTokens: ExecutorTokens | undefined;
   http: HttpAuthOptions;
@@ -219,6 +222,7 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
     flags: o.flags ?? {},
     checkpointFsync: o.checkpointFsync ?? true,
     executorHostCommand,
+    defaultExecutorCommand: o.defaultExecutorCommand,
     executorTokens: o.authenticateExecutors ? new ExecutorTokens() : undefined,
     http: {
       credentials: new Map([...(o.httpCredentials ?? []), ...(o.credential ? ([[o.credential.principal, o.credential.secret]] as const) : [])]),

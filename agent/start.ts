@@ -10,7 +10,7 @@ import { Resources, startProtocolRuntime, type AgentInbox, type Resource } from 
 import { Agent } from './agent.js';
 import * as ckpt from './checkpoint.js';
 import { Containerizer, type CommandSpec } from './containerizer/index.js';
-import { executorHostCommand } from '../executor/index.js';
+import { defaultExecutorCommand, executorHostCommand } from '../executor/index.js';
 import { agentConfig, type AgentConfig, type AgentOptions, type RestartMode } from './options.js';
 
 /** The agent actor's id: Mesos's, which the web UI and operators' scripts address. */
@@ -36,7 +36,7 @@ export interface AgentHandle {
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   await mkdir(options.workDir, { recursive: true });
   const hostCommand = options.executorHostCommand ?? defaultExecutorHostCommand();
-  const config = await agentConfig(options, hostCommand);
+  const config = await agentConfig({ ...options, defaultExecutorCommand: options.defaultExecutorCommand ?? defaultExecutorCommand() }, hostCommand);
   const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: options.port ?? 5051,

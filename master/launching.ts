@@ -10,7 +10,9 @@ import {
   validateLaunch,
   validateLaunchOperation,
   validateOffers,
+  validateTaskGroup,
   type Accept,
+  type ExecutorInfo,
   type LaunchOutcome,
   type LaunchRejection,
   type LaunchTasks,
@@ -103,10 +105,7 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       }
       remaining = result.remaining;
     } else if (op.type === 'LAUNCH_GROUP') {
-      // Departure: task groups (and the default executor) are not supported yet.
-      for (const task of operationTasks(op)) {
-        rejectTask(ctx, fw, task, { state: 'TASK_ERROR', reason: 'REASON_TASK_GROUP_INVALID', message: 'LAUNCH_GROUP is not supported by this master' });
-      }
+      remaining = launchGroup(ctx, fw, agent, role, op, remaining, inUse, executors);
     } else if (op.type === 'RESERVE' || op.type === 'UNRESERVE') {
       const applied = applyReservation(ctx, fw, agent, role, op, remaining);
       if (typeof applied === 'string') ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
@@ -176,6 +175,59 @@ export function launchTask(ctx: MasterContext, fw: FrameworkRecord, agent: Agent
   ctx.send(agent.pid, { name: 'RunTask', framework: fw.info, task: taskInfo, pid: fw.pid ?? '', launch_executor: outcome.launch_executor });
 }
 
+/**
+ * A LAUNCH_GROUP (Mesos's Master::_accept for task groups): every task of the group is
+ * admitted, validated and added, or all of them are rejected; the agent gets them in one
+ * RunTaskGroup for the group's DEFAULT executor. Returns what is left of the offers.
+ */
+function launchGroup(
+  ctx: MasterContext,
+  fw: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  op: OfferOperation,
+  remaining: Resources,
+  inUse: Set<string>,
+  executors: Map<string, ExecutorInfo>,
+): Resources {
+  const tasks = operationTasks(op);
+  for (const task of tasks) {
+    const refusal = admissionProblem(ctx, fw, task);
+    if (refusal === undefined) continue;
+    const reason = refusal.reason === 'REASON_TASK_UNAUTHORIZED' ? 'REASON_TASK_GROUP_UNAUTHORIZED' : 'REASON_TASK_GROUP_INVALID';
+    for (const t of tasks) rejectTask(ctx, fw, t, { ...refusal, reason });
+    return remaining;
+  }
+  const check = validateTaskGroup(op, {
+    framework_id: { value: fw.id },
+    agent_id: { value: agent.id },
+    agent_capabilities: agent.capabilities,
+    allocation_role: role,
+    offered: remaining,
+    task_ids_in_use: inUse,
+    executors,
+  });
+  if (!check.ok) {
+    for (const t of check.tasks) rejectTask(ctx, fw, t, check.rejection);
+    return remaining;
+  }
+  const eid = check.executor.executor_id.value;
+  const executor = { ...check.executor, resources: allocateAll(check.executor.resources ?? [], role) };
+  if (check.launch_executor) {
+    ctx.state.addExecutor(fw, agent, check.executor, Resources.fromJSON(executor.resources));
+    executors.set(eid, check.executor);
+  }
+  const taskInfos = check.tasks.map((t): TaskInfo => ({ ...t, agent_id: { value: agent.id }, resources: allocateAll(t.resources ?? [], role) }));
+  for (const info of taskInfos) {
+    const entry = new TaskEntry(newTask(info, fw.id, 'TASK_STAGING', eid, fw.info.user), Resources.fromJSON(info.resources ?? []));
+    ctx.state.addTask(entry);
+    inUse.add(entry.id);
+  }
+  ctx.log.info({ framework: fw.id, agent: agent.id, executor: eid }, `Launching task group {${taskInfos.map((t) => t.task_id.value).join(', ')}} of framework ${fw.id} on agent ${agent.id}`);
+  ctx.send(agent.pid, { name: 'RunTaskGroup', framework: fw.info, executor, task_group: { tasks: taskInfos }, pid: fw.pid ?? '', launch_executor: check.launch_executor });
+  return check.remaining;
+}
+
 export function rejectTask(ctx: MasterContext, fw: FrameworkRecord, task: Pick<TaskInfo, 'task_id' | 'agent_id'>, rejection: LaunchRejection): void {
   const status = rejectionStatus(rejection, task, nowSecs(ctx));
   ctx.metrics.terminal(status.state, 'SOURCE_MASTER', rejection.reason);
@@ -232,7 +284,8 @@ export function invalidCall(name: string, sender: Pid, body: unknown, problem: s
   if (name === 'Accept') {
     const ops = Array.isArray(b['operations']) ? b['operations'].slice(0, 100) : [];
     const tasks = ops.flatMap((op: unknown) => {
-      const launch = (op as { launch?: { task_infos?: unknown } } | null)?.launch?.task_infos;
+      const o = op as { launch?: { task_infos?: unknown }; launch_group?: { task_group?: { tasks?: unknown } } } | null;
+      const launch = o?.launch?.task_infos ?? o?.launch_group?.task_group?.tasks;
       return Array.isArray(launch) ? launch.slice(0, 1000) : [];
     });
     return { ...base, framework_id: idOf(b['framework_id']), offer_ids: ids(b['offer_ids']), task_ids: ids(tasks, (t) => (t as { task_id?: unknown } | null)?.task_id) };

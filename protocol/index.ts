@@ -140,6 +140,7 @@ export {
   type ResourceRequestMessage,
   type ReviveOffers,
   type RunTask,
+  type RunTaskGroup,
   type Shutdown,
   type ShutdownExecutor,
   type ShutdownExecutorHost,
@@ -175,6 +176,7 @@ export {
   type OfferCheck,
   type OfferView,
 } from './validation.js';
+export { MAX_TASK_GROUP_SIZE, validateTaskGroup, type TaskGroupCheck } from './task-group.js';
 
 // Legacy JSON views (the unversioned /state endpoints).
 export {
