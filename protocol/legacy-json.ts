@@ -87,5 +87,6 @@ export function taskJSON(t: Task): Json {
     ...(t.labels !== undefined ? { labels: t.labels.labels } : {}),
     ...(t.container !== undefined ? { container: t.container } : {}),
     ...(t.health_check !== undefined ? { health_check: t.health_check } : {}),
+    ...(t.discovery !== undefined ? { discovery: t.discovery } : {}),
   };
 }

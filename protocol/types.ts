@@ -352,6 +352,31 @@ export type CheckInfo = Static<typeof CheckInfoSchema>;
 export const KillPolicySchema = Type.Object({ grace_period: Opt(DurationInfoSchema) });
 export type KillPolicy = Static<typeof KillPolicySchema>;
 
+/** Mesos's DiscoveryInfo: how service discovery tools find a task; kept and shown, never acted on. */
+export const DiscoveryInfoSchema = Type.Object({
+  visibility: literalUnion(['FRAMEWORK', 'CLUSTER', 'EXTERNAL'] as const),
+  name: Opt(Type.String({ maxLength: 1024 })),
+  environment: Opt(Type.String({ maxLength: 1024 })),
+  location: Opt(Type.String({ maxLength: 1024 })),
+  version: Opt(Type.String({ maxLength: 1024 })),
+  ports: Opt(
+    Type.Object({
+      ports: Type.Array(
+        Type.Object({
+          number: Port,
+          name: Opt(Type.String({ maxLength: 1024 })),
+          protocol: Opt(Type.String({ maxLength: 64 })),
+          visibility: Opt(literalUnion(['FRAMEWORK', 'CLUSTER', 'EXTERNAL'] as const)),
+          labels: Opt(LabelsSchema),
+        }),
+        { maxItems: 1024 },
+      ),
+    }),
+  ),
+  labels: Opt(LabelsSchema),
+});
+export type DiscoveryInfo = Static<typeof DiscoveryInfoSchema>;
+
 /** Exactly one of `command` and `executor` must be set (checked by validation.ts, not here). */
 export const TaskInfoSchema = Type.Object({
   name: Type.String(),
@@ -364,6 +389,7 @@ export const TaskInfoSchema = Type.Object({
   health_check: Opt(HealthCheckSchema),
   check: Opt(CheckInfoSchema),
   kill_policy: Opt(KillPolicySchema),
+  discovery: Opt(DiscoveryInfoSchema),
   data: Opt(BytesSchema),
   labels: Opt(LabelsSchema),
   max_completion_time: Opt(DurationInfoSchema),
@@ -455,6 +481,7 @@ export const TaskSchema = Type.Object({
   container: Opt(ContainerInfoSchema),
   health_check: Opt(HealthCheckSchema),
   kill_policy: Opt(KillPolicySchema),
+  discovery: Opt(DiscoveryInfoSchema),
   user: Opt(Type.String()),
   limits: Opt(Type.Record(Type.String(), ValueScalarSchema)),
 });
