@@ -6,6 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { invariant, type Pid } from '../runtime/index.js';
 import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
@@ -28,7 +29,7 @@ export class Executors {
   }
 
   /** Creates the executor of a framework's first task for it and starts its launch. */
-  launch(f: FrameworkState, info: ExecutorInfo, kind: ExecutorKind, firstTask: TaskInfo, launchCommand?: CommandInfo): ExecutorState | undefined {
+  launch(f: FrameworkState, info: ExecutorInfo, kind: ExecutorKind, firstTask: TaskInfo, launchCommand?: CommandInfo, group?: readonly TaskInfo[]): ExecutorState | undefined {
     const { ctx } = this;
     const fid = f.id;
     const agentId = ctx.agentId!;
@@ -70,7 +71,10 @@ export class Executors {
       return e;
     }
     ctx.pipeToSelf(
-      fetched(command.uris).then(() => ctx.containerizer.launch({
+      fetched(command.uris)
+        // The tasks of a group each get their URIs in their own sandbox, tasks/<task id>, as Mesos's nested containers.
+        .then(() => Promise.all((group ?? []).map((t) => ctx.config.fetcher.fetch(t.command?.uris ?? [], join(directory, 'tasks', t.task_id.value), agentId))))
+        .then(() => ctx.containerizer.launch({
         containerId,
         agentId,
         frameworkId: fid,

@@ -73,6 +73,7 @@ export class Fetcher {
    */
   async fetch(uris: readonly CommandURI[], sandbox: string, agentId: string): Promise<void> {
     if (uris.length === 0) return;
+    await mkdir(sandbox, { recursive: true });
     try {
       for (const uri of uris) {
         try {

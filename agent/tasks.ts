@@ -124,8 +124,12 @@ export class Tasks {
         for (const t of tasks) this.agentUpdate(fid, f, undefined, t.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', 'No default executor program is configured');
         return;
       }
-      executor = ctx.parts.executors.launch(f, info, 'custom', first, command);
+      executor = ctx.parts.executors.launch(f, info, 'custom', first, command, tasks);
       if (!executor) return;
+    } else if (tasks.some((t) => (t.command?.uris ?? []).length > 0)) {
+      // URIs are fetched while an executor's container is launched; one already running has no such step.
+      for (const t of tasks) this.agentUpdate(fid, f, undefined, t.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', 'The URIs of a task group are fetched only when its executor is launched; this executor is already running');
+      return;
     }
     const e = executor;
     for (const t of tasks) if (e.checkpoint) ctx.parts.checkpointer.task(e, t.task_id.value, newTask(t, fid, 'TASK_STAGING', e.id));

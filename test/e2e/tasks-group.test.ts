@@ -4,6 +4,8 @@
 // invalid group is refused whole with REASON_TASK_GROUP_INVALID.
 
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { commandTask, E2ECluster, RecordingScheduler, waitUntil, type AgentProcess } from '../fixtures/e2e-cluster.js';
 import { Resources, type ExecutorInfo, type Offer, type TaskInfo } from '../../protocol/index.js';
@@ -60,8 +62,13 @@ describe('task groups on the default executor', { timeout: 60_000 }, () => {
     assert.equal((await cluster.readFile(agent, `${agentState.directory}/tasks/a-sleeper/who`)).trim(), 'a-sleeper');
   });
 
-  it('killing one task of a group kills the whole group; tasks that finish leave the others running', async () => {
-    await launchGroup('group-b', (offer) => [commandTask('b-quick', offer, 'exit 0'), commandTask('b-one', offer, 'sleep 60'), commandTask('b-two', offer, 'sleep 60')]);
+  it('killing one task of a group kills the whole group; a task that finishes (its URI fetched into its own sandbox) leaves the others running', async () => {
+    const file = join(cluster.root, 'for-b-quick.txt');
+    writeFileSync(file, 'fetched');
+    await launchGroup('group-b', (offer) => {
+      const quick = commandTask('b-quick', offer, 'test "$(cat for-b-quick.txt)" = fetched');
+      return [{ ...quick, command: { ...quick.command, uris: [{ value: file }] } }, commandTask('b-one', offer, 'sleep 60'), commandTask('b-two', offer, 'sleep 60')];
+    });
     await fw.status('b-quick', 'TASK_FINISHED');
     await fw.status('b-one', 'TASK_RUNNING');
     await fw.status('b-two', 'TASK_RUNNING');
