@@ -59,7 +59,13 @@ export class Executors {
     const failure = (err: unknown) => ({ name: '_ContainerLaunchFailed', ...key, message: err instanceof Error ? err.message : String(err) }) as const;
     if (kind === 'command') {
       // The host runs the command executor in this directory: it must exist first.
-      ctx.pipeToSelf(fetched(firstTask.command?.uris), () => ({ name: '_SandboxReady', ...key }), failure);
+      // Fetched before the container is prepared, so the sandbox handed to the task's user holds the URIs too.
+      const prepared = fetched(firstTask.command?.uris).then(() =>
+        ctx.parts.containers.prepareCommand(f, e, firstTask).catch((err: unknown) => {
+          throw new Error(`cannot prepare the container: ${err instanceof Error ? err.message : String(err)}`);
+        }),
+      );
+      ctx.pipeToSelf(prepared, () => ({ name: '_SandboxReady', ...key }), failure);
       return e;
     }
     // A DEFAULT executor's program is the agent's, not part of its ExecutorInfo.
@@ -74,7 +80,7 @@ export class Executors {
       fetched(command.uris)
         // The tasks of a group each get their URIs in their own sandbox, tasks/<task id>, as Mesos's nested containers.
         .then(() => Promise.all((group ?? []).map((t) => ctx.config.fetcher.fetch(t.command?.uris ?? [], join(directory, 'tasks', t.task_id.value), agentId))))
-        .then(() => ctx.containerizer.launch({
+        .then(() => ctx.parts.containers.launchCustom(f, e, firstTask, {
         containerId,
         agentId,
         frameworkId: fid,
@@ -146,6 +152,7 @@ export class Executors {
   containerTerminated(k: ExecutorKey, t: Termination): void {
     const e = this.get(k);
     if (!e) return;
+    if (t.limitation) return this.terminated(e, t.limitation.message, waitStatus(t), t.limitation.reason);
     this.terminated(e, `Executor ${t.status}`, waitStatus(t));
   }
 
@@ -257,6 +264,7 @@ export class Executors {
     ctx.cancelTimer(timers.executorShutdown(e.containerId));
     if (e.pid) ctx.unlink(e.pid);
     ctx.counters.executorsTerminated++;
+    ctx.parts.containers.terminated(e);
     const f = ctx.frameworks.get(e.frameworkId);
     if (!f) return;
     if (f.state === 'RUNNING' && ctx.state !== 'TERMINATING') {
@@ -286,6 +294,7 @@ export class Executors {
     e.launchedTasks.clear();
     e.terminatedTasks.clear();
     f.archiveExecutor(e);
+    this.ctx.parts.gc.schedule(e.directory);
     if (f.executors.size === 0) this.removeFramework(f);
   }
 

@@ -33,6 +33,7 @@ export class Recovery {
     }
     // Never launched (the agent died between checkpointing the run and starting it).
     for (const e of neverLaunched) ctx.parts.executors.terminated(e, 'The executor was never launched', undefined);
+    ctx.parts.containers.recover();
     ctx.log.info({ agent_id: ctx.agentId, frameworks: ctx.frameworks.size }, 'recovered; waiting for executors to re-register');
     ctx.startTimer(timers.executorReregistration, ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReregistrationTimeout' });
   }

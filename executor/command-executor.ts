@@ -18,7 +18,7 @@ import {
 } from '../protocol/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
 import { Checker, checkProbe, emptyCheckStatus, HealthChecker, healthProbe, type HealthUpdate } from './checks.js';
-import { SpawnLauncher, type Exit, type Launcher } from './launcher.js';
+import { SpawnLauncher, type ContainerJoin, type Exit, type Launcher } from './launcher.js';
 
 export interface CommandExecutorOptions {
   /** The sandbox: the task's working directory and where `stdout`/`stderr` go. */
@@ -29,6 +29,8 @@ export interface CommandExecutorOptions {
   shutdownGracePeriodMs?: number;
   /** Timers for the SIGTERM→SIGKILL escalation; default the real clock. */
   clock?: Clock;
+  /** The task's container, prepared by the agent: cgroups its process joins, and its user. */
+  container?: ContainerJoin;
 }
 
 /** Mesos's command executor waits this long between SIGTERM and SIGKILL unless told otherwise. */
@@ -90,7 +92,8 @@ export class CommandExecutor implements Executor {
     this.taskEnv = env;
     const argv = command.arguments && command.arguments.length > 0 ? command.arguments : [command.value];
     const launcher = this.options.launcher ?? (defaultLauncher ??= new SpawnLauncher());
-    launcher.launch({ directory: dir, shell, value: command.value, argv, env }).then(
+    const container = this.options.container;
+    launcher.launch({ directory: dir, shell, value: command.value, argv, env, ...(container ? { container } : {}) }).then(
       ({ pid, exited }) => {
         this.pgid = pid;
         void exited.then((e) => this.exited(driver, e));
@@ -99,7 +102,7 @@ export class CommandExecutor implements Executor {
         else if (!this.terminal) {
           // As Mesos's: a task with a check says so from its first TASK_RUNNING, with no result yet.
           const extra = task.check !== undefined ? { check_status: emptyCheckStatus(task.check) } : {};
-          this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false, extra);
+          this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false, extra, pid);
           this.startChecks(driver, task);
         }
       },
@@ -208,20 +211,21 @@ export class CommandExecutor implements Executor {
     this.update(driver, this.task.task_id, state, message, true, extra);
   }
 
-  private update(driver: ExecutorDriver, taskId: TaskID, state: TaskState, message: string | undefined, terminal: boolean, extra: StatusExtra = {}): void {
+  private update(driver: ExecutorDriver, taskId: TaskID, state: TaskState, message: string | undefined, terminal: boolean, extra: StatusExtra = {}, pid?: number): void {
     if (terminal) this.terminal = true;
     this.sent++;
-    driver.sendStatusUpdate(
-      taskStatus({
-        task_id: taskId,
-        state,
-        source: 'SOURCE_EXECUTOR',
-        message,
-        executor_id: this.executorId,
-        timestamp: this.clock.now() / 1000,
-        ...extra,
-      }),
-    );
+    const status = taskStatus({
+      task_id: taskId,
+      state,
+      source: 'SOURCE_EXECUTOR',
+      message,
+      executor_id: this.executorId,
+      timestamp: this.clock.now() / 1000,
+      ...extra,
+    });
+    // The task's process (and group): the agent accounts the container's usage by it.
+    if (pid !== undefined) status.container_status = { executor_pid: pid };
+    driver.sendStatusUpdate(status);
   }
 }
 

@@ -80,11 +80,13 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
         for (const task of operationTasks(op)) rejectTask(ctx, fw, task, problem);
         continue;
       }
-      const admitted = (op.launch?.task_infos ?? []).filter((task) => {
-        const refusal = admissionProblem(ctx, fw, task);
-        if (refusal !== undefined) rejectTask(ctx, fw, task, refusal);
-        return refusal === undefined;
-      });
+      const admitted = (op.launch?.task_infos ?? [])
+        .filter((task) => {
+          const refusal = admissionProblem(ctx, fw, task);
+          if (refusal !== undefined) rejectTask(ctx, fw, task, refusal);
+          return refusal === undefined;
+        })
+        .map((task) => (task.executor === undefined ? task : { ...task, executor: comparableExecutor(fw, task.executor, role) }));
       const result = validateLaunch(admitted, {
         framework_id: { value: fw.id },
         agent_id: { value: agent.id },
@@ -198,7 +200,10 @@ function launchGroup(
     for (const t of tasks) rejectTask(ctx, fw, t, { ...refusal, reason });
     return remaining;
   }
-  const check = validateTaskGroup(op, {
+  // Compared with the executors the framework has in the master's one form (comparableExecutor).
+  const group = op.launch_group;
+  const comparable = group === undefined ? op : { ...op, launch_group: { ...group, executor: comparableExecutor(fw, group.executor, role) } };
+  const check = validateTaskGroup(comparable, {
     framework_id: { value: fw.id },
     agent_id: { value: agent.id },
     agent_capabilities: agent.capabilities,
@@ -212,9 +217,9 @@ function launchGroup(
     return remaining;
   }
   const eid = check.executor.executor_id.value;
-  const executor = { ...check.executor, resources: allocateAll(check.executor.resources ?? [], role) };
+  const executor = check.executor;
   if (check.launch_executor) {
-    ctx.state.addExecutor(fw, agent, check.executor, Resources.fromJSON(executor.resources));
+    ctx.state.addExecutor(fw, agent, executor, Resources.fromJSON(executor.resources ?? []));
     executors.set(eid, check.executor);
   }
   const taskInfos = check.tasks.map((t): TaskInfo => ({ ...t, agent_id: { value: agent.id }, resources: allocateAll(t.resources ?? [], role) }));
@@ -226,6 +231,16 @@ function launchGroup(
   ctx.log.info({ framework: fw.id, agent: agent.id, executor: eid }, `Launching task group {${taskInfos.map((t) => t.task_id.value).join(', ')}} of framework ${fw.id} on agent ${agent.id}`);
   ctx.send(agent.pid, { name: 'RunTaskGroup', framework: fw.info, executor, task_group: { tasks: taskInfos }, pid: fw.pid ?? '', launch_executor: check.launch_executor });
   return check.remaining;
+}
+
+/**
+ * An ExecutorInfo in the one form the master keeps and compares: with the framework's id and
+ * every resource allocated to a role, as the agent reports it back. A task naming an executor
+ * the framework already has must be equal to it in this form, whether the master learned the
+ * executor from a launch or from an agent re-registering after a master restart.
+ */
+export function comparableExecutor(fw: FrameworkRecord, executor: ExecutorInfo, role: string): ExecutorInfo {
+  return { ...executor, framework_id: executor.framework_id ?? { value: fw.id }, resources: allocateAll(executor.resources ?? [], role) };
 }
 
 export function rejectTask(ctx: MasterContext, fw: FrameworkRecord, task: Pick<TaskInfo, 'task_id' | 'agent_id'>, rejection: LaunchRejection): void {
