@@ -45,6 +45,7 @@ export class Agent extends Actor<AgentMessage> {
     PingAgent: (m, from) => this.parts.registration.ping(m, from),
     Shutdown: (m, from) => this.shutdown(m, from),
     RunTask: (m, from) => this.parts.tasks.runTask(m, from),
+    RunTaskGroup: (m, from) => this.parts.tasks.runTaskGroup(m, from),
     KillTask: (m, from) => this.parts.tasks.killTask(m, from),
     StatusUpdate: (m, from) => this.parts.tasks.statusUpdate(m, from),
     StatusUpdateAcknowledgement: (m, from) => this.parts.tasks.statusUpdateAcknowledgement(m, from),
@@ -191,6 +192,13 @@ export class Agent extends Actor<AgentMessage> {
       total: this.ctx.config.resources,
       state: this.ctx.state,
       uptimeSecs: () => (this.now() - this.startTime) / 1000,
+    }));
+    const fetcher = this.ctx.config.fetcher;
+    this.runtime.metrics.gaugeGroup('containerizer/fetcher', () => ({
+      'containerizer/fetcher/cache_size_total_bytes': fetcher.cacheSizeBytes,
+      'containerizer/fetcher/cache_size_used_bytes': fetcher.cacheUsedBytes,
+      'containerizer/fetcher/task_fetches_succeeded': fetcher.succeeded,
+      'containerizer/fetcher/task_fetches_failed': fetcher.failed,
     }));
     this.parts.gc.start();
     if (this.checkpointed?.agentId !== undefined) this.parts.recovery.recover(this.checkpointed);

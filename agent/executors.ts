@@ -5,6 +5,8 @@
 // removal of finished executors and frameworks are here too.
 
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { invariant, type Pid } from '../runtime/index.js';
 import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
@@ -27,7 +29,7 @@ export class Executors {
   }
 
   /** Creates the executor of a framework's first task for it and starts its launch. */
-  launch(f: FrameworkState, info: ExecutorInfo, kind: ExecutorKind, firstTask: TaskInfo): ExecutorState | undefined {
+  launch(f: FrameworkState, info: ExecutorInfo, kind: ExecutorKind, firstTask: TaskInfo, launchCommand?: CommandInfo, group?: readonly TaskInfo[]): ExecutorState | undefined {
     const { ctx } = this;
     const fid = f.id;
     const agentId = ctx.agentId!;
@@ -46,16 +48,28 @@ export class Executors {
     if (e.checkpoint) ctx.parts.checkpointer.executor(e);
     const key = this.key(e);
     ctx.startTimer(timers.executorRegistration(containerId), ctx.config.executorRegistrationTimeoutMs, { name: '_ExecutorRegistrationTimeout', ...key });
+    // The fetcher fills the sandbox before anything starts in it (Mesos's fetch → isolate → launch).
+    const fetched = (uris: CommandInfo['uris']): Promise<void> =>
+      mkdir(directory, { recursive: true }).then(
+        () => ctx.config.fetcher.fetch(uris ?? [], directory, agentId),
+        (err: unknown) => {
+          throw new Error(`cannot create the sandbox: ${String(err)}`);
+        },
+      );
+    const failure = (err: unknown) => ({ name: '_ContainerLaunchFailed', ...key, message: err instanceof Error ? err.message : String(err) }) as const;
     if (kind === 'command') {
       // The host runs the command executor in this directory: it must exist first.
-      ctx.pipeToSelf(
-        ctx.parts.containers.prepareCommand(f, e, firstTask),
-        () => ({ name: '_SandboxReady', ...key }),
-        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot prepare the container: ${err instanceof Error ? err.message : String(err)}` }),
+      // Fetched before the container is prepared, so the sandbox handed to the task's user holds the URIs too.
+      const prepared = fetched(firstTask.command?.uris).then(() =>
+        ctx.parts.containers.prepareCommand(f, e, firstTask).catch((err: unknown) => {
+          throw new Error(`cannot prepare the container: ${err instanceof Error ? err.message : String(err)}`);
+        }),
       );
+      ctx.pipeToSelf(prepared, () => ({ name: '_SandboxReady', ...key }), failure);
       return e;
     }
-    const command = info.command;
+    // A DEFAULT executor's program is the agent's, not part of its ExecutorInfo.
+    const command = launchCommand ?? info.command;
     if (!command?.value) {
       // Reported as a launch that failed, after this handler, like any other launch outcome.
       const failed = { name: '_ContainerLaunchFailed', ...key, message: 'the executor has no command' } as const;
@@ -63,7 +77,10 @@ export class Executors {
       return e;
     }
     ctx.pipeToSelf(
-      ctx.parts.containers.launchCustom(f, e, firstTask, {
+      fetched(command.uris)
+        // The tasks of a group each get their URIs in their own sandbox, tasks/<task id>, as Mesos's nested containers.
+        .then(() => Promise.all((group ?? []).map((t) => ctx.config.fetcher.fetch(t.command?.uris ?? [], join(directory, 'tasks', t.task_id.value), agentId))))
+        .then(() => ctx.parts.containers.launchCustom(f, e, firstTask, {
         containerId,
         agentId,
         frameworkId: fid,
@@ -71,9 +88,9 @@ export class Executors {
         command: commandSpec(command),
         env: { ...commandEnvironment(command), ...this.environment(f, e.id, directory) },
         directory,
-      }),
+      })),
       (container) => ({ name: '_ContainerLaunched', ...key, container }),
-      (err) => ({ name: '_ContainerLaunchFailed', ...key, message: err instanceof Error ? err.message : String(err) }),
+      failure,
     );
     return e;
   }
@@ -168,9 +185,18 @@ export class Executors {
       agent_id: { value: ctx.agentId! },
       agent_info: ctx.agentInfo(),
     });
-    const queued = [...e.queuedTasks.values()];
+    const queued = new Map(e.queuedTasks);
     e.queuedTasks.clear();
-    for (const task of queued) this.sendTask(f, e, task);
+    for (const ids of e.queuedGroups.splice(0)) {
+      // Tasks killed while queued are gone from the group.
+      const group = ids.flatMap((id) => {
+        const t = queued.get(id);
+        queued.delete(id);
+        return t ? [t] : [];
+      });
+      if (group.length > 0) this.sendTaskGroup(f, e, group);
+    }
+    for (const task of queued.values()) this.sendTask(f, e, task);
   }
 
   /** Whether `from` proved the token issued for this executor (always, when executors need not authenticate). */
@@ -192,6 +218,12 @@ export class Executors {
     e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
     invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send task ${task.task_id.value} to`);
     this.ctx.send(e.pid, { name: 'RunTask', framework: f.info, task, pid: f.pid });
+  }
+
+  sendTaskGroup(f: FrameworkState, e: ExecutorState, tasks: TaskInfo[]): void {
+    for (const task of tasks) e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.id));
+    invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send a task group to`);
+    this.ctx.send(e.pid, { name: 'RunTaskGroup', framework: f.info, executor: e.info, task_group: { tasks }, pid: f.pid });
   }
 
   registrationTimeout(k: ExecutorKey): void {

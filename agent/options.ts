@@ -9,6 +9,7 @@ import { ValidationError, type Clock, type Credential, type Random, type Transpo
 import type { HttpAuthOptions } from '../protocol/index.js';
 import { PERMISSIVE, type Acls } from '../protocol/index.js';
 import { ExecutorTokens } from './executor-tokens.js';
+import { Fetcher, FETCHER_DEFAULTS } from './fetcher.js';
 import { Resources, type Attribute } from '../protocol/index.js';
 import type { CommandSpec } from './containerizer/index.js';
 
@@ -60,6 +61,8 @@ export interface AgentOptions {
   destroyAllOnStop?: boolean;
   /** The program of the per-framework executor host; defaults to the one executor/ provides. */
   executorHostCommand?: CommandSpec;
+  /** The program of the DEFAULT executor that runs task groups; defaults to the one executor/ provides. */
+  defaultExecutorCommand?: CommandSpec;
   /** fsync checkpoint files (default true). */
   checkpointFsync?: boolean;
   /** How often an executor re-attached after a restart is probed for exit (ms). */
@@ -88,6 +91,12 @@ export interface AgentOptions {
   authenticateHttpReadwrite?: boolean;
   /** `--acls`: only `access_sandboxes` and `get_endpoints` apply on an agent. */
   acls?: Acls;
+  /** `--fetcher_cache_dir` (Mesos: /tmp/mesos/fetch); each agent caches in a subdirectory named by its id. */
+  fetcherCacheDir?: string;
+  /** `--fetcher_cache_size` in bytes (Mesos: 2 GB). */
+  fetcherCacheSizeBytes?: number;
+  /** `--fetcher_stall_timeout` (Mesos: 1 min). */
+  fetcherStallTimeoutMs?: number;
   /** `--isolation`: Mesos's isolator names, comma separated (default posix/cpu,posix/mem). */
   isolation?: string;
   /** `--cgroups_hierarchy` (default /sys/fs/cgroup). */
@@ -130,11 +139,14 @@ export interface AgentConfig {
   flags: Record<string, string>;
   checkpointFsync: boolean;
   executorHostCommand: CommandSpec | undefined;
+  defaultExecutorCommand: CommandSpec | undefined;
   /** Present when executors must authenticate. */
   executorTokens: ExecutorTokens | undefined;
   testEndpoints: boolean;
   http: HttpAuthOptions;
   acls: Acls;
+  /** Brings CommandInfo.uris into sandboxes; shared by every launch of this agent. */
+  fetcher: Fetcher;
   switchUser: boolean;
   gcDelayMs: number;
   gcDiskHeadroom: number;
@@ -244,6 +256,7 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
     flags: o.flags ?? {},
     checkpointFsync: o.checkpointFsync ?? true,
     executorHostCommand,
+    defaultExecutorCommand: o.defaultExecutorCommand,
     executorTokens: o.authenticateExecutors ? new ExecutorTokens() : undefined,
     testEndpoints: o.testEndpoints === true,
     http: {
@@ -252,6 +265,11 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
       readwrite: o.authenticateHttpReadwrite ?? false,
     },
     acls: o.acls ?? PERMISSIVE,
+    fetcher: new Fetcher({
+      cacheDir: o.fetcherCacheDir ?? FETCHER_DEFAULTS.cacheDir,
+      cacheSizeBytes: o.fetcherCacheSizeBytes ?? FETCHER_DEFAULTS.cacheSizeBytes,
+      stallTimeoutMs: o.fetcherStallTimeoutMs ?? FETCHER_DEFAULTS.stallTimeoutMs,
+    }),
     switchUser: o.switchUser ?? false,
     gcDelayMs: o.gcDelayMs ?? DEFAULTS.gcDelayMs,
     gcDiskHeadroom: o.gcDiskHeadroom ?? DEFAULTS.gcDiskHeadroom,

@@ -11,7 +11,7 @@ import { Agent } from './agent.js';
 import { sandboxRunIds } from './containers.js';
 import * as ckpt from './checkpoint.js';
 import { Containerizer, Isolation, type CommandSpec } from './containerizer/index.js';
-import { executorHostCommand } from '../executor/index.js';
+import { defaultExecutorCommand, executorHostCommand } from '../executor/index.js';
 import { createDetector, isZooKeeperUrl } from '../detector/index.js';
 import type { AgentMessage } from './context.js';
 import { agentConfig, type AgentConfig, type AgentOptions, type RestartMode } from './options.js';
@@ -48,7 +48,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     ...(options.oomCheckMs !== undefined ? { oomCheckMs: options.oomCheckMs } : {}),
   });
   const hostCommand = options.executorHostCommand ?? defaultExecutorHostCommand();
-  const config = await agentConfig(options, hostCommand);
+  const config = await agentConfig({ ...options, defaultExecutorCommand: options.defaultExecutorCommand ?? defaultExecutorCommand() }, hostCommand);
   const { runtime, tracer } = await startProtocolRuntime({
     ip: options.ip ?? '127.0.0.1',
     port: options.port ?? 5051,

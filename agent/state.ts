@@ -40,6 +40,8 @@ export class ExecutorState {
   hostContainerId: string | undefined;
   hostOsPid: number | undefined;
   readonly queuedTasks = new Map<string, TaskInfo>();
+  /** Task groups waiting for the executor to register, by their tasks' ids: each goes out as one RunTaskGroup. */
+  readonly queuedGroups: string[][] = [];
   readonly launchedTasks = new Map<string, Task>();
   readonly terminatedTasks = new Map<string, Task>();
   readonly completedTasks: Task[] = [];

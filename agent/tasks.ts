@@ -17,6 +17,7 @@ import {
   type KillTask,
   type Resource,
   type RunTask,
+  type RunTaskGroup,
   type StatusUpdate,
   type StatusUpdateAcknowledgement,
   type TaskID,
@@ -85,6 +86,61 @@ export class Tasks {
     if (e.state === 'REGISTERING') e.queuedTasks.set(task.task_id.value, task);
     else ctx.parts.executors.sendTask(f, e, task);
     ctx.parts.containers.taskAdded(e);
+  }
+
+  /**
+   * M→A RunTaskGroup (Mesos's RunTaskGroupMessage): the group's tasks go together to its
+   * DEFAULT executor, launched first (from the agent's default executor program) if need be.
+   */
+  runTaskGroup(m: RunTaskGroup, from: Pid | ''): void {
+    const { ctx } = this;
+    if (!ctx.fromMaster(from, m.name)) return;
+    const fid = m.framework.id?.value;
+    if (fid === undefined) return ctx.dropped(m.name, from, 'framework has no id');
+    if (ctx.state === 'TERMINATING') return ctx.dropped(m.name, from, 'agent is terminating');
+    if (ctx.agentId === undefined) return ctx.dropped(m.name, from, 'agent is not registered');
+    const tasks = m.task_group.tasks;
+    const first = tasks[0];
+    if (first === undefined) return ctx.dropped(m.name, from, 'the task group is empty');
+    ctx.log.info({ framework: fid, executor: m.executor.executor_id.value }, `Got assigned task group {${tasks.map((t) => t.task_id.value).join(', ')}} for framework ${fid}`);
+    let f = ctx.frameworks.get(fid);
+    if (f?.state === 'TERMINATING') return ctx.log.warn({ framework_id: fid }, 'dropping a task group of a terminating framework');
+    if (!f) {
+      f = new FrameworkState(m.framework, m.pid);
+      ctx.frameworks.set(fid, f);
+      if (f.checkpoint) ctx.parts.checkpointer.framework(f);
+    } else {
+      f.info = m.framework;
+      if (m.pid !== '') f.pid = m.pid;
+    }
+    const framework = f;
+    const info: ExecutorInfo = { ...m.executor, framework_id: { value: fid } };
+    let executor = f.executors.get(info.executor_id.value);
+    const dropAll = (why: string): void => {
+      for (const t of tasks) this.agentUpdate(fid, framework, undefined, t.task_id, ctx.partitionState('TASK_DROPPED', framework), 'REASON_EXECUTOR_TERMINATED', why);
+    };
+    if (executor && (executor.state === 'TERMINATING' || executor.state === 'TERMINATED')) return dropAll('Executor terminating');
+    if (m.launch_executor !== undefined && m.launch_executor !== (executor === undefined)) return dropAll(m.launch_executor ? 'Executor is already running' : 'Executor is not running');
+    for (const t of tasks) if (f.executorOfTask(t.task_id.value)) return ctx.dropped(m.name, from, `task ${t.task_id.value} is already known`);
+    if (!executor) {
+      const command = ctx.config.defaultExecutorCommand;
+      if (command === undefined) {
+        for (const t of tasks) this.agentUpdate(fid, f, undefined, t.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', 'No default executor program is configured');
+        return;
+      }
+      executor = ctx.parts.executors.launch(f, info, 'custom', first, command, tasks);
+      if (!executor) return;
+    } else if (tasks.some((t) => (t.command?.uris ?? []).length > 0)) {
+      // URIs are fetched while an executor's container is launched; one already running has no such step.
+      for (const t of tasks) this.agentUpdate(fid, f, undefined, t.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', 'The URIs of a task group are fetched only when its executor is launched; this executor is already running');
+      return;
+    }
+    const e = executor;
+    for (const t of tasks) if (e.checkpoint) ctx.parts.checkpointer.task(e, t.task_id.value, newTask(t, fid, 'TASK_STAGING', e.id));
+    if (e.state === 'REGISTERING') {
+      for (const t of tasks) e.queuedTasks.set(t.task_id.value, t);
+      e.queuedGroups.push(tasks.map((t) => t.task_id.value));
+    } else ctx.parts.executors.sendTaskGroup(f, e, tasks);
   }
 
   /** M→A KillTask (Mesos's KillTaskMessage). */

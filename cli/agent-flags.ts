@@ -32,6 +32,9 @@ export const AGENT_MACHINE_FLAGS = {
   recovery_timeout: durationFlag('How long an executor of a checkpointing framework waits for its agent to come back.', { default: '15mins' }),
   recover: choiceFlag('On restart, reconnect re-attaches to the executors left running; cleanup kills them and exits without registering.', ['reconnect', 'cleanup'], { default: 'reconnect' }),
   status_update_retry_interval: durationFlag('Beyond Mesos (which fixes it at 10secs): how long the agent waits for an acknowledgement before it sends a status update again; each retry doubles it, up to 10mins. For tests.', { default: '10secs' }),
+  fetcher_cache_dir: stringFlag('Parent directory of the fetcher cache; each agent caches in a subdirectory named by its id.', { default: '/tmp/mesos/fetch' }),
+  fetcher_cache_size: bytesFlag('Size of the fetcher cache (URIs fetched with cache=true); least recently used files are evicted beyond it.', { default: '2GB' }),
+  fetcher_stall_timeout: durationFlag('A URI download that receives no data for this long fails.', { default: '1mins' }),
   destroy_executors_on_stop: boolFlag('Beyond Mesos: kill every executor when the agent stops (mesos-local does this so nothing outlives it). Off, executors survive for the next agent to recover.', { default: 'false' }),
 };
 
@@ -115,6 +118,9 @@ export function agentOptions(f: AgentFlagValues, text: Record<string, string>, l
     recoveryTimeoutMs: f.recovery_timeout,
     recover: f.recover,
     destroyAllOnStop: f.destroy_executors_on_stop,
+    fetcherCacheDir: f.fetcher_cache_dir,
+    fetcherCacheSizeBytes: f.fetcher_cache_size,
+    fetcherStallTimeoutMs: f.fetcher_stall_timeout,
     flags: text,
     ...(f.hostname !== undefined ? { hostname: f.hostname } : {}),
     ...(f.resources !== undefined ? { resources: f.resources } : {}),

@@ -16,6 +16,7 @@ import {
   type CommandSpec,
 } from './flags.js';
 import { LOGGING_LEVELS } from './common.js';
+import { parseTaskGroupJson, parseTaskJson } from './execute-task-json.js';
 
 function taskName(raw: string): string {
   const problem = checkIdValue(raw);
@@ -37,11 +38,10 @@ function capabilities(raw: string): string[] {
 
 export const EXECUTE_FLAGS = {
   master: customFlag('The master: host:port or master@host:port.', parseMasterAddress, { required: true, requiredHint: 'the master to run on, e.g. --master=127.0.0.1:5050' }),
-  name: customFlag('Name of the task, also its ID.', taskName, { required: true, requiredHint: 'the name (and ID) of the task, e.g. --name=hello' }),
-  command: stringFlag("The command to run: a shell command line, or with --no-shell a program and its arguments separated by spaces.", {
-    required: true,
-    requiredHint: "what to run, e.g. --command='echo hello'",
-  }),
+  name: customFlag('Name of the task, also its ID (required with --command).', taskName),
+  command: stringFlag("The command to run: a shell command line, or with --no-shell a program and its arguments separated by spaces. One of --command, --task and --task_group is required."),
+  task: jsonFlag("A TaskInfo in Mesos's JSON (health_check, check, uris, discovery, …), or file:///path/to/task.json; its agent_id is the offer's. Instead of --command.", parseTaskJson),
+  task_group: jsonFlag("A TaskGroupInfo in Mesos's JSON ({\"tasks\": [TaskInfo, …]}), or file:///path/to/group.json, launched with LAUNCH_GROUP on a DEFAULT executor. Instead of --command.", parseTaskGroupJson),
   shell: boolFlag("Run --command with 'sh -c'.", { default: 'true' }),
   env: jsonFlag('Environment variables of the command, as a JSON object ({"NAME": "value"}) or file:///path/to/such.json.', stringRecord),
   resources: customFlag('Resources the task needs.', resources, { default: 'cpus:1;mem:128' }),
@@ -69,6 +69,15 @@ export const EXECUTE_SPEC = {
   env: true,
   examples: [
     "mesos-execute --master=127.0.0.1:5050 --name=hello --command='echo hello'",
+    'mesos-execute --master=127.0.0.1:5050 --task=file:///path/to/task.json',
     "mesos-execute --master=127.0.0.1:5050 --name=sleeper --command='sleep 60' --kill_after=5secs --resources='cpus:0.5;mem:64'",
   ],
+  // Exactly one thing to run, as Mesos's mesos-execute insists.
+  check: (f) => {
+    const given = [f.command !== undefined && '--command', f.task !== undefined && '--task', f.task_group !== undefined && '--task_group'].filter((x): x is string => x !== false);
+    if (given.length > 1) return `${given.join(' and ')} cannot be used together: give one of them`;
+    if (f.command !== undefined && f.name === undefined) return '--name is required (the name (and ID) of the task, e.g. --name=hello)';
+    if (given.length === 0) return "--command is required (what to run, e.g. --command='echo hello'; or --task / --task_group with a TaskInfo / TaskGroupInfo in JSON)";
+    return undefined;
+  },
 } satisfies CommandSpec<typeof EXECUTE_FLAGS>;

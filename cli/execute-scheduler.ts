@@ -2,7 +2,7 @@
 // prints what happens in Mesos's words, kills the task after --kill_after, and reports the end.
 // A plain Scheduler, so tests and other commands can drive it with any MesosSchedulerDriver.
 
-import { isTerminalState, Resources, type Offer, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/index.js';
+import { isTerminalState, Resources, type Offer, type TaskGroupInfo, type TaskInfo, type TaskState, type TaskStatus } from '../protocol/index.js';
 import type { Scheduler, SchedulerDriver } from '../scheduler-driver/index.js';
 
 export interface ExecuteTask {
@@ -15,7 +15,14 @@ export interface ExecuteTask {
   role: string;
   env?: Readonly<Record<string, string>>;
   killAfterMs?: number;
+  /** --task: launch this TaskInfo as given (its agent_id becomes the offer's); name, command and shell are then unused. */
+  taskInfo?: TaskInfo;
+  /** --task_group: launch these tasks with LAUNCH_GROUP on a DEFAULT executor; done once all are terminal. */
+  taskGroup?: TaskGroupInfo;
 }
+
+/** What mesos-execute gives the DEFAULT executor of --task_group (Mesos's defaults for it). */
+export const DEFAULT_EXECUTOR_RESOURCES = 'cpus:0.1;mem:32;disk:32';
 
 export interface ExecuteResult {
   /** The process exit code, as Mesos's: 0 after any terminal state, 1 on an error, 130 when interrupted. */
@@ -50,6 +57,8 @@ export function commandScheduler(o: CommandSchedulerOptions): CommandScheduler {
   let ended = false;
   let killTimer: NodeJS.Timeout | undefined;
   const toldAgents = new Set<string>();
+  const taskIds = new Set(task.taskGroup ? task.taskGroup.tasks.map((t) => t.task_id.value) : [task.taskInfo?.task_id.value ?? task.name]);
+  const finishedIds = new Set<string>();
   const patienceMs = o.patienceMs ?? 5000;
   let patience: NodeJS.Timeout | undefined = setTimeout(function notice() {
     warn(`No answer from the master at ${o.master} yet; still trying (Ctrl-C to give up)`);
@@ -69,6 +78,7 @@ export function commandScheduler(o: CommandSchedulerOptions): CommandScheduler {
   };
 
   const taskInfo = (offer: Offer, resources: Resources): TaskInfo => {
+    if (task.taskInfo) return { ...task.taskInfo, agent_id: offer.agent_id };
     const words = task.command.trim().split(/\s+/);
     const command: NonNullable<TaskInfo['command']> = task.shell
       ? { shell: true, value: task.command }
@@ -133,24 +143,35 @@ export function commandScheduler(o: CommandSchedulerOptions): CommandScheduler {
           driver.declineOffer(offer.id, launched ? { refuse_seconds: 3600 } : {});
           continue;
         }
-        driver.launchTasks([offer.id], [taskInfo(offer, resources)]);
-        out(`Submitted task '${task.name}' to agent '${offer.agent_id.value}'`);
+        if (task.taskGroup) {
+          const tasks = task.taskGroup.tasks.map((t) => ({ ...t, agent_id: offer.agent_id }));
+          const executor = { type: 'DEFAULT' as const, executor_id: { value: 'default-executor' }, name: 'default', resources: Resources.parse(DEFAULT_EXECUTOR_RESOURCES).toJSON() };
+          driver.acceptOffers([offer.id], [{ type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks } } }]);
+          out(`Submitted task group with tasks [ ${[...taskIds].join(', ')} ] to agent '${offer.agent_id.value}'`);
+        } else {
+          const info = taskInfo(offer, resources);
+          driver.launchTasks([offer.id], [info]);
+          out(`Submitted task '${info.task_id.value}' to agent '${offer.agent_id.value}'`);
+        }
         launched = true;
       }
       if (launched) driver.suppressOffers();
     },
     offerRescinded() {},
     statusUpdate(driver, status) {
-      if (status.task_id.value !== task.name) return;
+      if (!taskIds.has(status.task_id.value)) return;
       describe(status);
       if (status.state === 'TASK_RUNNING' && task.killAfterMs !== undefined && killTimer === undefined && !ended) {
         const agent = status.agent_id?.value ?? '';
         killTimer = setTimeout(() => {
-          out(`Asked to kill task '${task.name}' on agent '${agent}'`);
-          driver.killTask({ value: task.name });
+          for (const id of taskIds) {
+            out(`Asked to kill task '${id}' on agent '${agent}'`);
+            driver.killTask({ value: id });
+          }
         }, task.killAfterMs);
       }
-      if (isTerminalState(status.state)) {
+      if (isTerminalState(status.state)) finishedIds.add(status.task_id.value);
+      if (isTerminalState(status.state) && finishedIds.size === taskIds.size) {
         const state = status.state;
         // After this callback returns the driver acknowledges the update; exit after that.
         setImmediate(() => finish({ code: 0, state }));

@@ -78,6 +78,8 @@ export interface CommandSpec<S extends FlagSet> {
   examples?: readonly string[];
   /** Printed by --version (default: mesos-ts's version, from package.json, as every command prints it). */
   version?: string;
+  /** Checks across flags once each is parsed (e.g. one of several required): the problem, one line, or undefined. */
+  check?(values: FlagValues<S>): string | undefined;
 }
 
 export interface ParsedFlags<S extends FlagSet> {
@@ -355,6 +357,8 @@ export function parseFlags<S extends FlagSet>(spec: CommandSpec<S>, argv: readon
     const known = new Set(Object.keys(spec.flags).map(envName));
     for (const k of Object.keys(env).sort()) if (k.startsWith('MESOS_') && !known.has(k) && !NOT_FLAGS.has(k)) unknownEnv.push(k);
   }
+  const problem = spec.check?.(values as FlagValues<S>);
+  if (problem !== undefined) throw new FlagError(problem);
   return { values: values as FlagValues<S>, text, source, unknownEnv };
 }
 

@@ -9,7 +9,7 @@ import { isZooKeeperUrl } from '../detector/index.js';
 import { HttpSchedulerDriver, MesosSchedulerDriver, resolveMaster, type SchedulerDriver, type SchedulerDriverOptions } from '../scheduler-driver/index.js';
 import { exitWithError, parseFlagsOrExit } from './flags.js';
 import { EXECUTE_SPEC } from './execute-flags.js';
-import { commandScheduler, type ExecuteResult } from './execute-scheduler.js';
+import { commandScheduler, DEFAULT_EXECUTOR_RESOURCES, type ExecuteResult } from './execute-scheduler.js';
 import { startFrameworkRuntime, type FrameworkRuntime } from './framework-runtime.js';
 
 const { values: f } = parseFlagsOrExit(EXECUTE_SPEC);
@@ -29,6 +29,11 @@ const frameworkInfo: FrameworkInfo = {
   capabilities: capabilityTypes.map((type) => ({ type: type as NonNullable<NonNullable<FrameworkInfo['capabilities']>[number]['type']> })),
   ...(principal !== undefined ? { principal } : {}),
 };
+
+const sumResources = (tasks: readonly { resources?: Parameters<typeof Resources.fromJSON>[0] }[], extra: string): Resources =>
+  tasks.reduce((r, t) => r.add(Resources.fromJSON(t.resources ?? [])), Resources.parse(extra));
+const wanted = f.task !== undefined ? sumResources([f.task], '') : f.task_group !== undefined ? sumResources(f.task_group.tasks, DEFAULT_EXECUTOR_RESOURCES) : Resources.parse(f.resources);
+const taskName = f.task?.name ?? f.name ?? 'task-group';
 
 // A master name that does not resolve is a bad flag, not an event from the master.
 try {
@@ -53,10 +58,12 @@ let resolveResult!: (r: ExecuteResult) => void;
 const result = new Promise<ExecuteResult>((r) => (resolveResult = r));
 const scheduler = commandScheduler({
   task: {
-    name: f.name,
-    command: f.command,
+    name: taskName,
+    command: f.command ?? '',
     shell: f.shell,
-    resources: Resources.parse(f.resources),
+    resources: wanted,
+    ...(f.task !== undefined ? { taskInfo: f.task } : {}),
+    ...(f.task_group !== undefined ? { taskGroup: f.task_group } : {}),
     role: f.role,
     ...(f.env !== undefined ? { env: f.env } : {}),
     ...(f.kill_after !== undefined ? { killAfterMs: f.kill_after } : {}),
@@ -83,7 +90,7 @@ let interrupted = false;
 const interrupt = (): void => {
   if (interrupted) process.exit(130);
   interrupted = true;
-  warn(scheduler.launched ? `Interrupted: tearing down the framework, which kills task '${f.name}'` : 'Interrupted');
+  warn(scheduler.launched ? `Interrupted: tearing down the framework, which kills task '${taskName}'` : 'Interrupted');
   resolveResult({ code: 130 });
 };
 process.on('SIGINT', interrupt);

@@ -14,8 +14,10 @@ import {
   type TaskID,
   type TaskInfo,
   type TaskState,
+  type TaskStatusInit,
 } from '../protocol/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
+import { Checker, checkProbe, emptyCheckStatus, HealthChecker, healthProbe, type HealthUpdate } from './checks.js';
 import { SpawnLauncher, type ContainerJoin, type Exit, type Launcher } from './launcher.js';
 
 export interface CommandExecutorOptions {
@@ -47,6 +49,11 @@ export class CommandExecutor implements Executor {
   private acked = 0;
   private escalation: Cancel | undefined;
   private exitWaiters: (() => void)[] = [];
+  private healthChecker: HealthChecker | undefined;
+  private checker: Checker | undefined;
+  /** Killed because consecutive_failures was reached: the terminal update says healthy=false. */
+  private unhealthy = false;
+  private taskEnv: Record<string, string> = {};
 
   constructor(private readonly options: CommandExecutorOptions) {
     this.clock = options.clock ?? new RealClock();
@@ -82,6 +89,7 @@ export class CommandExecutor implements Executor {
       ...(this.executorId ? { MESOS_EXECUTOR_ID: this.executorId.value } : {}),
     };
     for (const v of command.environment?.variables ?? []) if (v.value !== undefined) env[v.name] = v.value;
+    this.taskEnv = env;
     const argv = command.arguments && command.arguments.length > 0 ? command.arguments : [command.value];
     const launcher = this.options.launcher ?? (defaultLauncher ??= new SpawnLauncher());
     const container = this.options.container;
@@ -91,7 +99,12 @@ export class CommandExecutor implements Executor {
         void exited.then((e) => this.exited(driver, e));
         // A kill that came while the process was starting takes effect now.
         if (this.killed) this.kill(driver, 0);
-        else if (!this.terminal) this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false, pid);
+        else if (!this.terminal) {
+          // As Mesos's: a task with a check says so from its first TASK_RUNNING, with no result yet.
+          const extra = task.check !== undefined ? { check_status: emptyCheckStatus(task.check) } : {};
+          this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false, extra, pid);
+          this.startChecks(driver, task);
+        }
       },
       (e: Error) => this.exited(driver, { code: null, signal: null }, `Failed to launch the command: ${e.message}`),
     );
@@ -135,6 +148,38 @@ export class CommandExecutor implements Executor {
     if (this.terminal && this.acked >= this.sent) void driver.stop();
   }
 
+  /** Starts the task's health check and check, which run until the task ends. */
+  private startChecks(driver: ExecutorDriver, task: TaskInfo): void {
+    const ctx = { directory: this.options.directory, env: this.taskEnv };
+    const health = task.health_check !== undefined ? healthProbe(task.health_check) : undefined;
+    if (task.health_check !== undefined && health !== undefined) {
+      this.healthChecker = new HealthChecker(task.health_check, health, ctx, this.clock, (u) => this.healthUpdated(driver, u));
+      this.healthChecker.start();
+    }
+    const check = task.check !== undefined ? checkProbe(task.check) : undefined;
+    if (task.check !== undefined && check !== undefined) {
+      this.checker = new Checker(task.check, check, ctx, this.clock, (status) => {
+        if (this.killed || this.terminal || !this.task) return;
+        this.update(driver, this.task.task_id, 'TASK_RUNNING', undefined, false, { check_status: status, reason: 'REASON_TASK_CHECK_STATUS_UPDATED' });
+      });
+      this.checker.start();
+    }
+  }
+
+  /** Mesos's taskHealthUpdated: TASK_RUNNING with the new `healthy`, and a kill once it is hopeless. */
+  private healthUpdated(driver: ExecutorDriver, u: HealthUpdate): void {
+    if (this.killed || this.terminal || !this.task) return;
+    this.update(driver, this.task.task_id, 'TASK_RUNNING', u.healthy ? undefined : u.message, false, { healthy: u.healthy, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' });
+    if (!u.killTask) return;
+    this.unhealthy = true;
+    this.killTask(driver, this.task.task_id);
+  }
+
+  private stopChecks(): void {
+    this.healthChecker?.stop();
+    this.checker?.stop();
+  }
+
   private kill(driver: ExecutorDriver, graceMs: number): void {
     if (this.task && this.framework && hasCapability(this.framework, 'TASK_KILLING_STATE')) {
       this.update(driver, this.task.task_id, 'TASK_KILLING', undefined, false);
@@ -148,24 +193,25 @@ export class CommandExecutor implements Executor {
 
   private exited(driver: ExecutorDriver, { code, signal }: Exit, failure?: string): void {
     this.exitedAlready = true;
+    this.stopChecks();
     this.escalation?.();
     this.escalation = undefined;
     // The task's process group is its container: whatever it left behind goes with it.
     if (this.pgid !== undefined) signalGroup(this.pgid, 'SIGKILL');
     const how = failure ?? (signal !== null ? `Command terminated with signal ${signal}` : `Command exited with status ${code ?? -1}`);
     const state: TaskState = this.killed ? 'TASK_KILLED' : failure === undefined && code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
-    this.finish(driver, state, how);
+    this.finish(driver, state, how, this.unhealthy ? { healthy: false } : {});
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
     for (const w of waiters) w();
   }
 
-  private finish(driver: ExecutorDriver, state: TaskState, message: string): void {
+  private finish(driver: ExecutorDriver, state: TaskState, message: string, extra: StatusExtra = {}): void {
     if (this.terminal || !this.task) return;
-    this.update(driver, this.task.task_id, state, message, true);
+    this.update(driver, this.task.task_id, state, message, true, extra);
   }
 
-  private update(driver: ExecutorDriver, taskId: TaskID, state: TaskState, message: string | undefined, terminal: boolean, pid?: number): void {
+  private update(driver: ExecutorDriver, taskId: TaskID, state: TaskState, message: string | undefined, terminal: boolean, extra: StatusExtra = {}, pid?: number): void {
     if (terminal) this.terminal = true;
     this.sent++;
     const status = taskStatus({
@@ -175,12 +221,15 @@ export class CommandExecutor implements Executor {
       message,
       executor_id: this.executorId,
       timestamp: this.clock.now() / 1000,
+      ...extra,
     });
     // The task's process (and group): the agent accounts the container's usage by it.
     if (pid !== undefined) status.container_status = { executor_pid: pid };
     driver.sendStatusUpdate(status);
   }
 }
+
+type StatusExtra = Partial<Pick<TaskStatusInit, 'healthy' | 'check_status' | 'reason'>>;
 
 let defaultLauncher: Launcher | undefined;
 

@@ -18,6 +18,7 @@ import {
   type KillTask,
   type ReconnectExecutor,
   type RunTask,
+  type RunTaskGroup,
   type StatusUpdateAcknowledgement,
   type TaskInfo,
   type TaskStatus,
@@ -68,6 +69,7 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
     ExecutorReregistered: (m, from) => this.reregistered(m, from),
     ReconnectExecutor: (m, from) => this.reconnect(m, from),
     RunTask: (m, from) => this.runTask(m, from),
+    RunTaskGroup: (m, from) => this.runTaskGroup(m, from),
     KillTask: (m, from) => this.killTask(m, from),
     StatusUpdateAcknowledgement: (m, from) => this.acknowledgement(m, from),
     FrameworkToExecutor: (m, from) => this.frameworkMessage(m, from),
@@ -171,6 +173,23 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
     this.tasks.set(m.task.task_id.value, m.task);
     this.taskSenders.set(m.task.task_id.value, this.causal((update: TaskStatusUpdate) => this.sendUpdate(update)));
     this.callbacks.push('launchTask', () => this.executor.launchTask(this.driver, m.task));
+  }
+
+  private runTaskGroup(m: RunTaskGroup, from: Pid | ''): void {
+    if (this.aborted || this.shuttingDown || !this.fromAgent(from, 'RunTaskGroup')) return;
+    const tasks = m.task_group.tasks;
+    for (const task of tasks) {
+      this.tasks.set(task.task_id.value, task);
+      this.taskSenders.set(task.task_id.value, this.causal((update: TaskStatusUpdate) => this.sendUpdate(update)));
+    }
+    const launchGroup = this.executor.launchTaskGroup;
+    if (launchGroup) {
+      this.callbacks.push('launchTaskGroup', () => launchGroup.call(this.executor, this.driver, m.task_group));
+      return;
+    }
+    for (const task of tasks) {
+      this.sendStatusUpdate({ task_id: task.task_id, state: 'TASK_FAILED', message: 'This executor does not run task groups (no launchTaskGroup)', timestamp: this.now() / 1000 });
+    }
   }
 
   private killTask(m: KillTask, from: Pid | ''): void {

@@ -2,7 +2,7 @@
 // executor API (include/mesos/executor.hpp) with TypeScript types, "agent" wording, and callbacks
 // that may be async, run one at a time (the drivers' shared callback queue).
 
-import type { AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, TaskID, TaskInfo, TaskStatus } from '../protocol/index.js';
+import type { AgentInfo, ExecutorInfo, FrameworkInfo, KillPolicy, TaskGroupInfo, TaskID, TaskInfo, TaskStatus } from '../protocol/index.js';
 import type { CallbackResult, Status } from '../driver/index.js';
 
 export type { CallbackResult, Status };
@@ -20,6 +20,11 @@ export interface Executor {
   /** The agent went away while the framework checkpoints: the driver waits for it to come back. */
   disconnected(driver: ExecutorDriver): CallbackResult;
   launchTask(driver: ExecutorDriver, task: TaskInfo): CallbackResult;
+  /**
+   * Optional: tasks that start together (the v1 API's LAUNCH_GROUP, sent to DEFAULT executors).
+   * An executor without it has each task of a group failed by its driver.
+   */
+  launchTaskGroup?(driver: ExecutorDriver, taskGroup: TaskGroupInfo): CallbackResult;
   /**
    * The executor must send the terminal update (TASK_KILLED) itself. `killPolicy` is the kill
    * request's own policy, if it had one: Mesos's v0 API drops it, its v1 API passes it on.

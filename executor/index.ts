@@ -13,6 +13,7 @@ export { tryParseDuration as parseDuration } from '../protocol/index.js';
 export { CommandExecutor, DEFAULT_KILL_GRACE_MS, type CommandExecutorOptions } from './command-executor.js';
 export { ShellLauncher, SpawnLauncher, type Launcher, type LaunchSpec, type Launched, type Exit } from './launcher.js';
 export { ExecutorHost, type ExecutorHostOptions } from './executor-host.js';
+export { DefaultExecutor, type DefaultExecutorOptions } from './default-executor.js';
 export { distIsFresh, programArguments } from './program.js';
 
 /**
@@ -29,4 +30,9 @@ export function nodeCommand(program: string, args: readonly string[] = []): { va
 /** How the agent starts an executor host: host-main next to this file (.js from dist/, and from source when dist/ is up to date). */
 export function executorHostCommand(): { value: string; arguments: string[]; shell: false } {
   return nodeCommand(fileURLToPath(import.meta.url).replace(/index\.(ts|js)$/, (_m, ext: string) => `host-main.${ext}`));
+}
+
+/** How the agent starts a DEFAULT executor (task groups): default-executor-main next to this file. */
+export function defaultExecutorCommand(): { value: string; arguments: string[]; shell: false } {
+  return nodeCommand(fileURLToPath(import.meta.url).replace(/index\.(ts|js)$/, (_m, ext: string) => `default-executor-main.${ext}`));
 }

@@ -10,12 +10,13 @@ import {
   validateLaunch,
   validateLaunchOperation,
   validateOffers,
+  validateTaskGroup,
   type Accept,
+  type ExecutorInfo,
   type LaunchOutcome,
   type LaunchRejection,
   type LaunchTasks,
   type OfferOperation,
-  type ExecutorInfo,
   type TaskInfo,
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
@@ -106,10 +107,7 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       }
       remaining = result.remaining;
     } else if (op.type === 'LAUNCH_GROUP') {
-      // Departure: task groups (and the default executor) are not supported yet.
-      for (const task of operationTasks(op)) {
-        rejectTask(ctx, fw, task, { state: 'TASK_ERROR', reason: 'REASON_TASK_GROUP_INVALID', message: 'LAUNCH_GROUP is not supported by this master' });
-      }
+      remaining = launchGroup(ctx, fw, agent, role, op, remaining, inUse, executors);
     } else if (op.type === 'RESERVE' || op.type === 'UNRESERVE') {
       const applied = applyReservation(ctx, fw, agent, role, op, remaining);
       if (typeof applied === 'string') ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
@@ -180,6 +178,62 @@ export function launchTask(ctx: MasterContext, fw: FrameworkRecord, agent: Agent
 }
 
 /**
+ * A LAUNCH_GROUP (Mesos's Master::_accept for task groups): every task of the group is
+ * admitted, validated and added, or all of them are rejected; the agent gets them in one
+ * RunTaskGroup for the group's DEFAULT executor. Returns what is left of the offers.
+ */
+function launchGroup(
+  ctx: MasterContext,
+  fw: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  op: OfferOperation,
+  remaining: Resources,
+  inUse: Set<string>,
+  executors: Map<string, ExecutorInfo>,
+): Resources {
+  const tasks = operationTasks(op);
+  for (const task of tasks) {
+    const refusal = admissionProblem(ctx, fw, task);
+    if (refusal === undefined) continue;
+    const reason = refusal.reason === 'REASON_TASK_UNAUTHORIZED' ? 'REASON_TASK_GROUP_UNAUTHORIZED' : 'REASON_TASK_GROUP_INVALID';
+    for (const t of tasks) rejectTask(ctx, fw, t, { ...refusal, reason });
+    return remaining;
+  }
+  // Compared with the executors the framework has in the master's one form (comparableExecutor).
+  const group = op.launch_group;
+  const comparable = group === undefined ? op : { ...op, launch_group: { ...group, executor: comparableExecutor(fw, group.executor, role) } };
+  const check = validateTaskGroup(comparable, {
+    framework_id: { value: fw.id },
+    agent_id: { value: agent.id },
+    agent_capabilities: agent.capabilities,
+    allocation_role: role,
+    offered: remaining,
+    task_ids_in_use: inUse,
+    executors,
+  });
+  if (!check.ok) {
+    for (const t of check.tasks) rejectTask(ctx, fw, t, check.rejection);
+    return remaining;
+  }
+  const eid = check.executor.executor_id.value;
+  const executor = check.executor;
+  if (check.launch_executor) {
+    ctx.state.addExecutor(fw, agent, executor, Resources.fromJSON(executor.resources ?? []));
+    executors.set(eid, check.executor);
+  }
+  const taskInfos = check.tasks.map((t): TaskInfo => ({ ...t, agent_id: { value: agent.id }, resources: allocateAll(t.resources ?? [], role) }));
+  for (const info of taskInfos) {
+    const entry = new TaskEntry(newTask(info, fw.id, 'TASK_STAGING', eid, fw.info.user), Resources.fromJSON(info.resources ?? []));
+    ctx.state.addTask(entry);
+    inUse.add(entry.id);
+  }
+  ctx.log.info({ framework: fw.id, agent: agent.id, executor: eid }, `Launching task group {${taskInfos.map((t) => t.task_id.value).join(', ')}} of framework ${fw.id} on agent ${agent.id}`);
+  ctx.send(agent.pid, { name: 'RunTaskGroup', framework: fw.info, executor, task_group: { tasks: taskInfos }, pid: fw.pid ?? '', launch_executor: check.launch_executor });
+  return check.remaining;
+}
+
+/**
  * An ExecutorInfo in the one form the master keeps and compares: with the framework's id and
  * every resource allocated to a role, as the agent reports it back. A task naming an executor
  * the framework already has must be equal to it in this form, whether the master learned the
@@ -245,7 +299,8 @@ export function invalidCall(name: string, sender: Pid, body: unknown, problem: s
   if (name === 'Accept') {
     const ops = Array.isArray(b['operations']) ? b['operations'].slice(0, 100) : [];
     const tasks = ops.flatMap((op: unknown) => {
-      const launch = (op as { launch?: { task_infos?: unknown } } | null)?.launch?.task_infos;
+      const o = op as { launch?: { task_infos?: unknown }; launch_group?: { task_group?: { tasks?: unknown } } } | null;
+      const launch = o?.launch?.task_infos ?? o?.launch_group?.task_group?.tasks;
       return Array.isArray(launch) ? launch.slice(0, 1000) : [];
     });
     return { ...base, framework_id: idOf(b['framework_id']), offer_ids: ids(b['offer_ids']), task_ids: ids(tasks, (t) => (t as { task_id?: unknown } | null)?.task_id) };

@@ -74,8 +74,11 @@ export function updateTask(ctx: MasterContext, entry: TaskEntry, status: TaskSta
   if (status.uuid !== undefined) task.status_update_uuid = status.uuid;
   else delete task.status_update_uuid;
   const { data: _data, ...kept } = status; // Mesos drops `data` to bound the master's memory
+  // As Mesos's Master::updateTask: a status of the same state replaces the last one, so a
+  // TASK_RUNNING that brings `healthy` or `check_status` is what /state shows.
   const last = task.statuses[task.statuses.length - 1];
-  if (last === undefined || last.state !== kept.state) task.statuses.push(kept);
+  if (last !== undefined && last.state === kept.state) task.statuses[task.statuses.length - 1] = kept;
+  else task.statuses.push(kept);
   if (isTerminalState(task.state)) return;
   const next = latestState ?? status.state;
   if (next === task.state) return;

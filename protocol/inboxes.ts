@@ -36,6 +36,7 @@ import type {
   ReregisterFramework,
   ReviveOffers,
   RunTask,
+  RunTaskGroup,
   Shutdown,
   ShutdownExecutor,
   ShutdownExecutorHost,
@@ -79,6 +80,7 @@ export type AgentInbox =
   | PingAgent
   | Shutdown
   | RunTask
+  | RunTaskGroup
   | KillTask
   | StatusUpdate
   | StatusUpdateAcknowledgement
@@ -109,6 +111,7 @@ export type ExecutorInbox =
   | ExecutorReregistered
   | ReconnectExecutor
   | RunTask
+  | RunTaskGroup
   | KillTask
   | StatusUpdateAcknowledgement
   | FrameworkToExecutor

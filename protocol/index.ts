@@ -40,6 +40,10 @@ export {
   type ContainerInfo,
   type ContainerStatus,
   type DiskInfo,
+  type DiscoveryInfo,
+  DiscoveryInfoSchema,
+  TaskInfoSchema,
+  TaskGroupInfoSchema,
   type DomainInfo,
   type DurationInfo,
   type Environment,
@@ -90,6 +94,7 @@ export {
   TASK_STATES,
   TASK_STATUS_REASONS,
   taskStatus,
+  type TaskStatusInit,
   type TaskState,
   type TaskStatusReason,
   type TaskStatusSource,
@@ -139,6 +144,7 @@ export {
   type ResourceRequestMessage,
   type ReviveOffers,
   type RunTask,
+  type RunTaskGroup,
   type Shutdown,
   type ShutdownExecutor,
   type ShutdownExecutorHost,
@@ -174,6 +180,7 @@ export {
   type OfferCheck,
   type OfferView,
 } from './validation.js';
+export { MAX_TASK_GROUP_SIZE, validateTaskGroup, type TaskGroupCheck } from './task-group.js';
 
 // Legacy JSON views (the unversioned /state endpoints).
 export {

@@ -41,6 +41,7 @@ export function taskStatusJSON(s: TaskStatus): Json {
     ...(s.labels !== undefined ? { labels: s.labels.labels } : {}),
     ...(s.container_status !== undefined ? { container_status: s.container_status } : {}),
     ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
+    ...(s.check_status !== undefined ? { check_status: s.check_status } : {}),
   };
 }
 
@@ -87,5 +88,6 @@ export function taskJSON(t: Task): Json {
     ...(t.discovery !== undefined ? { discovery: t.discovery } : {}),
     ...(t.container !== undefined ? { container: t.container } : {}),
     ...(t.health_check !== undefined ? { health_check: t.health_check } : {}),
+    ...(t.discovery !== undefined ? { discovery: t.discovery } : {}),
   };
 }

@@ -31,6 +31,7 @@ import {
   ResourceSchema,
   TaskIDSchema,
   TaskInfoSchema,
+  TaskGroupInfoSchema,
   TaskReconciliationSchema,
   TaskSchema,
   TaskStatusSchema,
@@ -181,6 +182,19 @@ export const RunTaskSchema = message('RunTask', {
   launch_executor: Opt(Type.Boolean()),
 });
 export type RunTask = Static<typeof RunTaskSchema>;
+
+/**
+ * M→A, A→E. RunTaskGroupMessage (and the v1 executor API's LAUNCH_GROUP): tasks that start
+ * together on one DEFAULT executor. `pid` and `launch_executor` as in RunTask.
+ */
+export const RunTaskGroupSchema = message('RunTaskGroup', {
+  framework: FrameworkInfoSchema,
+  executor: ExecutorInfoSchema,
+  task_group: TaskGroupInfoSchema,
+  pid: Type.String(),
+  launch_executor: Opt(Type.Boolean()),
+});
+export type RunTaskGroup = Static<typeof RunTaskGroupSchema>;
 
 /** S→M, M→A, A→E. KillTaskMessage (Call KILL). `agent_id` only S→M, `kill_policy` overrides the task's. */
 export const KillTaskSchema = message('KillTask', {
@@ -419,6 +433,7 @@ export const messageSchemas = {
   SuppressOffers: SuppressOffersSchema,
   ResourceRequest: ResourceRequestMessageSchema,
   RunTask: RunTaskSchema,
+  RunTaskGroup: RunTaskGroupSchema,
   KillTask: KillTaskSchema,
   StatusUpdate: StatusUpdateSchema,
   StatusUpdateAcknowledgement: StatusUpdateAcknowledgementSchema,

@@ -3,7 +3,7 @@
 // `SOURCE_AGENT`, `REASON_AGENT_REMOVED`), so they appear unchanged in messages, /state and traces.
 
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
-import type { AgentID, ExecutorID, Labels, TaskID, TaskStatus, TimeInfo } from './types.js';
+import type { AgentID, CheckStatusInfo, ExecutorID, Labels, TaskID, TaskStatus, TimeInfo } from './types.js';
 
 /** A TypeBox union of string literals, keeping the literal types for `Static`. */
 export function literalUnion<const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> {
@@ -129,6 +129,7 @@ export interface TaskStatusInit {
   uuid?: Uint8Array | undefined;
   data?: Uint8Array | undefined;
   healthy?: boolean | undefined;
+  check_status?: CheckStatusInfo | undefined;
   labels?: Labels | undefined;
   unreachable_time?: TimeInfo | undefined;
 }
@@ -151,6 +152,7 @@ export function taskStatus(init: TaskStatusInit): TaskStatus {
   if (init.uuid !== undefined) status.uuid = init.uuid;
   if (init.data !== undefined) status.data = init.data;
   if (init.healthy !== undefined) status.healthy = init.healthy;
+  if (init.check_status !== undefined) status.check_status = init.check_status;
   if (init.labels !== undefined) status.labels = init.labels;
   if (init.unreachable_time !== undefined) status.unreachable_time = init.unreachable_time;
   return status;

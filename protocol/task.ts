@@ -26,6 +26,7 @@ export function newTask(info: TaskInfo, frameworkId: string, state: TaskState, e
   if (info.container !== undefined) task.container = info.container;
   if (info.health_check !== undefined) task.health_check = info.health_check;
   if (info.kill_policy !== undefined) task.kill_policy = info.kill_policy;
+  if (info.discovery !== undefined) task.discovery = info.discovery;
   if (info.limits !== undefined) task.limits = info.limits;
   return task;
 }

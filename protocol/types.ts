@@ -355,15 +355,27 @@ export type CheckInfo = Static<typeof CheckInfoSchema>;
 export const KillPolicySchema = Type.Object({ grace_period: Opt(DurationInfoSchema) });
 export type KillPolicy = Static<typeof KillPolicySchema>;
 
-/** Mesos's DiscoveryInfo: how service discovery finds a task; kept on the task and shown as is. */
-const DiscoveryVisibility = literalUnion(['FRAMEWORK', 'CLUSTER', 'EXTERNAL'] as const);
+/** Mesos's DiscoveryInfo: how service discovery tools find a task; kept and shown, never acted on. */
 export const DiscoveryInfoSchema = Type.Object({
-  visibility: DiscoveryVisibility,
-  name: Opt(Type.String()),
-  environment: Opt(Type.String()),
-  location: Opt(Type.String()),
-  version: Opt(Type.String()),
-  ports: Opt(Type.Object({ ports: Type.Array(Type.Object({ number: Port, name: Opt(Type.String()), protocol: Opt(Type.String()), visibility: Opt(DiscoveryVisibility), labels: Opt(LabelsSchema) })) })),
+  visibility: literalUnion(['FRAMEWORK', 'CLUSTER', 'EXTERNAL'] as const),
+  name: Opt(Type.String({ maxLength: 1024 })),
+  environment: Opt(Type.String({ maxLength: 1024 })),
+  location: Opt(Type.String({ maxLength: 1024 })),
+  version: Opt(Type.String({ maxLength: 1024 })),
+  ports: Opt(
+    Type.Object({
+      ports: Type.Array(
+        Type.Object({
+          number: Port,
+          name: Opt(Type.String({ maxLength: 1024 })),
+          protocol: Opt(Type.String({ maxLength: 64 })),
+          visibility: Opt(literalUnion(['FRAMEWORK', 'CLUSTER', 'EXTERNAL'] as const)),
+          labels: Opt(LabelsSchema),
+        }),
+        { maxItems: 1024 },
+      ),
+    }),
+  ),
   labels: Opt(LabelsSchema),
 });
 export type DiscoveryInfo = Static<typeof DiscoveryInfoSchema>;
@@ -380,9 +392,9 @@ export const TaskInfoSchema = Type.Object({
   health_check: Opt(HealthCheckSchema),
   check: Opt(CheckInfoSchema),
   kill_policy: Opt(KillPolicySchema),
+  discovery: Opt(DiscoveryInfoSchema),
   data: Opt(BytesSchema),
   labels: Opt(LabelsSchema),
-  discovery: Opt(DiscoveryInfoSchema),
   max_completion_time: Opt(DurationInfoSchema),
   /** Resource limits above the request, by resource name (only cpus and mem are allowed). */
   limits: Opt(Type.Record(Type.String(), ValueScalarSchema)),
@@ -473,6 +485,7 @@ export const TaskSchema = Type.Object({
   container: Opt(ContainerInfoSchema),
   health_check: Opt(HealthCheckSchema),
   kill_policy: Opt(KillPolicySchema),
+  discovery: Opt(DiscoveryInfoSchema),
   user: Opt(Type.String()),
   limits: Opt(Type.Record(Type.String(), ValueScalarSchema)),
 });

@@ -12,6 +12,7 @@ import {
   type AllocationInfo,
   type CheckInfo,
   type CommandInfo,
+  type CommandURI,
   type ExecutorInfo,
   type FrameworkID,
   type FrameworkInfo,
@@ -382,7 +383,12 @@ function commandProblem(command: CommandInfo): string | undefined {
   if (command.value === undefined || command.value === '') {
     return shell ? "it has no 'value' to run with the shell" : "it has no 'value' (the executable to run)";
   }
-  for (const uri of command.uris ?? []) if (uri.value === '') return 'a URI is empty';
+  const uris = command.uris ?? [];
+  if (uris.length > MAX_URIS) return `it has ${uris.length} URIs, more than the ${MAX_URIS} allowed`;
+  for (const uri of uris) {
+    const p = uriProblem(uri);
+    if (p !== undefined) return p;
+  }
   for (const v of command.environment?.variables ?? []) {
     if (v.name === '') return 'an environment variable has an empty name';
     if (v.type === 'SECRET') return `environment variable '${v.name}' is a SECRET, which is not supported`;
@@ -392,8 +398,31 @@ function commandProblem(command: CommandInfo): string | undefined {
   return undefined;
 }
 
+/** Bounds of what a task may ask the agent to fetch and probe (mesos-ts only; Mesos has none). */
+export const MAX_URIS = 64;
+export const MAX_URI_LENGTH = 4096;
+/** A check's delays, intervals, timeouts and grace period: at most a day. */
+export const MAX_CHECK_SECONDS = 86_400;
+export const MAX_CONSECUTIVE_FAILURES = 1_000_000;
+
+function uriProblem(uri: CommandURI): string | undefined {
+  if (uri.value === '') return 'a URI is empty';
+  if (uri.value.length > MAX_URI_LENGTH) return `a URI is ${uri.value.length} characters long, more than the ${MAX_URI_LENGTH} allowed`;
+  const out = uri.output_file;
+  if (out !== undefined) {
+    // The fetched file lands inside the sandbox, never beside it.
+    if (out === '' || out.startsWith('/') || out.split('/').includes('..') || out.length > MAX_URI_LENGTH) {
+      return `URI '${uri.value}' has output_file '${out}', which is not a relative path inside the sandbox`;
+    }
+  }
+  return undefined;
+}
+
 function negativeSeconds(fields: Record<string, number | undefined>): string | undefined {
-  for (const [name, value] of Object.entries(fields)) if (value !== undefined && value < 0) return `'${name}' is negative (${value})`;
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && value < 0) return `'${name}' is negative (${value})`;
+    if (value !== undefined && value > MAX_CHECK_SECONDS) return `'${name}' is ${value}, more than ${MAX_CHECK_SECONDS} seconds`;
+  }
   return undefined;
 }
 
@@ -406,6 +435,9 @@ function healthCheckProblem(h: HealthCheck): string | undefined {
     grace_period_seconds: h.grace_period_seconds,
   });
   if (neg !== undefined) return neg;
+  if (h.consecutive_failures !== undefined && (h.consecutive_failures < 1 || h.consecutive_failures > MAX_CONSECUTIVE_FAILURES)) {
+    return `'consecutive_failures' is ${h.consecutive_failures}; it must be between 1 and ${MAX_CONSECUTIVE_FAILURES}`;
+  }
   switch (h.type) {
     case 'COMMAND': {
       if (h.command === undefined) return "it is of type COMMAND but has no 'command'";

@@ -177,6 +177,7 @@ const validMessages: { [N in MessageName]: MessageOf<N> } = {
   SuppressOffers: { name: 'SuppressOffers', framework_id: FW },
   ResourceRequest: { name: 'ResourceRequest', framework_id: FW, requests: [{ agent_id: AGENT, resources: resources(1, 1) }] },
   RunTask: { name: 'RunTask', framework: frameworkInfo, task: commandTask, pid: 'scheduler-1@127.0.0.1:4000', launch_executor: false },
+  RunTaskGroup: { name: 'RunTaskGroup', framework: frameworkInfo, executor: { type: 'DEFAULT', executor_id: { value: 'group-1' } }, task_group: { tasks: [commandTask] }, pid: 'scheduler-1@127.0.0.1:4000', launch_executor: true },
   KillTask: { name: 'KillTask', framework_id: FW, task_id: { value: 't1' }, kill_policy: { grace_period: { nanoseconds: 1e9 } } },
   StatusUpdate: { name: 'StatusUpdate', update, pid: 'agent(1)@10.0.0.5:5051' },
   StatusUpdateAcknowledgement: { name: 'StatusUpdateAcknowledgement', agent_id: AGENT, framework_id: FW, task_id: { value: 't1' }, uuid },

@@ -209,6 +209,17 @@ test('5. health checks and checks must be complete and non-negative', () => {
   assert.equal(validateTask(task({ check: { type: 'COMMAND', command: { command: { value: 'true' } } } }), ctx()), undefined);
 });
 
+test('5b. checks, health checks and URIs are bounded: a day at most, consecutive_failures 1 to a million, 64 URIs inside the sandbox', () => {
+  const hc = (h: TaskInfo['health_check']) => validateTask(task({ health_check: h! }), ctx());
+  assert.deepEqual(hc({ type: 'TCP', tcp: { port: 1 }, interval_seconds: 1e9 }), invalid("Task's health check is invalid: 'interval_seconds' is 1000000000, more than 86400 seconds"));
+  assert.deepEqual(hc({ type: 'TCP', tcp: { port: 1 }, consecutive_failures: 0 }), invalid("Task's health check is invalid: 'consecutive_failures' is 0; it must be between 1 and 1000000"));
+  const uris = (list: NonNullable<NonNullable<TaskInfo['command']>['uris']>) => validateTask(task({ command: { value: 'true', uris: list } }), ctx());
+  assert.equal(uris([{ value: 'http://example.com/a.tgz', extract: true, output_file: 'dir/a.tgz' }]), undefined);
+  assert.deepEqual(uris(Array.from({ length: 65 }, () => ({ value: '/a' }))), invalid("Task's command is invalid: it has 65 URIs, more than the 64 allowed"));
+  assert.deepEqual(uris([{ value: 'x'.repeat(5000) }]), invalid("Task's command is invalid: a URI is 5000 characters long, more than the 4096 allowed"));
+  assert.deepEqual(uris([{ value: '/a', output_file: '../escape' }]), invalid("Task's command is invalid: URI '/a' has output_file '../escape', which is not a relative path inside the sandbox"));
+});
+
 test('6. a task must use some resources', () => {
   const { resources: _r, ...noResources } = task();
   assert.deepEqual(validateTask(noResources, ctx()), invalid('Task uses no resources'));
