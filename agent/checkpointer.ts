@@ -8,6 +8,7 @@
 import { bytesFromBase64, type ExecutorInbox, type TaskStatusUpdate } from '../protocol/index.js';
 import type { Pid } from '../runtime/index.js';
 import * as ckpt from './checkpoint.js';
+import { readProcStat } from './containerizer/proc.js';
 import type { AgentContext } from './context.js';
 import { jsonReplacer } from './http.js';
 import type { ExecutorState, FrameworkState } from './state.js';
@@ -48,9 +49,16 @@ export class Checkpointer {
     });
   }
 
-  /** forked.pid: the OS process that stands for the executor (its own, or its host's). */
+  /**
+   * forked.pid: the OS process that stands for the executor (its own, or its host's), with its
+   * start time, so that a restarted agent never takes a later process with the same pid for it.
+   */
   executorProcess(e: ExecutorState, pid: number): void {
-    this.persist('executor run', () => ckpt.checkpointExecutorRun(this.workDir, this.runRef(e), { pid }, this.options));
+    const ref = this.runRef(e);
+    this.persist('executor run', async () => {
+      const startTicks = (await readProcStat(pid))?.startTicks;
+      await ckpt.checkpointExecutorRun(this.workDir, ref, { pid, ...(startTicks !== undefined ? { pidStartTicks: startTicks } : {}) }, this.options);
+    });
   }
 
   /** libprocess.pid: where a restarted agent tells the executor to reconnect. */

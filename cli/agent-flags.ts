@@ -59,6 +59,7 @@ export const AGENT_FLAGS = {
   authenticate_http_readwrite: boolFlag('Endpoints that change state need HTTP Basic authentication.', { default: 'false' }),
   authenticate_executors: boolFlag('Executors must authenticate with the token the agent gives them in MESOS_EXECUTOR_AUTHENTICATION_TOKEN.', { default: 'true' }),
   acls: customFlag("Mesos's ACLs as JSON, or a file holding them; on an agent access_sandboxes and get_endpoints apply.", readAcls),
+  unregister_on_sigterm: boolFlag('Beyond Mesos, which does this on SIGUSR1 only: on SIGTERM too, unregister from the master (which removes the agent and its tasks at once), kill every executor and exit.', { default: 'false' }),
 };
 
 export const AGENT_SPEC = {

@@ -12,7 +12,7 @@ import type { TlsOptions } from './tls.js';
 import type { Conn, Transport, TransportHandlers } from './transport.js';
 
 export interface WebSocketTransportOptions {
-  /** How often each connection is pinged; a connection silent for two periods is dead. */
+  /** How often each connection is pinged; a connection silent for two periods in a row is dead. */
   heartbeatMs?: number;
   /** Largest frame accepted; a larger one closes the connection. */
   maxFrameBytes?: number;
@@ -33,6 +33,8 @@ class WsConn implements Conn {
   onFrame: (frame: Uint8Array) => void = () => {};
   onClose: (reason: string) => void = () => {};
   alive = true;
+  /** Consecutive heartbeat periods without a frame or pong from the peer. */
+  missed = 0;
   private closed = false;
   private closeReason: string | undefined;
 
@@ -88,6 +90,7 @@ export class WebSocketTransport implements Transport {
   private readonly conns = new Set<WsConn>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  private lastBeat = 0;
   private readonly maxFrameBytes: number;
   private readonly maxHttpBodyBytes: number;
   private readonly options: WebSocketTransportOptions;
@@ -164,16 +167,29 @@ export class WebSocketTransport implements Transport {
     return conn;
   }
 
+  /**
+   * One heartbeat period. A connection is dead after two periods in a row with nothing from
+   * the peer. Judged after this turn's I/O (setImmediate): a timer that comes due while the loop
+   * is busy runs before the sockets are read, and a pong already received must count. A beat
+   * that comes late (this process was starved: a loaded machine, a long GC) judges nobody: the
+   * peers' silence was ours.
+   */
   private beat(): void {
-    for (const conn of this.conns) {
-      if (conn.ws.readyState !== WebSocket.OPEN) continue;
-      if (!conn.alive) {
-        conn.terminate('heartbeat timeout: no pong from peer');
-        continue;
+    const now = performance.now();
+    const starved = this.lastBeat !== 0 && now - this.lastBeat > 1.5 * this.heartbeatMs;
+    this.lastBeat = now;
+    setImmediate(() => {
+      for (const conn of this.conns) {
+        if (conn.ws.readyState !== WebSocket.OPEN) continue;
+        conn.missed = conn.alive || starved ? 0 : conn.missed + 1;
+        if (conn.missed >= 2) {
+          conn.terminate('heartbeat timeout: no pong from peer');
+          continue;
+        }
+        conn.alive = false;
+        conn.ws.ping();
       }
-      conn.alive = false;
-      conn.ws.ping();
-    }
+    });
   }
 
   private async serveHttp(req: IncomingMessage, res: ServerResponse, handler: HttpHandler): Promise<void> {
