@@ -38,8 +38,11 @@ await runDaemon({
     const a = await startAgent({ ...agentOptions(f, text, logger), master });
     // The agent's own log, as Mesos serves it: /files/read?path=/slave/log, the file being
     // written at the time of each request (a new one after each rotation).
-    if (logControl()?.file() !== undefined) a.agent.files.attach('/slave/log', () => logControl()?.file());
-    installLogRoutes(a.runtime, a.agent.self);
+    // With --recover=cleanup the agent has already done its work and never ran as an actor.
+    if (a.runtime.isAlive(a.pid)) {
+      if (logControl()?.file() !== undefined) a.agent.files.attach('/slave/log', () => logControl()?.file());
+      installLogRoutes(a.runtime, a.agent.self);
+    }
     return { pid: a.pid, address: a.address, stop: () => a.stop(), terminated: a.terminated, shutdownGracefully: (why) => a.agent.shutdownGracefully(why) };
   },
   // --recover=cleanup and a graceful shutdown end the agent on purpose.
