@@ -131,6 +131,11 @@ export class Recovery {
     const executor: Pid<ExecutorInbox> = from;
     const f = ctx.frameworks.get(m.framework_id.value);
     const e = f?.executors.get(m.executor_id.value);
+    // An answer to a ReconnectExecutor resent while the executor could not hear it: already back.
+    if (f && e && e.state === 'RUNNING' && e.pid === executor && !e.awaitingReregistration) {
+      ctx.send(executor, { name: 'ExecutorReregistered', agent_id: { value: ctx.agentId! }, agent_info: ctx.agentInfo() });
+      return;
+    }
     if (!f || !e || !e.awaitingReregistration || e.state !== 'REGISTERING' || f.state === 'TERMINATING') {
       ctx.send(executor, { name: 'ShutdownExecutor' });
       return;
