@@ -21,6 +21,8 @@ import { AgentCounters, installAgentMetrics } from './metrics.js';
 import type { AgentConfig } from './options.js';
 import { masterPid as parseMasterPid } from './pids.js';
 import { Recovery } from './recovery.js';
+import { Containers } from './containers.js';
+import { GarbageCollector } from './gc.js';
 import { AGENT_VERSION, Registration } from './registration.js';
 import { StatusUpdateManager } from './status-update-manager.js';
 import { Tasks } from './tasks.js';
@@ -76,6 +78,10 @@ export class Agent extends Actor<AgentMessage> {
     _CheckpointWritten: (m) => this.parts.checkpointer.written(m.what, m.error),
     _ShutdownTimeout: () => this.finishShutdown('executors did not terminate within the grace period'),
     _GracefulShutdown: (m) => this.gracefulShutdown(m.why),
+    _LimitationChecked: (m) => this.parts.tasks.acceptFromExecutor(m.update, m.ackTo),
+    _ContainersRecovered: (m) => this.parts.containers.recovered(m.destroyed, m.error),
+    _GcSandboxes: () => this.parts.gc.collect(),
+    _GcDiskUsage: (m) => this.parts.gc.diskUsage(m.usage),
   };
 
   readonly files = new FileRoots();
@@ -150,6 +156,8 @@ export class Agent extends Actor<AgentMessage> {
       tasks: new Tasks(ctx),
       registration: new Registration(ctx),
       recovery: new Recovery(ctx),
+      containers: new Containers(ctx),
+      gc: new GarbageCollector(ctx),
     };
     this.ctx = ctx;
     this.parts = parts;
@@ -183,6 +191,7 @@ export class Agent extends Actor<AgentMessage> {
       state: this.ctx.state,
       uptimeSecs: () => (this.now() - this.startTime) / 1000,
     }));
+    this.parts.gc.start();
     if (this.checkpointed?.agentId !== undefined) this.parts.recovery.recover(this.checkpointed);
     else this.parts.registration.start();
   }
@@ -281,7 +290,7 @@ export class Agent extends Actor<AgentMessage> {
         const id = /\/frameworks\/([^/]+)\//.exec(req.query.get('path') ?? '')?.[1];
         const user = id === undefined ? undefined : this.ctx.frameworks.get(id)?.info.user;
         if (!authorized(acls, 'access_sandboxes', principal, user)) return forbidden(`principal '${principal ?? ''}' may not access this sandbox`);
-      } else if ((path === '/flags' || path === '/monitor/statistics') && !authorized(acls, 'get_endpoints', principal, path)) {
+      } else if ((path === '/flags' || path.startsWith('/monitor/statistics') || path === '/containers') && !authorized(acls, 'get_endpoints', principal, path)) {
         return forbidden(`principal '${principal ?? ''}' may not GET ${path}`);
       }
       return handler(req);

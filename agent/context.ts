@@ -18,6 +18,8 @@ import type { ExecutorHosts } from './executor-hosts.js';
 import type { Tasks } from './tasks.js';
 import type { Registration } from './registration.js';
 import type { Recovery } from './recovery.js';
+import type { Containers } from './containers.js';
+import type { GarbageCollector } from './gc.js';
 
 /**
  * Names one run (container) of one executor. A launch result, a container's end or an
@@ -57,7 +59,11 @@ export type Internal =
   | { name: '_UpdateCheckpointed'; update: TaskStatusUpdate; ackTo: Pid<ExecutorInbox> | undefined }
   | { name: '_CheckpointWritten'; what: string; error: string | undefined }
   | { name: '_ShutdownTimeout' }
-  | { name: '_GracefulShutdown'; why: string };
+  | { name: '_GracefulShutdown'; why: string }
+  | { name: '_LimitationChecked'; update: TaskStatusUpdate; ackTo: Pid<ExecutorInbox> | undefined }
+  | { name: '_ContainersRecovered'; destroyed: string[]; error?: string }
+  | { name: '_GcSandboxes' }
+  | { name: '_GcDiskUsage'; usage: number | undefined };
 
 export type AgentMessage = AgentInbox | Internal;
 
@@ -92,6 +98,8 @@ export interface AgentParts {
   readonly tasks: Tasks;
   readonly registration: Registration;
   readonly recovery: Recovery;
+  readonly containers: Containers;
+  readonly gc: GarbageCollector;
 }
 
 export interface AgentContext {

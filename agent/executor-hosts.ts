@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { invariant, type Pid } from '../runtime/index.js';
 import type { ExecutorHostInbox, RegisterExecutorHost, TaskStatusReason } from '../protocol/index.js';
-import type { Container } from './containerizer/index.js';
+import type { Container, ContainerJoin } from './containerizer/index.js';
 import { timers, type AgentContext, type ExecutorKey } from './context.js';
 import { ExecutorHostState, type ExecutorState } from './state.js';
 
@@ -70,6 +70,8 @@ export class ExecutorHosts {
         command,
         env: ctx.parts.executors.environment(f, 'executor-host', directory),
         directory,
+        // The agent's own helper: its command tasks are the containers, each isolated on its own.
+        isolate: false,
       }),
       (container) => ({ name: '_HostLaunched', frameworkId, containerId, container }),
       (err) => ({ name: '_HostLaunchFailed', frameworkId, containerId, message: err instanceof Error ? err.message : String(err) }),
@@ -127,6 +129,7 @@ export class ExecutorHosts {
       agent_id: { value: ctx.agentId! },
       executor_info: e.info,
       directory: e.directory,
+      ...withContainer(ctx.parts.containers.joinOf(e.containerId)),
     });
     // The host's OS pid stands for the command executor's process: after an agent restart,
     // the executor is alive as long as its host is.
@@ -177,6 +180,7 @@ export class ExecutorHosts {
     if (this.hosts.get(host.frameworkId) === host) this.hosts.delete(host.frameworkId);
     this.retired.delete(host.containerId);
     if (host.pid) ctx.unlink(host.pid);
+    ctx.parts.gc.schedule(host.directory);
     const f = ctx.frameworks.get(host.frameworkId);
     const affected = new Set(host.waiting.splice(0));
     for (const e of f?.executors.values() ?? []) if (e.kind === 'command' && e.hostContainerId === host.containerId) affected.add(e);
@@ -212,4 +216,9 @@ export class ExecutorHosts {
     const host = this.hosts.get(frameworkId);
     return host?.containerId === containerId ? host : undefined;
   }
+}
+
+/** LaunchExecutor.container: the cgroups (and user) the command task's process joins first. */
+function withContainer(join: ContainerJoin | undefined): { container?: ContainerJoin } {
+  return join && (join.cgroups.length > 0 || join.user) ? { container: join } : {};
 }

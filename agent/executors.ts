@@ -5,7 +5,6 @@
 // removal of finished executors and frameworks are here too.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { invariant, type Pid } from '../runtime/index.js';
 import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
@@ -50,9 +49,9 @@ export class Executors {
     if (kind === 'command') {
       // The host runs the command executor in this directory: it must exist first.
       ctx.pipeToSelf(
-        mkdir(directory, { recursive: true }),
+        ctx.parts.containers.prepareCommand(f, e, firstTask),
         () => ({ name: '_SandboxReady', ...key }),
-        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot create the sandbox: ${String(err)}` }),
+        (err) => ({ name: '_ContainerLaunchFailed', ...key, message: `cannot prepare the container: ${err instanceof Error ? err.message : String(err)}` }),
       );
       return e;
     }
@@ -64,7 +63,7 @@ export class Executors {
       return e;
     }
     ctx.pipeToSelf(
-      ctx.containerizer.launch({
+      ctx.parts.containers.launchCustom(f, e, firstTask, {
         containerId,
         agentId,
         frameworkId: fid,
@@ -136,6 +135,7 @@ export class Executors {
   containerTerminated(k: ExecutorKey, t: Termination): void {
     const e = this.get(k);
     if (!e) return;
+    if (t.limitation) return this.terminated(e, t.limitation.message, waitStatus(t), t.limitation.reason);
     this.terminated(e, `Executor ${t.status}`, waitStatus(t));
   }
 
@@ -259,6 +259,7 @@ export class Executors {
     ctx.cancelTimer(timers.executorReconnect(e.containerId));
     if (e.pid) ctx.unlink(e.pid);
     ctx.counters.executorsTerminated++;
+    ctx.parts.containers.terminated(e);
     const f = ctx.frameworks.get(e.frameworkId);
     if (!f) return;
     if (f.state === 'RUNNING' && ctx.state !== 'TERMINATING') {
@@ -288,6 +289,7 @@ export class Executors {
     e.launchedTasks.clear();
     e.terminatedTasks.clear();
     f.archiveExecutor(e);
+    this.ctx.parts.gc.schedule(e.directory);
     if (f.executors.size === 0) this.removeFramework(f);
   }
 

@@ -61,6 +61,11 @@ export class FileRoots {
     this.roots.delete(normalizeVirtual(virtualPath));
   }
 
+  /** Detaches every virtual path that leads to `realPath` (a sandbox being garbage-collected). */
+  detachReal(realPath: string): void {
+    for (const [v, r] of [...this.roots]) if (r === realPath) this.roots.delete(v);
+  }
+
   /** The root covering `virtualPath` (the longest attached prefix) and the rest below it. */
   match(virtualPath: string): { virtualRoot: string; realRoot: string; rest: string[] } | undefined {
     const segments = virtualPath.split('/').filter((s) => s !== '');

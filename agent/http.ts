@@ -9,6 +9,7 @@ import { attributeValue } from './options.js';
 import type { ExecutorState, FrameworkState } from './state.js';
 import { browse, download, filesQuery, read, type FileRoots, type FilesResult } from './files.js';
 import type { Containerizer } from './containerizer/index.js';
+import { containersJson, containerStatistics, monitorStatisticsJson } from './monitor.js';
 
 /** What the endpoints read, at the time of each request. */
 export interface HttpSource {
@@ -32,21 +33,10 @@ export function agentRoutes(src: HttpSource): [string, HttpHandler][] {
     ['/files/read', readFile],
     ['/files/read.json', readFile],
     ['/files/download', async (req) => filesResponse(req, await download(src.files, filesQuery(req.query)))],
-    ['/monitor/statistics', async (req) => jsonResponse(req, await statistics(src))],
+    ['/monitor/statistics', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
+    ['/monitor/statistics.json', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
+    ['/containers', async (req) => jsonResponse(req, containersJson(await containerStatistics(src.frameworks, src.containerizer)))],
   ];
-}
-
-/** Per-executor resource usage, as Mesos's /monitor/statistics lists it. */
-async function statistics(src: HttpSource): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (const f of src.frameworks.values()) {
-    for (const e of f.executors.values()) {
-      if (!e.container) continue;
-      const usage = await src.containerizer.usage(e.containerId).catch(() => undefined);
-      if (usage) out.push({ framework_id: f.id, executor_id: e.id, executor_name: e.info.name ?? '', source: e.info.source ?? '', statistics: usage });
-    }
-  }
-  return out;
 }
 
 export interface StateView {

@@ -81,6 +81,26 @@ export interface AgentOptions {
   authenticateHttpReadwrite?: boolean;
   /** `--acls`: only `access_sandboxes` and `get_endpoints` apply on an agent. */
   acls?: Acls;
+  /** `--isolation`: Mesos's isolator names, comma separated (default posix/cpu,posix/mem). */
+  isolation?: string;
+  /** `--cgroups_hierarchy` (default /sys/fs/cgroup). */
+  cgroupsHierarchy?: string;
+  /** `--cgroups_root`: containers' cgroups go under it (default mesos). */
+  cgroupsRoot?: string;
+  /** `--cgroups_enable_cfs`: cap CPU with a CFS quota beside the shares. */
+  cgroupsEnableCfs?: boolean;
+  /** `--launcher`: linux (the freezer cgroup tracks and destroys a container) or posix (process groups). */
+  launcher?: 'linux' | 'posix';
+  /** How often containers with a memory limit are checked for an OOM kill (ms, default 1000). */
+  oomCheckMs?: number;
+  /** `--switch_user`: run tasks as their user when the agent is root. Default false for the library; mesos-agent sets true, as Mesos. */
+  switchUser?: boolean;
+  /** `--gc_delay`: how long a completed run's sandbox is kept (Mesos: 1 week). */
+  gcDelayMs?: number;
+  /** `--gc_disk_headroom`: the fraction of the disk kept free by pruning sandboxes sooner (Mesos: 0.1). */
+  gcDiskHeadroom?: number;
+  /** `--disk_watch_interval`: how often the disk is checked for that (Mesos: 1 min). */
+  diskWatchIntervalMs?: number;
 }
 
 /** AgentOptions with every default applied. */
@@ -107,6 +127,10 @@ export interface AgentConfig {
   executorTokens: ExecutorTokens | undefined;
   http: HttpAuthOptions;
   acls: Acls;
+  switchUser: boolean;
+  gcDelayMs: number;
+  gcDiskHeadroom: number;
+  diskWatchIntervalMs: number;
 }
 
 export const DEFAULTS = {
@@ -120,6 +144,9 @@ export const DEFAULTS = {
   executorReregistrationTimeoutMs: 2000,
   recoveryTimeoutMs: 15 * 60_000,
   pingTimeoutMs: 75_000,
+  gcDelayMs: 7 * 24 * 3600_000,
+  gcDiskHeadroom: 0.1,
+  diskWatchIntervalMs: 60_000,
 } as const;
 
 /** `master@host:port` from either accepted form. */
@@ -217,5 +244,9 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
       readwrite: o.authenticateHttpReadwrite ?? false,
     },
     acls: o.acls ?? PERMISSIVE,
+    switchUser: o.switchUser ?? false,
+    gcDelayMs: o.gcDelayMs ?? DEFAULTS.gcDelayMs,
+    gcDiskHeadroom: o.gcDiskHeadroom ?? DEFAULTS.gcDiskHeadroom,
+    diskWatchIntervalMs: o.diskWatchIntervalMs ?? DEFAULTS.diskWatchIntervalMs,
   };
 }

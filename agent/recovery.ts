@@ -59,6 +59,7 @@ export class Recovery {
     for (const e of neverLaunched) ctx.parts.executors.terminated(e, 'The executor was never launched', undefined);
     // Known gone without touching any process: their tasks are GONE (LOST unless partition-aware).
     for (const [e, why] of gone) ctx.parts.executors.terminated(e, why, undefined, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
+    ctx.parts.containers.recover();
     ctx.log.info({ agent_id: ctx.agentId, frameworks: ctx.frameworks.size }, 'recovered; waiting for executors to re-register');
     ctx.startTimer(timers.executorReregistration, ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReregistrationTimeout' });
   }

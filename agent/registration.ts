@@ -153,7 +153,10 @@ export class Registration {
     for (const f of ctx.frameworks.values()) {
       frameworks.push(f.info);
       for (const e of f.executors.values()) {
-        if (e.kind === 'custom') executorInfos.push(e.info);
+        // A terminated executor uses nothing and the master must not keep it: only its
+        // unacknowledged tasks are reported (Mesos omits terminated executors too). This
+        // settles an ExitedExecutor the master dropped while it had the agent unreachable.
+        if (e.kind === 'custom' && e.state !== 'TERMINATED') executorInfos.push(e.info);
         for (const t of e.queuedTasks.values()) tasks.push(newTask(t, f.id, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
         for (const t of [...e.launchedTasks.values(), ...e.terminatedTasks.values()]) {
           const head = ctx.updates.get(f.id, t.task_id.value)?.head;

@@ -8,8 +8,9 @@ import { pid, ValidationError, type AuthOptions, type Credential, type Pid, type
 import type { ExecutorTokens } from './executor-tokens.js';
 import { Resources, startProtocolRuntime, type AgentInbox, type Resource } from '../protocol/index.js';
 import { Agent } from './agent.js';
+import { sandboxRunIds } from './containers.js';
 import * as ckpt from './checkpoint.js';
-import { Containerizer, type CommandSpec } from './containerizer/index.js';
+import { Containerizer, Isolation, type CommandSpec } from './containerizer/index.js';
 import { killAgentProcesses } from './containerizer/process-group.js';
 import { executorHostCommand } from '../executor/index.js';
 import { agentConfig, type AgentConfig, type AgentOptions, type RestartMode } from './options.js';
@@ -37,6 +38,15 @@ export interface AgentHandle {
 
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   await mkdir(options.workDir, { recursive: true });
+  // First: a host that cannot isolate as asked refuses to start, before anything listens.
+  const isolation = await Isolation.create({
+    ...(options.isolation !== undefined ? { isolation: options.isolation } : {}),
+    ...(options.cgroupsHierarchy !== undefined ? { hierarchy: options.cgroupsHierarchy } : {}),
+    ...(options.cgroupsRoot !== undefined ? { root: options.cgroupsRoot } : {}),
+    ...(options.cgroupsEnableCfs !== undefined ? { enableCfs: options.cgroupsEnableCfs } : {}),
+    ...(options.launcher !== undefined ? { launcher: options.launcher } : {}),
+    ...(options.oomCheckMs !== undefined ? { oomCheckMs: options.oomCheckMs } : {}),
+  });
   const hostCommand = options.executorHostCommand ?? defaultExecutorHostCommand();
   const config = await agentConfig(options, hostCommand);
   const { runtime, tracer } = await startProtocolRuntime({
@@ -52,6 +62,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   });
   const containerizer = new Containerizer({
     workDir: options.workDir,
+    isolation,
     ...(options.reattachedExecutorPollMs !== undefined ? { reattachPollMs: options.reattachedExecutorPollMs } : {}),
     ...(options.executorBaseEnv ? { baseEnv: options.executorBaseEnv } : {}),
   });
@@ -67,6 +78,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     // SIGTERM first: an executor host then kills its command tasks, which run in process groups
     // of their own that no signal to the host's group reaches; SIGKILL after the grace period.
     if (o.destroyAll ?? options.destroyAllOnStop ?? false) await containerizer.destroyAll(config.executorShutdownGracePeriodMs);
+    isolation.stop();
   };
 
   let checkpointed: ckpt.AgentCheckpoint | undefined;
@@ -79,6 +91,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   if (checkpointed?.agentId !== undefined && config.recover === 'cleanup') {
     // Mesos's --recover=cleanup: kill what the previous incarnation left and exit unregistered.
     await cleanup(checkpointed, options.workDir);
+    // Their cgroups too (every container this work_dir launched).
+    const runs = await sandboxRunIds(options.workDir);
+    await containerizer.recover([], (id) => runs.has(id)).catch(() => undefined);
+    isolation.stop();
     await ckpt.forgetAgent(options.workDir);
     stopped = true;
     tracer?.stop();

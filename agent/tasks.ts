@@ -27,6 +27,7 @@ import {
   type UpdateFramework,
 } from '../protocol/index.js';
 import type { AgentContext } from './context.js';
+import { containerRefusal } from './containerizer/index.js';
 import { FrameworkState, newTask, type ExecutorKind, type ExecutorState } from './state.js';
 
 /** Resources added to a command task's generated ExecutorInfo, as Mesos does (not charged; see README). */
@@ -73,6 +74,8 @@ export class Tasks {
       return this.agentUpdate(fid, f, undefined, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_EXECUTOR_TERMINATED', why);
     }
     if (f.executorOfTask(task.task_id.value)) return ctx.dropped(m.name, from, `task ${task.task_id.value} is already known`);
+    const refused = containerRefusal(task);
+    if (refused !== undefined) return this.agentUpdate(fid, f, undefined, task.task_id, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', refused);
     if (!executor) {
       executor = ctx.parts.executors.launch(f, info, kind, task);
       if (!executor) return;
@@ -81,6 +84,7 @@ export class Tasks {
     if (e.checkpoint) ctx.parts.checkpointer.task(e, task.task_id.value, newTask(task, fid, 'TASK_STAGING', kind === 'command' ? undefined : e.id));
     if (e.state === 'REGISTERING') e.queuedTasks.set(task.task_id.value, task);
     else ctx.parts.executors.sendTask(f, e, task);
+    ctx.parts.containers.taskAdded(e);
   }
 
   /** M→A KillTask (Mesos's KillTaskMessage). */
@@ -204,7 +208,15 @@ export class Tasks {
       },
     };
     // The sender, an executor, awaits the acknowledgement.
-    this.accept(normalized, f, e, from === '' ? undefined : from);
+    const ackTo = from === '' ? undefined : from;
+    if (ctx.parts.containers.hold(normalized, e, ackTo)) return;
+    this.accept(normalized, f, e, ackTo);
+  }
+
+  /** An executor's update that was held for a check of its container (it may have been rewritten). */
+  acceptFromExecutor(update: TaskStatusUpdate, ackTo: Pid<ExecutorInbox> | undefined): void {
+    const f = this.ctx.frameworks.get(update.framework_id.value);
+    this.accept(update, f, f?.executorOfTask(update.status.task_id.value), ackTo);
   }
 
   /** An update the agent itself generates: reliable, like the executor's, with source AGENT. */

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { MesosSchedulerDriver, type Scheduler } from '../scheduler-driver/index.js';
 import { nodeCommand } from '../executor/index.js';
 import { Resources, type ExecutorInfo, type Offer, type TaskInfo } from '../protocol/index.js';
+import { cgroupsRows } from './tasks-cgroups.js';
 
 const COMMAND_TASKS = Number(process.env['BENCH_COMMAND_TASKS'] ?? 2000);
 const EXECUTOR_TASKS = Number(process.env['BENCH_EXECUTOR_TASKS'] ?? 20000);
@@ -87,7 +88,7 @@ async function run(master: string, total: number, makeTask: (i: number, offer: O
       console.error(`framework error: ${message}`);
     },
   };
-  const driver = new MesosSchedulerDriver(scheduler, { user: 'bench', name: 'bench-tasks' }, master);
+  const driver = new MesosSchedulerDriver(scheduler, { user: '', name: 'bench-tasks' }, master);
   await driver.start();
   await done;
   await driver.stop();
@@ -155,7 +156,7 @@ async function idleLaunches(master: string, rounds: number): Promise<{ first: nu
         console.error(`framework error: ${message}`);
       },
     };
-    const driver = new MesosSchedulerDriver(scheduler, { user: 'bench', name: `bench-idle-${round}` }, master);
+    const driver = new MesosSchedulerDriver(scheduler, { user: '', name: `bench-idle-${round}` }, master);
     await driver.start();
     await done;
     await driver.stop();
@@ -209,6 +210,7 @@ try {
     perExecutorTask,
   );
   const idle = await idleCluster();
+  const isolation = await cgroupsRows(startNode, run, workDir);
   const result = {
     command_tasks_per_s: Math.round(command.tasksPerS),
     executor_tasks_per_s: Math.round(custom.tasksPerS),
@@ -216,6 +218,7 @@ try {
     launch_to_running_p99_ms: +pct(command.launchToRunning, 0.99).toFixed(1),
     idle_first_task_ms: +median(idle.first).toFixed(1),
     idle_warm_task_ms: +median(idle.warm).toFixed(1),
+    ...(isolation ?? {}),
   };
   console.log(`(c) idle cluster from dist/, ${IDLE_ROUNDS} new frameworks: first task launch→RUNNING ${idle.first.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_first_task_ms}), on the warm host ${idle.warm.map((x) => x.toFixed(0)).join(', ')} ms (median ${result.idle_warm_task_ms})`);
   console.log(`(a) ${COMMAND_TASKS} command tasks (true): ${result.command_tasks_per_s} tasks/s, launch→RUNNING p50 ${result.launch_to_running_p50_ms} ms, p99 ${result.launch_to_running_p99_ms} ms, ${command.failed} not finished`);

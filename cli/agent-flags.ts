@@ -2,9 +2,9 @@
 // shared by mesos-agent and by mesos-local, which passes the per-agent ones through.
 
 import { Resources } from '../protocol/index.js';
-import { parseAttributes, type AgentOptions } from '../agent/index.js';
+import { DEFAULT_ISOLATION, ISOLATORS, parseAttributes, parseIsolation, type AgentOptions } from '../agent/index.js';
 import type { Logger } from '../runtime/index.js';
-import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, ipFlag, parseMasterAddress, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
+import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, ipFlag, parseMasterAddress, parseNumber, portFlag, stringFlag, type CommandSpec, type FlagValues } from './flags.js';
 import { readAcls, readCredential, readCredentials } from './credentials.js';
 import { LOGGING_LEVELS } from './common.js';
 
@@ -60,7 +60,27 @@ export const AGENT_FLAGS = {
   authenticate_executors: boolFlag('Executors must authenticate with the token the agent gives them in MESOS_EXECUTOR_AUTHENTICATION_TOKEN.', { default: 'true' }),
   acls: customFlag("Mesos's ACLs as JSON, or a file holding them; on an agent access_sandboxes and get_endpoints apply.", readAcls),
   unregister_on_sigterm: boolFlag('Beyond Mesos, which does this on SIGUSR1 only: on SIGTERM too, unregister from the master (which removes the agent and its tasks at once), kill every executor and exit.', { default: 'false' }),
+  isolation: customFlag(`Isolators for every container, comma separated, with Mesos's names: ${ISOLATORS.join(', ')}.`, isolation, { default: DEFAULT_ISOLATION }),
+  cgroups_hierarchy: stringFlag('Where the cgroups hierarchy is mounted (v1: one directory per subsystem under it; v2: the unified mount itself).', { default: '/sys/fs/cgroup' }),
+  cgroups_root: stringFlag("Name of the root cgroup under which each container's cgroups are created.", { default: 'mesos' }),
+  cgroups_enable_cfs: boolFlag('With cgroups/cpu, also cap each container at its cpus with a CFS quota (hard limit), not only shares.', { default: 'false' }),
+  launcher: choiceFlag('How container processes are tracked and destroyed: linux (a freezer cgroup per container) or posix (process groups). Default: linux when a cgroups isolator is in use, else posix.', ['linux', 'posix'] as const),
+  switch_user: boolFlag("Run each task as its CommandInfo.user, else its framework's user, when the agent runs as root.", { default: 'true' }),
+  gc_delay: durationFlag("How long the sandbox of a finished executor run is kept before it is deleted (sooner when the disk fills; see --gc_disk_headroom).", { default: '1weeks' }),
+  gc_disk_headroom: customFlag('The fraction of the disk to keep free: sandboxes are deleted sooner as disk usage approaches 1 minus this (0 to 1).', headroom, { default: '0.1' }),
+  disk_watch_interval: durationFlag('How often the disk usage is checked for garbage collection.', { default: '1mins' }),
 };
+
+function isolation(raw: string): string {
+  parseIsolation(raw);
+  return raw;
+}
+
+function headroom(raw: string): number {
+  const v = parseNumber(raw, { min: 0 });
+  if (v > 1) throw new Error(`expected a fraction between 0 and 1, got '${raw}'`);
+  return v;
+}
 
 export const AGENT_SPEC = {
   name: 'mesos-agent',
@@ -102,5 +122,14 @@ export function agentOptions(f: AgentFlagValues, text: Record<string, string>, l
     authenticateHttpReadonly: f.authenticate_http_readonly,
     authenticateHttpReadwrite: f.authenticate_http_readwrite,
     authenticateExecutors: f.authenticate_executors,
+    isolation: f.isolation,
+    cgroupsHierarchy: f.cgroups_hierarchy,
+    cgroupsRoot: f.cgroups_root,
+    cgroupsEnableCfs: f.cgroups_enable_cfs,
+    ...(f.launcher !== undefined ? { launcher: f.launcher } : {}),
+    switchUser: f.switch_user,
+    gcDelayMs: f.gc_delay,
+    gcDiskHeadroom: f.gc_disk_headroom,
+    diskWatchIntervalMs: f.disk_watch_interval,
   };
 }

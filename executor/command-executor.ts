@@ -16,7 +16,7 @@ import {
   type TaskState,
 } from '../protocol/index.js';
 import type { Executor, ExecutorDriver } from './executor.js';
-import { SpawnLauncher, type Exit, type Launcher } from './launcher.js';
+import { SpawnLauncher, type ContainerJoin, type Exit, type Launcher } from './launcher.js';
 
 export interface CommandExecutorOptions {
   /** The sandbox: the task's working directory and where `stdout`/`stderr` go. */
@@ -27,6 +27,8 @@ export interface CommandExecutorOptions {
   shutdownGracePeriodMs?: number;
   /** Timers for the SIGTERM→SIGKILL escalation; default the real clock. */
   clock?: Clock;
+  /** The task's container, prepared by the agent: cgroups its process joins, and its user. */
+  container?: ContainerJoin;
 }
 
 /** Mesos's command executor waits this long between SIGTERM and SIGKILL unless told otherwise. */
@@ -84,13 +86,14 @@ export class CommandExecutor implements Executor {
     for (const v of command.environment?.variables ?? []) if (v.value !== undefined) env[v.name] = v.value;
     const argv = command.arguments && command.arguments.length > 0 ? command.arguments : [command.value];
     const launcher = this.options.launcher ?? (defaultLauncher ??= new SpawnLauncher());
-    launcher.launch({ directory: dir, shell, value: command.value, argv, env }).then(
+    const container = this.options.container;
+    launcher.launch({ directory: dir, shell, value: command.value, argv, env, ...(container ? { container } : {}) }).then(
       ({ pid, exited }) => {
         this.pgid = pid;
         void exited.then((e) => this.exited(driver, e));
         // A kill that came while the process was starting takes effect now.
         if (this.killed) this.kill(driver, 0);
-        else if (!this.terminal) this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false);
+        else if (!this.terminal) this.update(driver, task.task_id, 'TASK_RUNNING', undefined, false, pid);
       },
       (e: Error) => this.exited(driver, { code: null, signal: null }, `Failed to launch the command: ${e.message}`),
     );
@@ -164,19 +167,20 @@ export class CommandExecutor implements Executor {
     this.update(driver, this.task.task_id, state, message, true);
   }
 
-  private update(driver: ExecutorDriver, taskId: TaskID, state: TaskState, message: string | undefined, terminal: boolean): void {
+  private update(driver: ExecutorDriver, taskId: TaskID, state: TaskState, message: string | undefined, terminal: boolean, pid?: number): void {
     if (terminal) this.terminal = true;
     this.sent++;
-    driver.sendStatusUpdate(
-      taskStatus({
-        task_id: taskId,
-        state,
-        source: 'SOURCE_EXECUTOR',
-        message,
-        executor_id: this.executorId,
-        timestamp: this.clock.now() / 1000,
-      }),
-    );
+    const status = taskStatus({
+      task_id: taskId,
+      state,
+      source: 'SOURCE_EXECUTOR',
+      message,
+      executor_id: this.executorId,
+      timestamp: this.clock.now() / 1000,
+    });
+    // The task's process (and group): the agent accounts the container's usage by it.
+    if (pid !== undefined) status.container_status = { executor_pid: pid };
+    driver.sendStatusUpdate(status);
   }
 }
 

@@ -82,6 +82,7 @@ export class ExecutorHost extends Actor<ExecutorHostInbox | Internal> {
     }
     const executor = new CommandExecutor({
       directory: m.directory,
+      ...(m.container ? { container: m.container } : {}),
       shutdownGracePeriodMs: this.options.shutdownGracePeriodMs,
       launcher: this.launcher,
     });

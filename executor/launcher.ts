@@ -19,6 +19,26 @@ export interface LaunchSpec {
   argv: readonly string[];
   /** Variables to set on top of the launcher's environment. */
   env: Readonly<Record<string, string>>;
+  /** The container the agent prepared: its process joins these cgroups and becomes this user before it runs the task. */
+  container?: ContainerJoin;
+}
+
+/** LaunchExecutor.container: cgroup.procs files to join, and the user to run as. */
+export interface ContainerJoin {
+  cgroups: readonly string[];
+  user?: { name: string; uid: number; gid: number } | undefined;
+}
+
+/**
+ * The shell text that joins the container and ends in `exec` of what follows it: the pid (and
+ * the process group it leads) stays the same, and nothing of the task runs outside its cgroups
+ * or as another user.
+ */
+export function joinPrefix(join: ContainerJoin | undefined): string {
+  if (!join) return '';
+  const steps = join.cgroups.map((f) => `echo $$ > ${quote(f)}`);
+  const exec = join.user ? `exec setpriv --reuid=${join.user.uid} --regid=${join.user.gid} --init-groups --` : 'exec';
+  return [...steps, exec].join(' && ');
 }
 
 export interface Exit {
@@ -54,7 +74,11 @@ export class SpawnLauncher implements Launcher {
       out = openSync(join(spec.directory, 'stdout'), 'a');
       err = openSync(join(spec.directory, 'stderr'), 'a');
       const options = { cwd: spec.directory, env: { ...baseEnv(), ...spec.env }, detached: true, stdio: ['ignore', out, err] as ['ignore', number, number] };
-      child = spec.shell ? spawn('/bin/sh', ['-c', spec.value], options) : spawn(spec.value, spec.argv.slice(1), { ...options, argv0: spec.argv[0] ?? spec.value });
+      const prefix = joinPrefix(spec.container);
+      if (prefix !== '') {
+        const argv = spec.shell ? ['/bin/sh', '-c', spec.value] : [spec.value, ...spec.argv.slice(1)];
+        child = spawn('/bin/sh', ['-c', `${prefix} "$@"`, 'sh', ...argv], options);
+      } else child = spec.shell ? spawn('/bin/sh', ['-c', spec.value], options) : spawn(spec.value, spec.argv.slice(1), { ...options, argv0: spec.argv[0] ?? spec.value });
     } catch (e) {
       return Promise.reject(e as Error);
     } finally {
@@ -111,8 +135,12 @@ export class ShellLauncher implements Launcher {
       .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
       .map(([k, v]) => `export ${k}=${quote(v)}`)
       .join('\n');
-    const body = spec.shell ? spec.value : `exec ${spec.argv.map(quote).join(' ')}`;
-    const enc = `echo "p ${id} $$" >&3; exec 3>&-\n${exports}\n${body}`.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+    const c = spec.container;
+    const plain = spec.shell ? spec.value : `exec ${spec.argv.map(quote).join(' ')}`;
+    // In a container: join its cgroups first, then report the pid, then run the task as its user.
+    const join = (c?.cgroups ?? []).map((f) => `echo $$ > ${quote(f)} || exit 125\n`).join('');
+    const body = c?.user ? `exec setpriv --reuid=${c.user.uid} --regid=${c.user.gid} --init-groups -- /bin/sh -c ${quote(plain)}` : plain;
+    const enc = `${join}echo "p ${id} $$" >&3; exec 3>&-\n${exports}\n${body}`.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
     return new Promise((started, failed) => {
       this.pending.set(id, { started, failed });
       sh.stdin!.write(`${id}\n${spec.directory}\n${enc}\n`);
@@ -155,6 +183,8 @@ export class ShellLauncher implements Launcher {
       p.started({ pid: Number(value), exited });
     } else if (kind === 'x') {
       this.pending.delete(id);
+      // It ended before it reported its pid: it could not join its container.
+      if (!p.exit) return p.failed(new IllegalStateError(`the task could not join its container (status ${value ?? '?'})`));
       const status = Number(value);
       p.exit?.(status > 128 ? { code: null, signal: signalName(status - 128) } : { code: status, signal: null });
     }

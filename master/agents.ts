@@ -20,6 +20,7 @@ import {
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
 import { type MasterContext, dropped, masterStatus, peerPid, sendMasterUpdate, recoverResources, taggedFor, toAllocator, nowSecs } from './context.js';
+import { comparableExecutor } from './launching.js';
 import { removeOffersOn } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
 
@@ -169,9 +170,17 @@ export function readmitAgent(ctx: MasterContext, m: ReregisterAgent, from: Pid<A
       if (fwId === undefined || ctx.state.isCompleted(fwId)) continue;
       const fw = ctx.state.frameworks.get(fwId) ?? recoverFramework(ctx, fwId, m.frameworks);
       if (fw === undefined) continue;
-      ctx.state.addExecutor(fw, agent, e, taggedFor(fw, e.resources ?? []));
+      // In the form launches compare against, so the framework's next task on it matches
+      // (Mesos's MasterFailoverLongLivedExecutor).
+      const info = comparableExecutor(fw, e, fw.roles[0] ?? '*');
+      ctx.state.addExecutor(fw, agent, info, taggedFor(fw, info.resources ?? []));
     }
     for (const t of m.tasks) adoptTask(ctx, agent, t, m.frameworks, false);
+    // Tasks the master had marked unreachable that the agent does not report (their RunTask was
+    // lost) are forgotten, as Mesos's _reregisterSlave forgets the agent's unreachable tasks;
+    // reconciliation answers TASK_GONE (TASK_LOST for frameworks that are not partition-aware).
+    const forgotten = ctx.state.forgetUnreachableTasksOn(id);
+    if (forgotten > 0) ctx.log.info({ agent: id, tasks: forgotten }, 'forgot unreachable tasks the re-registered agent does not report');
     toAllocator(ctx, { name: 'AllocatorAddAgent', agent_id: id, total: agent.total, used: usedOn(ctx, agent), info: { hostname: agent.info.hostname, attributes: agent.info.attributes } });
     ctx.metrics.slaveReregistrations.inc();
     ctx.log.info({ agent: id, pid: from, unreachable: wasUnreachable }, 'agent re-admitted');
@@ -233,6 +242,8 @@ export function recoverFramework(ctx: MasterContext, fwId: string, frameworks: r
   fw.recovered = true;
   fw.connected = false;
   fw.active = false;
+  // Mesos shows 0 until the framework subscribes again: the first registration time is lost.
+  fw.registeredTime = 0;
   ctx.state.addFramework(fw);
   toAllocator(ctx, { name: 'AllocatorAddFramework', framework_id: fwId, info, used: new Map(), active: false, suppressed_roles: [] });
   return fw;
@@ -341,6 +352,7 @@ export function agentReregisterTimeout(ctx: MasterContext, agentId: string, from
   // A report from an observer that was replaced since (the agent came back) is stale.
   if (agent === undefined || agent.observer !== from || agent.connected) return;
   ctx.log.warn({ agent: agentId }, 'agent did not re-register in time');
+  ctx.metrics.slaveUnreachableScheduled.inc();
   markUnreachable(ctx, agent, 'agent did not re-register within agent_reregister_timeout');
 }
 
@@ -353,7 +365,11 @@ export function recoveredAgentsTimeout(ctx: MasterContext): void {
     ctx.pending.leaving.add(id);
     ctx.store({ type: 'markUnreachable', id, hostname: a.hostname, time_ms: time }, () => {
       ctx.pending.leaving.delete(id);
+      // As Mesos's _markUnreachable during failover: a removal, for health, during recovery.
       ctx.metrics.slaveUnreachableCompleted.inc();
+      ctx.metrics.slaveRemovals.inc();
+      ctx.metrics.slaveRemovalsUnhealthy.inc();
+      ctx.metrics.recoverySlaveRemovals.inc();
       for (const fw of ctx.state.frameworks.values()) if (fw.connected && fw.pid !== undefined) ctx.send(fw.pid, { name: 'LostAgent', agent_id: { value: id } });
     });
   }

@@ -2,7 +2,7 @@
 // (frameworks, agents, recovered resources, filters, quota, weights) by message, and it runs the
 // synchronous HierarchicalAllocator every allocation interval and, batched, after events.
 
-import { Actor, type Handlers, type Pid } from '../runtime/index.js';
+import { Actor, Counter, invariant, ValidationError, type Handlers, type Pid } from '../runtime/index.js';
 import type { FrameworkInfo, Resources } from '../protocol/index.js';
 import {
   HierarchicalAllocator,
@@ -151,10 +151,12 @@ export class AllocatorProcess extends Actor<AllocatorInbox | Internal> {
   }
 
   private collected: AllocatedOffer[] = [];
-  private dispatches = { value: 0 };
+  private dispatches = new Counter();
+  private droppedCalls = new Counter();
 
   override initialize(): void {
     this.dispatches = this.runtime.metrics.counter('allocator/mesos/event_queue_dispatches');
+    this.droppedCalls = this.runtime.metrics.counter('allocator/mesos/dropped_calls');
     this.runtime.metrics.gaugeGroup('allocator', () => this.allocator.metrics());
     // The periodic loop: Mesos waits one interval, runs, and only then starts the next wait.
     this.startTimer(TICK, this.options.allocationIntervalMs, { name: '_AllocationTick' });
@@ -164,13 +166,25 @@ export class AllocatorProcess extends Actor<AllocatorInbox | Internal> {
     this.runtime.metrics.remove('allocator');
   }
 
-  /** Every event is applied at once; a bad one (a bug in the caller) is logged, never fatal. */
+  /**
+   * Every event is applied at once. One the allocator refuses as invalid input (a
+   * ValidationError: resources, weights or quota that came from a peer) is dropped and counted
+   * as `allocator/mesos/dropped_calls`. Anything else means the master's books and the
+   * allocator's disagree, or the allocator broke one of its own invariants (Mesos CHECKs
+   * both): the process stops through invariant(), never carrying on with books it cannot trust.
+   */
   private call(name: string, apply: (a: HierarchicalAllocator) => void): void {
     this.dispatches.value++;
     try {
       apply(this.allocator);
     } catch (err) {
-      this.log.warn({ err, call: name }, 'allocator call failed; ignored');
+      if (err instanceof ValidationError) {
+        this.droppedCalls.inc();
+        this.log.warn({ err, call: name }, `dropping ${name}: ${err.message}`);
+        return;
+      }
+      this.log.error({ err, call: name }, `${name} failed; the allocator's state can no longer be trusted`);
+      invariant(false, `allocator ${name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 

@@ -71,8 +71,11 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
     return;
   }
 
-  if (info.principal !== fw.info.principal && !fw.recovered) {
-    return frameworkError(ctx, from, `Changing the framework's principal ('${fw.info.principal ?? ''}' to '${info.principal ?? ''}') is not allowed`);
+  // Also for a framework recovered from an agent's report: its principal came with it. The
+  // old principal is logged, not told to a scheduler that may not own it (Mesos's validateUpdate).
+  if (info.principal !== fw.info.principal) {
+    ctx.log.warn({ framework: id, principal: fw.info.principal ?? null, attempted: info.principal ?? null }, 'framework tried to re-register with another principal');
+    return frameworkError(ctx, from, "Changing framework's principal is not allowed.");
   }
   const oldPid = fw.pid;
   // A partitioned old instance that comes back must not steal the framework (Mesos: only a
@@ -111,6 +114,8 @@ export function reregisterFramework(ctx: MasterContext, m: ReregisterFramework, 
   fw.recovered = false;
   fw.connected = true;
   fw.reregisteredTime = ctx.now();
+  // A recovered framework's first registration was lost with the old master: it registers now.
+  if (wasRecovered) fw.registeredTime = fw.reregisteredTime;
   ctx.cancelTimer(timerKeys.failover(id));
   fw.suppressedRoles = new Set((m.suppressed_roles ?? []).filter((r) => fw.roles.includes(r)));
   watch(ctx, fw, from);
@@ -198,6 +203,17 @@ export function frameworkFailoverTimeout(ctx: MasterContext, frameworkId: string
   const fw = ctx.state.frameworks.get(frameworkId);
   if (fw === undefined || fw.connected) return;
   ctx.log.info({ framework: frameworkId }, 'framework failover timeout; removing it');
+  removeFramework(ctx, fw);
+}
+
+/**
+ * An operator tears the framework down (`POST /teardown`): its scheduler is told, so a v0
+ * driver aborts (and `mesos-execute` exits with the error) instead of waiting for offers that
+ * never come, as Mesos's scheduler learns from its closed subscription.
+ */
+export function teardownFramework(ctx: MasterContext, fw: FrameworkRecord): void {
+  ctx.log.info({ framework: fw.id }, 'framework torn down');
+  if (fw.connected && fw.pid !== undefined) frameworkError(ctx, fw.pid, 'Framework has been removed');
   removeFramework(ctx, fw);
 }
 

@@ -7,7 +7,7 @@ import { forbidden, guarded, type HttpAuthOptions } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
 import type { Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
-import { removeFramework } from './frameworks.js';
+import { teardownFramework } from './frameworks.js';
 import { killTaskEndpoint } from './operator-kill.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
 import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJSON, versionJSON, type MasterIdentity } from './views.js';
@@ -148,7 +148,7 @@ function teardownEndpoint(ctx: MasterContext, req: HttpRequest, principal: strin
   const fw = ctx.state.frameworks.get(id);
   if (fw === undefined) return badRequest(`No framework found with ID '${id}'`);
   if (!authorized(ctx.opts.acls, 'teardown_frameworks', principal, fw.info.principal)) return forbidden(`principal '${principal ?? ''}' may not tear down framework ${id}`);
-  removeFramework(ctx, fw);
+  teardownFramework(ctx, fw);
   return { status: 200, body: '' };
 }
 

@@ -15,6 +15,7 @@ import {
   type LaunchRejection,
   type LaunchTasks,
   type OfferOperation,
+  type ExecutorInfo,
   type TaskInfo,
 } from '../protocol/index.js';
 import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
@@ -78,11 +79,13 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
         for (const task of operationTasks(op)) rejectTask(ctx, fw, task, problem);
         continue;
       }
-      const admitted = (op.launch?.task_infos ?? []).filter((task) => {
-        const refusal = admissionProblem(ctx, fw, task);
-        if (refusal !== undefined) rejectTask(ctx, fw, task, refusal);
-        return refusal === undefined;
-      });
+      const admitted = (op.launch?.task_infos ?? [])
+        .filter((task) => {
+          const refusal = admissionProblem(ctx, fw, task);
+          if (refusal !== undefined) rejectTask(ctx, fw, task, refusal);
+          return refusal === undefined;
+        })
+        .map((task) => (task.executor === undefined ? task : { ...task, executor: comparableExecutor(fw, task.executor, role) }));
       const result = validateLaunch(admitted, {
         framework_id: { value: fw.id },
         agent_id: { value: agent.id },
@@ -174,6 +177,16 @@ export function launchTask(ctx: MasterContext, fw: FrameworkRecord, agent: Agent
   }
   ctx.log.info({ framework: fw.id, task: entry.id, agent: agent.id }, `Launching task ${entry.id} of framework ${fw.id} with resources ${entry.resources.toString()} on agent ${agent.id}`);
   ctx.send(agent.pid, { name: 'RunTask', framework: fw.info, task: taskInfo, pid: fw.pid ?? '', launch_executor: outcome.launch_executor });
+}
+
+/**
+ * An ExecutorInfo in the one form the master keeps and compares: with the framework's id and
+ * every resource allocated to a role, as the agent reports it back. A task naming an executor
+ * the framework already has must be equal to it in this form, whether the master learned the
+ * executor from a launch or from an agent re-registering after a master restart.
+ */
+export function comparableExecutor(fw: FrameworkRecord, executor: ExecutorInfo, role: string): ExecutorInfo {
+  return { ...executor, framework_id: executor.framework_id ?? { value: fw.id }, resources: allocateAll(executor.resources ?? [], role) };
 }
 
 export function rejectTask(ctx: MasterContext, fw: FrameworkRecord, task: Pick<TaskInfo, 'task_id' | 'agent_id'>, rejection: LaunchRejection): void {

@@ -51,6 +51,8 @@ export class MasterMetrics {
   readonly slaveUnreachableScheduled: Counter;
   readonly slaveUnreachableCompleted: Counter;
   readonly slaveUnreachableCanceled: Counter;
+  /** Agents from the registry that did not re-register within agent_reregister_timeout of a master restart. */
+  readonly recoverySlaveRemovals: Counter;
   readonly validStatusUpdates: Counter;
   readonly invalidStatusUpdates: Counter;
   readonly validAcks: Counter;
@@ -83,6 +85,7 @@ export class MasterMetrics {
     this.slaveUnreachableScheduled = c('slave_unreachable_scheduled');
     this.slaveUnreachableCompleted = c('slave_unreachable_completed');
     this.slaveUnreachableCanceled = c('slave_unreachable_canceled');
+    this.recoverySlaveRemovals = c('recovery_slave_removals');
     this.validStatusUpdates = c('valid_status_updates');
     this.invalidStatusUpdates = c('invalid_status_updates');
     this.validAcks = c('valid_status_update_acknowledgements');

@@ -354,6 +354,22 @@ export class MasterState {
     return tasks;
   }
 
+  /**
+   * The agent re-registered: its tasks still listed unreachable are ones it does not run (it
+   * reported the others, which addTask took back), and are forgotten. How many there were.
+   */
+  forgetUnreachableTasksOn(agentId: string): number {
+    let forgotten = 0;
+    for (const fw of this.frameworkMap.values()) {
+      for (const [id, task] of fw.unreachableTasks) {
+        if (task.agent_id.value !== agentId) continue;
+        writable(fw.unreachableTasks).delete(id);
+        forgotten++;
+      }
+    }
+    return forgotten;
+  }
+
   /** Remembers a kill so it is sent again when the agent re-registers. */
   addKilledTask(agent: AgentRecord, frameworkId: string, taskId: string): void {
     let killed = agent.killedTasks.get(frameworkId);

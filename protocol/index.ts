@@ -192,3 +192,25 @@ export { newTask } from './task.js';
 export { startProtocolRuntime, type ProtocolRuntime, type ProtocolRuntimeOptions } from './start-runtime.js';
 export { ACTIONS, PERMISSIVE, authorized, loadAcls, parseAcls, type Acls, type Action } from './authorizer.js';
 export { basicPrincipal, forbidden, guarded, needsAuthentication, unauthorized, type HttpAuthOptions } from './http-auth.js';
+
+// The v1 HTTP APIs' shared layer: RecordIO, content negotiation, the protobuf schema and Mesos's JSON mapping.
+export {
+  acceptedMediaType,
+  contentTypeOf,
+  decodeMessage,
+  encodeMessage,
+  encodeRecord,
+  extendSchema,
+  JSON_TYPE,
+  MESOS_V1_SCHEMA,
+  notAcceptable,
+  PROTOBUF_TYPE,
+  RecordIODecoder,
+  RecordIOError,
+  requestMediaType,
+  toJSONText,
+  v1Type,
+  type Decoded,
+  type MediaType,
+  type SchemaTable,
+} from './v1/index.js';

@@ -380,6 +380,13 @@ export const LaunchExecutorSchema = message('LaunchExecutor', {
   agent_id: AgentIDSchema,
   executor_info: ExecutorInfoSchema,
   directory: Type.String(),
+  /** The task's container: the cgroup.procs files its process joins, and the user it runs as. */
+  container: Opt(
+    Type.Object({
+      cgroups: Type.Array(Type.String(), { maxItems: 16 }),
+      user: Opt(Type.Object({ name: Type.String(), uid: Type.Integer({ minimum: 0 }), gid: Type.Integer({ minimum: 0 }) })),
+    }),
+  ),
 });
 export type LaunchExecutor = Static<typeof LaunchExecutorSchema>;
 

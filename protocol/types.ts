@@ -297,6 +297,9 @@ export const ContainerInfoSchema = Type.Object({
   type: literalUnion(['DOCKER', 'MESOS'] as const),
   volumes: Opt(Type.Array(VolumeSchema)),
   hostname: Opt(Type.String()),
+  /** Kept so that the agent can refuse what it cannot run (no Docker, no image provisioner). */
+  docker: Opt(Type.Object({ image: Opt(Type.String()) })),
+  mesos: Opt(Type.Object({ image: Opt(Type.Object({ type: Opt(Type.String()), docker: Opt(Type.Object({ name: Type.String() })), appc: Opt(Type.Object({ name: Type.String() })) })) })),
 });
 export type ContainerInfo = Static<typeof ContainerInfoSchema>;
 

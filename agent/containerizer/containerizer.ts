@@ -1,13 +1,19 @@
 // The containerizer: launches executors as real child processes, each the leader of its own
 // process group in its own sandbox, with stdout/stderr written straight to files there; kills
 // whole groups with a SIGTERM→SIGKILL escalation; re-attaches to executors after an agent
-// restart; and tracks every container so shutdown can destroy them all.
+// restart; and tracks every container so shutdown can destroy them all. Every container goes
+// through the isolators (isolation.ts): its cgroups are made before its first process runs,
+// which joins them (and switches to the task's user) before it executes anything. Containers
+// whose process another program starts (command tasks, started by an executor host) are
+// prepared here too and handed over as a ContainerJoin.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { killRemainingGroup, processAlive, signalGroup } from './process-group.js';
-import { PosixIsolator, type ContainerLimits, type ResourceStatistics } from './posix-isolator.js';
+import type { ContainerLimits, ResourceStatistics } from './posix-isolator.js';
+import { Isolation, type Limitation } from './isolation.js';
+import type { UserIds } from './users.js';
 import { sandboxPath } from './sandbox.js';
 
 /** Mesos's CommandInfo shape: a shell string, or an executable plus its full argv. */
@@ -31,6 +37,17 @@ export interface ContainerLaunchSpec {
   /** Overrides the sandbox that the work_dir layout would give. */
   directory?: string;
   limits?: ContainerLimits;
+  /** Run as this user (the agent must be root). */
+  user?: UserIds;
+  /** False for the agent's own helpers (executor hosts): no cgroups, no limits. Default true. */
+  isolate?: boolean;
+}
+
+/** What the process of a container started by another program does before it runs the task. */
+export interface ContainerJoin {
+  /** cgroup.procs files to write its pid to. */
+  cgroups: string[];
+  user?: UserIds;
 }
 
 /** An executor process a previous agent incarnation started, to re-attach to. */
@@ -47,6 +64,8 @@ export interface Termination {
   signal: NodeJS.Signals | null;
   /** 'exited with status 1', 'killed by signal SIGKILL', or why the status is unknown. */
   status: string;
+  /** Set when an isolator ended the container (an OOM kill under cgroups/mem). */
+  limitation?: Limitation;
 }
 
 export interface Container {
@@ -73,6 +92,8 @@ export interface ContainerizerOptions {
   baseEnv?: Record<string, string | undefined>;
   /** How often a re-attached (non-child) executor is probed for exit. */
   reattachPollMs?: number;
+  /** The isolators and launcher (Isolation.create); default posix/cpu,posix/mem. */
+  isolation?: Isolation;
 }
 
 export class ContainerLaunchError extends Error {
@@ -86,7 +107,9 @@ export class Containerizer {
   private readonly live = new Map<string, ContainerHandle>();
   /** Launches between their first await and their handle, which destroyAll must wait out. */
   private readonly launching = new Set<Promise<unknown>>();
-  private readonly isolator = new PosixIsolator();
+  readonly isolation: Isolation;
+  /** Containers prepared here whose process another program starts: container id → its process group, once known. */
+  private readonly external = new Map<string, number | undefined>();
   private readonly baseEnv: Record<string, string | undefined>;
   private readonly reattachPollMs: number;
 
@@ -95,6 +118,7 @@ export class Containerizer {
     // showed up as a quarter of the launch cost.
     this.baseEnv = { ...(options.baseEnv ?? process.env) };
     this.reattachPollMs = options.reattachPollMs ?? 250;
+    this.isolation = options.isolation ?? Isolation.posix();
   }
 
   /** Starts the executor; rejects with ContainerLaunchError if it could not be started. */
@@ -128,14 +152,16 @@ export class Containerizer {
       // drain it, or an agent restart would block (or SIGPIPE) every executor. Append mode so
       // nothing already in the sandbox is ever truncated.
       [stdout, stderr] = await Promise.all([open(join(sandbox, 'stdout'), 'a'), open(join(sandbox, 'stderr'), 'a')]);
-      const child = this.spawnChild(spec, sandbox, stdout.fd, stderr.fd);
+      const cgroups = await this.isolation.prepare(containerId, spec.limits ?? {}, spec.isolate ?? true);
+      const child = this.spawnChild(spec, sandbox, stdout.fd, stderr.fd, cgroups);
       const pid = await spawned(child);
-      const handle = new ContainerHandle(containerId, pid, sandbox, false);
+      const handle = new ContainerHandle(containerId, pid, sandbox, false, (t) => this.finish(containerId, t));
       handle.attachChild(child);
-      this.track(handle, spec.limits ?? {});
+      this.track(handle);
       return handle;
     } catch (e) {
       this.live.delete(containerId);
+      await this.isolation.cleanup(containerId);
       if (e instanceof ContainerLaunchError) throw e;
       throw new ContainerLaunchError(containerId, describe(e), { cause: e });
     } finally {
@@ -152,10 +178,92 @@ export class Containerizer {
   async reattach(spec: ReattachSpec): Promise<Container> {
     const existing = this.live.get(spec.containerId);
     if (existing) return existing;
-    const handle = new ContainerHandle(spec.containerId, spec.pid, spec.sandbox, true);
+    const handle = new ContainerHandle(spec.containerId, spec.pid, spec.sandbox, true, (t) => this.finish(spec.containerId, t));
     handle.pollForExit(this.reattachPollMs);
-    this.track(handle, {});
+    this.track(handle);
     return handle;
+  }
+
+  /**
+   * Prepares a container whose process another program starts (a command task, started by its
+   * executor host): its cgroups exist and are limited when this resolves, and the returned join
+   * says what that process must do first. destroy() ends it.
+   */
+  async prepare(containerId: string, limits: ContainerLimits, user?: UserIds): Promise<ContainerJoin> {
+    if (this.live.has(containerId) || this.external.has(containerId)) {
+      throw new ContainerLaunchError(containerId, 'a container with this id is already running');
+    }
+    this.external.set(containerId, undefined);
+    try {
+      const cgroups = await this.isolation.prepare(containerId, limits);
+      this.isolation.watch(containerId, () => void this.isolation.kill(containerId));
+      return { cgroups, ...(user ? { user } : {}) };
+    } catch (e) {
+      this.external.delete(containerId);
+      await this.isolation.cleanup(containerId);
+      throw new ContainerLaunchError(containerId, describe(e), { cause: e });
+    }
+  }
+
+  /** The process group of a prepared container's process, once its starter reports it (for usage). */
+  setPid(containerId: string, pgid: number): void {
+    if (this.external.has(containerId)) this.external.set(containerId, pgid);
+  }
+
+  /** The pid (and process group) of a container: its executor's, or what a prepared container's starter reported. */
+  pidOf(containerId: string): number | undefined {
+    return this.get(containerId)?.pid ?? this.external.get(containerId);
+  }
+
+  /** The limitation a container hit, if any (read before it is destroyed). */
+  limitation(containerId: string): Promise<Limitation | undefined> {
+    return this.isolation.limitation(containerId);
+  }
+
+  /** Whether a terminal status of this container's task may be owed to a limitation (worth a check). */
+  mayBeLimited(containerId: string): boolean {
+    return this.isolation.memoryLimited(containerId);
+  }
+
+  /** Ends a prepared container: what is left of it is killed and its cgroups removed. */
+  async destroy(containerId: string): Promise<void> {
+    if (!this.external.has(containerId)) return;
+    const pgid = this.external.get(containerId);
+    this.external.delete(containerId);
+    if (pgid !== undefined) await killRemainingGroup(pgid).catch(() => undefined);
+    await this.isolation.cleanup(containerId);
+  }
+
+  /**
+   * After an agent restart: the containers that survived are known again; cgroups under the
+   * root of containers this agent's work_dir launched, and that did not survive, are destroyed.
+   */
+  recover(recovered: Iterable<string>, owned: (containerId: string) => boolean): Promise<string[]> {
+    const ids = new Set(recovered);
+    for (const id of ids) if (!this.live.has(id)) this.external.set(id, undefined);
+    return this.isolation.recover(ids, owned);
+  }
+
+  /** Every container's id: launched here, re-attached, or prepared for another program. */
+  containerIds(): string[] {
+    return [...new Set([...this.containers().map((c) => c.containerId), ...this.external.keys()])];
+  }
+
+  /** Changes a container's limits while it runs. */
+  update(containerId: string, limits: ContainerLimits): Promise<void> {
+    return this.isolation.update(containerId, limits);
+  }
+
+  /** The limits the container was prepared with. */
+  limits(containerId: string): ContainerLimits | undefined {
+    return this.isolation.limits(containerId);
+  }
+
+  /** The container's own end, before anyone hears of it: a limitation read, then its cgroups removed. */
+  private async finish(containerId: string, t: Termination): Promise<Termination> {
+    const limitation = await this.isolation.limitation(containerId).catch(() => undefined);
+    await this.isolation.cleanup(containerId);
+    return limitation ? { ...t, limitation } : t;
   }
 
   get(containerId: string): Container | undefined {
@@ -167,41 +275,72 @@ export class Containerizer {
     return [...this.live.values()].filter((c) => c.pid > 0);
   }
 
-  /** Resource usage of a live container's process group (Mesos's ResourceStatistics names). */
+  /** Resource usage of a container, each isolator adding its part (Mesos's ResourceStatistics names). */
   async usage(containerId: string): Promise<ResourceStatistics | undefined> {
     const c = this.get(containerId);
-    return c ? this.isolator.usage(containerId, c.pid) : undefined;
+    if (c) return this.isolation.usage(containerId, c.pid);
+    if (this.external.has(containerId)) return this.isolation.usage(containerId, this.external.get(containerId));
+    return undefined;
   }
 
   /** Kills every container (agent shutdown, test teardown) and resolves when all are gone. */
   async destroyAll(gracePeriodMs = 0): Promise<void> {
     await Promise.allSettled([...this.launching]);
     await Promise.all(this.containers().map((c) => c.kill(gracePeriodMs)));
+    await Promise.all([...this.external.keys()].map((id) => this.destroy(id)));
+    this.isolation.stop();
   }
 
-  private track(handle: ContainerHandle, limits: ContainerLimits): void {
+  private track(handle: ContainerHandle): void {
     this.live.set(handle.containerId, handle);
-    this.isolator.prepare(handle.containerId, limits);
+    // An OOM kill of a member other than the executor leaves the container running: end it, as Mesos does.
+    this.isolation.watch(handle.containerId, () => void handle.kill(0));
     void handle.wait().then(() => {
       if (this.live.get(handle.containerId) === handle) this.live.delete(handle.containerId);
-      this.isolator.cleanup(handle.containerId);
     });
   }
 
-  private spawnChild(spec: ContainerLaunchSpec, sandbox: string, outFd: number, errFd: number): ChildProcess {
+  private spawnChild(spec: ContainerLaunchSpec, sandbox: string, outFd: number, errFd: number, cgroups: string[]): ChildProcess {
     const { command } = spec;
     const env = { ...this.baseEnv, ...spec.env };
     // detached: setsid(), so the executor leads a new session and process group whose id is
     // its pid; group signals then reach everything it forks, and a signal to the agent's own
     // terminal group never reaches executors.
     const common = { cwd: sandbox, env, stdio: ['ignore', outFd, errFd] as ['ignore', number, number], detached: true };
-    if (command.shell ?? true) {
-      return spawn('/bin/sh', ['-c', command.value], common);
+    const shell = command.shell ?? true;
+    const argv = shell ? ['/bin/sh', '-c', command.value] : command.arguments?.length ? [command.value, ...command.arguments.slice(1)] : [command.value];
+    if (cgroups.length > 0 || spec.user !== undefined) {
+      // The container's first process joins its cgroups, then becomes its user, then executes
+      // the command: nothing of the container ever runs outside them (Mesos's linux launcher
+      // does the same between clone and exec). argv[0] is the program's own name here.
+      const [file, args] = joinCommand(argv, { cgroups, ...(spec.user ? { user: spec.user } : {}) });
+      return spawn(file, args, common);
     }
-    const argv = command.arguments ?? [command.value];
-    const [argv0, ...args] = argv.length > 0 ? argv : [command.value];
+    if (shell) return spawn('/bin/sh', ['-c', command.value], common);
+    const full = command.arguments ?? [command.value];
+    const [argv0, ...args] = full.length > 0 ? full : [command.value];
     return spawn(command.value, args, argv0 === undefined ? common : { ...common, argv0 });
   }
+}
+
+/**
+ * `/bin/sh -c` that writes its own pid to every cgroup.procs file of the join, switches to the
+ * join's user (setpriv, with the user's groups) and executes argv in its place; the pid, and
+ * so the process group it leads, stays the same.
+ */
+export function joinCommand(argv: readonly string[], join: ContainerJoin): [string, string[]] {
+  return ['/bin/sh', ['-c', `${joinScript(join)} "$@"`, 'sh', ...argv]];
+}
+
+/** The shell text that joins the container and ends in `exec` of what follows it. */
+export function joinScript(join: ContainerJoin): string {
+  const steps = join.cgroups.map((f) => `echo $$ > ${shellQuote(f)}`);
+  const exec = join.user ? `exec setpriv --reuid=${join.user.uid} --regid=${join.user.gid} --init-groups --` : 'exec';
+  return [...steps, exec].join(' && ');
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Resolves with the pid once the process exists; rejects with the spawn error otherwise. */
@@ -241,6 +380,8 @@ class ContainerHandle implements Container {
     readonly pid: number,
     readonly sandbox: string,
     readonly reattached: boolean,
+    /** The containerizer's part of the end (limitation, cleanup), before wait() resolves. */
+    private readonly finish: (t: Termination) => Promise<Termination> = async (t) => t,
   ) {}
 
   attachChild(child: ChildProcess): void {
@@ -310,9 +451,12 @@ class ContainerHandle implements Container {
     if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
     // The container ends with its executor: sweep anything it left in its group first, so a
     // terminated container never leaves processes behind (Mesos destroys the container too).
-    void killRemainingGroup(this.pid).then(
-      () => this.resolveTermination(t),
-      () => this.resolveTermination(t),
-    );
+    void killRemainingGroup(this.pid)
+      .catch(() => undefined)
+      .then(() => this.finish(t))
+      .then(
+        (final) => this.resolveTermination(final),
+        () => this.resolveTermination(t),
+      );
   }
 }

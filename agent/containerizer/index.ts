@@ -6,9 +6,12 @@ export {
   Containerizer,
   ContainerLaunchError,
   describeExit,
+  joinScript,
+  shellQuote,
   type CommandSpec,
   type Container,
   type ContainerizerOptions,
+  type ContainerJoin,
   type ContainerLaunchSpec,
   type ReattachSpec,
   type Termination,
@@ -16,5 +19,9 @@ export {
 export { executorEnvironment, formatDuration, parseDuration, type ExecutorEnvironmentOptions } from './env.js';
 export { groupAlive, processAlive, signalGroup } from './process-group.js';
 export type { ContainerLimits, ResourceStatistics } from './posix-isolator.js';
+export { Isolation, ISOLATORS, DEFAULT_ISOLATION, parseIsolation, type IsolationOptions, type IsolatorName, type LauncherName, type Limitation } from './isolation.js';
+export { detectCgroups, Cgroups, type CgroupsHost, type CgroupsVersion } from './cgroups.js';
+export { chownSandbox, lookupUser, taskUser, UnknownUserError, type UserIds } from './users.js';
+export { containerRefusal } from './refusals.js';
 export { readProcStat, type ProcStat } from './proc.js';
 export { sandboxPath, safeSegment, type SandboxIds } from './sandbox.js';

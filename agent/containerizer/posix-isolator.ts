@@ -1,7 +1,6 @@
-// The POSIX isolator: no enforcement, only accounting. It remembers each container's limits
-// and, on request, sums CPU time and RSS over the container's process group from /proc. Mesos's
-// cgroups isolators would enforce the limits; there are none here, and this host-agnostic
-// fallback only reports, as Mesos's POSIX isolators do.
+// The POSIX isolators (posix/cpu, posix/mem): no enforcement, only accounting. They sum CPU time
+// and RSS over the container's process group from /proc, as Mesos's POSIX isolators sum them
+// over the executor's process tree. Also the shape of what every isolator reports.
 
 import { CLOCK_TICKS_PER_SECOND, PAGE_SIZE, processGroupMembers } from './proc.js';
 
@@ -10,50 +9,44 @@ export interface ContainerLimits {
   memBytes?: number;
 }
 
-/** A subset of Mesos's ResourceStatistics, with its field names (`/monitor/statistics`). */
+/** Mesos's ResourceStatistics, with its field names (`/monitor/statistics`, `/containers`). */
 export interface ResourceStatistics {
   /** Seconds since the epoch. */
   timestamp: number;
-  processes: number;
-  threads: number;
-  cpus_user_time_secs: number;
-  cpus_system_time_secs: number;
-  mem_rss_bytes: number;
+  processes?: number;
+  threads?: number;
+  cpus_user_time_secs?: number;
+  cpus_system_time_secs?: number;
   cpus_limit?: number;
+  cpus_nr_periods?: number;
+  cpus_nr_throttled?: number;
+  cpus_throttled_time_secs?: number;
+  mem_total_bytes?: number;
+  mem_rss_bytes?: number;
+  mem_cache_bytes?: number;
+  mem_file_bytes?: number;
+  mem_mapped_file_bytes?: number;
+  mem_swap_bytes?: number;
+  mem_unevictable_bytes?: number;
   mem_limit_bytes?: number;
 }
 
-export class PosixIsolator {
-  private readonly limits = new Map<string, ContainerLimits>();
-
-  prepare(containerId: string, limits: ContainerLimits): void {
-    this.limits.set(containerId, limits);
+/** What posix/cpu and posix/mem see of the group led by `pgid`; undefined without /proc. */
+export async function posixUsage(pgid: number, cpu: boolean, mem: boolean): Promise<Partial<ResourceStatistics> | undefined> {
+  const members = await processGroupMembers(pgid);
+  if (members === undefined) return undefined;
+  // Zombies have released their memory and their CPU time is final; counting them would report
+  // a process that no longer runs.
+  const live = members.filter((m) => m.state !== 'Z');
+  const ticks = (f: (m: (typeof live)[number]) => number): number => live.reduce((sum, m) => sum + f(m), 0) / CLOCK_TICKS_PER_SECOND;
+  const out: Partial<ResourceStatistics> = {
+    processes: live.length,
+    threads: live.reduce((sum, m) => sum + m.threads, 0),
+  };
+  if (cpu) {
+    out.cpus_user_time_secs = ticks((m) => m.utimeTicks);
+    out.cpus_system_time_secs = ticks((m) => m.stimeTicks);
   }
-
-  cleanup(containerId: string): void {
-    this.limits.delete(containerId);
-  }
-
-  /** Usage of the group led by `pgid`; undefined where /proc is unavailable. */
-  async usage(containerId: string, pgid: number): Promise<ResourceStatistics | undefined> {
-    const members = await processGroupMembers(pgid);
-    if (members === undefined) return undefined;
-    // Zombies have released their memory and their CPU time is already final; counting them
-    // would double-count nothing but would report a process that no longer runs.
-    const live = members.filter((m) => m.state !== 'Z');
-    const ticks = (f: (m: (typeof live)[number]) => number): number =>
-      live.reduce((sum, m) => sum + f(m), 0) / CLOCK_TICKS_PER_SECOND;
-    const stats: ResourceStatistics = {
-      timestamp: Date.now() / 1000,
-      processes: live.length,
-      threads: live.reduce((sum, m) => sum + m.threads, 0),
-      cpus_user_time_secs: ticks((m) => m.utimeTicks),
-      cpus_system_time_secs: ticks((m) => m.stimeTicks),
-      mem_rss_bytes: live.reduce((sum, m) => sum + m.rssPages, 0) * PAGE_SIZE,
-    };
-    const limits = this.limits.get(containerId);
-    if (limits?.cpus !== undefined) stats.cpus_limit = limits.cpus;
-    if (limits?.memBytes !== undefined) stats.mem_limit_bytes = limits.memBytes;
-    return stats;
-  }
+  if (mem) out.mem_rss_bytes = live.reduce((sum, m) => sum + m.rssPages, 0) * PAGE_SIZE;
+  return out;
 }

@@ -175,7 +175,7 @@ test('usage reports the process group and the recorded limits', async () => {
   const u = await containerizer.usage(c.containerId);
   assert.ok(u);
   assert.equal(u.processes, 3);
-  assert.ok(u.mem_rss_bytes > 0);
+  assert.ok((u.mem_rss_bytes ?? 0) > 0);
   assert.equal(u.cpus_limit, 0.5);
   assert.equal(u.mem_limit_bytes, 64 << 20);
   await c.kill();
