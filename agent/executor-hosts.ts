@@ -26,10 +26,13 @@ export class ExecutorHosts {
     return this.hosts.size + this.retired.size;
   }
 
-  /** True while the host process of `containerId` runs (its end is reported by its container). */
-  isAlive(containerId: string | undefined): boolean {
-    if (containerId === undefined) return false;
-    const host = this.retired.get(containerId) ?? [...this.hosts.values()].find((h) => h.containerId === containerId);
+  /**
+   * True when the connection to the host of `containerId` was lost while its process runs. The
+   * host's link is older than its executors', so a lost connection reports the host first: an
+   * executor's exit while its host is not retired is that executor's own end.
+   */
+  lostWhileAlive(containerId: string | undefined): boolean {
+    const host = containerId === undefined ? undefined : this.retired.get(containerId);
     return host !== undefined && host.state !== 'TERMINATED' && host.container !== undefined;
   }
 

@@ -214,7 +214,7 @@ export class Executors {
   /**
    * A registered executor's pid exited, or its connection was lost. A custom executor is a
    * process: make sure it is gone, and report it when its container ends. A command executor
-   * is an actor in its host: if the host's process still runs, the connection was lost, not
+   * is an actor in its host: if the host's connection broke while its process runs, the connection was lost, not
    * the executor (a starved event loop misses heartbeats), and it is asked to reconnect, as a
    * restarted agent asks; otherwise this exit is its termination.
    */
@@ -227,8 +227,7 @@ export class Executors {
   }
 
   private hostAlive(e: ExecutorState): boolean {
-    // After an agent restart a command executor's host is re-attached as its own container.
-    return this.ctx.parts.hosts.isAlive(e.hostContainerId) || (e.hostContainerId === undefined && e.container !== undefined);
+    return this.ctx.parts.hosts.lostWhileAlive(e.hostContainerId);
   }
 
   /** ReconnectExecutor, resent every executor_reregistration_timeout until it re-registers or its host ends. */
