@@ -68,6 +68,7 @@ export class Agent extends Actor<AgentMessage> {
     _ExecutorRegistrationTimeout: (m) => this.parts.executors.registrationTimeout(keyOf(m)),
     _ExecutorShutdownTimeout: (m) => this.parts.executors.shutdownTimeout(keyOf(m)),
     _ExecutorExited: (m) => this.parts.executors.exited(keyOf(m), m.pid),
+    _ExecutorReconnectRetry: (m) => this.parts.executors.reconnectRetry(keyOf(m)),
     _ExecutorReregistrationTimeout: () => this.parts.recovery.reregistrationTimeout(),
     _HostLaunched: (m) => this.parts.hosts.launched(m.frameworkId, m.containerId, m.container),
     _HostLaunchFailed: (m) => this.parts.hosts.launchFailed(m.frameworkId, m.containerId, m.message),
@@ -79,6 +80,7 @@ export class Agent extends Actor<AgentMessage> {
     _UpdateCheckpointed: (m) => this.parts.tasks.updateCheckpointed(m.update, m.ackTo),
     _CheckpointWritten: (m) => this.parts.checkpointer.written(m.what, m.error),
     _ShutdownTimeout: () => this.finishShutdown('executors did not terminate within the grace period'),
+    _GracefulShutdown: (m) => this.gracefulShutdown(m.why),
     _LimitationChecked: (m) => this.parts.tasks.acceptFromExecutor(m.update, m.ackTo),
     _ContainersRecovered: (m) => this.parts.containers.recovered(m.destroyed, m.error),
     _GcSandboxes: () => this.parts.gc.collect(),
@@ -92,6 +94,8 @@ export class Agent extends Actor<AgentMessage> {
   private readonly onTerminated: ((reason: string) => void) | undefined;
   private startTime = 0;
   private terminationReason = 'stopped';
+  /** A graceful stop (SIGUSR1) keeps the identity, as Mesos: a restart re-registers under the same id. */
+  private keepIdentity = false;
 
   constructor(deps: AgentDeps) {
     super();
@@ -234,6 +238,27 @@ export class Agent extends Actor<AgentMessage> {
     this.beginShutdown();
   }
 
+  /**
+   * Mesos's SIGUSR1: tell the master this agent is going (UnregisterAgent: it removes the agent
+   * and its tasks at once, instead of after the ping timeouts), kill every executor, terminate.
+   * Callable from outside the actor (a signal handler); the work happens in the actor.
+   */
+  shutdownGracefully(why: string): void {
+    this.callback((): Internal => ({ name: '_GracefulShutdown', why }))();
+  }
+
+  private gracefulShutdown(why: string): void {
+    const { ctx } = this;
+    if (ctx.state === 'TERMINATING') return;
+    if (ctx.agentId !== undefined) {
+      this.log.info({ why }, `${why}; unregistering and shutting down`);
+      this.send(ctx.masterPid, { name: 'UnregisterAgent', agent_id: { value: ctx.agentId } });
+    } else this.log.info({ why }, `${why}; shutting down`);
+    this.terminationReason = `shut down: ${why}`;
+    this.keepIdentity = true;
+    this.beginShutdown();
+  }
+
   /** Shuts every framework down, then terminates. Also forgets the identity, as Mesos does. */
   private beginShutdown(): void {
     const { ctx, parts } = this;
@@ -252,7 +277,7 @@ export class Agent extends Actor<AgentMessage> {
 
   private finishShutdown(why: string): void {
     this.log.info({ why }, 'agent terminating');
-    this.parts.checkpointer.forgetIdentity();
+    if (!this.keepIdentity) this.parts.checkpointer.forgetIdentity();
     void this.ctx.containerizer.destroyAll(0);
     this.terminateSelf();
   }

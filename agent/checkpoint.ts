@@ -12,6 +12,8 @@
 //   …/executors/<executor_id>/executor.info               ExecutorInfo (JSON)
 //   …/executors/<executor_id>/runs/latest -> <container_id>
 //   …/runs/<container_id>/pids/forked.pid                 executor OS pid (text)
+//   …/runs/<container_id>/pids/forked.start               its start time in clock ticks after boot (text;
+//                                                          mesos-ts only: with the boot id it names one process)
 //   …/runs/<container_id>/pids/libprocess.pid             executor actor address (text)
 //   …/runs/<container_id>/executor.token                  its authentication token (0600; executor-tokens.ts)
 //   …/runs/<container_id>/http.marker                     present for HTTP executors
@@ -67,6 +69,13 @@ export interface TaskCheckpoint {
 export interface ExecutorRunCheckpoint {
   containerId: string;
   pid?: number;
+  /** The start time of `pid` when it was checkpointed (/proc/<pid>/stat field 22), if recorded. */
+  pidStartTicks?: number;
+  /**
+   * Why the checkpointed pids were set aside: the host rebooted since (every process of the
+   * previous boot is gone, and its pids name strangers now), or the pid names another process.
+   */
+  stale?: 'rebooted' | 'pid reused';
   libprocessPid?: string;
   /** The token the executor authenticates with (executor-tokens.ts writes it). */
   token?: string;
@@ -95,6 +104,8 @@ export interface AgentCheckpoint {
   agentId?: string;
   info?: Json;
   bootId?: string;
+  /** The checkpointed boot id differs from the host's: no executor of the previous incarnation survived. */
+  rebooted: boolean;
   frameworks: FrameworkCheckpoint[];
   problems: CheckpointProblem[];
 }
@@ -170,13 +181,20 @@ export async function checkpointExecutor(workDir: string, r: ExecutorRef, info: 
 export async function checkpointExecutorRun(
   workDir: string,
   r: RunRef,
-  run: { pid?: number; libprocessPid?: string; http?: boolean },
+  run: { pid?: number; pidStartTicks?: number; libprocessPid?: string; http?: boolean },
   o: CheckpointOptions = {},
 ): Promise<void> {
   const dir = checkpointPaths.runDir(workDir, r);
   await mkdir(dir, { recursive: true });
   await linkAtomic(seg(r.containerId, true), join(checkpointPaths.executorDir(workDir, r), 'runs', 'latest'), o);
-  if (run.pid !== undefined) await writeAtomic(join(dir, 'pids', 'forked.pid'), String(run.pid), o);
+  // The start time first: a crash between the two writes leaves a pid without one (unverifiable,
+  // as before), never a start time that belongs to the pid of an earlier write.
+  if (run.pid !== undefined) {
+    const start = join(dir, 'pids', 'forked.start');
+    if (run.pidStartTicks !== undefined) await writeAtomic(start, String(run.pidStartTicks), o);
+    else await rm(start, { force: true });
+    await writeAtomic(join(dir, 'pids', 'forked.pid'), String(run.pid), o);
+  }
   if (run.libprocessPid !== undefined) await writeAtomic(join(dir, 'pids', 'libprocess.pid'), run.libprocessPid, o);
   if (run.http) await writeAtomic(join(dir, 'http.marker'), '', o);
 }
@@ -266,13 +284,14 @@ async function syncDir(dir: string): Promise<void> {
  * last record of an update log is truncated away on disk, so later appends start on a clean
  * line, as Mesos does during recovery.
  */
-export async function readAgentState(workDir: string, opts: { repair?: boolean } = {}): Promise<AgentCheckpoint> {
+export async function readAgentState(workDir: string, opts: { repair?: boolean; hostBootId?: string | undefined } = {}): Promise<AgentCheckpoint> {
   const repair = opts.repair ?? true;
   const problems: CheckpointProblem[] = [];
-  const state: AgentCheckpoint = { frameworks: [], problems };
+  const state: AgentCheckpoint = { frameworks: [], problems, rebooted: false };
 
   const bootId = await readText(checkpointPaths.bootId(workDir), problems, false);
   if (bootId !== undefined) state.bootId = bootId;
+  state.rebooted = bootId !== undefined && opts.hostBootId !== undefined && bootId !== opts.hostBootId;
 
   let agentId: string;
   try {
@@ -297,14 +316,14 @@ export async function readAgentState(workDir: string, opts: { repair?: boolean }
     const pid = await readText(join(dir, 'framework.pid'), problems, true);
     if (pid !== undefined) fw.pid = pid;
     for (const executorId of await listDirs(join(dir, 'executors'), problems)) {
-      fw.executors.push(await readExecutor(workDir, { ...fr, executorId }, problems, repair));
+      fw.executors.push(await readExecutor(workDir, { ...fr, executorId }, problems, repair, state.rebooted));
     }
     state.frameworks.push(fw);
   }
   return state;
 }
 
-async function readExecutor(workDir: string, r: ExecutorRef, problems: CheckpointProblem[], repair: boolean): Promise<ExecutorCheckpoint> {
+async function readExecutor(workDir: string, r: ExecutorRef, problems: CheckpointProblem[], repair: boolean, rebooted: boolean): Promise<ExecutorCheckpoint> {
   const dir = checkpointPaths.executorDir(workDir, r);
   const ex: ExecutorCheckpoint = { id: r.executorId, runs: [] };
   const info = await readJson(join(dir, 'executor.info'), problems);
@@ -323,15 +342,24 @@ async function readExecutor(workDir: string, r: ExecutorRef, problems: Checkpoin
       completed: await exists(join(runDir, 'executor.sentinel')),
       tasks: [],
     };
-    // A run without a pid is one whose launch never completed; not an error unless it is live.
-    const pidText = await readText(join(runDir, 'pids', 'forked.pid'), run.completed ? [] : problems, true);
-    if (pidText !== undefined) {
-      const pid = Number(pidText);
-      if (Number.isInteger(pid) && pid > 0) run.pid = pid;
-      else problems.push({ path: join(runDir, 'pids', 'forked.pid'), kind: 'torn', detail: `not a pid: ${JSON.stringify(pidText)}` });
+    if (rebooted) {
+      // Every pid of the previous boot now names nobody, or a stranger. As Mesos, they are
+      // removed, so that a restart after this recovery does not read them either.
+      if (!run.completed && (await exists(join(runDir, 'pids', 'forked.pid')))) run.stale = 'rebooted';
+      await rm(join(runDir, 'pids'), { recursive: true, force: true });
+    } else {
+      // A run without a pid is one whose launch never completed; not an error unless it is live.
+      const pidText = await readText(join(runDir, 'pids', 'forked.pid'), run.completed ? [] : problems, true);
+      if (pidText !== undefined) {
+        const pid = Number(pidText);
+        if (Number.isInteger(pid) && pid > 0) run.pid = pid;
+        else problems.push({ path: join(runDir, 'pids', 'forked.pid'), kind: 'torn', detail: `not a pid: ${JSON.stringify(pidText)}` });
+      }
+      const startText = await readText(join(runDir, 'pids', 'forked.start'), [], false);
+      if (run.pid !== undefined && startText !== undefined && /^\d+$/.test(startText)) run.pidStartTicks = Number(startText);
+      const lp = await readText(join(runDir, 'pids', 'libprocess.pid'), problems, false);
+      if (lp !== undefined) run.libprocessPid = lp;
     }
-    const lp = await readText(join(runDir, 'pids', 'libprocess.pid'), problems, false);
-    if (lp !== undefined) run.libprocessPid = lp;
     const token = await readText(join(runDir, 'executor.token'), problems, false);
     if (token !== undefined && /^[A-Za-z0-9_-]{16,128}$/.test(token)) run.token = token;
     for (const taskId of await listDirs(join(runDir, 'tasks'), problems)) {

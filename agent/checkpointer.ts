@@ -8,6 +8,7 @@
 import { bytesFromBase64, type ExecutorInbox, type TaskStatusUpdate } from '../protocol/index.js';
 import type { Pid } from '../runtime/index.js';
 import * as ckpt from './checkpoint.js';
+import { readProcStat } from './containerizer/proc.js';
 import type { AgentContext } from './context.js';
 import { checkpointToken, EXECUTOR_HOST_ID } from './executor-tokens.js';
 import { jsonReplacer } from './http.js';
@@ -49,12 +50,17 @@ export class Checkpointer {
     });
   }
 
-  /** forked.pid: the OS process that stands for the executor (its own, or its host's); and the token it proves. */
+  /**
+   * forked.pid: the OS process that stands for the executor (its own, or its host's), with its
+   * start time, so that a restarted agent never takes a later process with the same pid for it;
+   * and the token it proves.
+   */
   executorProcess(e: ExecutorState, pid: number): void {
     const ref = this.runRef(e);
     const token = this.ctx.config.executorTokens?.secretOf(e.frameworkId, e.kind === 'command' ? EXECUTOR_HOST_ID : e.id);
     this.persist('executor run', async () => {
-      await ckpt.checkpointExecutorRun(this.workDir, ref, { pid }, this.options);
+      const startTicks = (await readProcStat(pid))?.startTicks;
+      await ckpt.checkpointExecutorRun(this.workDir, ref, { pid, ...(startTicks !== undefined ? { pidStartTicks: startTicks } : {}) }, this.options);
       if (token !== undefined) await checkpointToken(ckpt.checkpointPaths.runDir(this.workDir, ref), token, this.options.fsync ?? true);
     });
   }

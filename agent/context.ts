@@ -49,6 +49,7 @@ export type Internal =
   | ({ name: '_ExecutorRegistrationTimeout' } & ExecutorKey)
   | ({ name: '_ExecutorShutdownTimeout' } & ExecutorKey)
   | ({ name: '_ExecutorExited'; pid: Pid<ExecutorInbox> } & ExecutorKey)
+  | ({ name: '_ExecutorReconnectRetry' } & ExecutorKey)
   | { name: '_ExecutorReregistrationTimeout' }
   | { name: '_HostLaunched'; frameworkId: string; containerId: string; container: Container }
   | { name: '_HostLaunchFailed'; frameworkId: string; containerId: string; message: string }
@@ -60,6 +61,7 @@ export type Internal =
   | { name: '_UpdateCheckpointed'; update: TaskStatusUpdate; ackTo: Pid<ExecutorInbox> | undefined }
   | { name: '_CheckpointWritten'; what: string; error: string | undefined }
   | { name: '_ShutdownTimeout' }
+  | { name: '_GracefulShutdown'; why: string }
   | { name: '_LimitationChecked'; update: TaskStatusUpdate; ackTo: Pid<ExecutorInbox> | undefined }
   | { name: '_ContainersRecovered'; destroyed: string[]; error?: string }
   | { name: '_GcSandboxes' }
@@ -75,6 +77,7 @@ export const timers = {
   executorReregistration: 'executor-reregistration',
   executorRegistration: (containerId: string) => `executor-registration ${containerId}`,
   executorShutdown: (containerId: string) => `executor-shutdown ${containerId}`,
+  executorReconnect: (containerId: string) => `executor-reconnect ${containerId}`,
   hostRegistration: (containerId: string) => `host-registration ${containerId}`,
   hostShutdown: (containerId: string) => `host-shutdown ${containerId}`,
   statusUpdateRetry: (frameworkId: string, taskId: string) => `status-update-retry ${frameworkId}\u0000${taskId}`,

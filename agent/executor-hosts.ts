@@ -14,15 +14,30 @@ import { ExecutorHostState, type ExecutorState } from './state.js';
 export class ExecutorHosts {
   /** Each framework's current host; an earlier one's messages name a container no longer here. */
   private readonly hosts = new Map<string, ExecutorHostState>();
+  /**
+   * Hosts whose connection broke while their process ran, by container id: they take no new
+   * executors, but the ones they run reconnect, and they end when their process does.
+   */
+  private readonly retired = new Map<string, ExecutorHostState>();
 
   constructor(private readonly ctx: AgentContext) {}
 
   get size(): number {
-    return this.hosts.size;
+    return this.hosts.size + this.retired.size;
+  }
+
+  /**
+   * True when the connection to the host of `containerId` was lost while its process runs. The
+   * host's link is older than its executors', so a lost connection reports the host first: an
+   * executor's exit while its host is not retired is that executor's own end.
+   */
+  lostWhileAlive(containerId: string | undefined): boolean {
+    const host = containerId === undefined ? undefined : this.retired.get(containerId);
+    return host !== undefined && host.state !== 'TERMINATED' && host.container !== undefined;
   }
 
   frameworkIds(): string[] {
-    return [...this.hosts.keys()];
+    return [...new Set([...this.hosts.keys(), ...[...this.retired.values()].map((h) => h.frameworkId)])];
   }
 
   /** A command executor's sandbox exists: run it on its framework's host, starting the host if need be. */
@@ -134,28 +149,39 @@ export class ExecutorHosts {
 
   /** The host's container ended. */
   terminated(frameworkId: string, containerId: string, status: string): void {
-    const host = this.current(frameworkId, containerId);
+    const host = this.current(frameworkId, containerId) ?? this.retired.get(containerId);
     if (!host) return;
     this.gone(host, `The executor host terminated: ${status}`, undefined);
   }
 
-  /** The registered host's pid exited or its connection was lost: it counts as terminated. */
+  /**
+   * The registered host's pid exited or its connection was lost. A lost connection is not a
+   * death: under load a starved event loop misses heartbeats, and the runtime then closes a
+   * connection to a process that is alive and well. The host's process is the agent's own
+   * child, watched directly: only its end ends the host. Until then it takes no new executors
+   * (the framework's next command task starts a new host), and the ones it runs are asked to
+   * reconnect (Executors.exited).
+   */
   exited(frameworkId: string, containerId: string): void {
     const host = this.current(frameworkId, containerId);
     if (!host) return;
-    this.ctx.log.warn({ framework_id: frameworkId, host: host.pid }, 'executor host disconnected; treating it as terminated');
-    if (host.container) void host.container.kill(0);
-    else this.gone(host, 'The executor host terminated: the executor host disconnected', undefined);
+    if (host.pid) this.ctx.unlink(host.pid);
+    if (!host.container) return this.gone(host, 'The executor host terminated: the executor host disconnected', undefined);
+    this.ctx.log.warn({ framework_id: frameworkId, host: host.pid, os_pid: host.container.pid }, 'lost the connection to the executor host; its process runs, so its executors are asked to reconnect');
+    this.ctx.cancelTimer(timers.hostShutdown(host.containerId));
+    this.hosts.delete(frameworkId);
+    this.retired.set(host.containerId, host);
   }
 
   /** The host is gone: so is every command executor it ran or was about to run. */
   private gone(host: ExecutorHostState, why: string, reason: TaskStatusReason | undefined): void {
     const { ctx } = this;
-    invariant(this.hosts.get(host.frameworkId) === host, () => `executor host ${host.containerId} is not framework ${host.frameworkId}'s current one`);
+    invariant(this.hosts.get(host.frameworkId) === host || this.retired.get(host.containerId) === host, () => `executor host ${host.containerId} is neither framework ${host.frameworkId}'s current one nor a retired one`);
     host.state = 'TERMINATED';
     ctx.cancelTimer(timers.hostRegistration(host.containerId));
     ctx.cancelTimer(timers.hostShutdown(host.containerId));
-    this.hosts.delete(host.frameworkId);
+    if (this.hosts.get(host.frameworkId) === host) this.hosts.delete(host.frameworkId);
+    this.retired.delete(host.containerId);
     if (host.pid) ctx.unlink(host.pid);
     ctx.parts.gc.schedule(host.directory);
     const f = ctx.frameworks.get(host.frameworkId);
@@ -168,6 +194,8 @@ export class ExecutorHosts {
   /** ShutdownExecutorHost, then the host's container is killed after the grace period. */
   shutdown(frameworkId: string): void {
     const { ctx } = this;
+    // A retired host cannot be told: SIGTERM makes it shut its tasks down, SIGKILL after the grace period.
+    for (const h of this.retired.values()) if (h.frameworkId === frameworkId) void h.container?.kill(ctx.config.executorShutdownGracePeriodMs);
     const host = this.hosts.get(frameworkId);
     if (!host || host.state === 'TERMINATED') return;
     if (host.pid) {

@@ -208,6 +208,7 @@ export class Executors {
 
   /** The executor (re-)registered from `pid`: it is running, linked, and its pid checkpointed. */
   attach(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
+    this.ctx.cancelTimer(timers.executorReconnect(e.containerId));
     e.state = 'RUNNING';
     e.pid = pid;
     this.ctx.linkWith(pid, { name: '_ExecutorExited', ...this.key(e), pid });
@@ -244,15 +245,39 @@ export class Executors {
   }
 
   /**
-   * A registered executor's pid exited, or its connection was lost. A command executor is an
-   * actor in its host: this exit is its termination. A custom one is a process: make sure it
-   * is gone, and report it when its container ends.
+   * A registered executor's pid exited, or its connection was lost. A custom executor is a
+   * process: make sure it is gone, and report it when its container ends. A command executor
+   * is an actor in its host: if the host's connection broke while its process runs, the connection was lost, not
+   * the executor (a starved event loop misses heartbeats), and it is asked to reconnect, as a
+   * restarted agent asks; otherwise this exit is its termination.
    */
   exited(k: ExecutorKey, pid: Pid<ExecutorInbox>): void {
     const e = this.get(k);
     if (!e || e.pid !== pid || e.state === 'TERMINATED') return;
     if (e.kind === 'custom' && e.container) void e.container.kill(0);
+    else if (e.kind === 'command' && e.state === 'RUNNING' && this.hostAlive(e)) this.reconnect(e, pid);
     else this.terminated(e, 'the executor terminated', undefined);
+  }
+
+  private hostAlive(e: ExecutorState): boolean {
+    return this.ctx.parts.hosts.lostWhileAlive(e.hostContainerId);
+  }
+
+  /** ReconnectExecutor, resent every executor_reregistration_timeout until it re-registers or its host ends. */
+  private reconnect(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
+    const { ctx } = this;
+    ctx.log.warn({ framework_id: e.frameworkId, executor_id: e.id, pid }, 'lost the connection to a command executor whose host runs; asking it to reconnect');
+    e.state = 'REGISTERING';
+    e.awaitingReregistration = true;
+    this.reconnectRetry(this.key(e));
+  }
+
+  reconnectRetry(k: ExecutorKey): void {
+    const { ctx } = this;
+    const e = this.get(k);
+    if (!e || !e.awaitingReregistration || e.state !== 'REGISTERING' || !e.pid || !this.hostAlive(e) || ctx.agentId === undefined) return;
+    ctx.send(e.pid, { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId } });
+    ctx.startTimer(timers.executorReconnect(e.containerId), ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReconnectRetry', ...k });
   }
 
   /** The executor is gone: its unfinished tasks fail (or are GONE), and it is removed once they are acknowledged. */
@@ -263,6 +288,7 @@ export class Executors {
     e.exitStatus = status;
     ctx.cancelTimer(timers.executorRegistration(e.containerId));
     ctx.cancelTimer(timers.executorShutdown(e.containerId));
+    ctx.cancelTimer(timers.executorReconnect(e.containerId));
     if (e.pid) ctx.unlink(e.pid);
     ctx.counters.executorsTerminated++;
     ctx.parts.containers.terminated(e);

@@ -8,10 +8,33 @@ import { isTerminalState, type ExecutorInbox, type ExecutorInfo, type FrameworkI
 import type * as ckpt from './checkpoint.js';
 import { fromJson, GENERATED_MARK } from './checkpointer.js';
 import { sandboxPath } from './containerizer/index.js';
+import { readProcStat } from './containerizer/proc.js';
 import { timers, type AgentContext } from './context.js';
 import { EXECUTOR_HOST_ID } from './executor-tokens.js';
 import { executorPid } from './pids.js';
 import { ExecutorState, FrameworkState } from './state.js';
+
+/**
+ * Sets aside every checkpointed pid that no longer names the process the previous agent
+ * started: one whose start time differs from the checkpointed one belongs to a later process
+ * that got the same pid. (After a reboot, reading the checkpoints already set them all aside.)
+ * A recovered executor is only ever re-attached to, killed, or waited for through its own pid.
+ */
+export async function vetRecoveredProcesses(state: ckpt.AgentCheckpoint): Promise<void> {
+  const runs = state.frameworks.flatMap((f) => f.executors.flatMap((e) => e.runs));
+  await Promise.all(
+    runs.map(async (run) => {
+      if (run.pid === undefined || run.pidStartTicks === undefined) return;
+      const stat = await readProcStat(run.pid);
+      // Gone (or no /proc): re-attaching finds it exited, which is the truth either way.
+      if (stat === undefined || stat.startTicks === run.pidStartTicks) return;
+      delete run.pid;
+      delete run.pidStartTicks;
+      delete run.libprocessPid;
+      run.stale = 'pid reused';
+    }),
+  );
+}
 
 export class Recovery {
   constructor(private readonly ctx: AgentContext) {}
@@ -26,21 +49,24 @@ export class Recovery {
       ctx.log.warn({ path: p.path, kind: p.kind, detail: p.detail }, 'checkpoint problem during recovery');
     }
     const neverLaunched: ExecutorState[] = [];
+    const gone: [ExecutorState, string][] = [];
     for (const fc of state.frameworks) {
       if (!fc.info) continue;
       const f = new FrameworkState(fromJson<FrameworkInfo>(fc.info), fc.pid ?? '');
-      for (const ec of fc.executors) this.recoverExecutor(f, ec, neverLaunched);
+      for (const ec of fc.executors) this.recoverExecutor(f, ec, neverLaunched, gone);
       if (f.executors.size > 0) ctx.frameworks.set(f.id, f);
     }
     // Never launched (the agent died between checkpointing the run and starting it).
     for (const e of neverLaunched) ctx.parts.executors.terminated(e, 'The executor was never launched', undefined);
+    // Known gone without touching any process: their tasks are GONE (LOST unless partition-aware).
+    for (const [e, why] of gone) ctx.parts.executors.terminated(e, why, undefined, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
     ctx.parts.containers.recover();
     ctx.log.info({ agent_id: ctx.agentId, frameworks: ctx.frameworks.size }, 'recovered; waiting for executors to re-register');
     ctx.startTimer(timers.executorReregistration, ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReregistrationTimeout' });
   }
 
   /** The executor's latest run, if it had not ended: its tasks, its process re-attached, and a ReconnectExecutor. */
-  private recoverExecutor(f: FrameworkState, ec: ckpt.ExecutorCheckpoint, neverLaunched: ExecutorState[]): void {
+  private recoverExecutor(f: FrameworkState, ec: ckpt.ExecutorCheckpoint, neverLaunched: ExecutorState[], gone: [ExecutorState, string][]): void {
     const { ctx } = this;
     const run = ec.runs.find((r) => r.containerId === ec.latestRunId);
     if (!ec.info || !run || run.completed) return;
@@ -59,6 +85,13 @@ export class Recovery {
     ctx.parts.executors.attachSandbox(e);
     for (const tc of run.tasks) this.recoverTask(f, e, tc);
     const key = ctx.parts.executors.key(e);
+    if (run.stale !== undefined) {
+      // Its pids name other processes now: never signal them, never wait for them.
+      const why = run.stale === 'rebooted' ? 'The agent host rebooted: the executor did not survive' : 'The executor is gone: its pid now belongs to another process';
+      ctx.log.warn({ framework_id: f.id, executor_id: e.id, why: run.stale }, 'recovered executor is gone');
+      gone.push([e, why]);
+      return;
+    }
     // Its token, so that only the process this agent started can re-register as it.
     if (run.token !== undefined) ctx.config.executorTokens?.restore(f.id, e.kind === 'command' ? EXECUTOR_HOST_ID : e.id, run.token);
     if (run.pid !== undefined) {
@@ -102,6 +135,11 @@ export class Recovery {
     const executor: Pid<ExecutorInbox> = from;
     const f = ctx.frameworks.get(m.framework_id.value);
     const e = f?.executors.get(m.executor_id.value);
+    // An answer to a ReconnectExecutor resent while the executor could not hear it: already back.
+    if (f && e && e.state === 'RUNNING' && e.pid === executor && !e.awaitingReregistration) {
+      ctx.send(executor, { name: 'ExecutorReregistered', agent_id: { value: ctx.agentId! }, agent_info: ctx.agentInfo() });
+      return;
+    }
     if (!f || !e || !e.awaitingReregistration || e.state !== 'REGISTERING' || f.state === 'TERMINATING') {
       ctx.send(executor, { name: 'ShutdownExecutor' });
       return;
@@ -119,7 +157,7 @@ export class Recovery {
     const unacked = new Set(m.tasks.map((t) => t.task_id.value));
     for (const task of [...e.launchedTasks.values()]) {
       if (task.state === 'TASK_STAGING' && !unacked.has(task.task_id.value) && !ctx.updates.get(f.id, task.task_id.value)) {
-        ctx.parts.tasks.agentUpdate(f.id, f, e, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_AGENT_RESTARTED', 'The task never reached the executor before the agent restarted');
+        ctx.parts.tasks.agentUpdate(f.id, f, e, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_AGENT_RESTARTED', 'Task launched during agent restart');
       }
     }
   }

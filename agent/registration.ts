@@ -4,6 +4,7 @@
 // lost master or a missed ping sends the agent back to registering.
 
 import { pidAddress, type Pid } from '../runtime/index.js';
+import { hasCapability } from '../protocol/index.js';
 import type { AgentRegistered, AgentReregistered, ExecutorInfo, FrameworkInfo, MasterInbox, PingAgent, ReregisterAgent, Task } from '../protocol/index.js';
 import { timers, type AgentContext } from './context.js';
 import { masterPid as parseMasterPid, NO_MASTER } from './pids.js';
@@ -87,7 +88,10 @@ export class Registration {
       for (const status of r.statuses) {
         const taskId = status.task_id.value;
         if (framework?.executorOfTask(taskId) || ctx.updates.get(r.framework_id.value, taskId)) continue;
-        ctx.parts.tasks.agentUpdate(r.framework_id.value, framework, undefined, status.task_id, ctx.partitionState('TASK_DROPPED', framework), 'REASON_RECONCILIATION', 'Reconciliation: task unknown to the agent');
+        // The master's FrameworkInfo first: it is there even when the agent's checkpoints are not.
+        const info = r.framework ?? framework?.info;
+        const state = info !== undefined && hasCapability(info, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
+        ctx.parts.tasks.agentUpdate(r.framework_id.value, framework, undefined, status.task_id, state, 'REASON_RECONCILIATION', 'Reconciliation: task unknown to the agent');
       }
     }
   }

@@ -14,7 +14,9 @@ import { Containerizer, Isolation, type CommandSpec } from './containerizer/inde
 import { defaultExecutorCommand, executorHostCommand } from '../executor/index.js';
 import { createDetector, isZooKeeperUrl } from '../detector/index.js';
 import type { AgentMessage } from './context.js';
+import { killAgentProcesses } from './containerizer/process-group.js';
 import { agentConfig, type AgentConfig, type AgentOptions, type RestartMode } from './options.js';
+import { vetRecoveredProcesses } from './recovery.js';
 
 /** The agent actor's id: Mesos's, which the web UI and operators' scripts address. */
 export const AGENT_ACTOR_ID = 'slave(1)';
@@ -91,7 +93,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   }
   if (checkpointed?.agentId !== undefined && config.recover === 'cleanup') {
     // Mesos's --recover=cleanup: kill what the previous incarnation left and exit unregistered.
-    await cleanup(checkpointed, containerizer, options.workDir);
+    await cleanup(checkpointed, options.workDir);
     // Their cgroups too (every container this work_dir launched).
     const runs = await sandboxRunIds(options.workDir);
     await containerizer.recover([], (id) => runs.has(id)).catch(() => undefined);
@@ -142,8 +144,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
  * identity; anything else refuses to start, unless the host rebooted (then start anew).
  */
 async function readPreviousIncarnation(config: AgentConfig, address: string, mode: RestartMode): Promise<ckpt.AgentCheckpoint | undefined> {
-  const state = await ckpt.readAgentState(config.workDir);
+  const state = await ckpt.readAgentState(config.workDir, { hostBootId: await ckpt.readHostBootId() });
   if (state.agentId === undefined || state.info === undefined) return state;
+  // Before anything signals or waits for a checkpointed pid: it must still be the executor's.
+  await vetRecoveredProcesses(state);
   if (mode === 'cleanup') return state;
   const info = state.info as { hostname?: string; port?: number; resources?: Resource[]; attributes?: unknown };
   const port = Number(address.split(':').pop());
@@ -159,8 +163,7 @@ async function readPreviousIncarnation(config: AgentConfig, address: string, mod
   if (!sameResources) problems.push('resources changed');
   if (JSON.stringify(info.attributes ?? []) !== JSON.stringify(config.attributes)) problems.push('attributes changed');
   if (problems.length === 0) return state;
-  const bootId = await ckpt.readHostBootId();
-  if (state.bootId !== undefined && bootId !== undefined && state.bootId !== bootId) {
+  if (state.rebooted) {
     // After a reboot no executor survived: start as a new agent.
     await ckpt.forgetAgent(config.workDir);
     return undefined;
@@ -171,21 +174,14 @@ async function readPreviousIncarnation(config: AgentConfig, address: string, mod
   );
 }
 
-async function cleanup(state: ckpt.AgentCheckpoint, containerizer: Containerizer, workDir: string): Promise<void> {
-  const kills: Promise<unknown>[] = [];
-  for (const f of state.frameworks) {
-    for (const e of f.executors) {
-      for (const run of e.runs) {
-        if (run.completed || run.pid === undefined) continue;
-        kills.push(
-          containerizer
-            .reattach({ containerId: run.containerId, pid: run.pid, sandbox: workDir })
-            .then((c) => c.kill(0)),
-        );
-      }
-    }
-  }
-  await Promise.allSettled(kills);
+/**
+ * Mesos's --recover=cleanup: every process the previous incarnation started dies — executors,
+ * executor hosts, and each command task's own process group with whatever it forked.
+ */
+async function cleanup(state: ckpt.AgentCheckpoint, workDir: string): Promise<void> {
+  const roots: number[] = [];
+  for (const f of state.frameworks) for (const e of f.executors) for (const run of e.runs) if (!run.completed && run.pid !== undefined) roots.push(run.pid);
+  await killAgentProcesses({ roots, agentId: state.agentId!, workDir });
 }
 
 /** The executor host program that executor/ provides, when it can be found. */

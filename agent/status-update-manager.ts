@@ -151,8 +151,13 @@ export class StatusUpdateManager {
     }
   }
 
-  /** Restores a stream from its checkpointed records (agent recovery); nothing is sent yet. */
+  /**
+   * Restores a stream from its checkpointed records (agent recovery); nothing is sent yet. A
+   * task with no update recorded has no stream (as in Mesos): an empty one would read as "the
+   * executor had it", and a task that never reached its executor would stay STAGING forever.
+   */
   replay(frameworkId: string, taskId: string, records: readonly ({ type: 'UPDATE'; update: TaskStatusUpdate } | { type: 'ACK'; uuid: string })[]): TaskStream | undefined {
+    if (!records.some((r) => r.type === 'UPDATE')) return undefined;
     const s = new TaskStream(frameworkId, taskId, true, this.policy.initialMs);
     for (const r of records) {
       if (r.type === 'UPDATE') {

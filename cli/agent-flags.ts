@@ -64,6 +64,7 @@ export const AGENT_FLAGS = {
   authenticate_http_readwrite: boolFlag('Endpoints that change state need HTTP Basic authentication.', { default: 'false' }),
   authenticate_executors: boolFlag('Executors must authenticate with the token the agent gives them in MESOS_EXECUTOR_AUTHENTICATION_TOKEN.', { default: 'true' }),
   acls: customFlag("Mesos's ACLs as JSON, or a file holding them; on an agent access_sandboxes and get_endpoints apply.", readAcls),
+  unregister_on_sigterm: boolFlag('Beyond Mesos, which does this on SIGUSR1 only: on SIGTERM too, unregister from the master (which removes the agent and its tasks at once), kill every executor and exit.', { default: 'false' }),
   isolation: customFlag(`Isolators for every container, comma separated, with Mesos's names: ${ISOLATORS.join(', ')}.`, isolation, { default: DEFAULT_ISOLATION }),
   cgroups_hierarchy: stringFlag('Where the cgroups hierarchy is mounted (v1: one directory per subsystem under it; v2: the unified mount itself).', { default: '/sys/fs/cgroup' }),
   cgroups_root: stringFlag("Name of the root cgroup under which each container's cgroups are created.", { default: 'mesos' }),

@@ -11,6 +11,8 @@ export interface DaemonHandle {
   stop(): Promise<void>;
   /** Resolves with a reason if the daemon ends on its own (an agent told to shut down). */
   terminated?: Promise<string>;
+  /** A graceful stop (an agent unregisters and kills its executors); it ends through `terminated`. */
+  shutdownGracefully?: (why: string) => void;
 }
 
 /** Sent over the IPC channel once listening, so a parent learns a port 0 daemon's address. */
@@ -34,6 +36,8 @@ export async function runDaemon(options: {
   start: () => Promise<DaemonHandle>;
   /** Exit code when the daemon terminates on its own with this reason. */
   exitCodeFor?: (reason: string) => number;
+  /** Signals that call handle.shutdownGracefully instead of stopping (mesos-agent: SIGUSR1, as Mesos). */
+  gracefulSignals?: NodeJS.Signals[];
 }): Promise<void> {
   const { role, logger } = options;
   // A parent that dies while we start (mesos-local interrupted) must not leave us running.
@@ -74,8 +78,16 @@ export async function runDaemon(options: {
         process.exit(1);
       });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  const graceful = new Set(handle.shutdownGracefully ? options.gracefulSignals ?? [] : []);
+  for (const signal of graceful) {
+    process.on(signal, () => {
+      if (stopping) return;
+      logger.info(`${signal}: shutting the ${role} down gracefully`);
+      handle.shutdownGracefully!(`Received ${signal} signal`);
+    });
+  }
+  if (!graceful.has('SIGINT')) process.on('SIGINT', () => stop('SIGINT'));
+  if (!graceful.has('SIGTERM')) process.on('SIGTERM', () => stop('SIGTERM'));
   if (process.send !== undefined) {
     if (orphaned || !process.connected) stop('the parent process went away');
     process.on('disconnect', () => stop('the parent process went away'));

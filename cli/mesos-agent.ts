@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // mesos-agent: runs an agent that registers with --master, offers --resources and runs tasks
-// under --work_dir; Mesos's flag names, each also read from MESOS_<FLAG>. Stops on SIGINT/SIGTERM.
+// under --work_dir; Mesos's flag names, each also read from MESOS_<FLAG>. Stops on SIGINT/SIGTERM
+// (executors keep running for the next agent to recover); SIGUSR1 (and SIGTERM with
+// --unregister_on_sigterm) unregisters from the master, kills every executor and exits 0, as Mesos.
 
 import { mkdirSync } from 'node:fs';
 import { createLogger, installLogRoutes, logControl, pinoLevel } from '../runtime/index.js';
@@ -36,10 +38,14 @@ await runDaemon({
     const a = await startAgent({ ...agentOptions(f, text, logger), master });
     // The agent's own log, as Mesos serves it: /files/read?path=/slave/log, the file being
     // written at the time of each request (a new one after each rotation).
-    if (logControl()?.file() !== undefined) a.agent.files.attach('/slave/log', () => logControl()?.file());
-    installLogRoutes(a.runtime, a.agent.self);
-    return { pid: a.pid, address: a.address, stop: () => a.stop(), terminated: a.terminated };
+    // With --recover=cleanup the agent has already done its work and never ran as an actor.
+    if (a.runtime.isAlive(a.pid)) {
+      if (logControl()?.file() !== undefined) a.agent.files.attach('/slave/log', () => logControl()?.file());
+      installLogRoutes(a.runtime, a.agent.self);
+    }
+    return { pid: a.pid, address: a.address, stop: () => a.stop(), terminated: a.terminated, shutdownGracefully: (why) => a.agent.shutdownGracefully(why) };
   },
-  // --recover=cleanup ends the agent on purpose once the old executors are gone.
-  exitCodeFor: (reason) => (reason.startsWith('recover=cleanup') ? 0 : 1),
+  // --recover=cleanup and a graceful shutdown end the agent on purpose.
+  exitCodeFor: (reason) => (reason.startsWith('recover=cleanup') || reason.startsWith('shut down: Received') ? 0 : 1),
+  gracefulSignals: f.unregister_on_sigterm ? ['SIGUSR1', 'SIGTERM'] : ['SIGUSR1'],
 });

@@ -1,6 +1,6 @@
 // The built-in command executor: runs one task's CommandInfo as a real child process in its own
-// process group, with stdout/stderr appended to files in the sandbox, and reports RUNNING then
-// FINISHED/FAILED/KILLED. Like Mesos's, it is just a program written on the executor driver.
+// process group, with stdout/stderr appended to files in the sandbox, and reports STARTING,
+// RUNNING, then FINISHED/FAILED/KILLED. Like Mesos's, it is just a program written on the executor driver.
 
 import { RealClock, signalGroup, type Cancel, type Clock } from '../runtime/index.js';
 import {
@@ -75,6 +75,8 @@ export class CommandExecutor implements Executor {
       return;
     }
     this.task = task;
+    // As Mesos's command executor: the task is being started (before the fork).
+    this.update(driver, task.task_id, 'TASK_STARTING', undefined, false);
     const command = task.command;
     const shell = command?.shell ?? true;
     if (!command || !command.value) {

@@ -22,6 +22,8 @@ export interface ExecutorDriverOptions extends DriverRuntimeOptions {
   shutdownGracePeriodMs?: number;
   /** Run the executor actor in this runtime (id `executor(N)`); the driver never stops it. */
   runtime?: Runtime;
+  /** Whether the agent's process still runs, for a caller that can tell (see ExecutorProcessConfig). */
+  agentAlive?: () => boolean;
 }
 
 /** What the driver resolved from options and environment. */
@@ -114,6 +116,7 @@ export class MesosExecutorDriver extends DriverLifecycle<ExecutorProcess> implem
       agentPid: config.agentPid,
       checkpoint: config.checkpoint,
       recoveryTimeoutMs: config.recoveryTimeoutMs,
+      agentAlive: this.options.agentAlive,
       onAbort: () => this.aborted(),
       onShutdown: () => void this.stop(),
     });

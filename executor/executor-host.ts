@@ -20,6 +20,8 @@ export interface ExecutorHostOptions {
   shutdownGracePeriodMs: number;
   /** Starts the tasks' processes; default one shared /bin/sh (ShellLauncher), far cheaper than forking Node per task. */
   launcher?: Launcher;
+  /** Whether the agent's process still runs (the host is its child): a lost link to it is then only a lost connection. */
+  agentAlive?: () => boolean;
 }
 
 interface Hosted {
@@ -58,9 +60,10 @@ export class ExecutorHost extends Actor<ExecutorHostInbox | Internal> {
   }
 
   /**
-   * The agent is gone. Each hosted executor saw it too (they link to the agent themselves) and
-   * either shuts down or, for a checkpointing framework, waits for the agent to recover it; the
-   * host exits once none is left.
+   * The agent is gone, or only the connection to it. Each hosted executor saw it too (they link
+   * to the agent themselves) and either shuts down or, for a checkpointing framework or a live
+   * agent, waits for the agent to reconnect it. The host takes no new executors (the agent
+   * starts a new host for them) and exits once none is left.
    */
   private agentExited(): void {
     this.closing = true;
@@ -94,6 +97,7 @@ export class ExecutorHost extends Actor<ExecutorHostInbox | Internal> {
       checkpoint: this.options.checkpoint,
       recoveryTimeoutMs: this.options.recoveryTimeoutMs,
       shutdownGracePeriodMs: this.options.shutdownGracePeriodMs,
+      ...(this.options.agentAlive ? { agentAlive: this.options.agentAlive } : {}),
     });
     this.executors.set(id, { driver, executor });
     // Not pipeToSelf: a driver lives as long as its task, and tests settling a runtime should

@@ -30,10 +30,14 @@ import type { Executor, ExecutorDriver } from './executor.js';
 type Internal =
   | CallbackOutcome
   | { name: '_AgentExited' } // the link to the agent broke
-  | { name: '_RecoveryTimeout' }; // a disconnected agent did not recover this executor in time
+  | { name: '_RecoveryTimeout' } // a disconnected agent did not recover this executor in time
+  | { name: '_AgentCheck' }; // time to look whether the agent's process still runs
 
 /** Armed while a checkpointing executor waits for its agent to come back; cancelled on (re)registration. */
 const RECOVERY_TIMER = 'recovery';
+/** While an executor that does not checkpoint waits out a lost link to a live agent. */
+const AGENT_CHECK_TIMER = 'agent-check';
+const AGENT_CHECK_MS = 1000;
 
 export interface ExecutorProcessConfig {
   frameworkId: FrameworkID;
@@ -42,6 +46,12 @@ export interface ExecutorProcessConfig {
   agentPid: Pid<AgentInbox>;
   checkpoint: boolean;
   recoveryTimeoutMs: number;
+  /**
+   * Whether the agent's process still runs, where the executor can tell (the executor host is
+   * the agent's child). A lost link to a live agent is a lost connection, not a dead agent: the
+   * executor waits for ReconnectExecutor instead of shutting down.
+   */
+  agentAlive?: (() => boolean) | undefined;
   /** The process aborted itself (a throwing callback, a misuse). */
   onAbort: () => void;
   /** Shutdown finished (ShutdownExecutor, or the agent is gone for good): the driver stops. */
@@ -78,6 +88,7 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
     _CallbackFailed: (m) => this.callbacks.settled(false, m.error),
     _AgentExited: () => this.agentExited(),
     _RecoveryTimeout: () => this.recoveryTimeout(),
+    _AgentCheck: () => this.agentCheck(),
   };
 
   constructor(
@@ -108,15 +119,26 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
   private agentExited(): void {
     if (this.aborted || this.shuttingDown) return;
     // A checkpointing framework's executor outlives its agent: a restarted agent recovers it
-    // and sends ReconnectExecutor. Otherwise, or if never registered, shut down (Mesos does too).
-    if (this.config.checkpoint && this.connected) {
+    // and sends ReconnectExecutor. So does any executor whose agent is known to be alive (the
+    // connection broke, the agent did not). Otherwise, or if never registered, shut down (Mesos does too).
+    const agentAlive = this.config.agentAlive?.() === true;
+    if (this.connected && (this.config.checkpoint || agentAlive)) {
       this.connected = false;
-      this.log.info({ agent: this.agentPid, timeoutMs: this.config.recoveryTimeoutMs }, 'agent exited; waiting for it to recover this executor');
+      this.log.info({ agent: this.agentPid, timeoutMs: this.config.recoveryTimeoutMs, agentAlive }, 'lost the agent; waiting for it to reconnect this executor');
       this.startTimer(RECOVERY_TIMER, this.config.recoveryTimeoutMs, { name: '_RecoveryTimeout' });
+      if (!this.config.checkpoint) this.startTimer(AGENT_CHECK_TIMER, AGENT_CHECK_MS, { name: '_AgentCheck' });
       this.callbacks.push('disconnected', () => this.executor.disconnected(this.driver));
       return;
     }
     this.connected = false;
+    this.log.info({ agent: this.agentPid }, 'agent exited; shutting down');
+    this.shutdown();
+  }
+
+  /** Waiting without checkpointing: once the agent's process is gone, nothing will recover this executor. */
+  private agentCheck(): void {
+    if (this.connected || this.aborted || this.shuttingDown) return;
+    if (this.config.agentAlive?.() === true) return this.startTimer(AGENT_CHECK_TIMER, AGENT_CHECK_MS, { name: '_AgentCheck' });
     this.log.info({ agent: this.agentPid }, 'agent exited; shutting down');
     this.shutdown();
   }
@@ -143,6 +165,7 @@ export class ExecutorProcess extends Actor<ExecutorInbox | Internal> {
     }
     this.connected = true;
     this.cancelTimer(RECOVERY_TIMER);
+    this.cancelTimer(AGENT_CHECK_TIMER);
     this.callbacks.push('reregistered', () => this.executor.reregistered(this.driver, m.agent_info));
   }
 

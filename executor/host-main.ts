@@ -17,6 +17,8 @@ if (!agentPidText || !frameworkId) {
   process.exit(2);
 }
 const agentPid = parseAgentPid(agentPidText);
+// The agent launched this process itself: while it is our parent, it runs (once it dies we are re-parented).
+const agentOsPid = process.ppid;
 const logger = createLogger({ level: pinoLevel(env['MESOS_LOGGING_LEVEL'] ?? 'WARNING'), name: 'executor-host' });
 const tracePath = env['MESOS_TRACE'];
 const { runtime, tracer } = await startProtocolRuntime({
@@ -41,6 +43,7 @@ const host = runtime.withCause(env['MESOS_TRACE_CAUSE'] || null, () => runtime.s
     checkpoint: env['MESOS_CHECKPOINT'] === '1' || env['MESOS_CHECKPOINT'] === 'true',
     recoveryTimeoutMs: duration('MESOS_RECOVERY_TIMEOUT', DEFAULT_RECOVERY_TIMEOUT_MS),
     shutdownGracePeriodMs: duration('MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', DEFAULT_SHUTDOWN_GRACE_MS),
+    agentAlive: () => process.ppid === agentOsPid,
   }),
   'executor-host',
 ));

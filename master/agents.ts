@@ -121,7 +121,11 @@ export function reconcileKnownAgent(ctx: MasterContext, agent: AgentRecord, m: R
     if (list === undefined) byFramework.set(entry.frameworkId, (list = []));
     list.push(taskStatus({ task_id: entry.task.task_id, state: entry.task.state, source: 'SOURCE_MASTER', agent_id: { value: agent.id }, timestamp: nowSecs(ctx) }));
   }
-  const reconciliations: TaskReconciliation[] = [...byFramework].map(([fwId, statuses]) => ({ framework_id: { value: fwId }, statuses }));
+  // With the FrameworkInfo, as Mesos: an agent that lost its checkpoints still learns partition-awareness.
+  const reconciliations: TaskReconciliation[] = [...byFramework].map(([fwId, statuses]) => {
+    const info = ctx.state.frameworks.get(fwId)?.info;
+    return { framework_id: { value: fwId }, ...(info !== undefined ? { framework: info } : {}), statuses };
+  });
   // Tasks the agent runs that the master forgot (e.g. removed when it disconnected) come back.
   let adopted = 0;
   for (const t of m.tasks) {

@@ -573,6 +573,8 @@ export type CompletedFramework = Static<typeof CompletedFrameworkSchema>;
  */
 export const TaskReconciliationSchema = Type.Object({
   framework_id: FrameworkIDSchema,
+  /** The framework as the master knows it (Mesos 1.1+): the agent may not know it any more. */
+  framework: Opt(FrameworkInfoSchema),
   statuses: Type.Array(TaskStatusSchema),
 });
 export type TaskReconciliation = Static<typeof TaskReconciliationSchema>;

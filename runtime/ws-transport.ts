@@ -12,7 +12,7 @@ import type { TlsOptions } from './tls.js';
 import type { Conn, Transport, TransportHandlers } from './transport.js';
 
 export interface WebSocketTransportOptions {
-  /** How often each connection is pinged; a connection silent for two periods is dead. */
+  /** How often each connection is pinged; a connection silent for two periods in a row is dead. */
   heartbeatMs?: number;
   /** Largest frame accepted; a larger one closes the connection. */
   maxFrameBytes?: number;
@@ -35,6 +35,8 @@ class WsConn implements Conn {
   alive = true;
   /** Given up at this end only (abandon): no heartbeat, no frames, no pongs. */
   abandoned = false;
+  /** Consecutive heartbeat periods without a frame or pong from the peer. */
+  missed = 0;
   private closed = false;
   private closeReason: string | undefined;
 
@@ -99,6 +101,7 @@ export class WebSocketTransport implements Transport {
   private readonly conns = new Set<WsConn>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  private lastBeat = 0;
   private readonly maxFrameBytes: number;
   private readonly maxHttpBodyBytes: number;
   private readonly options: WebSocketTransportOptions;
@@ -175,16 +178,31 @@ export class WebSocketTransport implements Transport {
     return conn;
   }
 
+  /**
+   * One heartbeat period. A connection is dead after two periods in a row with nothing from
+   * the peer. Judged after this turn's I/O (setImmediate): a timer that comes due while the loop
+   * is busy runs before the sockets are read, and a pong already received must count. A beat
+   * that comes late (this process was starved: a loaded machine, a long GC) judges nobody: the
+   * peers' silence was ours.
+   */
   private beat(): void {
     for (const conn of this.conns) {
       if (conn.ws.readyState !== WebSocket.OPEN || conn.abandoned) continue;
-      if (!conn.alive) {
-        conn.terminate('heartbeat timeout: no pong from peer');
-        continue;
+    const now = performance.now();
+    const starved = this.lastBeat !== 0 && now - this.lastBeat > 1.5 * this.heartbeatMs;
+    this.lastBeat = now;
+    setImmediate(() => {
+      for (const conn of this.conns) {
+        if (conn.ws.readyState !== WebSocket.OPEN || conn.abandoned) continue;
+        conn.missed = conn.alive || starved ? 0 : conn.missed + 1;
+        if (conn.missed >= 2) {
+          conn.terminate('heartbeat timeout: no pong from peer');
+          continue;
+        }
+        conn.alive = false;
+        conn.ws.ping();
       }
-      conn.alive = false;
-      conn.ws.ping();
-    }
+    });
   }
 
   private async serveHttp(req: IncomingMessage, res: ServerResponse, handler: HttpHandler): Promise<void> {

@@ -86,3 +86,50 @@ export async function processGroupMembers(pgid: number): Promise<ProcStat[] | un
   );
   return stats.filter((s): s is ProcStat => s !== undefined && s.pgrp === pgid);
 }
+
+/** Every process this host's /proc shows (zombies included), or undefined without /proc. */
+export async function processTable(): Promise<ProcStat[] | undefined> {
+  if (!(await hasProc())) return undefined;
+  let names: string[];
+  try {
+    names = await readdir('/proc');
+  } catch {
+    return undefined;
+  }
+  const stats = await Promise.all(names.filter((n) => /^\d+$/.test(n)).map((n) => readProcStat(Number(n))));
+  return stats.filter((s): s is ProcStat => s !== undefined);
+}
+
+/** The roots and every process descended from them, by parent pid, in `table`. */
+export function descendants(table: readonly ProcStat[], roots: Iterable<number>): Set<number> {
+  const children = new Map<number, number[]>();
+  for (const s of table) {
+    const list = children.get(s.ppid);
+    if (list) list.push(s.pid);
+    else children.set(s.ppid, [s.pid]);
+  }
+  const out = new Set<number>();
+  const todo = [...roots];
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    if (out.has(pid)) continue;
+    out.add(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** A process's environment (readable for the agent's own user's processes), or undefined. */
+export async function readEnviron(pid: number): Promise<Map<string, string> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const env = new Map<string, string>();
+  for (const entry of text.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return env;
+}

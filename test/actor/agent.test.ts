@@ -354,6 +354,10 @@ test('when the executor host dies, every command executor it ran is terminated',
     await c.settle();
     await rt.stop();
     await c.settle();
+    // A lost connection alone is not a death while the host's process runs: its end is.
+    assert.deepEqual(c.master.named('StatusUpdate'), []);
+    await c.agent.containerizer.containers().find((k) => k.containerId.startsWith('host-'))!.kill(0);
+    await c.settle();
     const failed = c.master.named<Update>('StatusUpdate').map((u) => [u.update.status.task_id.value, u.update.status.state, u.update.status.reason]);
     assert.deepEqual(failed.sort(), [['t1', 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED'], ['t2', 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED']]);
   } finally {

@@ -75,10 +75,10 @@ describe('an agent killed with SIGKILL', { timeout: 120_000 }, () => {
     assert.deepEqual([unreachable.source, unreachable.reason], ['SOURCE_MASTER', 'REASON_AGENT_REMOVED']);
     assert.deepEqual(unreachable.unreachable_time, lost.unreachable_time);
     // Nothing was said to them when the connection broke.
-    assert.deepEqual(checkpointing.statusesOf('ckpt-1').map((s) => s.state), ['TASK_RUNNING', 'TASK_LOST']);
-    assert.deepEqual(aware.statusesOf('aware-1').map((s) => s.state), ['TASK_RUNNING', 'TASK_UNREACHABLE']);
+    assert.deepEqual(checkpointing.statusesOf('ckpt-1').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_LOST']);
+    assert.deepEqual(aware.statusesOf('aware-1').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_UNREACHABLE']);
     // The task on the other agent is untouched.
-    assert.deepEqual(plain.statusesOf('plain-2').map((s) => s.state), ['TASK_RUNNING']);
+    assert.deepEqual(plain.statusesOf('plain-2').map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING']);
   });
 
   it("the master's /state and /metrics/snapshot show the agent unreachable and where each task went", async () => {

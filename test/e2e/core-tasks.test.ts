@@ -46,13 +46,14 @@ describe('task outcomes on a cluster of OS processes', { timeout: 120_000 }, () 
     await fw.launch((offer) => [commandTask('fails', offer, 'echo "about to fail" >&2; exit 3')]);
     const failed = await fw.status('fails', 'TASK_FAILED');
     assert.deepEqual(fw.statusesOf('fails').map(seen), [
+      { task: 'fails', state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR', reason: undefined, message: undefined },
       { task: 'fails', state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', reason: undefined, message: undefined },
       { task: 'fails', state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: undefined, message: 'Command exited with status 3' },
     ]);
     assert.equal(failed.agent_id?.value, agent.id);
 
     const task = await masterTask('fails', 'TASK_FAILED');
-    assert.deepEqual(task.statuses.map((s) => s.state), ['TASK_RUNNING', 'TASK_FAILED']);
+    assert.deepEqual(task.statuses.map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
     const after = await cluster.metrics();
     assert.equal(after['master/tasks_failed']! - before['master/tasks_failed']!, 1);
 

@@ -56,7 +56,7 @@ test('an executor host authenticates with its token and ignores ShutdownExecutor
     stranger.send(envelope(hostPid!, `agent(1)@${stranger.address}`, { name: 'ShutdownExecutorHost', framework_id: FW }), envelope(hostPid!, '', { name: 'ShutdownExecutorHost', framework_id: FW }));
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(child.exitCode, null, 'the host is still running');
-    assert.deepEqual(updates.map((u) => u.state), ['TASK_RUNNING'], 'and so is its task');
+    assert.deepEqual(updates.map((u) => u.state), ['TASK_STARTING', 'TASK_RUNNING'], 'and so is its task');
     await stranger.stop();
 
     agent.tell(hostPid!, { name: 'ShutdownExecutorHost', framework_id: FW });

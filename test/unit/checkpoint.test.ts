@@ -50,6 +50,7 @@ test('a checkpointed agent reads back with its frameworks, executor runs, tasks 
     agentId: 'A-S0',
     info: { id: { value: 'A-S0' }, hostname: 'h', port: 5051 },
     problems: [],
+    rebooted: false,
     frameworks: [{
       id: 'F-0000',
       info: { id: { value: 'F-0000' }, name: 'f', checkpoint: true },
@@ -84,7 +85,7 @@ test('a checkpointed agent reads back with its frameworks, executor runs, tasks 
 
 test('an empty work_dir means a new agent, with nothing to report', async () => {
   const state = await readAgentState(freshWorkDir());
-  assert.deepEqual(state, { frameworks: [], problems: [] });
+  assert.deepEqual(state, { frameworks: [], problems: [], rebooted: false });
 });
 
 test('a forgotten identity starts a new agent', async () => {

@@ -82,7 +82,7 @@ test('the executor host program starts from executorHostCommand, runs a task for
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await agent.until(() => agent.exits.length === 1);
-  assert.deepEqual(updates.map((u) => u.state), ['TASK_RUNNING', 'TASK_FINISHED']);
+  assert.deepEqual(updates.map((u) => u.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
   assert.equal(await readFile(join(dir, 'stdout'), 'utf8'), 'from a real host\n');
   const [hello] = agent.received.filter((r) => r.msg.name === 'RegisterExecutorHost');
   agent.tell(hello!.from as Pid, { name: 'ShutdownExecutorHost', framework_id: FW });

@@ -99,7 +99,7 @@ describe(`${kind} commands`, () => {
   test('a command that exits 0 is reported TASK_RUNNING then TASK_FINISHED', async () => {
     const { driver } = await launch({ value: 'exit 0' });
     const last = await driver.terminal();
-    assert.deepEqual(driver.states(), ['TASK_RUNNING', 'TASK_FINISHED']);
+    assert.deepEqual(driver.states(), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
     assert.equal(last.message, 'Command exited with status 0');
     assert.equal(last.source, 'SOURCE_EXECUTOR');
   });
@@ -107,7 +107,7 @@ describe(`${kind} commands`, () => {
   test('a command that exits 3 is reported TASK_FAILED with its exit status', async () => {
     const { driver } = await launch({ value: 'exit 3' });
     const last = await driver.terminal();
-    assert.deepEqual(driver.states(), ['TASK_RUNNING', 'TASK_FAILED']);
+    assert.deepEqual(driver.states(), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
     assert.equal(last.message, 'Command exited with status 3');
   });
 
@@ -162,7 +162,7 @@ describe(`${kind} commands`, () => {
     await driver.until((s) => s.state === 'TASK_RUNNING');
     executor.killTask(driver, task.task_id);
     await driver.terminal();
-    assert.deepEqual(driver.states(), ['TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
+    assert.deepEqual(driver.states(), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
   });
 
   test('the command executor stops its driver once the terminal update is acknowledged', async () => {
@@ -170,7 +170,8 @@ describe(`${kind} commands`, () => {
     await driver.terminal();
     assert.equal(driver.stopped, false);
     executor.acknowledged(driver);
-    assert.equal(driver.stopped, false, 'RUNNING acknowledged, FINISHED not yet');
+    executor.acknowledged(driver);
+    assert.equal(driver.stopped, false, 'STARTING and RUNNING acknowledged, FINISHED not yet');
     executor.acknowledged(driver);
     assert.equal(driver.stopped, true);
     assert.equal(task.task_id.value.length > 0, true);
@@ -180,7 +181,7 @@ describe(`${kind} commands`, () => {
     const { driver, executor } = await launch({ value: 'sleep 30' });
     await driver.until((s) => s.state === 'TASK_RUNNING');
     await executor.shutdown(driver);
-    assert.deepEqual(driver.states(), ['TASK_RUNNING', 'TASK_KILLED']);
+    assert.deepEqual(driver.states(), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED']);
   });
 
   test('shutdown while the command is still starting kills it as soon as it runs', async () => {
