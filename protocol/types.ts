@@ -485,7 +485,6 @@ export const TaskSchema = Type.Object({
   container: Opt(ContainerInfoSchema),
   health_check: Opt(HealthCheckSchema),
   kill_policy: Opt(KillPolicySchema),
-  discovery: Opt(DiscoveryInfoSchema),
   user: Opt(Type.String()),
   limits: Opt(Type.Record(Type.String(), ValueScalarSchema)),
 });

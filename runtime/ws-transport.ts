@@ -186,8 +186,6 @@ export class WebSocketTransport implements Transport {
    * peers' silence was ours.
    */
   private beat(): void {
-    for (const conn of this.conns) {
-      if (conn.ws.readyState !== WebSocket.OPEN || conn.abandoned) continue;
     const now = performance.now();
     const starved = this.lastBeat !== 0 && now - this.lastBeat > 1.5 * this.heartbeatMs;
     this.lastBeat = now;
