@@ -77,7 +77,7 @@ describe('DRF between two frameworks on one agent', { timeout: 120_000 }, () => 
       [...new Set(fw.events.flatMap((e) => (e.type === 'status' && e.status.state === 'TASK_RUNNING' ? [e.status.task_id.value] : [])))].sort();
     assert.deepEqual(running(a), ['a-1', 'a-2', 'a-3']);
     assert.deepEqual(running(b), ['b-1', 'b-2']);
-    assert.ok(![a, b].some((fw) => fw.events.some((e) => e.type === 'status' && e.status.state !== 'TASK_RUNNING')), 'no task ended');
+    assert.ok(![a, b].some((fw) => fw.events.some((e) => e.type === 'status' && e.status.state !== 'TASK_RUNNING' && e.status.state !== 'TASK_STARTING')), 'no task ended');
 
     const fa = state.frameworks.find((f) => f.id === a.frameworkId)!;
     const fb = state.frameworks.find((f) => f.id === b.frameworkId)!;

@@ -99,7 +99,8 @@ describe('the operator API and the v0 endpoints', () => {
     const finished = await sub.next((e) => e.type === 'TASK_UPDATED' && e.task_updated.state === 'TASK_FINISHED', 'TASK_UPDATED to TASK_FINISHED');
     assert.equal(finished.task_updated.framework_id.value, fw.frameworkId);
     assert.equal(finished.task_updated.status.task_id.value, 'quick');
-    assert.ok(sub.events.some((e) => e.type === 'TASK_UPDATED' && e.task_updated.state === 'TASK_RUNNING'));
+    // Earlier TASK_UPDATEDs depend on timing: an update that arrives with a terminal latest_state
+    // moves the task straight to it, as Mesos's master does.
   });
 
   it('answers every master call from the same state as /state', async () => {

@@ -53,13 +53,14 @@ describe('health checks and checks', { timeout: 60_000 }, () => {
     assert.equal(killed.healthy, false);
     const updates = fw.statusesOf('sick').map(seen);
     assert.deepEqual(updates, [
+      { state: 'TASK_STARTING', healthy: undefined, reason: undefined },
       { state: 'TASK_RUNNING', healthy: undefined, reason: undefined },
       { state: 'TASK_RUNNING', healthy: false, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' },
       { state: 'TASK_RUNNING', healthy: false, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' },
       { state: 'TASK_RUNNING', healthy: false, reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED' },
       { state: 'TASK_KILLED', healthy: false, reason: undefined },
     ]);
-    assert.match(fw.statusesOf('sick')[1]!.message ?? '', /COMMAND health check failed: Command exited with status 1/);
+    assert.match(fw.statusesOf('sick')[2]!.message ?? '', /COMMAND health check failed: Command exited with status 1/);
   });
 
   it('a passing COMMAND health check reports healthy once, visible in /state, and a kill ends the task as usual', async () => {

@@ -77,15 +77,16 @@ describe('mesos-trace --follow', { timeout: 120_000 }, () => {
       const runOnAgent = index('RunTask to the agent', (a) => a.name === 'RunTask' && isAgent(a.to), launch);
       index('RegisterExecutor from the executor', (a) => a.name === 'RegisterExecutor' && isExecutor(a.from), runOnAgent);
       const runOnExecutor = index('RunTask to the executor', (a) => a.name === 'RunTask' && isExecutor(a.to), runOnAgent);
-      const running = index("the executor's TASK_RUNNING update", (a) => a.name === 'StatusUpdate' && isExecutor(a.from), runOnExecutor);
+      const starting = index("the executor's TASK_STARTING update", (a) => a.name === 'StatusUpdate' && isExecutor(a.from), runOnExecutor);
+      const running = index("the executor's TASK_RUNNING update", (a) => a.name === 'StatusUpdate' && isExecutor(a.from), starting);
       const finished = index("the executor's TASK_FINISHED update", (a) => a.name === 'StatusUpdate' && isExecutor(a.from), running);
-      // One task: its executor sends exactly these two updates, RUNNING then FINISHED.
-      assert.equal(chain.filter((a) => a.name === 'StatusUpdate' && isExecutor(a.from)).length, 2);
+      // One task: its executor sends exactly these three updates, STARTING, RUNNING, FINISHED.
+      assert.equal(chain.filter((a) => a.name === 'StatusUpdate' && isExecutor(a.from)).length, 3);
 
       const acksToAgent = chain.filter((a) => a.name === 'StatusUpdateAcknowledgement' && isMaster(a.from) && isAgent(a.to));
-      assert.equal(acksToAgent.length, 2, 'the acknowledgements of TASK_RUNNING and TASK_FINISHED reach the agent');
+      assert.equal(acksToAgent.length, 3, 'the acknowledgements of TASK_STARTING, TASK_RUNNING and TASK_FINISHED reach the agent');
       const acksToExecutor = chain.filter((a) => a.name === 'StatusUpdateAcknowledgement' && isAgent(a.from) && isExecutor(a.to));
-      assert.equal(acksToExecutor.length, 2, 'the agent acknowledges both updates to the executor');
+      assert.equal(acksToExecutor.length, 3, 'the agent acknowledges every update to the executor');
       index('the acknowledgement of TASK_FINISHED reaching the agent', (a) => a.name === 'StatusUpdateAcknowledgement' && isMaster(a.from) && isAgent(a.to), finished);
       index('the acknowledgement of TASK_FINISHED reaching the executor', (a) => a.name === 'StatusUpdateAcknowledgement' && isExecutor(a.to), finished);
     } finally {
