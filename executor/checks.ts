@@ -144,6 +144,47 @@ export function checkProbe(c: CheckInfo): ProbeSpec | undefined {
   return undefined;
 }
 
+/**
+ * A probe every `intervalMs` after `delayMs`, each bounded by `timeoutMs`, until stopped; what a
+ * result means is the subclass's (Mesos's HealthChecker and Checker share this loop).
+ */
+abstract class ProbeLoop {
+  private timer: Cancel | undefined;
+  private stopped = false;
+
+  constructor(
+    protected readonly probe: ProbeSpec,
+    private readonly ctx: ProbeContext,
+    protected readonly clock: Clock,
+    private readonly timing: { delayMs: number; intervalMs: number; timeoutMs: number },
+  ) {}
+
+  start(): void {
+    this.schedule(this.timing.delayMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.();
+    this.timer = undefined;
+  }
+
+  protected abstract handle(result: ProbeResult): void;
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.clock.setTimer(ms, () => void this.perform());
+  }
+
+  private async perform(): Promise<void> {
+    this.timer = undefined;
+    const result = await runProbe(this.probe, this.ctx, this.timing.timeoutMs);
+    if (this.stopped) return;
+    this.handle(result);
+    this.schedule(this.timing.intervalMs);
+  }
+}
+
 export interface HealthUpdate {
   healthy: boolean;
   /** consecutive_failures reached: the executor should kill the task. */
@@ -158,45 +199,29 @@ export interface HealthUpdate {
  * (which ends with the first success) reports unhealthy, with killTask once
  * `consecutive_failures` is reached. It goes on until stopped: the executor does the killing.
  */
-export class HealthChecker {
-  private timer: Cancel | undefined;
-  private stopped = false;
+export class HealthChecker extends ProbeLoop {
   private initializing = true;
   private failures = 0;
   private readonly startedAt: number;
 
   constructor(
     private readonly check: HealthCheck,
-    private readonly probe: ProbeSpec,
-    private readonly ctx: ProbeContext,
-    private readonly clock: Clock,
+    probe: ProbeSpec,
+    ctx: ProbeContext,
+    clock: Clock,
     private readonly onUpdate: (u: HealthUpdate) => void,
   ) {
+    super(probe, ctx, clock, {
+      delayMs: seconds(check.delay_seconds, HEALTH_CHECK_DEFAULTS.delay),
+      intervalMs: seconds(check.interval_seconds, HEALTH_CHECK_DEFAULTS.interval),
+      timeoutMs: seconds(check.timeout_seconds, HEALTH_CHECK_DEFAULTS.timeout),
+    });
     this.startedAt = clock.now();
   }
 
-  start(): void {
-    this.schedule(seconds(this.check.delay_seconds, HEALTH_CHECK_DEFAULTS.delay));
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.timer?.();
-    this.timer = undefined;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = this.clock.setTimer(ms, () => void this.perform());
-  }
-
-  private async perform(): Promise<void> {
-    this.timer = undefined;
-    const result = await runProbe(this.probe, this.ctx, seconds(this.check.timeout_seconds, HEALTH_CHECK_DEFAULTS.timeout));
-    if (this.stopped) return;
+  protected handle(result: ProbeResult): void {
     if (result.ok) this.success();
     else this.failure(result.message);
-    this.schedule(seconds(this.check.interval_seconds, HEALTH_CHECK_DEFAULTS.interval));
   }
 
   private success(): void {
@@ -228,40 +253,25 @@ export function emptyCheckStatus(c: CheckInfo): CheckStatusInfo {
  * differs from the last is reported. A probe that could not complete has no value (an empty
  * status), as in Mesos.
  */
-export class Checker {
-  private timer: Cancel | undefined;
-  private stopped = false;
+export class Checker extends ProbeLoop {
   private last: string;
 
   constructor(
     private readonly check: CheckInfo,
-    private readonly probe: ProbeSpec,
-    private readonly ctx: ProbeContext,
-    private readonly clock: Clock,
+    probe: ProbeSpec,
+    ctx: ProbeContext,
+    clock: Clock,
     private readonly onUpdate: (s: CheckStatusInfo) => void,
   ) {
+    super(probe, ctx, clock, {
+      delayMs: seconds(check.delay_seconds, CHECK_DEFAULTS.delay),
+      intervalMs: seconds(check.interval_seconds, CHECK_DEFAULTS.interval),
+      timeoutMs: seconds(check.timeout_seconds, CHECK_DEFAULTS.timeout),
+    });
     this.last = JSON.stringify(emptyCheckStatus(check));
   }
 
-  start(): void {
-    this.schedule(seconds(this.check.delay_seconds, CHECK_DEFAULTS.delay));
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.timer?.();
-    this.timer = undefined;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = this.clock.setTimer(ms, () => void this.perform());
-  }
-
-  private async perform(): Promise<void> {
-    this.timer = undefined;
-    const r = await runProbe(this.probe, this.ctx, seconds(this.check.timeout_seconds, CHECK_DEFAULTS.timeout));
-    if (this.stopped) return;
+  protected handle(r: ProbeResult): void {
     const status = emptyCheckStatus(this.check);
     if (r.completed) {
       if (status.command) status.command = { exit_code: r.exitCode ?? -1 };
@@ -273,6 +283,5 @@ export class Checker {
       this.last = text;
       this.onUpdate(status);
     }
-    this.schedule(seconds(this.check.interval_seconds, CHECK_DEFAULTS.interval));
   }
 }

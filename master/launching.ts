@@ -13,6 +13,7 @@ import {
   validateTaskGroup,
   type Accept,
   type ExecutorInfo,
+  type LaunchContext,
   type LaunchOutcome,
   type LaunchRejection,
   type LaunchTasks,
@@ -87,15 +88,7 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
           return refusal === undefined;
         })
         .map((task) => (task.executor === undefined ? task : { ...task, executor: comparableExecutor(fw, task.executor, role) }));
-      const result = validateLaunch(admitted, {
-        framework_id: { value: fw.id },
-        agent_id: { value: agent.id },
-        agent_capabilities: agent.capabilities,
-        allocation_role: role,
-        offered: remaining,
-        task_ids_in_use: inUse,
-        executors,
-      });
+      const result = validateLaunch(admitted, launchContext(fw, agent, role, remaining, inUse, executors));
       for (const outcome of result.outcomes) {
         if (!outcome.ok) {
           rejectTask(ctx, fw, outcome.task, outcome.rejection);
@@ -177,6 +170,18 @@ export function launchTask(ctx: MasterContext, fw: FrameworkRecord, agent: Agent
   ctx.send(agent.pid, { name: 'RunTask', framework: fw.info, task: taskInfo, pid: fw.pid ?? '', launch_executor: outcome.launch_executor });
 }
 
+/** What a launch is validated against: the framework's offers on one agent, its task ids and executors there. */
+function launchContext(
+  fw: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  offered: Resources,
+  inUse: Set<string>,
+  executors: Map<string, ExecutorInfo>,
+): LaunchContext {
+  return { framework_id: { value: fw.id }, agent_id: { value: agent.id }, agent_capabilities: agent.capabilities, allocation_role: role, offered, task_ids_in_use: inUse, executors };
+}
+
 /**
  * A LAUNCH_GROUP (Mesos's Master::_accept for task groups): every task of the group is
  * admitted, validated and added, or all of them are rejected; the agent gets them in one
@@ -203,15 +208,7 @@ function launchGroup(
   // Compared with the executors the framework has in the master's one form (comparableExecutor).
   const group = op.launch_group;
   const comparable = group === undefined ? op : { ...op, launch_group: { ...group, executor: comparableExecutor(fw, group.executor, role) } };
-  const check = validateTaskGroup(comparable, {
-    framework_id: { value: fw.id },
-    agent_id: { value: agent.id },
-    agent_capabilities: agent.capabilities,
-    allocation_role: role,
-    offered: remaining,
-    task_ids_in_use: inUse,
-    executors,
-  });
+  const check = validateTaskGroup(comparable, launchContext(fw, agent, role, remaining, inUse, executors));
   if (!check.ok) {
     for (const t of check.tasks) rejectTask(ctx, fw, t, check.rejection);
     return remaining;

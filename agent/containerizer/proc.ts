@@ -74,17 +74,7 @@ export async function hasProc(): Promise<boolean> {
  * Scans /proc, so it is for kills and usage reports, not for hot paths.
  */
 export async function processGroupMembers(pgid: number): Promise<ProcStat[] | undefined> {
-  if (!(await hasProc())) return undefined;
-  let names: string[];
-  try {
-    names = await readdir('/proc');
-  } catch {
-    return undefined;
-  }
-  const stats = await Promise.all(
-    names.filter((n) => /^\d+$/.test(n)).map((n) => readProcStat(Number(n))),
-  );
-  return stats.filter((s): s is ProcStat => s !== undefined && s.pgrp === pgid);
+  return (await processTable())?.filter((s) => s.pgrp === pgid);
 }
 
 /** Every process this host's /proc shows (zombies included), or undefined without /proc. */
