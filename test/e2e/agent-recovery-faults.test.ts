@@ -21,7 +21,7 @@ import { waitUntil } from '../fixtures/e2e-cluster.js';
 const fixture = fileURLToPath(new URL('../fixtures/agent-executor.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 
-describe('agent recovery when the host changed under the agent', { timeout: 60_000 }, () => {
+describe('agent recovery when the host changed under the agent', { timeout: 120_000 }, () => {
   let masterRt: Runtime;
   let master: Probe;
   const updates: TaskStatusUpdate[] = [];

@@ -19,7 +19,7 @@ const EXECUTOR: ExecutorInfo = {
   resources: Resources.parse('cpus:0.1;mem:64').toJSON(),
 };
 
-describe("the master's books after a partition heals, and after a teardown", { timeout: 60_000 }, () => {
+describe("the master's books after a partition heals, and after a teardown", { timeout: 120_000 }, () => {
   let cluster: E2ECluster;
   let agent: AgentProcess;
   let master: string;

@@ -37,7 +37,7 @@ interface FrameworkView {
   executors: { executor_id: string }[];
 }
 
-describe('a master restarted on its work_dir', { timeout: 60_000 }, () => {
+describe('a master restarted on its work_dir', { timeout: 120_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'mesos-ts-failover-e2e-'));
   const workDir = join(root, 'master');
   let cluster: E2ECluster;
