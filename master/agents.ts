@@ -371,11 +371,11 @@ export function recoveredAgentsTimeout(ctx: MasterContext): void {
   for (const [id, a] of [...ctx.state.recoveredAgents]) {
     ctx.state.recoveredAgents.delete(id);
     const time = ctx.now();
-    ctx.state.unreachableAgents.set(id, { info: { hostname: a.hostname, resources: [], attributes: [], id: { value: id } }, timeMs: time });
     ctx.metrics.slaveUnreachableScheduled.inc();
     ctx.pending.leaving.add(id);
     ctx.store({ type: 'markUnreachable', id, hostname: a.hostname, time_ms: time }, () => {
       ctx.pending.leaving.delete(id);
+      ctx.state.unreachableAgents.set(id, { info: { hostname: a.hostname, resources: [], attributes: [], id: { value: id } }, timeMs: time });
       // As Mesos's _markUnreachable during failover: a removal, for health, during recovery.
       ctx.metrics.slaveUnreachableCompleted.inc();
       ctx.metrics.slaveRemovals.inc();
@@ -410,7 +410,6 @@ export function pongAgent(ctx: MasterContext, from: Pid | ''): void {
 export function markUnreachable(ctx: MasterContext, agent: AgentRecord, why: string): void {
   const time = ctx.now();
   detachAgent(ctx, agent);
-  ctx.state.unreachableAgents.set(agent.id, { info: agent.info, timeMs: time });
   const unreachableTime = { nanoseconds: time * 1e6 };
   const updates: [FrameworkRecord, TaskStatus][] = [];
   for (const [fwId, tasks] of agent.tasks) {
@@ -431,6 +430,8 @@ export function markUnreachable(ctx: MasterContext, agent: AgentRecord, why: str
   ctx.pending.leaving.add(agent.id);
   ctx.store({ type: 'markUnreachable', id: agent.id, hostname: agent.info.hostname, time_ms: time }, () => {
     ctx.pending.leaving.delete(agent.id);
+    // As Mesos's _markUnreachable: /state lists the agent as unreachable once the registry does.
+    ctx.state.unreachableAgents.set(agent.id, { info: agent.info, timeMs: time });
     sendUpdates(ctx, updates);
     ctx.metrics.slaveUnreachableCompleted.inc();
     ctx.metrics.slaveRemovals.inc();

@@ -177,7 +177,7 @@ export function reconcile(ctx: MasterContext, fw: FrameworkRecord, statuses: rea
     let state: TaskState;
     let unreachableTime: { nanoseconds: number } | undefined;
     let message: string;
-    if (agentId !== undefined && ctx.state.recoveredAgents.has(agentId)) continue; // not re-registered yet: ask again later
+    if (agentId !== undefined && (ctx.state.recoveredAgents.has(agentId) || ctx.pending.leaving.has(agentId))) continue; // in transition: ask again later
     if (agentId === undefined && ctx.state.recoveredAgents.size > 0) continue;
     if (agentId !== undefined && ctx.state.agents.has(agentId)) {
       state = 'TASK_GONE';
