@@ -209,6 +209,7 @@ export class Executors {
   /** The executor (re-)registered from `pid`: it is running, linked, and its pid checkpointed. */
   attach(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
     this.ctx.cancelTimer(timers.executorReconnect(e.containerId));
+    e.reconnectTo = undefined;
     e.state = 'RUNNING';
     e.pid = pid;
     this.ctx.linkWith(pid, { name: '_ExecutorExited', ...this.key(e), pid });
@@ -245,17 +246,19 @@ export class Executors {
   }
 
   /**
-   * A registered executor's pid exited, or its connection was lost. A custom executor is a
-   * process: make sure it is gone, and report it when its container ends. A command executor
-   * is an actor in its host: if the host's connection broke while its process runs, the connection was lost, not
-   * the executor (a starved event loop misses heartbeats), and it is asked to reconnect, as a
-   * restarted agent asks; otherwise this exit is its termination.
+   * A registered executor's pid exited, or its connection was lost. While its process runs, a
+   * lost connection is not a death (a starved event loop misses heartbeats, and the runtime
+   * closes a connection to a process that is alive): it is asked to reconnect, as a restarted
+   * agent asks. A custom executor is a process the agent watches: it ends when that process
+   * does. A command executor is an actor in its host: it may reconnect only if the host's own
+   * connection broke while the host's process runs; otherwise this exit is its termination.
+   * (Mesos's agent ignores an executor's exited event and waits for its container.)
    */
   exited(k: ExecutorKey, pid: Pid<ExecutorInbox>): void {
     const e = this.get(k);
     if (!e || e.pid !== pid || e.state === 'TERMINATED') return;
-    if (e.kind === 'custom' && e.container) void e.container.kill(0);
-    else if (e.kind === 'command' && e.state === 'RUNNING' && this.hostAlive(e)) this.reconnect(e, pid);
+    if (e.state === 'RUNNING' && (e.kind === 'custom' ? e.container !== undefined : this.hostAlive(e))) this.reconnect(e, pid);
+    else if (e.kind === 'custom' && e.container) void e.container.kill(0);
     else this.terminated(e, 'the executor terminated', undefined);
   }
 
@@ -263,21 +266,44 @@ export class Executors {
     return this.ctx.parts.hosts.lostWhileAlive(e.hostContainerId);
   }
 
-  /** ReconnectExecutor, resent every executor_reregistration_timeout until it re-registers or its host ends. */
   private reconnect(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
-    const { ctx } = this;
-    ctx.log.warn({ framework_id: e.frameworkId, executor_id: e.id, pid }, 'lost the connection to a command executor whose host runs; asking it to reconnect');
+    this.ctx.log.warn({ framework_id: e.frameworkId, executor_id: e.id, pid }, 'lost the connection to an executor whose process runs; asking it to reconnect');
     e.state = 'REGISTERING';
+    this.awaitReregistration(e, pid);
+  }
+
+  /**
+   * Sends ReconnectExecutor to `pid` and awaits the executor's ReregisterExecutor. After an
+   * agent restart the re-registration timeout ends the wait. Otherwise the agent asks again:
+   * a command executor while its host runs, a custom one until recovery_timeout has passed
+   * (the executor itself gives up then), and then destroys it.
+   */
+  awaitReregistration(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
     e.awaitingReregistration = true;
+    e.reconnectTo = pid;
+    e.reconnectUntil = this.ctx.now() + this.ctx.config.recoveryTimeoutMs;
     this.reconnectRetry(this.key(e));
   }
 
+  /** ReconnectExecutor (again), every executor_reregistration_retry_interval when set. */
   reconnectRetry(k: ExecutorKey): void {
     const { ctx } = this;
     const e = this.get(k);
-    if (!e || !e.awaitingReregistration || e.state !== 'REGISTERING' || !e.pid || !this.hostAlive(e) || ctx.agentId === undefined) return;
-    ctx.send(e.pid, { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId } });
-    ctx.startTimer(timers.executorReconnect(e.containerId), ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReconnectRetry', ...k });
+    if (!e || !e.awaitingReregistration || e.state !== 'REGISTERING' || !e.reconnectTo || ctx.agentId === undefined) return;
+    const recovering = ctx.state === 'RECOVERING';
+    if (!recovering) {
+      // A command executor's tasks are its host's children: they end with the host, not here.
+      if (e.kind === 'command' && !this.hostAlive(e)) return;
+      if (e.kind === 'custom' && ctx.now() >= e.reconnectUntil) {
+        ctx.log.warn({ framework_id: e.frameworkId, executor_id: e.id }, 'executor did not reconnect within the recovery timeout; destroying it');
+        e.awaitingReregistration = false;
+        e.terminationReason = 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT';
+        return this.destroy(e, 'Executor did not reconnect within the recovery timeout');
+      }
+    }
+    ctx.send(e.reconnectTo, { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId } });
+    const interval = ctx.config.executorReregistrationRetryIntervalMs ?? (recovering ? undefined : ctx.config.executorReregistrationTimeoutMs);
+    if (interval !== undefined) ctx.startTimer(timers.executorReconnect(e.containerId), interval, { name: '_ExecutorReconnectRetry', ...k });
   }
 
   /** The executor is gone: its unfinished tasks fail (or are GONE), and it is removed once they are acknowledged. */

@@ -49,6 +49,13 @@ export interface AgentOptions {
   executorShutdownGracePeriodMs?: number;
   /** After an agent restart, how long executors have to re-register (Mesos: 2 s). */
   executorReregistrationTimeoutMs?: number;
+  /**
+   * Mesos's --executor_reregistration_retry_interval: how often ReconnectExecutor is sent again
+   * to an executor that has not re-registered. Unset (Mesos's default): once after a restart;
+   * an executor whose connection was lost while the agent ran is asked every
+   * executor_reregistration_timeout.
+   */
+  executorReregistrationRetryIntervalMs?: number;
   /** Passed to executors as MESOS_RECOVERY_TIMEOUT (Mesos: 15 min). */
   recoveryTimeoutMs?: number;
   /** Total ping timeout used until the master tells us its own (Mesos: 75 s). */
@@ -133,6 +140,7 @@ export interface AgentConfig {
   executorRegistrationTimeoutMs: number;
   executorShutdownGracePeriodMs: number;
   executorReregistrationTimeoutMs: number;
+  executorReregistrationRetryIntervalMs: number | undefined;
   recoveryTimeoutMs: number;
   pingTimeoutMs: number;
   recover: RestartMode;
@@ -250,6 +258,7 @@ export async function agentConfig(o: AgentOptions, executorHostCommand: CommandS
     executorRegistrationTimeoutMs: o.executorRegistrationTimeoutMs ?? DEFAULTS.executorRegistrationTimeoutMs,
     executorShutdownGracePeriodMs: o.executorShutdownGracePeriodMs ?? DEFAULTS.executorShutdownGracePeriodMs,
     executorReregistrationTimeoutMs: o.executorReregistrationTimeoutMs ?? DEFAULTS.executorReregistrationTimeoutMs,
+    executorReregistrationRetryIntervalMs: o.executorReregistrationRetryIntervalMs,
     recoveryTimeoutMs: o.recoveryTimeoutMs ?? DEFAULTS.recoveryTimeoutMs,
     pingTimeoutMs: o.pingTimeoutMs ?? DEFAULTS.pingTimeoutMs,
     recover: o.recover ?? 'reconnect',

@@ -50,23 +50,26 @@ export class Recovery {
     }
     const neverLaunched: ExecutorState[] = [];
     const gone: [ExecutorState, string][] = [];
+    const reconnect: [ExecutorState, Pid<ExecutorInbox>][] = [];
     for (const fc of state.frameworks) {
       if (!fc.info) continue;
       const f = new FrameworkState(fromJson<FrameworkInfo>(fc.info), fc.pid ?? '');
-      for (const ec of fc.executors) this.recoverExecutor(f, ec, neverLaunched, gone);
+      for (const ec of fc.executors) this.recoverExecutor(f, ec, neverLaunched, gone, reconnect);
       if (f.executors.size > 0) ctx.frameworks.set(f.id, f);
     }
     // Never launched (the agent died between checkpointing the run and starting it).
     for (const e of neverLaunched) ctx.parts.executors.terminated(e, 'The executor was never launched', undefined);
     // Known gone without touching any process: their tasks are GONE (LOST unless partition-aware).
     for (const [e, why] of gone) ctx.parts.executors.terminated(e, why, undefined, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
+    // Asked to re-register once the frameworks are in place (again every retry interval, if set).
+    for (const [e, pid] of reconnect) if (e.state === 'REGISTERING') ctx.parts.executors.awaitReregistration(e, pid);
     ctx.parts.containers.recover();
     ctx.log.info({ agent_id: ctx.agentId, frameworks: ctx.frameworks.size }, 'recovered; waiting for executors to re-register');
     ctx.startTimer(timers.executorReregistration, ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReregistrationTimeout' });
   }
 
   /** The executor's latest run, if it had not ended: its tasks, its process re-attached, and a ReconnectExecutor. */
-  private recoverExecutor(f: FrameworkState, ec: ckpt.ExecutorCheckpoint, neverLaunched: ExecutorState[], gone: [ExecutorState, string][]): void {
+  private recoverExecutor(f: FrameworkState, ec: ckpt.ExecutorCheckpoint, neverLaunched: ExecutorState[], gone: [ExecutorState, string][], reconnect: [ExecutorState, Pid<ExecutorInbox>][]): void {
     const { ctx } = this;
     const run = ec.runs.find((r) => r.containerId === ec.latestRunId);
     if (!ec.info || !run || run.completed) return;
@@ -80,6 +83,7 @@ export class Recovery {
       return;
     }
     const e = new ExecutorState(f.id, info, generated ? 'command' : 'custom', run.containerId, directory, true);
+    // Awaited whether or not it can be told (ReconnectExecutor below): the timeout ends the wait.
     e.awaitingReregistration = true;
     f.executors.set(e.id, e);
     ctx.parts.executors.attachSandbox(e);
@@ -104,7 +108,7 @@ export class Recovery {
     } else neverLaunched.push(e);
     if (run.libprocessPid !== undefined) {
       try {
-        ctx.send(executorPid(run.libprocessPid), { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId! } });
+        reconnect.push([e, executorPid(run.libprocessPid)]);
       } catch {
         // A malformed checkpointed pid: the executor cannot be told; the re-registration timeout ends it.
         ctx.counters.recoveryErrors++;

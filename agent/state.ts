@@ -45,8 +45,14 @@ export class ExecutorState {
   readonly launchedTasks = new Map<string, Task>();
   readonly terminatedTasks = new Map<string, Task>();
   readonly completedTasks: Task[] = [];
-  /** Recovered from checkpoints after an agent restart, until it re-registers (or the timeout fires). */
+  /**
+   * Recovered from checkpoints after an agent restart, or its connection lost while its process
+   * runs: until it re-registers (or its process ends, or the agent gives up on it).
+   */
   awaitingReregistration = false;
+  /** Where ReconnectExecutor goes while it is awaited, and until when (epoch ms) it is sent again. */
+  reconnectTo: Pid<ExecutorInbox> | undefined;
+  reconnectUntil = 0;
   /** Why the agent ended it, to give its unfinished tasks (Mesos's container termination reason). */
   terminationReason: 'REASON_EXECUTOR_REGISTRATION_TIMEOUT' | 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT' | undefined;
   /** How the executor ended (for ExitedExecutor and /state). */
