@@ -154,7 +154,10 @@ export class Executors {
     const e = this.get(k);
     if (!e) return;
     if (t.limitation) return this.terminated(e, t.limitation.message, waitStatus(t), t.limitation.reason);
-    this.terminated(e, `Executor ${t.status}`, waitStatus(t));
+    // Recovered after a restart but gone before it re-registered: Mesos's tasks are then
+    // TASK_LOST (GONE when partition-aware) with REASON_EXECUTOR_REREGISTRATION_TIMEOUT.
+    const unrecovered = this.ctx.state === 'RECOVERING' && e.awaitingReregistration && e.state === 'REGISTERING';
+    this.terminated(e, `Executor ${t.status}`, waitStatus(t), unrecovered ? 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT' : undefined);
   }
 
   /** E→A RegisterExecutor (Mesos's RegisterExecutorMessage). */

@@ -76,6 +76,8 @@ describe('executors across an agent restart', { timeout: 120_000 }, () => {
     let agent = await cluster.startAgent('cpus:2;mem:512;disk:256', { executorReregistrationTimeoutMs: 2000 });
     await ckpt.launch((offer) => [customTask('custom-1', 'ex-1', offer), commandTask('command-1', offer, 'until [ -e go ]; do sleep 0.05; done')], { agentId: agent.id, needs: 'cpus:0.2;mem:64' });
     await plain.launch((offer) => [customTask('plain-1', 'ex-plain', offer)], { agentId: agent.id });
+    // Later agents' offers go to ckpt, not to a pool plain never uses.
+    plain.declineOffers();
     await Promise.all([ckpt.status('custom-1', 'TASK_RUNNING'), ckpt.status('command-1', 'TASK_RUNNING'), plain.status('plain-1', 'TASK_RUNNING')]);
     const custom = sandbox(agent, ckpt, 'ex-1');
     const command = sandbox(agent, ckpt, 'command-1');
@@ -120,6 +122,26 @@ describe('executors across an agent restart', { timeout: 120_000 }, () => {
     finish(ckpt, 'ex-retry', agent, 'retry-1');
     await ckpt.status('retry-1', 'TASK_FINISHED', { since });
     assert.deepEqual(terminalBesides(ckpt, 'retry-1', 'TASK_FINISHED'), []);
+  });
+
+  it('an executor that had not registered when its agent died exits with it; the restarted agent reports its task TASK_LOST with REASON_EXECUTOR_REREGISTRATION_TIMEOUT', async () => {
+    let agent = await cluster.startAgent('cpus:1;mem:256;disk:256', { testEndpoints: true, executorRegistrationTimeoutMs: 60_000, executorReregistrationTimeoutMs: 1000 });
+    // The agent drops the executor's one RegisterExecutor: the task stays STAGING.
+    const r = await fetch(`http://${agent.address}/__filters__`, { method: 'POST', body: JSON.stringify({ side: 'receive', name: 'RegisterExecutor', times: 1 }) });
+    assert.equal(r.status, 200);
+    await ckpt.launch((offer) => [customTask('unreg-1', 'ex-unreg', offer)], { agentId: agent.id });
+    await waitUntil('the RegisterExecutor to be dropped', async () => (await (await fetch(`http://${agent.address}/__filters__`)).json() as unknown[]).length === 0);
+    const dir = sandbox(agent, ckpt, 'ex-unreg');
+    const since = ckpt.mark();
+
+    await kill(agent);
+    await waitUntil('the unregistered executor to exit', () => processesUnder(dir).length === 0);
+    assert.ok(said(dir, 'shutdown'), 'it shut down through its driver');
+    agent = await cluster.restartAgent(agent, { executorReregistrationTimeoutMs: 1000 });
+    const lost = await ckpt.status('unreg-1', 'TASK_LOST', { since });
+    assert.deepEqual([lost.source, lost.reason], ['SOURCE_AGENT', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT']);
+    // (An update may arrive twice: the agent resends what is unacknowledged once it re-registers.)
+    assert.deepEqual([...new Set(ckpt.statusesOf('unreg-1').map((s) => s.state))], ['TASK_LOST'], 'it never ran');
   });
 
   it("a live custom executor whose connection the agent loses is asked to reconnect, not killed: its task finishes later", async () => {
