@@ -25,6 +25,7 @@ import type { OperatorSubscribers } from './operator-events.js';
 import { MasterState } from './state.js';
 import { schedulerHeartbeat } from './scheduler-stream.js';
 import * as tasks from './tasks.js';
+import { recoverRoles } from './quota-weights.js';
 import { MESOS_VERSION } from './views.js';
 
 export class Master extends Actor<MasterActorInbox> {
@@ -221,6 +222,8 @@ export class Master extends Actor<MasterActorInbox> {
     for (const u of state.unreachable) {
       this.state.unreachableAgents.set(u.id, { info: { hostname: u.hostname, resources: [], attributes: [], id: { value: u.id } }, timeMs: u.time_ms });
     }
+    for (const g of state.gone) this.state.goneAgents.set(g.id, g.time_ms);
+    recoverRoles(this.ctx, state);
     if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
     this.role = 'leading';
     if (this.opts.ha !== undefined) this.log.info({ recovered_agents: state.admitted.length, unreachable: state.unreachable.length }, 'leading master recovered the registry');
