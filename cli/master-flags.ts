@@ -8,7 +8,7 @@ import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, intFlag, ipF
 import { LOGGING_LEVELS } from './common.js';
 import { readAcls, readCredentials } from './credentials.js';
 import { parseZooKeeperUrl } from '../detector/index.js';
-import { parseRemovalRate } from '../master/removal-limiter.js';
+import { parseRemovalRate } from '../master/index.js';
 
 type RolePolicies = NonNullable<MasterOptions['rolePolicies']>;
 type RolePolicy = RolePolicies[string];

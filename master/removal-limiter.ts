@@ -7,7 +7,7 @@
 // flag every removal happens at once, as in Mesos.
 
 import { ValidationError } from '../runtime/index.js';
-import { tryParseDuration } from '../protocol/duration.js';
+import { tryParseDuration } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 
 /** `<number of agents>/<duration>`, e.g. `1/10mins`. */
