@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandTask, getJson, RecordingScheduler, waitUntil, type MasterState } from '../fixtures/e2e-cluster.js';
+import { commandTask, getJson, RecordingScheduler, waitUntil, type AgentState, type MasterState } from '../fixtures/e2e-cluster.js';
 import type { E2EMasterOptions, E2ENodeReady } from '../fixtures/e2e-node.js';
 import { fixture, startProcess, type Started } from '../fixtures/processes.js';
 import { startZooKeeper, zkClient, type ZooKeeperServer } from '../fixtures/zookeeper.js';
@@ -114,6 +114,7 @@ describe('ZooKeeper faults', () => {
     const mark = fw.mark();
 
     await zk.pause();
+    try {
     // Mesos's group timer: a session out of touch for zk_session_timeout counts as expired.
     const lost = 3 * SESSION_MS;
     await fw.next('disconnected', () => true, { since: mark, timeoutMs: lost });
@@ -121,10 +122,11 @@ describe('ZooKeeper faults', () => {
     const exit = await Promise.race([m1.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), lost))]);
     assert.equal(exit?.code, 1, 'the leader exits once it cannot know that it leads');
     await waitUntil('the standby to know no leader', async () => (await fetch(`http://${m2.ready.address}/master/redirect`, { redirect: 'manual' })).status === 503, lost);
-    const onAgent = await getJson<{ frameworks: { tasks: { id: string; state: string }[] }[] }>(`http://${a.ready.address}/state`);
-    assert.equal(onAgent.frameworks.flatMap((f) => f.tasks).find((t) => t.id === 'steady')?.state, 'TASK_RUNNING', 'the task runs on without ZooKeeper');
-
-    await zk.resume();
+    const onAgent = await getJson<AgentState>(`http://${a.ready.address}/slave(1)/state`);
+    assert.equal(onAgent.frameworks.flatMap((f) => f.executors.flatMap((e) => e.tasks)).find((t) => t.id === 'steady')?.state, 'TASK_RUNNING', 'the task runs on without ZooKeeper');
+    } finally {
+      await zk.resume();
+    }
     await waitUntil('the standby to lead once ZooKeeper is back', () => leads(m2), 20_000);
     const registered = await fw.next('registered', () => true, { since: mark, timeoutMs: 20_000 });
     assert.equal(registered.frameworkId, frameworkId);
