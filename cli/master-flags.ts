@@ -8,6 +8,7 @@ import { boolFlag, bytesFlag, choiceFlag, customFlag, durationFlag, intFlag, ipF
 import { LOGGING_LEVELS } from './common.js';
 import { readAcls, readCredentials } from './credentials.js';
 import { parseZooKeeperUrl } from '../detector/index.js';
+import { parseRemovalRate } from '../master/index.js';
 
 type RolePolicies = NonNullable<MasterOptions['rolePolicies']>;
 type RolePolicy = RolePolicies[string];
@@ -93,6 +94,10 @@ export const MASTER_FLAGS = {
   quorum: intFlag("Accepted for Mesos's command lines: the size of a replicated-log quorum. Here the registry lives in ZooKeeper, whose own quorum makes it durable, so the value is checked but not used.", { min: 1 }),
   registry: choiceFlag('Where the registry of agents lives: replicated_log (durable: in ZooKeeper with --zk, else in --work_dir), zk (the same, named plainly; needs --zk) or in_memory.', ['replicated_log', 'zk', 'in_memory'] as const, { default: 'replicated_log' }),
   recovery_agent_removal_limit: customFlag('After a failover, if more than this share of the registry\'s agents fail to re-register in --agent_reregister_timeout, the master exits instead of marking them unreachable (e.g. 100%, 50%).', percent, { default: '100%' }),
+  agent_removal_rate_limit: customFlag('The most agents marked unreachable per interval, as <number of agents>/<duration> (e.g. 1/10mins); agents that come back while they wait are not marked. Default: no limit.', parseRemovalRate),
+  registry_gc_interval: durationFlag('How often the registry forgets unreachable and gone agents past --registry_max_agent_age or --registry_max_agent_count.', { default: '15mins' }),
+  registry_max_agent_age: durationFlag('How long the registry keeps an unreachable or gone agent.', { default: '2weeks' }),
+  registry_max_agent_count: intFlag('How many unreachable agents, and how many gone agents, the registry keeps at most (the oldest go first).', { min: 1 }, { default: '102400' }),
   registry_fetch_timeout: durationFlag('How long a new leader may take to read the registry before it exits.', { default: '1mins' }),
   registry_store_timeout: durationFlag('How long one registry write may take before the master exits.', { default: '20secs' }),
 };
@@ -155,6 +160,10 @@ export function masterOptions(f: MasterFlagValues, text: Record<string, string>,
     authenticateHttpReadonly: f.authenticate_http_readonly,
     authenticateHttpReadwrite: f.authenticate_http_readwrite,
     recoveryAgentRemovalLimit: f.recovery_agent_removal_limit,
+    ...(f.agent_removal_rate_limit !== undefined ? { agentRemovalRateLimit: f.agent_removal_rate_limit } : {}),
+    registryGcIntervalMs: f.registry_gc_interval,
+    registryMaxAgentAgeMs: f.registry_max_agent_age,
+    registryMaxAgentCount: f.registry_max_agent_count,
     ...haOptions(f),
   };
 }

@@ -2,9 +2,8 @@
 // It is shut down and removed, its tasks become TASK_GONE_BY_OPERATOR (TASK_LOST for frameworks
 // that are not PARTITION_AWARE) with REASON_AGENT_REMOVED_BY_OPERATOR, and a later
 // re-registration under its id is refused with Shutdown. An unreachable agent can be marked
-// gone too: its unreachable tasks complete the same way. Departure: the gone list lives in the
-// master's memory and the registry records a removal, so a restarted master forgets which ids
-// were gone (Mesos stores them in its registry).
+// gone too: its unreachable tasks complete the same way. The registry records it gone with the
+// time, so a restarted or newly elected master still refuses it.
 
 import type { TaskStatus } from '../protocol/index.js';
 import { detachAgent, lostAgent } from './agents.js';
@@ -23,7 +22,8 @@ export function markAgentGone(ctx: MasterContext, agentId: string): { status: nu
   const unreachable = state.unreachableAgents.get(agentId);
   if (agent === undefined && unreachable === undefined) return { status: 404, message: `Agent '${agentId}' not found` };
   const why = `Agent ${agentId} marked gone by the operator`;
-  state.goneAgents.set(agentId, ctx.now());
+  const time = ctx.now();
+  state.goneAgents.set(agentId, time);
   const updates: [FrameworkRecord, TaskStatus][] = [];
   const gone = (fw: FrameworkRecord): 'TASK_GONE_BY_OPERATOR' | 'TASK_LOST' => (fw.partitionAware ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST');
   if (agent !== undefined) {
@@ -56,7 +56,7 @@ export function markAgentGone(ctx: MasterContext, agentId: string): { status: nu
     }
   }
   ctx.pending.leaving.add(agentId);
-  ctx.store({ type: 'remove', id: agentId }, () => {
+  ctx.store({ type: 'markGone', id: agentId, time_ms: time }, () => {
     ctx.pending.leaving.delete(agentId);
     for (const [fw, status] of updates) if (state.frameworks.get(fw.id) === fw) sendMasterUpdate(ctx, fw, status);
     ctx.metrics.slaveRemovals.inc();

@@ -25,12 +25,18 @@ export interface AgentObserverConfig {
   pingTimeoutMs: number;
   maxPingTimeouts: number;
   reregisterTimeoutMs: number;
+  /**
+   * With --agent_removal_rate_limit: pings go on after the agent is reported unhealthy, and
+   * a pong then tells the master it is healthy again (its removal may still wait for a permit).
+   */
+  rateLimited: boolean;
 }
 
 export class AgentObserver extends Actor<ObserverInbox | ObserverTimers> {
   private connected: boolean;
   private pongReceived = false;
   private missedPongs = 0;
+  private reportedUnhealthy = false;
 
   protected readonly handlers: Handlers<ObserverInbox | ObserverTimers> = {
     PongAgent: (_m, from) => this.pong(from),
@@ -59,14 +65,21 @@ export class AgentObserver extends Actor<ObserverInbox | ObserverTimers> {
     if (from !== this.config.agentPid && from !== this.config.master) return;
     this.pongReceived = true;
     this.missedPongs = 0;
+    if (this.reportedUnhealthy) {
+      this.reportedUnhealthy = false;
+      this.tell({ name: '_AgentHealthy', agent_id: this.config.agentId });
+    }
   }
 
   private pingTimeout(): void {
     if (!this.pongReceived) {
       this.missedPongs++;
-      if (this.missedPongs >= this.config.maxPingTimeouts) {
-        // The master removes the agent and terminates this observer; until then, no more pings.
-        return this.tell({ name: '_AgentUnhealthy', agent_id: this.config.agentId, missed: this.missedPongs });
+      if (this.missedPongs >= this.config.maxPingTimeouts && !this.reportedUnhealthy) {
+        // The master removes the agent and terminates this observer. Without a rate limit that
+        // is at once: no more pings. With one, pings go on while the agent waits for its permit.
+        this.tell({ name: '_AgentUnhealthy', agent_id: this.config.agentId, missed: this.missedPongs });
+        if (!this.config.rateLimited) return;
+        this.reportedUnhealthy = true;
       }
     }
     this.ping();

@@ -23,6 +23,7 @@ import { type MasterContext, dropped, masterStatus, peerPid, sendMasterUpdate, r
 import { comparableExecutor } from './launching.js';
 import { removeOffersOn } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
+import { cancelRemoval, scheduleRemoval } from './removal-limiter.js';
 
 export function registerAgent(ctx: MasterContext, m: RegisterAgent, sender: Pid | ''): void {
   if (sender === '') return dropped(ctx, 'RegisterAgent', 'it has no sender');
@@ -90,6 +91,7 @@ export function reregisterAgent(ctx: MasterContext, m: ReregisterAgent, sender: 
   if (known !== undefined && known.connected && known.pid !== from) {
     return dropped(ctx, 'ReregisterAgent', `agent ${id} is connected at ${known.pid}, not ${from}`, 'not_from_agent');
   }
+  cancelRemoval(ctx, id);
   if (known !== undefined) return reconcileKnownAgent(ctx, known, m, from);
   readmitAgent(ctx, m, from);
 }
@@ -357,7 +359,12 @@ export function agentReregisterTimeout(ctx: MasterContext, agentId: string, from
   if (agent === undefined || agent.observer !== from || agent.connected) return;
   ctx.log.warn({ agent: agentId }, 'agent did not re-register in time');
   ctx.metrics.slaveUnreachableScheduled.inc();
-  markUnreachable(ctx, agent, 'agent did not re-register within agent_reregister_timeout');
+  scheduleRemoval(
+    ctx,
+    agentId,
+    () => ctx.state.agents.get(agentId) === agent && agent.observer === from && !agent.connected,
+    () => markUnreachable(ctx, agent, 'agent did not re-register within agent_reregister_timeout'),
+  );
 }
 
 export function recoveredAgentsTimeout(ctx: MasterContext): void {
@@ -369,21 +376,28 @@ export function recoveredAgentsTimeout(ctx: MasterContext): void {
     invariant(false, `post-recovery agent removal limit exceeded: ${missing} of ${known} agents did not re-register (limit ${ctx.opts.recoveryAgentRemovalLimit * 100}%)`);
   }
   for (const [id, a] of [...ctx.state.recoveredAgents]) {
-    ctx.state.recoveredAgents.delete(id);
-    const time = ctx.now();
     ctx.metrics.slaveUnreachableScheduled.inc();
-    ctx.pending.leaving.add(id);
-    ctx.store({ type: 'markUnreachable', id, hostname: a.hostname, time_ms: time }, () => {
-      ctx.pending.leaving.delete(id);
-      ctx.state.unreachableAgents.set(id, { info: { hostname: a.hostname, resources: [], attributes: [], id: { value: id } }, timeMs: time });
-      // As Mesos's _markUnreachable during failover: a removal, for health, during recovery.
-      ctx.metrics.slaveUnreachableCompleted.inc();
-      ctx.metrics.slaveRemovals.inc();
-      ctx.metrics.slaveRemovalsUnhealthy.inc();
-      ctx.metrics.recoverySlaveRemovals.inc();
-      for (const fw of ctx.state.frameworks.values()) toScheduler(fw, { name: 'LostAgent', agent_id: { value: id } });
-    });
+    // Until its permit, the agent stays recovered: it may still re-register.
+    scheduleRemoval(ctx, id, () => ctx.state.recoveredAgents.get(id) === a, () => markRecoveredUnreachable(ctx, a));
   }
+}
+
+/** Mesos's _markUnreachableAfterFailover: a recovered agent that never came back. */
+function markRecoveredUnreachable(ctx: MasterContext, a: { id: string; hostname: string }): void {
+  const id = a.id;
+  ctx.state.recoveredAgents.delete(id);
+  const time = ctx.now();
+  ctx.pending.leaving.add(id);
+  ctx.store({ type: 'markUnreachable', id, hostname: a.hostname, time_ms: time }, () => {
+    ctx.pending.leaving.delete(id);
+    ctx.state.unreachableAgents.set(id, { info: { hostname: a.hostname, resources: [], attributes: [], id: { value: id } }, timeMs: time });
+    // As Mesos's _markUnreachable during failover: a removal, for health, during recovery.
+    ctx.metrics.slaveUnreachableCompleted.inc();
+    ctx.metrics.slaveRemovals.inc();
+    ctx.metrics.slaveRemovalsUnhealthy.inc();
+    ctx.metrics.recoverySlaveRemovals.inc();
+    for (const fw of ctx.state.frameworks.values()) toScheduler(fw, { name: 'LostAgent', agent_id: { value: id } });
+  });
 }
 
 /** The agent's observer reports max_agent_ping_timeouts missed pongs in a row. */
@@ -392,7 +406,14 @@ export function agentUnhealthy(ctx: MasterContext, agentId: string, missed: numb
   if (agent === undefined || agent.observer !== from) return;
   ctx.log.warn({ agent: agentId, missed }, 'agent missed too many pongs');
   ctx.metrics.slaveUnreachableScheduled.inc();
-  markUnreachable(ctx, agent, `agent missed ${missed} consecutive pongs`);
+  scheduleRemoval(ctx, agentId, () => ctx.state.agents.get(agentId) === agent && agent.observer === from, () => markUnreachable(ctx, agent, `agent missed ${missed} consecutive pongs`));
+}
+
+/** The agent's observer heard a pong after reporting it unhealthy: if it waits for a removal permit, it is not removed. */
+export function agentHealthy(ctx: MasterContext, agentId: string, from: Pid | ''): void {
+  const agent = ctx.state.agents.get(agentId);
+  if (agent === undefined || agent.observer !== from) return;
+  cancelRemoval(ctx, agentId);
 }
 
 /** A pong that reached the master instead of the observer (the agent answered the wrong pid): handed on. */

@@ -21,6 +21,7 @@ import type { AllocatorInbox, AllocatorOffers } from './allocator-process.js';
 import type { MasterMetrics } from './metrics.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { Registry, RegistryOperation } from './registry.js';
+import type { RemovalLimiter } from './removal-limiter.js';
 import type { FrameworkConnection } from './framework-connection.js';
 import type { FrameworkRecord, MasterState } from './state.js';
 import type { LeadershipInternal, LeadershipView } from './zk/ha.js';
@@ -43,6 +44,12 @@ export type MasterInternal =
   | { name: '_AgentUnhealthy'; agent_id: string; missed: number }
   /** From an agent's observer: the agent stayed disconnected for agent_reregister_timeout. */
   | { name: '_AgentReregisterTimeout'; agent_id: string }
+  /** From an agent's observer: it answered again after it was reported unhealthy (with --agent_removal_rate_limit). */
+  | { name: '_AgentHealthy'; agent_id: string }
+  /** Timer `removal-permit`: the removal rate limiter's next permit is due. */
+  | { name: '_RemovalPermit' }
+  /** Timer `registry-gc`: every registry_gc_interval, old unreachable and gone agents leave the registry. */
+  | { name: '_RegistryGc' }
   // A call the schema refused, reduced to what an answer needs (its body is not trusted)
   | { name: '_InvalidCall'; call: string; sender: Pid; framework_id: string | undefined; offer_ids: string[]; task_ids: string[]; problem: string }
   /** From the registry: the store that contains operation `seq` is durable; its continuation runs. */
@@ -80,6 +87,8 @@ export interface MasterContext {
   readonly state: MasterState;
   readonly opts: ResolvedMasterOptions;
   readonly registry: Registry;
+  /** `--agent_removal_rate_limit`'s limiter; undefined without the flag. */
+  readonly removals: RemovalLimiter | undefined;
   /** Whether this master leads (always, without --zk), and who does. */
   readonly leadership: LeadershipView;
   /**

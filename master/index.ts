@@ -9,6 +9,7 @@ import { installWebUi } from './webui.js';
 
 export { Master } from './master.js';
 export type { MasterOptions } from './options.js';
+export { parseRemovalRate } from './removal-limiter.js';
 export { MESOS_VERSION } from './views.js';
 
 export interface MasterHandle {

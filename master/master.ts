@@ -25,6 +25,9 @@ import type { OperatorSubscribers } from './operator-events.js';
 import { MasterState } from './state.js';
 import { schedulerHeartbeat } from './scheduler-stream.js';
 import * as tasks from './tasks.js';
+import { recoverRoles } from './quota-weights.js';
+import { RemovalLimiter, removalPermit } from './removal-limiter.js';
+import { registryGc, startRegistryGc } from './registry-gc.js';
 import { MESOS_VERSION } from './views.js';
 
 export class Master extends Actor<MasterActorInbox> {
@@ -82,6 +85,9 @@ export class Master extends Actor<MasterActorInbox> {
     // From the agents' observers
     _AgentUnhealthy: (m, from) => agents.agentUnhealthy(this.ctx, m.agent_id, m.missed, from),
     _AgentReregisterTimeout: (m, from) => agents.agentReregisterTimeout(this.ctx, m.agent_id, from),
+    _AgentHealthy: (m, from) => agents.agentHealthy(this.ctx, m.agent_id, from),
+    _RemovalPermit: () => removalPermit(this.ctx),
+    _RegistryGc: () => registryGc(this.ctx),
     // Timers
     _FrameworkFailoverTimeout: (m) => frameworks.frameworkFailoverTimeout(this.ctx, m.framework_id),
     _OfferTimeout: (m) => offers.offerTimeout(this.ctx, m.offer_id),
@@ -221,7 +227,10 @@ export class Master extends Actor<MasterActorInbox> {
     for (const u of state.unreachable) {
       this.state.unreachableAgents.set(u.id, { info: { hostname: u.hostname, resources: [], attributes: [], id: { value: u.id } }, timeMs: u.time_ms });
     }
+    for (const g of state.gone) this.state.goneAgents.set(g.id, g.time_ms);
+    recoverRoles(this.ctx, state);
     if (this.state.recoveredAgents.size > 0) this.startTimer(timerKeys.recoveredAgents, this.opts.agentReregisterTimeoutMs, { name: '_RecoveredAgentsTimeout' });
+    startRegistryGc(this.ctx);
     this.role = 'leading';
     if (this.opts.ha !== undefined) this.log.info({ recovered_agents: state.admitted.length, unreachable: state.unreachable.length }, 'leading master recovered the registry');
   }
@@ -269,6 +278,7 @@ export class Master extends Actor<MasterActorInbox> {
       state: this.state,
       opts,
       registry: this.registry,
+      removals: opts.agentRemovalRateLimit === undefined ? undefined : new RemovalLimiter(opts.agentRemovalRateLimit),
       leadership: { role: () => this.role, leader: () => this.leaderAddress },
       store: (op, then) => {
         const seq = ++this.storeSeq;
@@ -300,6 +310,7 @@ export class Master extends Actor<MasterActorInbox> {
             pingTimeoutMs: opts.agentPingTimeoutMs,
             maxPingTimeouts: opts.maxAgentPingTimeouts,
             reregisterTimeoutMs: opts.agentReregisterTimeoutMs,
+            rateLimited: opts.agentRemovalRateLimit !== undefined,
           }),
           this.runtime.generateId('agent-observer'),
         ).self,

@@ -5,6 +5,7 @@ import type { Clock, Logger, TlsOptions, Transport } from '../runtime/index.js';
 import type { RolePolicy } from './allocator/index.js';
 import { PERMISSIVE, type Acls } from '../protocol/index.js';
 import type { MasterHaOptions } from './zk/ha.js';
+import type { RemovalRate } from './removal-limiter.js';
 
 export interface MasterOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -72,6 +73,14 @@ export interface MasterOptions {
   ha?: MasterHaOptions;
   /** `--recovery_agent_removal_limit` as a fraction (default 1): past it, a recovering master exits rather than mark agents unreachable. */
   recoveryAgentRemovalLimit?: number;
+  /** `--agent_removal_rate_limit` (e.g. 1/10mins); default: no limit. */
+  agentRemovalRateLimit?: RemovalRate;
+  /** `--registry_gc_interval` (default 15 min). */
+  registryGcIntervalMs?: number;
+  /** `--registry_max_agent_age` (default 2 weeks). */
+  registryMaxAgentAgeMs?: number;
+  /** `--registry_max_agent_count` (default 100 * 1024). */
+  registryMaxAgentCount?: number;
 }
 
 /** MasterOptions with every default applied. */
@@ -104,6 +113,10 @@ export interface ResolvedMasterOptions {
   acls: Acls;
   ha: MasterHaOptions | undefined;
   recoveryAgentRemovalLimit: number;
+  agentRemovalRateLimit: RemovalRate | undefined;
+  registryGcIntervalMs: number;
+  registryMaxAgentAgeMs: number;
+  registryMaxAgentCount: number;
 }
 
 export function resolveOptions(o: MasterOptions): ResolvedMasterOptions {
@@ -137,6 +150,10 @@ export function resolveOptions(o: MasterOptions): ResolvedMasterOptions {
     acls: o.acls ?? PERMISSIVE,
     ha: o.ha,
     recoveryAgentRemovalLimit: o.recoveryAgentRemovalLimit ?? 1,
+    agentRemovalRateLimit: o.agentRemovalRateLimit,
+    registryGcIntervalMs: o.registryGcIntervalMs ?? 15 * 60_000,
+    registryMaxAgentAgeMs: o.registryMaxAgentAgeMs ?? 14 * 24 * 3600_000,
+    registryMaxAgentCount: o.registryMaxAgentCount ?? 100 * 1024,
   };
 }
 

@@ -1,6 +1,7 @@
 // Quota and weights, as an operator sets them over HTTP (Mesos's v0 /quota and /weights):
 // requests are parsed and validated into a ValidationError or a change, and a change is applied
-// to the state and the allocator, rescinding offers so the next allocation follows it.
+// to the state and the allocator, rescinding offers so the next allocation follows it, and
+// recorded in the registry, so a restarted or newly elected master has them as they were.
 // Quota: only top-level roles, one POST per role until it is removed; the limit equals the
 // guarantee unless the request gives one.
 
@@ -12,6 +13,7 @@ import { toAllocator, type MasterContext } from './context.js';
 import { jsonp, methodNotAllowed, quotaRoleRoute } from './http.js';
 import { rescindAllOffers } from './offers.js';
 import { quotaStatus } from './operator-views.js';
+import type { RegistryState } from './registry.js';
 import type { QuotaRecord } from './state.js';
 
 /** GET, POST and DELETE /quota, and DELETE /quota/<role>. */
@@ -159,6 +161,7 @@ function scalarMapResources(field: string, value: unknown): Resources | Validati
 
 export function setQuota(ctx: MasterContext, quota: QuotaRecord): void {
   const { role, guarantee, limit } = quota;
+  ctx.store({ type: 'updateQuota', role, quota: { role, guarantee: guarantee.toJSON(), limit: limit.toJSON() } }, () => undefined);
   ctx.state.quotas.set(role, quota);
   toAllocator(ctx, { name: 'AllocatorUpdateQuota', role, quota: { guarantees: guarantee.quantities(), limits: limit.quantities() } });
   quotaRoleRoute(ctx, role);
@@ -169,6 +172,7 @@ export function setQuota(ctx: MasterContext, quota: QuotaRecord): void {
 }
 
 export function removeQuota(ctx: MasterContext, role: string): void {
+  ctx.store({ type: 'updateQuota', role }, () => undefined);
   ctx.state.quotas.delete(role);
   toAllocator(ctx, { name: 'AllocatorUpdateQuota', role });
   ctx.log.info({ role }, 'quota removed');
@@ -197,6 +201,7 @@ export function validateWeights(ctx: MasterContext, body: unknown): Record<strin
 }
 
 export function updateWeights(ctx: MasterContext, updates: Record<string, number>): void {
+  ctx.store({ type: 'updateWeights', weights: updates }, () => undefined);
   Object.assign(ctx.state.weights, updates);
   toAllocator(ctx, { name: 'AllocatorUpdateWeights', weights: updates });
   // Mesos rescinds every outstanding offer when a role with frameworks changes weight, so
@@ -204,6 +209,32 @@ export function updateWeights(ctx: MasterContext, updates: Record<string, number
   const touched = [...ctx.state.frameworks.values()].some((f) => f.roles.some((r) => r in updates));
   if (touched) rescindAllOffers(ctx);
   ctx.log.info({ weights: updates }, 'weights updated');
+}
+
+/**
+ * After a restart or failover: the weights and quota the registry holds, back in the state and
+ * the allocator. Weights in the registry win over `--weights`, as in Mesos (whose flag only
+ * seeds a registry that has none).
+ */
+export function recoverRoles(ctx: MasterContext, state: RegistryState): void {
+  if (state.weights.length > 0) {
+    const weights = Object.fromEntries(state.weights.map((w) => [w.role, w.weight]));
+    if (Object.keys(ctx.opts.weights).length > 0) ctx.log.warn('ignoring --weights: the registry holds weights set since');
+    ctx.state.weights = { ...weights };
+    toAllocator(ctx, { name: 'AllocatorUpdateWeights', weights });
+  }
+  for (const q of state.quotas) {
+    let quota: QuotaRecord;
+    try {
+      quota = { role: q.role, guarantee: Resources.fromJSON(q.guarantee), limit: Resources.fromJSON(q.limit) };
+    } catch (e) {
+      ctx.log.warn({ role: q.role, error: (e as Error).message }, 'dropping an unreadable quota from the registry');
+      continue;
+    }
+    ctx.state.quotas.set(q.role, quota);
+    toAllocator(ctx, { name: 'AllocatorUpdateQuota', role: q.role, quota: { guarantees: quota.guarantee.quantities(), limits: quota.limit.quantities() } });
+    quotaRoleRoute(ctx, q.role);
+  }
 }
 
 function parseJsonBody(req: HttpRequest, what: string): unknown {

@@ -1,9 +1,10 @@
 // The registry in ZooKeeper (`--registry=zk`), fenced and chunked. `<path>/registry` holds a
-// small manifest — the leading MasterInfo and the names of BUCKETS chunk nodes — and its znode
+// small manifest — the leading MasterInfo, the names of BUCKETS chunk nodes, and the role
+// weights and quota (a few per role, so they ride in the manifest every store writes) — and its znode
 // version is the fence: every store ends with one setData of the manifest at the version this
 // master last wrote, so once a newer leader has fetched (and rewritten the manifest) a deposed
 // leader's store fails with BADVERSION and that master exits, as Mesos's registrar aborts on a
-// version mismatch. Agents are spread over the buckets by a hash of their id; a store writes
+// version mismatch. Agents (admitted, unreachable and gone) are spread over the buckets by a hash of their id; a store writes
 // new nodes only for the buckets its operations touched, then swaps the manifest, then deletes
 // the chunks it replaced. 50,000 agents of ~200 bytes fill a bucket to about 160 kB, far below
 // ZooKeeper's 1 MB znode limit (a bucket that would pass 900 kB fails the store, loudly).
@@ -11,7 +12,7 @@
 import zookeeper from 'node-zookeeper-client';
 import type { Logger } from 'pino';
 import type { MasterInfo } from '../../protocol/index.js';
-import type { RegistryBackend, RegistryState, RegistryView } from '../registry.js';
+import { emptyRegistryState, readRegistryParts, roleParts, type RegistryBackend, type RegistryQuota, type RegistryState, type RegistryView } from '../registry.js';
 
 export const BUCKETS = 64;
 const MAX_CHUNK_BYTES = 900 * 1024;
@@ -22,6 +23,8 @@ interface Manifest {
   master?: MasterInfo;
   /** Per bucket, its chunk node's name under `<path>/registry`, or '' while empty. */
   buckets: string[];
+  weights?: { role: string; weight: number }[];
+  quotas?: RegistryQuota[];
 }
 
 export class ZooKeeperRegistryStore implements RegistryBackend {
@@ -54,26 +57,30 @@ export class ZooKeeperRegistryStore implements RegistryBackend {
     await call<string>((cb) => c.mkdirp(this.root, cb));
     const [data, stat] = await new Promise<[Buffer, zookeeper.Stat]>((resolve, reject) => c.getData(this.root, (e, d, s) => (e ? reject(e) : resolve([d ?? Buffer.alloc(0), s]))));
     const manifest = parseManifest(data);
-    const state: RegistryState = { admitted: [], unreachable: [] };
+    const state = emptyRegistryState();
+    readRegistryParts({ weights: manifest.weights, quotas: manifest.quotas }, state);
     for (const m of this.members) m.clear();
     await Promise.all(
       manifest.buckets.map(async (name, i) => {
         if (name === '') return;
-        const chunk = JSON.parse((await call<Buffer>((cb) => c.getData(`${this.root}/${name}`, cb))).toString('utf8')) as Partial<RegistryState>;
-        for (const a of chunk.admitted ?? []) if (typeof a?.id === 'string') (state.admitted.push(a), this.members[i]!.add(a.id));
-        for (const u of chunk.unreachable ?? []) if (typeof u?.id === 'string') (state.unreachable.push(u), this.members[i]!.add(u.id));
+        const chunk = emptyRegistryState();
+        readRegistryParts(JSON.parse((await call<Buffer>((cb) => c.getData(`${this.root}/${name}`, cb))).toString('utf8')), chunk);
+        state.admitted.push(...chunk.admitted);
+        state.unreachable.push(...chunk.unreachable);
+        state.gone.push(...chunk.gone);
+        for (const a of [...chunk.admitted, ...chunk.unreachable, ...chunk.gone]) this.members[i]!.add(a.id);
       }),
     );
     // Taking over: the manifest rewritten with this master in it, at the version just read.
     // From here on the previous leader's stores fail.
-    this.manifest = { master: this.info, buckets: manifest.buckets };
+    this.manifest = { master: this.info, buckets: manifest.buckets, weights: state.weights, quotas: state.quotas };
     const written = await call<zookeeper.Stat>((cb) => c.setData(this.root, Buffer.from(JSON.stringify(this.manifest)), stat.version, cb));
     this.version = written.version;
     // Chunks of stores that never committed (a leader that died between its chunks and its manifest).
     const live = new Set(manifest.buckets);
     const children = await call<string[]>((cb) => c.getChildren(this.root, cb));
     for (const child of children) if (!live.has(child)) c.remove(`${this.root}/${child}`, () => undefined);
-    this.o.log?.info({ agents: state.admitted.length, unreachable: state.unreachable.length, version: this.version }, 'recovered the registry from ZooKeeper');
+    this.o.log?.info({ agents: state.admitted.length, unreachable: state.unreachable.length, gone: state.gone.length, version: this.version }, 'recovered the registry from ZooKeeper');
     return state;
   }
 
@@ -83,7 +90,7 @@ export class ZooKeeperRegistryStore implements RegistryBackend {
     for (const id of dirty) {
       const b = bucketOf(id);
       touched.add(b);
-      if (view.admitted.has(id) || view.unreachable.has(id)) this.members[b]!.add(id);
+      if (view.admitted.has(id) || view.unreachable.has(id) || view.gone.has(id)) this.members[b]!.add(id);
       else this.members[b]!.delete(id);
     }
     const gen = `${this.info.id.slice(0, 8)}-${++this.generation}`;
@@ -94,13 +101,14 @@ export class ZooKeeperRegistryStore implements RegistryBackend {
         const ids = [...this.members[b]!];
         const admitted = ids.flatMap((id) => (view.admitted.has(id) ? [view.admitted.get(id)!] : []));
         const unreachable = ids.flatMap((id) => (view.unreachable.has(id) ? [view.unreachable.get(id)!] : []));
+        const gone = ids.flatMap((id) => (view.gone.has(id) ? [view.gone.get(id)!] : []));
         const old = next[b]!;
         if (old !== '') replaced.push(old);
-        if (admitted.length === 0 && unreachable.length === 0) {
+        if (admitted.length === 0 && unreachable.length === 0 && gone.length === 0) {
           next[b] = '';
           return;
         }
-        const text = `{"admitted":[${admitted.join(',')}],"unreachable":[${unreachable.join(',')}]}`;
+        const text = `{"admitted":[${admitted.join(',')}],"unreachable":[${unreachable.join(',')}],"gone":[${gone.join(',')}]}`;
         if (text.length > MAX_CHUNK_BYTES) throw new Error(`registry bucket ${b} would hold ${text.length} bytes, over the ${MAX_CHUNK_BYTES}-byte chunk limit`);
         const name = `b${String(b).padStart(3, '0')}.${gen}`;
         await call<string>((cb) => c.create(`${this.root}/${name}`, Buffer.from(text), zookeeper.CreateMode.PERSISTENT, cb));
@@ -108,8 +116,10 @@ export class ZooKeeperRegistryStore implements RegistryBackend {
       }),
     );
     const manifest: Manifest = { master: this.info, buckets: next };
+    const text = `${JSON.stringify(manifest).slice(0, -1)},${roleParts(view)}}`;
+    if (text.length > MAX_CHUNK_BYTES) throw new Error(`the registry manifest would hold ${text.length} bytes (weights and quota of too many roles), over the ${MAX_CHUNK_BYTES}-byte limit`);
     try {
-      const stat = await call<zookeeper.Stat>((cb) => c.setData(this.root, Buffer.from(JSON.stringify(manifest)), this.version, cb));
+      const stat = await call<zookeeper.Stat>((cb) => c.setData(this.root, Buffer.from(text), this.version, cb));
       this.version = stat.version;
     } catch (err) {
       if (err instanceof zookeeper.Exception && err.getCode() === zookeeper.Exception.BAD_VERSION) {
@@ -120,9 +130,10 @@ export class ZooKeeperRegistryStore implements RegistryBackend {
     this.manifest = manifest;
     for (const name of replaced) c.remove(`${this.root}/${name}`, () => undefined);
     let bytes = 0;
-    for (const text of view.admitted.values()) bytes += text.length + 1;
-    for (const text of view.unreachable.values()) bytes += text.length + 1;
-    return bytes;
+    for (const e of view.admitted.values()) bytes += e.length + 1;
+    for (const e of view.unreachable.values()) bytes += e.length + 1;
+    for (const e of view.gone.values()) bytes += e.length + 1;
+    return bytes + text.length;
   }
 }
 
@@ -140,7 +151,7 @@ function parseManifest(data: Buffer): Manifest {
   if (!Array.isArray(m.buckets) || m.buckets.length !== BUCKETS || !m.buckets.every((b) => typeof b === 'string')) {
     throw new Error(`the registry manifest in ZooKeeper is not one this master understands (expected ${BUCKETS} buckets)`);
   }
-  return { ...(m.master ? { master: m.master } : {}), buckets: m.buckets };
+  return { ...(m.master ? { master: m.master } : {}), buckets: m.buckets, ...(Array.isArray(m.weights) ? { weights: m.weights } : {}), ...(Array.isArray(m.quotas) ? { quotas: m.quotas } : {}) };
 }
 
 function call<T>(f: (cb: (err: Error | zookeeper.Exception | null, v: T) => void) => void): Promise<T> {
