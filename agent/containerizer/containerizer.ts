@@ -39,8 +39,6 @@ export interface ContainerLaunchSpec {
   limits?: ContainerLimits;
   /** Run as this user (the agent must be root). */
   user?: UserIds;
-  /** False for the agent's own helpers (executor hosts): no cgroups, no limits. Default true. */
-  isolate?: boolean;
 }
 
 /** What the process of a container started by another program does before it runs the task. */
@@ -152,7 +150,7 @@ export class Containerizer {
       // drain it, or an agent restart would block (or SIGPIPE) every executor. Append mode so
       // nothing already in the sandbox is ever truncated.
       [stdout, stderr] = await Promise.all([open(join(sandbox, 'stdout'), 'a'), open(join(sandbox, 'stderr'), 'a')]);
-      const cgroups = await this.isolation.prepare(containerId, spec.limits ?? {}, spec.isolate ?? true);
+      const cgroups = await this.isolation.prepare(containerId, spec.limits ?? {});
       const child = this.spawnChild(spec, sandbox, stdout.fd, stderr.fd, cgroups);
       const pid = await spawned(child);
       const handle = new ContainerHandle(containerId, pid, sandbox, false, (t) => this.finish(containerId, t));
@@ -236,12 +234,14 @@ export class Containerizer {
 
   /**
    * After an agent restart: the containers that survived are known again; cgroups under the
-   * root of containers this agent's work_dir launched, and that did not survive, are destroyed.
+   * root of containers this agent's work_dir launched, and that did not survive, are destroyed,
+   * except those holding a process of `holding` (executor hosts whose executors were recovered),
+   * which are known again, whatever their id.
    */
-  recover(recovered: Iterable<string>, owned: (containerId: string) => boolean): Promise<string[]> {
+  recover(recovered: Iterable<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set()): Promise<string[]> {
     const ids = new Set(recovered);
     for (const id of ids) if (!this.live.has(id)) this.external.set(id, undefined);
-    return this.isolation.recover(ids, owned);
+    return this.isolation.recover(ids, owned, holding, (id) => void (this.live.has(id) || this.external.set(id, undefined)));
   }
 
   /** Every container's id: launched here, re-attached, or prepared for another program. */

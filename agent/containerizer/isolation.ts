@@ -58,7 +58,7 @@ export function parseIsolation(text: string): IsolatorName[] {
 
 interface Isolated {
   limits: ContainerLimits;
-  /** Whether it has cgroups (containers started outside the isolators, such as executor hosts, have none). */
+  /** Whether it has cgroups (a recovered container whose cgroups did not survive has none). */
   cgroups: boolean;
   limitation: Limitation | undefined;
   onLimitation: ((l: Limitation) => void) | undefined;
@@ -122,8 +122,8 @@ export class Isolation {
    * Creates the container's cgroups and sets its limits; returns the cgroup.procs files its
    * first process must join before it runs anything (empty without cgroups).
    */
-  async prepare(containerId: string, limits: ContainerLimits, isolate = true): Promise<string[]> {
-    const cg = isolate ? this.cgroups : undefined;
+  async prepare(containerId: string, limits: ContainerLimits): Promise<string[]> {
+    const cg = this.cgroups;
     this.containers.set(containerId, { limits, cgroups: cg !== undefined, limitation: undefined, onLimitation: undefined });
     if (!cg) return [];
     await cg.create(containerId);
@@ -131,16 +131,20 @@ export class Isolation {
     return cg.procsFiles(containerId);
   }
 
-  /** New limits for a running container (an executor given another task: Mesos's containerizer update). */
+  /**
+   * New limits for a running container (its executor given a task, or one of its tasks ended:
+   * Mesos's containerizer update). CPU shares and quota follow both ways; the memory hard limit
+   * only grows (lowering it under what runs would OOM-kill the container), the soft limit follows.
+   */
   async update(containerId: string, limits: ContainerLimits): Promise<void> {
     const c = this.containers.get(containerId);
     if (!c) return;
     c.limits = limits;
-    if (c.cgroups && this.cgroups) await this.apply(this.cgroups, containerId, limits);
+    if (c.cgroups && this.cgroups) await this.apply(this.cgroups, containerId, limits, true);
   }
 
-  private async apply(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
-    await Promise.all([this.applyCpu(cg, containerId, limits), this.applyMem(cg, containerId, limits)]);
+  private async apply(cg: Cgroups, containerId: string, limits: ContainerLimits, update = false): Promise<void> {
+    await Promise.all([this.applyCpu(cg, containerId, limits), this.applyMem(cg, containerId, limits, update)]);
   }
 
   private async applyCpu(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
@@ -162,17 +166,18 @@ export class Isolation {
     }
   }
 
-  private async applyMem(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
+  private async applyMem(cg: Cgroups, containerId: string, limits: ContainerLimits, update: boolean): Promise<void> {
     const v2 = cg.host.version === 'v2';
-    if (this.has('cgroups/mem') && limits.memBytes !== undefined) {
-      const limit = Math.max(limits.memBytes, MIN_MEMORY_BYTES);
-      if (v2) await cg.write('memory', containerId, 'memory.max', limit);
-      else {
-        // Mesos sets the soft limit too: under pressure the kernel reclaims from it first.
-        await cg.write('memory', containerId, 'memory.soft_limit_in_bytes', limit);
-        await cg.write('memory', containerId, 'memory.limit_in_bytes', limit);
-      }
+    if (!this.has('cgroups/mem') || limits.memBytes === undefined) return;
+    const limit = Math.max(limits.memBytes, MIN_MEMORY_BYTES);
+    const hardFile = v2 ? 'memory.max' : 'memory.limit_in_bytes';
+    // Mesos sets the soft limit too: under pressure the kernel reclaims from it first (v2's memory.high throttles instead, so v2 has none).
+    if (!v2) await cg.write('memory', containerId, 'memory.soft_limit_in_bytes', limit);
+    if (update) {
+      const now = Number((await cg.read('memory', containerId, hardFile).catch(() => '')).trim());
+      if (Number.isFinite(now) && now >= limit) return;
     }
+    await cg.write('memory', containerId, hardFile, limit);
   }
 
   limits(containerId: string): ContainerLimits | undefined {
@@ -341,15 +346,19 @@ export class Isolation {
   /**
    * After an agent restart: the recovered containers are known again (with the limits they
    * had, read back from their cgroups); cgroups of containers that `owned` claims but that did
-   * not survive are destroyed (Mesos destroys orphan containers on recovery).
+   * not survive are destroyed (Mesos destroys orphan containers on recovery), unless they hold
+   * a process of `holding` (an executor host still running recovered executors): those are
+   * known again and reported to `kept`.
    */
-  async recover(recovered: ReadonlySet<string>, owned: (containerId: string) => boolean): Promise<string[]> {
+  async recover(recovered: ReadonlySet<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set(), kept: (containerId: string) => void = () => {}): Promise<string[]> {
     const cg = this.cgroups;
     for (const id of recovered) if (!this.containers.has(id)) this.containers.set(id, { limits: {}, cgroups: false, limitation: undefined, onLimitation: undefined });
     if (!cg) return [];
     const destroyed: string[] = [];
     for (const id of await cg.list()) {
-      if (recovered.has(id)) {
+      const holds = !recovered.has(id) && holding.size > 0 && (await cg.pids(id)).some((p) => holding.has(p));
+      if (holds) kept(id);
+      if (recovered.has(id) || holds) {
         this.containers.set(id, { limits: await this.readLimits(cg, id), cgroups: true, limitation: undefined, onLimitation: undefined });
       } else if (owned(id)) {
         await cg.destroy(id).catch(() => undefined);
