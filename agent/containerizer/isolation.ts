@@ -255,12 +255,14 @@ export class Isolation {
     if (!c) return undefined;
     const stats: ResourceStatistics = { timestamp: Date.now() / 1000 };
     const cg = c.cgroups ? this.cgroups : undefined;
-    const cgCpu = cg !== undefined && this.has('cgroups/cpu');
+    // In v2, cpu.stat's usage is the cgroup core's: there even without the cpu controller.
+    const cgCpu = cg !== undefined && (this.has('cgroups/cpu') || cg.host.version === 'v2');
     const cgMem = cg !== undefined && this.has('cgroups/mem');
     if (cg) {
       const [procs, threads] = await Promise.all([cg.pids(containerId), cg.pids(containerId, true)]);
       stats.processes = procs.length;
       stats.threads = threads.length;
+      // In v2, cpu.stat's usage is the core's, there without the cpu controller.
       if (cgCpu) await this.cpuUsage(cg, containerId, stats).catch(() => undefined);
       if (cgMem) await this.memUsage(cg, containerId, stats).catch(() => undefined);
     }
@@ -370,12 +372,16 @@ export class Isolation {
 
   private async readLimits(cg: Cgroups, id: string): Promise<ContainerLimits> {
     const limits: ContainerLimits = {};
-    if (this.has('cgroups/mem') && cg.host.version === 'v1') {
-      const v = Number((await cg.read('memory', id, 'memory.limit_in_bytes').catch(() => '')).trim());
+    const v2 = cg.host.version === 'v2';
+    const number = async (s: string, f: string): Promise<number> => Number((await cg.read(s, id, f).catch(() => '')).trim().split(/\s+/)[0]);
+    if (this.has('cgroups/mem')) {
+      // v1: the soft limit is what the container holds (the hard one stays higher after it shrank); v2 has only memory.max.
+      const v = await number('memory', v2 ? 'memory.max' : 'memory.soft_limit_in_bytes');
       if (Number.isFinite(v) && v > 0 && v < 2 ** 62) limits.memBytes = v;
     }
-    if (this.has('cgroups/cpu') && cg.host.version === 'v1') {
-      const v = Number((await cg.read('cpu', id, 'cpu.shares').catch(() => '')).trim());
+    if (this.has('cgroups/cpu')) {
+      // v2: the weight mapped back to shares (to within the rounding of the mapping).
+      const v = v2 ? 2 + (((await number('cpu', 'cpu.weight')) - 1) * 262142) / 9999 : await number('cpu', 'cpu.shares');
       if (Number.isFinite(v) && v > 0) limits.cpus = v / CPU_SHARES_PER_CPU;
     }
     return limits;
