@@ -14,6 +14,7 @@ import { killRemainingGroup, processAlive, signalGroup } from './process-group.j
 import type { ContainerLimits, ResourceStatistics } from './posix-isolator.js';
 import { Isolation, type Limitation } from './isolation.js';
 import type { UserIds } from './users.js';
+import type { VolumeLink } from './filesystem-posix.js';
 import { sandboxPath } from './sandbox.js';
 
 /** Mesos's CommandInfo shape: a shell string, or an executable plus its full argv. */
@@ -247,6 +248,15 @@ export class Containerizer {
   /** Every container's id: launched here, re-attached, or prepared for another program. */
   containerIds(): string[] {
     return [...new Set([...this.containers().map((c) => c.containerId), ...this.external.keys()])];
+  }
+
+  /**
+   * The hook for persistent volumes (filesystem/posix): makes `<sandbox>/<container_path>` a
+   * link to each of `volumes`, and removes the links of volumes no longer listed. Resolves with
+   * a warning per volume skipped (a container path that is not a plain name).
+   */
+  linkVolumes(containerId: string, sandbox: string, volumes: readonly VolumeLink[]): Promise<string[]> {
+    return this.isolation.filesystem.linkVolumes(containerId, sandbox, volumes);
   }
 
   /** Changes a container's limits while it runs. */

@@ -8,6 +8,7 @@ import { ValidationError } from '../../runtime/index.js';
 import { Cgroups, detectCgroups, type CgroupsHost } from './cgroups.js';
 import { posixUsage, type ContainerLimits, type ResourceStatistics } from './posix-isolator.js';
 import { CLOCK_TICKS_PER_SECOND } from './proc.js';
+import { PosixFilesystem } from './filesystem-posix.js';
 
 export const ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'filesystem/posix'] as const;
 export type IsolatorName = (typeof ISOLATORS)[number];
@@ -66,6 +67,8 @@ interface Isolated {
 
 export class Isolation {
   private readonly containers = new Map<string, Isolated>();
+  /** filesystem/posix, on whatever --isolation says: Mesos adds it when no filesystem isolator is named. */
+  readonly filesystem = new PosixFilesystem();
   private oomTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -329,6 +332,7 @@ export class Isolation {
   async cleanup(containerId: string): Promise<void> {
     const c = this.containers.get(containerId);
     this.containers.delete(containerId);
+    this.filesystem.cleanup(containerId);
     if (c?.cgroups && this.cgroups) await this.cgroups.destroy(containerId).catch(() => undefined);
   }
 
