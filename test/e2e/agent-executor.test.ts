@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime, WebSocketTransport, type Envelope, type FilterSpec, type Message } from '../../runtime/index.js';
 import { startAgent, type AgentHandle, type AgentOptions } from '../../agent/index.js';
 import { detectCgroups } from '../../agent/containerizer/index.js';
+import { testCgroupsRoot } from '../fixtures/leftovers.js';
 import { executorHostCommand } from '../../executor/index.js';
 import type { StatusUpdate, TaskStatusUpdate } from '../../protocol/index.js';
 import { AGENT_ID, FRAMEWORK, Probe, getJson, validate } from '../fixtures/agent-probe.js';
@@ -249,7 +250,7 @@ test('a command task runs through the real executor host and finishes', async ()
 // resources, growing when a task is added and shrinking when one ends (the memory hard limit only
 // grows, as Mesos avoids an OOM kill); the executor host has a container of its own; both are in
 // /monitor/statistics; no cgroup is left once the agent is gone.
-const CG_ROOT = `mesos-test-exec-${process.pid}`;
+const CG_ROOT = testCgroupsRoot('exec');
 const CG_SUBSYSTEMS = ['cpu', 'cpuacct', 'memory', 'freezer'];
 const cgHost = await detectCgroups('/sys/fs/cgroup');
 const cgSkip = cgHost?.version === 'v1' && CG_SUBSYSTEMS.every((s) => cgHost.subsystems.has(s)) ? false : `no writable cgroups v1 hierarchy with ${CG_SUBSYSTEMS.join(', ')} at /sys/fs/cgroup`;

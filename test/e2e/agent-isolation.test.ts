@@ -10,11 +10,12 @@ import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectCgroups } from '../../agent/containerizer/index.js';
+import { testCgroupsRoot } from '../fixtures/leftovers.js';
 import { commandTask, E2ECluster, getJson, RecordingScheduler, waitUntil, type AgentProcess, type AgentState } from '../fixtures/e2e-cluster.js';
 import { run } from '../fixtures/cli-run.js';
 
 const HIERARCHY = '/sys/fs/cgroup';
-const ROOT = `mesos-test-${process.pid}`;
+const ROOT = testCgroupsRoot('isolation');
 const SUBSYSTEMS = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'];
 const host = await detectCgroups(HIERARCHY);
 const missing = SUBSYSTEMS.filter((s) => !host?.subsystems.has(s));

@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cgroups, Containerizer, detectCgroups, Isolation } from '../../agent/containerizer/index.js';
 import { readProcStat } from '../../agent/containerizer/proc.js';
+import { testCgroupsRoot } from '../fixtures/leftovers.js';
 
 const UNIFIED = '/sys/fs/cgroup/unified';
-const ROOT = `mesos-test-v2-${process.pid}`;
+const ROOT = testCgroupsRoot('v2');
 const host = await detectCgroups(UNIFIED);
 const noV2 = host?.version === 'v2' ? false : `no writable cgroup2 mount at ${UNIFIED}`;
 const workDir = await mkdtemp(join(tmpdir(), 'mesos-ts-cgroups-v2-'));
