@@ -18,7 +18,7 @@ export class Containers {
 
   constructor(private readonly ctx: AgentContext) {}
 
-  /** The limits of an executor's container: its own resources and its first task's (Mesos's container resources). */
+  /** The limits of an executor's container: its own resources (or `resources`) and the task's (Mesos's container resources). */
   limits(e: ExecutorState, task: TaskInfo | undefined, resources?: Resources): ContainerLimits {
     let r = resources ?? safeResources(e.info.resources);
     if (task) r = r.add(safeResources(task.resources));

@@ -63,6 +63,8 @@ interface Isolated {
   cgroups: boolean;
   limitation: Limitation | undefined;
   onLimitation: ((l: Limitation) => void) | undefined;
+  /** The update being written to its cgroups, which the next one waits for. */
+  updating: Promise<void>;
 }
 
 export class Isolation {
@@ -127,7 +129,7 @@ export class Isolation {
    */
   async prepare(containerId: string, limits: ContainerLimits): Promise<string[]> {
     const cg = this.cgroups;
-    this.containers.set(containerId, { limits, cgroups: cg !== undefined, limitation: undefined, onLimitation: undefined });
+    this.containers.set(containerId, { limits, cgroups: cg !== undefined, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
     if (!cg) return [];
     await cg.create(containerId);
     await this.apply(cg, containerId, limits);
@@ -143,7 +145,12 @@ export class Isolation {
     const c = this.containers.get(containerId);
     if (!c) return;
     c.limits = limits;
-    if (c.cgroups && this.cgroups) await this.apply(this.cgroups, containerId, limits, true);
+    const cg = this.cgroups;
+    if (!c.cgroups || !cg) return;
+    // One update at a time per container, each writing the newest limits: the last one wins.
+    const next = c.updating.then(() => this.apply(cg, containerId, c.limits, true));
+    c.updating = next.catch(() => undefined);
+    await next;
   }
 
   private async apply(cg: Cgroups, containerId: string, limits: ContainerLimits, update = false): Promise<void> {
@@ -358,14 +365,14 @@ export class Isolation {
    */
   async recover(recovered: ReadonlySet<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set(), kept: (containerId: string) => void = () => {}): Promise<string[]> {
     const cg = this.cgroups;
-    for (const id of recovered) if (!this.containers.has(id)) this.containers.set(id, { limits: {}, cgroups: false, limitation: undefined, onLimitation: undefined });
+    for (const id of recovered) if (!this.containers.has(id)) this.containers.set(id, { limits: {}, cgroups: false, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
     if (!cg) return [];
     const destroyed: string[] = [];
     for (const id of await cg.list()) {
       const holds = !recovered.has(id) && holding.size > 0 && (await cg.pids(id)).some((p) => holding.has(p));
       if (holds) kept(id);
       if (recovered.has(id) || holds) {
-        this.containers.set(id, { limits: await this.readLimits(cg, id), cgroups: true, limitation: undefined, onLimitation: undefined });
+        this.containers.set(id, { limits: await this.readLimits(cg, id), cgroups: true, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
       } else if (owned(id)) {
         await cg.destroy(id).catch(() => undefined);
         destroyed.push(id);
