@@ -301,7 +301,7 @@ test('an executor\'s container grows with each task and shrinks when one ends; t
     assert.ok(hostContainer, 'the executor host runs in a container');
     for (const s of CG_SUBSYSTEMS) assert.ok(read(s, hostContainer.containerId, 'cgroup.procs').split('\n').map(Number).includes(hostContainer.pid), `the executor host is in its ${s} cgroup`);
     // Its command task is not: it is in its own container.
-    const c1Container = [...readdirSync(cg('freezer'))].find((d) => d !== e1.containerId && d !== hostContainer.containerId);
+    const c1Container = w.agent.containerizer.containerIds().find((d) => d !== e1.containerId && d !== hostContainer.containerId);
     assert.ok(c1Container && !read('freezer', c1Container, 'cgroup.procs').split('\n').map(Number).includes(hostContainer.pid));
 
     type Entry = { executor_id: string; statistics: Record<string, number> };
