@@ -237,12 +237,13 @@ export class Containerizer {
    * After an agent restart: the containers that survived are known again; cgroups under the
    * root of containers this agent's work_dir launched, and that did not survive, are destroyed,
    * except those holding a process of `holding` (executor hosts whose executors were recovered),
-   * which are known again, whatever their id.
+   * which are re-attached to that process, whatever their id, and removed when it ends.
    */
   recover(recovered: Iterable<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set()): Promise<string[]> {
     const ids = new Set(recovered);
     for (const id of ids) if (!this.live.has(id)) this.external.set(id, undefined);
-    return this.isolation.recover(ids, owned, holding, (id) => void (this.live.has(id) || this.external.set(id, undefined)));
+    // A kept container's process is watched like a re-attached executor's: its end removes the cgroup.
+    return this.isolation.recover(ids, owned, holding, (id, pid) => void this.reattach({ containerId: id, pid, sandbox: '' }));
   }
 
   /** Every container's id: launched here, re-attached, or prepared for another program. */

@@ -363,14 +363,15 @@ export class Isolation {
    * a process of `holding` (an executor host still running recovered executors): those are
    * known again and reported to `kept`.
    */
-  async recover(recovered: ReadonlySet<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set(), kept: (containerId: string) => void = () => {}): Promise<string[]> {
+  async recover(recovered: ReadonlySet<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set(), kept: (containerId: string, pid: number) => void = () => {}): Promise<string[]> {
     const cg = this.cgroups;
     for (const id of recovered) if (!this.containers.has(id)) this.containers.set(id, { limits: {}, cgroups: false, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
     if (!cg) return [];
     const destroyed: string[] = [];
     for (const id of await cg.list()) {
-      const holds = !recovered.has(id) && holding.size > 0 && (await cg.pids(id)).some((p) => holding.has(p));
-      if (holds) kept(id);
+      const held = recovered.has(id) || holding.size === 0 ? undefined : (await cg.pids(id)).find((p) => holding.has(p));
+      const holds = held !== undefined;
+      if (holds) kept(id, held);
       if (recovered.has(id) || holds) {
         this.containers.set(id, { limits: await this.readLimits(cg, id), cgroups: true, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
       } else if (owned(id)) {

@@ -197,6 +197,9 @@ describe('isolation on real cgroups', { timeout: 120_000, skip: noCgroups }, () 
       assert.ok(procs().includes(hostPid), 'with the host in it');
       cp.driver.killTask({ value: 'survivor' });
       await cp.status('survivor', 'TASK_KILLED');
+      // The agent watches the old host's process: when it ends, so does its cgroup.
+      process.kill(hostPid, 'SIGKILL');
+      await waitUntil('the old executor host\'s cgroup to be removed once it is gone', () => SUBSYSTEMS.every((s) => !existsSync(join(HIERARCHY, s, ROOT, host.container_id))));
     } finally {
       await cp.stop();
     }
