@@ -183,6 +183,7 @@ export class Agent extends Actor<AgentMessage> {
       files: this.files,
       frameworks: this.ctx.frameworks,
       containerizer: this.ctx.containerizer,
+      hostContainers: () => this.ctx.parts.hosts.containers(),
       metrics: () => this.runtime.metrics.snapshot(),
       acls: this.ctx.config.acls,
       principalOf: (req) => basicPrincipal(req, this.ctx.config.http.credentials),

@@ -7,7 +7,7 @@
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pid } from '../runtime/index.js';
-import { isTerminalState, safeResources, type ExecutorInbox, type TaskInfo, type TaskStatusUpdate } from '../protocol/index.js';
+import { isTerminalState, safeResources, type Resources, type ExecutorInbox, type TaskInfo, type TaskStatusUpdate } from '../protocol/index.js';
 import { chownSandbox, lookupUser, taskUser, type ContainerJoin, type ContainerLaunchSpec, type ContainerLimits, type Container, type Limitation, type UserIds } from './containerizer/index.js';
 import type { AgentContext } from './context.js';
 import type { ExecutorState, FrameworkState } from './state.js';
@@ -18,9 +18,9 @@ export class Containers {
 
   constructor(private readonly ctx: AgentContext) {}
 
-  /** The limits of an executor's container: its own resources and its first task's (Mesos's container resources). */
-  limits(e: ExecutorState, task: TaskInfo | undefined): ContainerLimits {
-    let r = safeResources(e.info.resources);
+  /** The limits of an executor's container: its own resources (or `resources`) and the task's (Mesos's container resources). */
+  limits(e: ExecutorState, task: TaskInfo | undefined, resources?: Resources): ContainerLimits {
+    let r = resources ?? safeResources(e.info.resources);
     if (task) r = r.add(safeResources(task.resources));
     const cpus = r.scalar('cpus');
     const mem = r.scalar('mem');
@@ -47,27 +47,29 @@ export class Containers {
     this.joins.set(e.containerId, joined);
   }
 
-  /** A custom executor's container: launched with its limits, as its user. */
-  async launchCustom(f: FrameworkState, e: ExecutorState, task: TaskInfo, spec: ContainerLaunchSpec): Promise<Container> {
+  /**
+   * A custom executor's container: launched as its user, with the executor's and its queued
+   * tasks' resources as limits (a task group's tasks all count; a task added later resizes it).
+   */
+  async launchCustom(f: FrameworkState, e: ExecutorState, spec: ContainerLaunchSpec): Promise<Container> {
     const user = await this.user(f, e.info.command?.user);
     if (user) {
       await mkdir(e.directory, { recursive: true });
       await chownSandbox(e.directory, user);
     }
-    return this.ctx.containerizer.launch({ ...spec, limits: this.limits(e, task), ...(user ? { user } : {}) });
+    return this.ctx.containerizer.launch({ ...spec, limits: this.limits(e, undefined, e.resources()), ...(user ? { user } : {}) });
   }
 
   /**
-   * A custom executor got another task: its container's limits grow to the executor's and
-   * all its tasks' resources (a limit lowered under what runs could OOM-kill it, so none shrinks here).
+   * A custom executor's tasks changed (one added, or one ended): its container's limits follow
+   * the executor's and its live tasks' resources (Mesos's containerizer update). A command
+   * task's container is its one task's and ends with it.
    */
-  taskAdded(e: ExecutorState): void {
-    if (e.kind !== 'custom' || e.launchedTasks.size + e.queuedTasks.size <= 1) return;
-    const r = e.resources();
-    const now = this.ctx.containerizer.limits(e.containerId) ?? {};
-    const cpus = Math.max(r.scalar('cpus'), now.cpus ?? 0);
-    const mem = Math.max(Math.round(r.scalar('mem') * 1024 * 1024), now.memBytes ?? 0);
-    const limits = { ...(cpus > 0 ? { cpus } : {}), ...(mem > 0 ? { memBytes: mem } : {}) };
+  resize(e: ExecutorState): void {
+    if (e.kind !== 'custom' || e.state === 'TERMINATED') return;
+    const limits = this.limits(e, undefined, e.resources());
+    const now = this.ctx.containerizer.limits(e.containerId);
+    if (now === undefined || (now.cpus === limits.cpus && now.memBytes === limits.memBytes)) return;
     void this.ctx.containerizer.update(e.containerId, limits).catch((err: unknown) => this.ctx.log.warn({ container: e.containerId, problem: String(err) }, 'cannot update the container\'s limits'));
   }
 
@@ -107,9 +109,16 @@ export class Containers {
   recover(): void {
     const { ctx } = this;
     const recovered: string[] = [];
-    for (const f of ctx.frameworks.values()) for (const e of f.executors.values()) recovered.push(e.containerId);
+    // The hosts of recovered command executors keep running them: their containers are not orphans.
+    const hosts = new Set<number>();
+    for (const f of ctx.frameworks.values()) {
+      for (const e of f.executors.values()) {
+        recovered.push(e.containerId);
+        if (e.kind === 'command' && e.hostOsPid !== undefined) hosts.add(e.hostOsPid);
+      }
+    }
     ctx.pipeToSelf(
-      sandboxRunIds(ctx.config.workDir).then((runs) => ctx.containerizer.recover(recovered, (id) => runs.has(id))),
+      sandboxRunIds(ctx.config.workDir).then((runs) => ctx.containerizer.recover(recovered, (id) => runs.has(id), hosts)),
       (destroyed) => ({ name: '_ContainersRecovered', destroyed }),
       (err) => ({ name: '_ContainersRecovered', destroyed: [], error: String(err) }),
     );

@@ -11,6 +11,13 @@ import type { Container, ContainerJoin } from './containerizer/index.js';
 import { timers, type AgentContext, type ExecutorKey } from './context.js';
 import { ExecutorHostState, type ExecutorState } from './state.js';
 
+/** An executor host's container, as /monitor/statistics and /containers list it. */
+export interface HostContainer {
+  frameworkId: string;
+  containerId: string;
+  pid: number;
+}
+
 export class ExecutorHosts {
   /** Each framework's current host; an earlier one's messages name a container no longer here. */
   private readonly hosts = new Map<string, ExecutorHostState>();
@@ -34,6 +41,15 @@ export class ExecutorHosts {
   lostWhileAlive(containerId: string | undefined): boolean {
     const host = containerId === undefined ? undefined : this.retired.get(containerId);
     return host !== undefined && host.state !== 'TERMINATED' && host.container !== undefined;
+  }
+
+  /** Every running host's container (current and retired), for the statistics endpoints. */
+  containers(): HostContainer[] {
+    const out: HostContainer[] = [];
+    for (const h of [...this.hosts.values(), ...this.retired.values()]) {
+      if (h.state !== 'TERMINATED' && h.container) out.push({ frameworkId: h.frameworkId, containerId: h.containerId, pid: h.container.pid });
+    }
+    return out;
   }
 
   frameworkIds(): string[] {
@@ -73,8 +89,8 @@ export class ExecutorHosts {
         command,
         env: ctx.parts.executors.environment(f, 'executor-host', directory),
         directory,
-        // The agent's own helper: its command tasks are the containers, each isolated on its own.
-        isolate: false,
+        // A container of its own, without limits: its command tasks' containers hold the
+        // resources (each with its command executor's share, as Mesos's mesos-executor).
       }),
       (container) => ({ name: '_HostLaunched', frameworkId, containerId, container }),
       (err) => ({ name: '_HostLaunchFailed', frameworkId, containerId, message: err instanceof Error ? err.message : String(err) }),

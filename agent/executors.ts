@@ -80,7 +80,7 @@ export class Executors {
       fetched(command.uris)
         // The tasks of a group each get their URIs in their own sandbox, tasks/<task id>, as Mesos's nested containers.
         .then(() => Promise.all((group ?? []).map((t) => ctx.config.fetcher.fetch(t.command?.uris ?? [], join(directory, 'tasks', t.task_id.value), agentId))))
-        .then(() => ctx.parts.containers.launchCustom(f, e, firstTask, {
+        .then(() => ctx.parts.containers.launchCustom(f, e, {
         containerId,
         agentId,
         frameworkId: fid,

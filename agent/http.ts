@@ -10,6 +10,7 @@ import { attributeValue } from './options.js';
 import type { ExecutorState, FrameworkState } from './state.js';
 import { browse, download, filesQuery, read, type FileRoots, type FilesResult } from './files.js';
 import type { Containerizer } from './containerizer/index.js';
+import type { HostContainer } from './executor-hosts.js';
 import { containersJson, containerStatistics, monitorStatisticsJson } from './monitor.js';
 
 /** What the endpoints read, at the time of each request. */
@@ -19,6 +20,8 @@ export interface HttpSource {
   readonly files: FileRoots;
   readonly frameworks: ReadonlyMap<string, FrameworkState>;
   readonly containerizer: Containerizer;
+  /** The executor hosts' containers, beside the executors' in the statistics. */
+  hostContainers(): HostContainer[];
   /** The runtime's metrics, as /metrics/snapshot serves them. */
   metrics(): Record<string, number>;
   /** The ACLs and the principal a request authenticated as, for the operator API's calls. */
@@ -39,9 +42,9 @@ export function agentRoutes(src: HttpSource): [string, HttpHandler][] {
     ['/files/read', readFile],
     ['/files/read.json', readFile],
     ['/files/download', async (req) => filesResponse(req, await download(src.files, filesQuery(req.query)))],
-    ['/monitor/statistics', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
-    ['/monitor/statistics.json', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer)))],
-    ['/containers', async (req) => jsonResponse(req, containersJson(await containerStatistics(src.frameworks, src.containerizer)))],
+    ['/monitor/statistics', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer, src.hostContainers())))],
+    ['/monitor/statistics.json', async (req) => jsonResponse(req, monitorStatisticsJson(await containerStatistics(src.frameworks, src.containerizer, src.hostContainers())))],
+    ['/containers', async (req) => jsonResponse(req, containersJson(await containerStatistics(src.frameworks, src.containerizer, src.hostContainers())))],
     ['/version', (req) => jsonResponse(req, versionJson(src.stateView().version))],
     ['/api/v1', agentOperatorApi(src)],
   ];

@@ -5,6 +5,8 @@
 import type { ResourceStatistics } from './containerizer/index.js';
 import type { Containerizer } from './containerizer/index.js';
 import type { FrameworkState } from './state.js';
+import type { HostContainer } from './executor-hosts.js';
+import { EXECUTOR_HOST_ID } from './executor-tokens.js';
 
 export interface ContainerUsage {
   framework_id: string;
@@ -17,9 +19,30 @@ export interface ContainerUsage {
   statistics: ResourceStatistics;
 }
 
-/** Usage of every live executor's container; one that ends while it is being read is left out. */
-export async function containerStatistics(frameworks: ReadonlyMap<string, FrameworkState>, containerizer: Containerizer): Promise<ContainerUsage[]> {
+/**
+ * Usage of every live executor's container, and of every executor host's (mesos-ts only: the
+ * process that runs a framework's command executors, listed under the executor id
+ * `executor-host`); one that ends while it is being read is left out.
+ */
+export async function containerStatistics(frameworks: ReadonlyMap<string, FrameworkState>, containerizer: Containerizer, hosts: readonly HostContainer[] = []): Promise<ContainerUsage[]> {
   const runs: Promise<ContainerUsage | undefined>[] = [];
+  for (const h of hosts) {
+    runs.push(
+      containerizer.usage(h.containerId).then(
+        (statistics) =>
+          statistics && {
+            framework_id: h.frameworkId,
+            executor_id: EXECUTOR_HOST_ID,
+            executor_name: 'mesos-ts executor host',
+            source: '',
+            container_id: h.containerId,
+            pid: h.pid,
+            statistics,
+          },
+        () => undefined,
+      ),
+    );
+  }
   for (const f of frameworks.values()) {
     for (const e of f.executors.values()) {
       if (e.state === 'TERMINATED') continue;

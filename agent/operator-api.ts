@@ -75,7 +75,7 @@ function getAgent(src: HttpSource): Json {
 
 async function getContainers(src: HttpSource): Promise<Json> {
   return {
-    containers: (await containerStatistics(src.frameworks, src.containerizer)).map((c) => ({
+    containers: (await containerStatistics(src.frameworks, src.containerizer, src.hostContainers())).map((c) => ({
       framework_id: { value: c.framework_id },
       executor_id: { value: c.executor_id },
       executor_name: c.executor_name,

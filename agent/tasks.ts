@@ -85,7 +85,7 @@ export class Tasks {
     if (e.checkpoint) ctx.parts.checkpointer.task(e, task.task_id.value, newTask(task, fid, 'TASK_STAGING', kind === 'command' ? undefined : e.id));
     if (e.state === 'REGISTERING') e.queuedTasks.set(task.task_id.value, task);
     else ctx.parts.executors.sendTask(f, e, task);
-    ctx.parts.containers.taskAdded(e);
+    ctx.parts.containers.resize(e);
   }
 
   /**
@@ -141,6 +141,7 @@ export class Tasks {
       for (const t of tasks) e.queuedTasks.set(t.task_id.value, t);
       e.queuedGroups.push(tasks.map((t) => t.task_id.value));
     } else ctx.parts.executors.sendTaskGroup(f, e, tasks);
+    ctx.parts.containers.resize(e);
   }
 
   /** M→A KillTask (Mesos's KillTaskMessage). */
@@ -310,7 +311,11 @@ export class Tasks {
       if (ackTo) this.acknowledgeExecutor(ackTo, update);
       return;
     }
-    if (isTerminalState(update.status.state)) ctx.counters.terminalTask(update.status.state);
+    if (isTerminalState(update.status.state)) {
+      ctx.counters.terminalTask(update.status.state);
+      // The task's resources leave its executor's container.
+      if (e) ctx.parts.containers.resize(e);
+    }
     ctx.counters.validStatusUpdates++;
     const checkpointed = e !== undefined && e.checkpoint && (f?.checkpoint ?? false);
     const stream = ctx.updates.receive(update, checkpointed);

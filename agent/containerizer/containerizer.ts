@@ -14,6 +14,7 @@ import { killRemainingGroup, processAlive, signalGroup } from './process-group.j
 import type { ContainerLimits, ResourceStatistics } from './posix-isolator.js';
 import { Isolation, type Limitation } from './isolation.js';
 import type { UserIds } from './users.js';
+import type { VolumeLink } from './filesystem-posix.js';
 import { sandboxPath } from './sandbox.js';
 
 /** Mesos's CommandInfo shape: a shell string, or an executable plus its full argv. */
@@ -39,8 +40,6 @@ export interface ContainerLaunchSpec {
   limits?: ContainerLimits;
   /** Run as this user (the agent must be root). */
   user?: UserIds;
-  /** False for the agent's own helpers (executor hosts): no cgroups, no limits. Default true. */
-  isolate?: boolean;
 }
 
 /** What the process of a container started by another program does before it runs the task. */
@@ -152,7 +151,7 @@ export class Containerizer {
       // drain it, or an agent restart would block (or SIGPIPE) every executor. Append mode so
       // nothing already in the sandbox is ever truncated.
       [stdout, stderr] = await Promise.all([open(join(sandbox, 'stdout'), 'a'), open(join(sandbox, 'stderr'), 'a')]);
-      const cgroups = await this.isolation.prepare(containerId, spec.limits ?? {}, spec.isolate ?? true);
+      const cgroups = await this.isolation.prepare(containerId, spec.limits ?? {});
       const child = this.spawnChild(spec, sandbox, stdout.fd, stderr.fd, cgroups);
       const pid = await spawned(child);
       const handle = new ContainerHandle(containerId, pid, sandbox, false, (t) => this.finish(containerId, t));
@@ -236,17 +235,29 @@ export class Containerizer {
 
   /**
    * After an agent restart: the containers that survived are known again; cgroups under the
-   * root of containers this agent's work_dir launched, and that did not survive, are destroyed.
+   * root of containers this agent's work_dir launched, and that did not survive, are destroyed,
+   * except those holding a process of `holding` (executor hosts whose executors were recovered),
+   * which are re-attached to that process, whatever their id, and removed when it ends.
    */
-  recover(recovered: Iterable<string>, owned: (containerId: string) => boolean): Promise<string[]> {
+  recover(recovered: Iterable<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set()): Promise<string[]> {
     const ids = new Set(recovered);
     for (const id of ids) if (!this.live.has(id)) this.external.set(id, undefined);
-    return this.isolation.recover(ids, owned);
+    // A kept container's process is watched like a re-attached executor's: its end removes the cgroup.
+    return this.isolation.recover(ids, owned, holding, (id, pid) => void this.reattach({ containerId: id, pid, sandbox: '' }));
   }
 
   /** Every container's id: launched here, re-attached, or prepared for another program. */
   containerIds(): string[] {
     return [...new Set([...this.containers().map((c) => c.containerId), ...this.external.keys()])];
+  }
+
+  /**
+   * The hook for persistent volumes (filesystem/posix): makes `<sandbox>/<container_path>` a
+   * link to each of `volumes`, and removes the links of volumes no longer listed. Resolves with
+   * a warning per volume skipped (a container path that is not a plain name).
+   */
+  linkVolumes(containerId: string, sandbox: string, volumes: readonly VolumeLink[]): Promise<string[]> {
+    return this.isolation.filesystem.linkVolumes(containerId, sandbox, volumes);
   }
 
   /** Changes a container's limits while it runs. */

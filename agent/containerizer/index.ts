@@ -25,3 +25,4 @@ export { chownSandbox, lookupUser, taskUser, UnknownUserError, type UserIds } fr
 export { containerRefusal } from './refusals.js';
 export { readProcStat, type ProcStat } from './proc.js';
 export { sandboxPath, safeSegment, type SandboxIds } from './sandbox.js';
+export { PosixFilesystem, type VolumeLink } from './filesystem-posix.js';

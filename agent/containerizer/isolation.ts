@@ -8,6 +8,7 @@ import { ValidationError } from '../../runtime/index.js';
 import { Cgroups, detectCgroups, type CgroupsHost } from './cgroups.js';
 import { posixUsage, type ContainerLimits, type ResourceStatistics } from './posix-isolator.js';
 import { CLOCK_TICKS_PER_SECOND } from './proc.js';
+import { PosixFilesystem } from './filesystem-posix.js';
 
 export const ISOLATORS = ['posix/cpu', 'posix/mem', 'cgroups/cpu', 'cgroups/mem', 'cgroups/pids', 'filesystem/posix'] as const;
 export type IsolatorName = (typeof ISOLATORS)[number];
@@ -58,14 +59,18 @@ export function parseIsolation(text: string): IsolatorName[] {
 
 interface Isolated {
   limits: ContainerLimits;
-  /** Whether it has cgroups (containers started outside the isolators, such as executor hosts, have none). */
+  /** Whether it has cgroups (a recovered container whose cgroups did not survive has none). */
   cgroups: boolean;
   limitation: Limitation | undefined;
   onLimitation: ((l: Limitation) => void) | undefined;
+  /** The update being written to its cgroups, which the next one waits for. */
+  updating: Promise<void>;
 }
 
 export class Isolation {
   private readonly containers = new Map<string, Isolated>();
+  /** filesystem/posix, on whatever --isolation says: Mesos adds it when no filesystem isolator is named. */
+  readonly filesystem = new PosixFilesystem();
   private oomTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -122,25 +127,34 @@ export class Isolation {
    * Creates the container's cgroups and sets its limits; returns the cgroup.procs files its
    * first process must join before it runs anything (empty without cgroups).
    */
-  async prepare(containerId: string, limits: ContainerLimits, isolate = true): Promise<string[]> {
-    const cg = isolate ? this.cgroups : undefined;
-    this.containers.set(containerId, { limits, cgroups: cg !== undefined, limitation: undefined, onLimitation: undefined });
+  async prepare(containerId: string, limits: ContainerLimits): Promise<string[]> {
+    const cg = this.cgroups;
+    this.containers.set(containerId, { limits, cgroups: cg !== undefined, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
     if (!cg) return [];
     await cg.create(containerId);
     await this.apply(cg, containerId, limits);
     return cg.procsFiles(containerId);
   }
 
-  /** New limits for a running container (an executor given another task: Mesos's containerizer update). */
+  /**
+   * New limits for a running container (its executor given a task, or one of its tasks ended:
+   * Mesos's containerizer update). CPU shares and quota follow both ways; the memory hard limit
+   * only grows (lowering it under what runs would OOM-kill the container), the soft limit follows.
+   */
   async update(containerId: string, limits: ContainerLimits): Promise<void> {
     const c = this.containers.get(containerId);
     if (!c) return;
     c.limits = limits;
-    if (c.cgroups && this.cgroups) await this.apply(this.cgroups, containerId, limits);
+    const cg = this.cgroups;
+    if (!c.cgroups || !cg) return;
+    // One update at a time per container, each writing the newest limits: the last one wins.
+    const next = c.updating.then(() => this.apply(cg, containerId, c.limits, true));
+    c.updating = next.catch(() => undefined);
+    await next;
   }
 
-  private async apply(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
-    await Promise.all([this.applyCpu(cg, containerId, limits), this.applyMem(cg, containerId, limits)]);
+  private async apply(cg: Cgroups, containerId: string, limits: ContainerLimits, update = false): Promise<void> {
+    await Promise.all([this.applyCpu(cg, containerId, limits), this.applyMem(cg, containerId, limits, update)]);
   }
 
   private async applyCpu(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
@@ -162,17 +176,18 @@ export class Isolation {
     }
   }
 
-  private async applyMem(cg: Cgroups, containerId: string, limits: ContainerLimits): Promise<void> {
+  private async applyMem(cg: Cgroups, containerId: string, limits: ContainerLimits, update: boolean): Promise<void> {
     const v2 = cg.host.version === 'v2';
-    if (this.has('cgroups/mem') && limits.memBytes !== undefined) {
-      const limit = Math.max(limits.memBytes, MIN_MEMORY_BYTES);
-      if (v2) await cg.write('memory', containerId, 'memory.max', limit);
-      else {
-        // Mesos sets the soft limit too: under pressure the kernel reclaims from it first.
-        await cg.write('memory', containerId, 'memory.soft_limit_in_bytes', limit);
-        await cg.write('memory', containerId, 'memory.limit_in_bytes', limit);
-      }
+    if (!this.has('cgroups/mem') || limits.memBytes === undefined) return;
+    const limit = Math.max(limits.memBytes, MIN_MEMORY_BYTES);
+    const hardFile = v2 ? 'memory.max' : 'memory.limit_in_bytes';
+    // Mesos sets the soft limit too: under pressure the kernel reclaims from it first (v2's memory.high throttles instead, so v2 has none).
+    if (!v2) await cg.write('memory', containerId, 'memory.soft_limit_in_bytes', limit);
+    if (update) {
+      const now = Number((await cg.read('memory', containerId, hardFile).catch(() => '')).trim());
+      if (Number.isFinite(now) && now >= limit) return;
     }
+    await cg.write('memory', containerId, hardFile, limit);
   }
 
   limits(containerId: string): ContainerLimits | undefined {
@@ -250,12 +265,14 @@ export class Isolation {
     if (!c) return undefined;
     const stats: ResourceStatistics = { timestamp: Date.now() / 1000 };
     const cg = c.cgroups ? this.cgroups : undefined;
-    const cgCpu = cg !== undefined && this.has('cgroups/cpu');
+    // In v2, cpu.stat's usage is the cgroup core's: there even without the cpu controller.
+    const cgCpu = cg !== undefined && (this.has('cgroups/cpu') || cg.host.version === 'v2');
     const cgMem = cg !== undefined && this.has('cgroups/mem');
     if (cg) {
       const [procs, threads] = await Promise.all([cg.pids(containerId), cg.pids(containerId, true)]);
       stats.processes = procs.length;
       stats.threads = threads.length;
+      // In v2, cpu.stat's usage is the core's, there without the cpu controller.
       if (cgCpu) await this.cpuUsage(cg, containerId, stats).catch(() => undefined);
       if (cgMem) await this.memUsage(cg, containerId, stats).catch(() => undefined);
     }
@@ -322,6 +339,7 @@ export class Isolation {
   async cleanup(containerId: string): Promise<void> {
     const c = this.containers.get(containerId);
     this.containers.delete(containerId);
+    this.filesystem.cleanup(containerId);
     if (c?.cgroups && this.cgroups) await this.cgroups.destroy(containerId).catch(() => undefined);
   }
 
@@ -341,16 +359,21 @@ export class Isolation {
   /**
    * After an agent restart: the recovered containers are known again (with the limits they
    * had, read back from their cgroups); cgroups of containers that `owned` claims but that did
-   * not survive are destroyed (Mesos destroys orphan containers on recovery).
+   * not survive are destroyed (Mesos destroys orphan containers on recovery), unless they hold
+   * a process of `holding` (an executor host still running recovered executors): those are
+   * known again and reported to `kept`.
    */
-  async recover(recovered: ReadonlySet<string>, owned: (containerId: string) => boolean): Promise<string[]> {
+  async recover(recovered: ReadonlySet<string>, owned: (containerId: string) => boolean, holding: ReadonlySet<number> = new Set(), kept: (containerId: string, pid: number) => void = () => {}): Promise<string[]> {
     const cg = this.cgroups;
-    for (const id of recovered) if (!this.containers.has(id)) this.containers.set(id, { limits: {}, cgroups: false, limitation: undefined, onLimitation: undefined });
+    for (const id of recovered) if (!this.containers.has(id)) this.containers.set(id, { limits: {}, cgroups: false, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
     if (!cg) return [];
     const destroyed: string[] = [];
     for (const id of await cg.list()) {
-      if (recovered.has(id)) {
-        this.containers.set(id, { limits: await this.readLimits(cg, id), cgroups: true, limitation: undefined, onLimitation: undefined });
+      const held = recovered.has(id) || holding.size === 0 ? undefined : (await cg.pids(id)).find((p) => holding.has(p));
+      const holds = held !== undefined;
+      if (holds) kept(id, held);
+      if (recovered.has(id) || holds) {
+        this.containers.set(id, { limits: await this.readLimits(cg, id), cgroups: true, limitation: undefined, onLimitation: undefined, updating: Promise.resolve() });
       } else if (owned(id)) {
         await cg.destroy(id).catch(() => undefined);
         destroyed.push(id);
@@ -361,12 +384,16 @@ export class Isolation {
 
   private async readLimits(cg: Cgroups, id: string): Promise<ContainerLimits> {
     const limits: ContainerLimits = {};
-    if (this.has('cgroups/mem') && cg.host.version === 'v1') {
-      const v = Number((await cg.read('memory', id, 'memory.limit_in_bytes').catch(() => '')).trim());
+    const v2 = cg.host.version === 'v2';
+    const number = async (s: string, f: string): Promise<number> => Number((await cg.read(s, id, f).catch(() => '')).trim().split(/\s+/)[0]);
+    if (this.has('cgroups/mem')) {
+      // v1: the soft limit is what the container holds (the hard one stays higher after it shrank); v2 has only memory.max.
+      const v = await number('memory', v2 ? 'memory.max' : 'memory.soft_limit_in_bytes');
       if (Number.isFinite(v) && v > 0 && v < 2 ** 62) limits.memBytes = v;
     }
-    if (this.has('cgroups/cpu') && cg.host.version === 'v1') {
-      const v = Number((await cg.read('cpu', id, 'cpu.shares').catch(() => '')).trim());
+    if (this.has('cgroups/cpu')) {
+      // v2: the weight mapped back to shares (to within the rounding of the mapping).
+      const v = v2 ? 2 + (((await number('cpu', 'cpu.weight')) - 1) * 262142) / 9999 : await number('cpu', 'cpu.shares');
       if (Number.isFinite(v) && v > 0) limits.cpus = v / CPU_SHARES_PER_CPU;
     }
     return limits;

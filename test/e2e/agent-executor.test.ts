@@ -4,12 +4,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime, WebSocketTransport, type Envelope, type FilterSpec, type Message } from '../../runtime/index.js';
 import { startAgent, type AgentHandle, type AgentOptions } from '../../agent/index.js';
+import { detectCgroups } from '../../agent/containerizer/index.js';
+import { testCgroupsRoot } from '../fixtures/leftovers.js';
 import { executorHostCommand } from '../../executor/index.js';
 import type { StatusUpdate, TaskStatusUpdate } from '../../protocol/index.js';
 import { AGENT_ID, FRAMEWORK, Probe, getJson, validate } from '../fixtures/agent-probe.js';
@@ -241,3 +244,98 @@ test('a command task runs through the real executor host and finishes', async ()
     await w.close();
   }
 });
+
+// Every container in cgroups v1 (Mesos's MesosContainerizer update() on a task's arrival and end;
+// CgroupsIsolatorTest): a custom executor's container holds the executor's and its live tasks'
+// resources, growing when a task is added and shrinking when one ends (the memory hard limit only
+// grows, as Mesos avoids an OOM kill); the executor host has a container of its own; both are in
+// /monitor/statistics; no cgroup is left once the agent is gone.
+const CG_ROOT = testCgroupsRoot('exec');
+const CG_SUBSYSTEMS = ['cpu', 'cpuacct', 'memory', 'freezer'];
+const cgHost = await detectCgroups('/sys/fs/cgroup');
+const cgSkip = cgHost?.version === 'v1' && CG_SUBSYSTEMS.every((s) => cgHost.subsystems.has(s)) ? false : `no writable cgroups v1 hierarchy with ${CG_SUBSYSTEMS.join(', ')} at /sys/fs/cgroup`;
+
+test('an executor\'s container grows with each task and shrinks when one ends; the executor host has its own; no cgroup is left', { skip: cgSkip }, async () => {
+  const host = executorHostCommand();
+  const args = host.arguments.map((a) => (a === 'tsx' ? tsx : a === '--import=tsx' ? `--import=${tsx}` : a));
+  const w = await world({ isolation: 'cgroups/cpu,cgroups/mem', cgroupsRoot: CG_ROOT, executorHostCommand: { ...host, arguments: args } });
+  const cg = (s: string, ...rest: string[]): string => join('/sys/fs/cgroup', s, CG_ROOT, ...rest);
+  const read = (s: string, id: string, f: string): string => readFileSync(cg(s, id, f), 'utf8').trim();
+  const scalar = (name: string, value: number) => ({ name, type: 'SCALAR', scalar: { value } });
+  let closed = false;
+  try {
+    const acked = new Map<string, string>();
+    w.master.on('StatusUpdate', (m) => {
+      const u = (m as unknown as StatusUpdate).update;
+      acked.set(u.status.task_id.value, u.status.state);
+      w.master.sendTo(w.agent.pid, { name: 'StatusUpdateAcknowledgement', agent_id: { value: AGENT_ID }, framework_id: FRAMEWORK.id, task_id: u.status.task_id, uuid: u.uuid! } as Message);
+    });
+    const until = async (what: string, probe: () => boolean): Promise<void> => {
+      for (let i = 0; i < 2000 && !probe(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(probe(), what);
+    };
+    const t1 = { ...customTask('t1', 'run'), resources: [scalar('cpus', 0.5), scalar('mem', 64)] };
+    run(w, t1);
+    await until('t1 running', () => acked.get('t1') === 'TASK_RUNNING');
+    const e1 = w.agent.containerizer.containers().find((c) => !c.containerId.startsWith('host-'));
+    assert.ok(e1, 'the executor\'s container');
+    const MB = 1024 * 1024;
+    // The executor's 32 MB and t1's 0.5 cpus and 64 MB.
+    assert.equal(read('cpu', e1.containerId, 'cpu.shares'), '512');
+    assert.equal(read('memory', e1.containerId, 'memory.limit_in_bytes'), String(96 * MB));
+    assert.ok(read('freezer', e1.containerId, 'cgroup.procs').split('\n').map(Number).includes(e1.pid), 'the executor is in its cgroup');
+
+    const t2 = { ...customTask('t2', 'run'), resources: [scalar('cpus', 1), scalar('mem', 128)] };
+    w.master.sendTo(w.agent.pid, { name: 'RunTask', framework: FRAMEWORK, task: t2, pid: '', launch_executor: false } as Message);
+    await until('t2 running', () => acked.get('t2') === 'TASK_RUNNING');
+    await until('the container grows by t2', () => read('cpu', e1.containerId, 'cpu.shares') === '1536' && read('memory', e1.containerId, 'memory.limit_in_bytes') === String(224 * MB));
+
+    w.master.sendTo(w.agent.pid, { name: 'KillTask', framework_id: FRAMEWORK.id, task_id: { value: 't2' } } as Message);
+    await until('t2 killed', () => acked.get('t2') === 'TASK_KILLED');
+    await until('the container shrinks back to t1\'s share', () => read('cpu', e1.containerId, 'cpu.shares') === '512' && read('memory', e1.containerId, 'memory.soft_limit_in_bytes') === String(96 * MB));
+    assert.equal(read('memory', e1.containerId, 'memory.limit_in_bytes'), String(224 * MB), 'the hard limit is not lowered under what runs');
+
+    run(w, { name: 'sleep', task_id: { value: 'c1' }, agent_id: { value: AGENT_ID }, resources: [scalar('cpus', 0.1), scalar('mem', 32)], command: { value: 'sleep 30' } });
+    await until('c1 running', () => acked.get('c1') === 'TASK_RUNNING');
+    const hostContainer = w.agent.containerizer.containers().find((c) => c.containerId.startsWith('host-'));
+    assert.ok(hostContainer, 'the executor host runs in a container');
+    for (const s of CG_SUBSYSTEMS) assert.ok(read(s, hostContainer.containerId, 'cgroup.procs').split('\n').map(Number).includes(hostContainer.pid), `the executor host is in its ${s} cgroup`);
+    // Its command task is not: it is in its own container.
+    const c1Container = w.agent.containerizer.containerIds().find((d) => d !== e1.containerId && d !== hostContainer.containerId);
+    assert.ok(c1Container && !read('freezer', c1Container, 'cgroup.procs').split('\n').map(Number).includes(hostContainer.pid));
+
+    type Entry = { executor_id: string; statistics: Record<string, number> };
+    const stats = (await getJson(w.agent, '/monitor/statistics')).body as unknown as Entry[];
+    const e1Stats = stats.find((s) => s.executor_id === 'e1')?.statistics;
+    const hostStats = stats.find((s) => s.executor_id === 'executor-host')?.statistics;
+    assert.ok(e1Stats && hostStats && stats.some((s) => s.executor_id === 'c1'), 'the executor, the command task and the host are listed');
+    assert.equal(e1Stats['cpus_limit'], 0.5);
+    assert.equal(e1Stats['mem_limit_bytes'], 96 * MB);
+    assert.ok(e1Stats['processes']! >= 1 && e1Stats['mem_total_bytes']! > 0);
+    assert.ok(hostStats['processes']! >= 1 && hostStats['threads']! >= hostStats['processes']! && hostStats['mem_rss_bytes']! > 0);
+    assert.ok(hostStats['cpus_user_time_secs']! > 0, 'the host\'s CPU time, from its cgroup');
+    const containers = (await getJson(w.agent, '/containers')).body as unknown as { container_id: string }[];
+    assert.ok(containers.some((c) => c.container_id === hostContainer.containerId));
+
+    await w.close();
+    closed = true;
+    const left = CG_SUBSYSTEMS.flatMap((s) => (existsSync(cg(s)) ? readdirSync(cg(s)).filter((d) => statSync(cg(s, d)).isDirectory()).map((d) => cg(s, d)) : []));
+    assert.deepEqual(left, [], 'no container cgroup outlives the agent');
+    assert.equal(processAlive(hostContainer.pid) || processAlive(e1.pid), false, 'no executor or host process outlives the agent');
+  } finally {
+    if (!closed) await w.close();
+    for (const s of CG_SUBSYSTEMS) {
+      for (const d of existsSync(cg(s)) ? readdirSync(cg(s)) : []) if (statSync(cg(s, d)).isDirectory()) rmdirSync(cg(s, d));
+      if (existsSync(cg(s))) rmdirSync(cg(s));
+    }
+  }
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}

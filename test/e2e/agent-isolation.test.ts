@@ -10,11 +10,12 @@ import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectCgroups } from '../../agent/containerizer/index.js';
+import { testCgroupsRoot } from '../fixtures/leftovers.js';
 import { commandTask, E2ECluster, getJson, RecordingScheduler, waitUntil, type AgentProcess, type AgentState } from '../fixtures/e2e-cluster.js';
 import { run } from '../fixtures/cli-run.js';
 
 const HIERARCHY = '/sys/fs/cgroup';
-const ROOT = `mesos-test-${process.pid}`;
+const ROOT = testCgroupsRoot('isolation');
 const SUBSYSTEMS = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'];
 const host = await detectCgroups(HIERARCHY);
 const missing = SUBSYSTEMS.filter((s) => !host?.subsystems.has(s));
@@ -167,6 +168,41 @@ describe('isolation on real cgroups', { timeout: 120_000, skip: noCgroups }, () 
     cluster.killLeftovers(agent);
     agent = await cluster.restartAgent(agent, OPTIONS);
     await waitUntil('the orphan container\'s cgroups to be destroyed', () => SUBSYSTEMS.every((s) => !existsSync(join(HIERARCHY, s, ROOT, container))));
+  });
+
+  it('a restarted agent keeps the executor host\'s container of a checkpointing framework, whose task still runs', async () => {
+    // The last test here: the first framework lets the agent's resources go to this one.
+    fw.declineOffers();
+    const cp = new RecordingScheduler(cluster.master.address, { name: 'isolation-checkpoint', checkpoint: true });
+    await cp.start();
+    try {
+      await cp.launch((offer) => [commandTask('survivor', offer, 'sleep 60')]);
+      await cp.status('survivor', 'TASK_RUNNING');
+      type Entry = { executor_id: string; framework_id: string; container_id: string; status: { executor_pid?: number } };
+      const hostOf = async (): Promise<Entry | undefined> => (await getJson<Entry[]>(`http://${agent.address}/containers`)).find((e) => e.executor_id === 'executor-host' && e.framework_id === cp.frameworkId);
+      const host = await waitUntil('the executor host in /containers', hostOf);
+      const hostPid = host.status.executor_pid!;
+      const procs = (): number[] => readFileSync(join(HIERARCHY, 'freezer', ROOT, host.container_id, 'cgroup.procs'), 'utf8').split('\n').filter((l) => l !== '').map(Number);
+      assert.ok(procs().includes(hostPid), 'the executor host runs in its own cgroup');
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      agent = await cluster.restartAgent(agent, OPTIONS);
+      // The recovered agent does not take the host's cgroup for an orphan: the host and its task live on.
+      const state = await waitUntil('the survivor task recovered', async () => {
+        const st: AgentState = await cluster.agentState(agent);
+        return st.frameworks.find((f) => f.id === cp.frameworkId)?.executors.find((e) => e.id === 'survivor');
+      });
+      assert.ok(state);
+      assert.ok(existsSync(join(HIERARCHY, 'freezer', ROOT, host.container_id)), 'the host\'s cgroup survives the agent\'s restart');
+      assert.ok(procs().includes(hostPid), 'with the host in it');
+      cp.driver.killTask({ value: 'survivor' });
+      await cp.status('survivor', 'TASK_KILLED');
+      // The agent watches the old host's process: when it ends, so does its cgroup.
+      process.kill(hostPid, 'SIGKILL');
+      await waitUntil('the old executor host\'s cgroup to be removed once it is gone', () => SUBSYSTEMS.every((s) => !existsSync(join(HIERARCHY, s, ROOT, host.container_id))));
+    } finally {
+      await cp.stop();
+    }
   });
 });
 

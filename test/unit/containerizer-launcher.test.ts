@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Containerizer, detectCgroups, Isolation } from '../../agent/containerizer/index.js';
 import { readProcStat } from '../../agent/containerizer/proc.js';
+import { testCgroupsRoot } from '../fixtures/leftovers.js';
 
 const workDir = await mkdtemp(join(tmpdir(), 'mesos-ts-launcher-'));
-const ROOT = `mesos-test-launcher-${process.pid}`;
+const ROOT = testCgroupsRoot('launcher');
 const roots: string[] = [];
 
 after(async () => {
