@@ -92,10 +92,26 @@ function withoutLoaders(argv: readonly string[]): string[] {
 }
 
 /**
- * The node arguments (after the binary) that run `program`: its compiled twin without loaders
- * when there is a fresh one, else the program with this process's loader flags (tsx from source).
+ * The one-file bundle of a compiled program (`dist/x/y.js` → `dist/x/y.bundle.js`, written by
+ * scripts/bundle-executors.mjs for the programs the agent starts) when it is at least as new as
+ * the program, else the program itself: the same code, loaded as one module instead of hundreds.
+ */
+export function bundled(file: string): string {
+  if (!file.endsWith('.js') || file.endsWith('.bundle.js')) return file;
+  const bundle = file.replace(/\.js$/, '.bundle.js');
+  try {
+    return statSync(bundle).mtimeMs >= statSync(file).mtimeMs ? bundle : file;
+  } catch {
+    return file;
+  }
+}
+
+/**
+ * The node arguments (after the binary) that run `program`: its compiled twin (or that twin's
+ * bundle) without loaders when there is a fresh one, else the program with this process's
+ * loader flags (tsx from source).
  */
 export function programArguments(program: string, execArgv: readonly string[] = childExecArgv()): string[] {
   const twin = compiledTwin(program);
-  return twin !== undefined ? [...withoutLoaders(execArgv), twin] : [...execArgv, program];
+  return twin !== undefined ? [...withoutLoaders(execArgv), bundled(twin)] : [...execArgv, bundled(program)];
 }

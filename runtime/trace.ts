@@ -19,84 +19,197 @@ export interface Tracer {
 
 const str = JSON.stringify;
 
-/** Our own ids (`<hex tag>.<counter>`) need no escaping; anything a peer made up is quoted properly. */
-const SAFE_ID = /^[0-9a-z]{1,16}\.[0-9]{1,16}$/;
-const id = (s: string): string => (SAFE_ID.test(s) ? `"${s}"` : str(s));
-
-/** JSON-quotes the few distinct pids and names a process sees once, not per line. */
-function quoter(): (s: string) => string {
-  const cache = new Map<string, string>();
-  return (s) => {
-    let q = cache.get(s);
-    if (q === undefined) {
-      q = str(s);
-      if (cache.size < 10_000) cache.set(s, q);
-    }
-    return q;
-  };
-}
-
 /**
- * Milliseconds since the epoch with microseconds, as text. Formatting a large fractional double
- * is the costliest part of a line, so the whole milliseconds are formatted once per millisecond
- * and the microseconds appended as a small integer.
+ * A trace line's bytes, written straight into one reusable buffer: the pids and names a process
+ * sees are JSON-quoted and UTF-8-encoded once each (not once per line), numbers are written as
+ * digits, and no string is built for a line. Making and encoding a ~200-character string per
+ * message was most of what tracing cost.
  */
-function stamper(): () => string {
-  let lastMs = -1;
-  let msText = '';
-  return () => {
+class LineBuffer {
+  buf = Buffer.allocUnsafe(1 << 20);
+  used = 0;
+  private readonly quoted = new Map<string, Buffer>();
+  private lastMs = -1;
+  private msBytes = Buffer.alloc(0);
+
+  /** Room for `n` more bytes, flushing through `flush` first if need be. */
+  reserve(n: number, flush: () => void): void {
+    if (this.buf.length - this.used >= n) return;
+    flush();
+    if (this.buf.length < n) this.buf = Buffer.allocUnsafe(n);
+  }
+
+  bytes(b: Buffer): void {
+    const { buf } = this;
+    let u = this.used;
+    if (b.length < 32) for (let i = 0; i < b.length; i++) buf[u++] = b[i]!;
+    else {
+      buf.set(b, u);
+      u += b.length;
+    }
+    this.used = u;
+  }
+
+  /**
+   * `s` as a JSON string; the few distinct pids and names a process sees are encoded once. A
+   * string decoded from the wire is a new string each time, whose hash the map must compute:
+   * `last` (one per field) catches the common run of equal ones with one comparison.
+   */
+  quote(s: string, last: { s: string; b: Buffer }): void {
+    if (s !== last.s) {
+      let b = this.quoted.get(s);
+      if (b === undefined) {
+        b = Buffer.from(JSON.stringify(s));
+        if (this.quoted.size < 10_000) this.quoted.set(s, b);
+      }
+      last.s = s;
+      last.b = b;
+    }
+    this.bytes(last.b);
+  }
+
+  /**
+   * An id: ours (`<hex tag>.<counter>`: up to 16 of [0-9a-z], a dot, up to 16 digits) copied as
+   * it is while it is checked; anything else JSON-quoted.
+   */
+  id(s: string): void {
+    const { buf } = this;
+    const start = this.used;
+    const n = s.length;
+    let u = start;
+    buf[u++] = 0x22;
+    let dot = -1;
+    let ok = n >= 3 && n <= 33;
+    for (let i = 0; ok && i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x2e) {
+        ok = dot < 0 && i >= 1 && i <= 16;
+        dot = i;
+      } else ok = (c >= 0x30 && c <= 0x39) || (dot < 0 && c >= 0x61 && c <= 0x7a);
+      buf[u++] = c;
+    }
+    if (ok && dot > 0 && n - dot - 1 >= 1 && n - dot - 1 <= 16) {
+      buf[u++] = 0x22;
+      this.used = u;
+    } else {
+      this.used = start;
+      this.text(JSON.stringify(s));
+    }
+  }
+
+  text(s: string): void {
+    this.used += this.buf.write(s, this.used);
+  }
+
+  /** A non-negative integer, as digits. */
+  int(n: number): void {
+    if (!(n >= 0 && n < 1e15 && Number.isInteger(n))) return this.text(String(n));
+    const { buf } = this;
+    if (n < 10) {
+      buf[this.used++] = 48 + n;
+      return;
+    }
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    let u = this.used + digits;
+    this.used = u;
+    for (let m = n; digits-- > 0; m = Math.floor(m / 10)) buf[--u] = 48 + (m % 10);
+  }
+
+  /**
+   * Milliseconds since the epoch with microseconds. Formatting a large fractional double is
+   * costly, so the whole milliseconds are encoded once per millisecond and the microseconds
+   * appended as three digits.
+   */
+  stamp(): void {
     const now = performance.timeOrigin + performance.now();
     const ms = Math.floor(now);
-    if (ms !== lastMs) {
-      lastMs = ms;
-      msText = `${ms}.`;
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.msBytes = Buffer.from(`${ms}.`);
     }
-    const us = Math.floor((now - ms) * 1000);
-    return msText + (us < 10 ? '00' : us < 100 ? '0' : '') + us;
-  };
+    this.bytes(this.msBytes);
+    const us = Math.min(999, Math.floor((now - ms) * 1000));
+    const { buf } = this;
+    buf[this.used++] = 48 + Math.floor(us / 100);
+    buf[this.used++] = 48 + (Math.floor(us / 10) % 10);
+    buf[this.used++] = 48 + (us % 10);
+  }
 }
+
+const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
+const DIR = { send: ascii(',"dir":"send","from":'), recv: ascii(',"dir":"recv","from":'), drop: ascii(',"dir":"drop","from":') };
+const TO = ascii(',"to":');
+const NAME = ascii(',"name":');
+const ID = ascii(',"id":');
+const CAUSE = ascii(',"cause":');
+const NULL_CAUSE = ascii(',"cause":null');
+const BYTES = ascii(',"bytes":');
 
 export function startTrace(runtime: Runtime, file: string, options: TraceOptions = {}): Tracer {
   const fd = openSync(file, 'a');
-  const prefix = `{"runtime":${str(runtime.address)},"ts":`;
+  const prefix = Buffer.from(`{"runtime":${str(runtime.address)},"ts":`);
   // Lines are encoded straight into one reusable buffer and written with one call per turn.
-  let out = Buffer.allocUnsafe(1 << 20);
-  let used = 0;
+  const out = new LineBuffer();
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    if (used === 0) return;
-    writeSync(fd, out, 0, used);
-    used = 0;
-  };
-  const append = (line: string): void => {
-    if (out.length - used < line.length * 3) {
-      flush();
-      if (out.length < line.length * 3) out = Buffer.allocUnsafe(line.length * 3);
-    }
-    used += out.write(line, used);
+    if (out.used === 0) return;
+    writeSync(fd, out.buf, 0, out.used);
+    out.used = 0;
   };
   const attrs = options.attributes;
-  const stamp = stamper();
-  const q = quoter();
+  const lastFrom = { s: '', b: Buffer.from('""') };
+  const lastTo = { ...lastFrom };
+  const lastName = { ...lastFrom };
+  const lastAttr = { ...lastFrom };
   const inspector = (ev: InspectionEvent): void => {
-    let dir: string;
+    let dir: Buffer;
     let extra = '';
-    if (ev.type === 'send') dir = 'send';
-    else if (ev.type === 'receive') dir = 'recv';
+    if (ev.type === 'send') dir = DIR.send;
+    else if (ev.type === 'receive') dir = DIR.recv;
     else if (ev.type === 'drop') {
-      dir = 'drop';
+      dir = DIR.drop;
       extra = `,"reason":${str(ev.reason)}${ev.detail ? `,"detail":${str(ev.detail)}` : ''}`;
     } else return;
     const e = ev.envelope;
     if (!e) return;
-    if (attrs) {
-      const a = attrs(e.body);
-      for (const k in a) if (a[k] !== undefined) extra += `,${q(k)}:${q(a[k])}`;
+    const a = attrs?.(e.body);
+    let attrLength = 0;
+    if (a) for (const k in a) attrLength += k.length + (a[k]?.length ?? 0) + 4;
+    // Everything but the pids, names and extras is ASCII of bounded length; those are counted at
+    // UTF-8's worst (3 bytes a UTF-16 unit, 6 once JSON-escaped).
+    out.reserve(prefix.length + 200 + 6 * (e.from.length + e.to.length + e.name.length + e.id.length + (e.cause?.length ?? 0) + extra.length + attrLength), flush);
+    out.bytes(prefix);
+    out.stamp();
+    out.bytes(dir);
+    out.quote(e.from, lastFrom);
+    out.bytes(TO);
+    out.quote(e.to, lastTo);
+    out.bytes(NAME);
+    out.quote(e.name, lastName);
+    out.bytes(ID);
+    out.id(e.id);
+    if (e.cause === null) out.bytes(NULL_CAUSE);
+    else {
+      out.bytes(CAUSE);
+      out.id(e.cause);
     }
-    append(
-      `${prefix}${stamp()},"dir":"${dir}","from":${q(e.from)},"to":${q(e.to)},"name":${q(e.name)},"id":${id(e.id)},"cause":${e.cause === null ? 'null' : id(e.cause)},"bytes":${e.bytes}${extra}}\n`,
-    );
+    out.bytes(BYTES);
+    out.int(e.bytes);
+    if (extra) out.text(extra);
+    if (a) {
+      for (const k in a) {
+        const v = a[k];
+        if (v === undefined) continue;
+        out.buf[out.used++] = 0x2c; // ,
+        out.quote(k, lastAttr);
+        out.buf[out.used++] = 0x3a; // :
+        out.quote(v, lastAttr);
+      }
+    }
+    out.buf[out.used++] = 0x7d; // }
+    out.buf[out.used++] = 0x0a; // \n
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -1,12 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runtime, WebSocketTransport, type Pid } from '../../runtime/index.js';
 import { isTerminalState, validateMessage, type ExecutorInfo, type TaskStatus } from '../../protocol/index.js';
 import { ExecutorHost, executorHostCommand } from '../../executor/index.js';
+import { bundled, programArguments } from '../../executor/program.js';
 import { AGENT_INFO, cluster, Peer } from '../fixtures/driver-fakes.js';
 
 const FW = { value: 'm1-0000' };
@@ -88,4 +89,19 @@ test('the executor host program starts from executorHostCommand, runs a task for
   agent.tell(hello!.from as Pid, { name: 'ShutdownExecutorHost', framework_id: FW });
   assert.equal(await exited, 0);
   await agentRt.stop();
+});
+
+test('a compiled program runs as its one-file bundle only while the bundle is at least as new as the program', async () => {
+  const dir = await mkdtemp(join(root, 'bundle-'));
+  const program = join(dir, 'host-main.js');
+  const bundle = join(dir, 'host-main.bundle.js');
+  await writeFile(program, '');
+  assert.equal(bundled(program), program, 'no bundle: the program itself');
+  await writeFile(bundle, '');
+  await utimes(bundle, new Date(), new Date(Date.now() + 1000));
+  assert.equal(bundled(program), bundle);
+  assert.deepEqual(programArguments(program, []), [bundle]);
+  await utimes(program, new Date(), new Date(Date.now() + 5000));
+  assert.equal(bundled(program), program, 'a program rebuilt after its bundle runs as it is');
+  assert.equal(bundled(bundle), bundle);
 });

@@ -398,3 +398,41 @@ test('an empty history renders in every format', () => {
   assert.equal(renderMermaid(empty), 'sequenceDiagram\n');
   assert.match(renderHtml(empty), /0 messages between 0 actors/);
 });
+
+test('startTrace writes lines mesos-trace reads back exactly, whatever pids, names and ids a peer made up', async () => {
+  const { startTrace } = await import('../../runtime/index.js');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'mesos-ts-trace-writer-'));
+  try {
+    let inspector: ((ev: unknown) => void) | undefined;
+    const runtime = { address: '127.0.0.1:5050', inspect: (i: (ev: unknown) => void) => ((inspector = i), () => {}) };
+    const file = join(dir, 't.jsonl');
+    const tracer = startTrace(runtime as never, file, { attributes: (m) => ({ framework_id: (m as { fw?: string }).fw, task_id: undefined }) });
+    const str = fc.string({ unit: 'binary', maxLength: 40 });
+    const envelope = fc.record({ from: str, to: str, name: str, id: fc.oneof(str, fc.constantFrom('ab12.1', 'zzzzzzzzzzzzzzzz.1234567890123456', '.1', 'a.', 'A1.2', 'a.b', 'a1.2.3')), cause: fc.option(str), bytes: fc.nat(), fw: fc.option(str, { nil: undefined }) });
+    const sent = fc.sample(fc.tuple(fc.constantFrom('send', 'receive', 'drop'), envelope), 300);
+    for (const [type, e] of sent) {
+      inspector!({ type, ...(type === 'drop' ? { reason: 'dead_letter', detail: e.name } : {}), envelope: { ...e, body: { name: e.name, fw: e.fw } } });
+    }
+    tracer.stop();
+    const r = parseTrace(readFileSync(file, 'utf8'), 't.jsonl');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, sent.length);
+    lines.forEach((line, i) => {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      const [type, e] = sent[i]!;
+      assert.deepEqual(
+        { runtime: o['runtime'], dir: o['dir'], from: o['from'], to: o['to'], name: o['name'], id: o['id'], cause: o['cause'], bytes: o['bytes'], framework_id: o['framework_id'], reason: o['reason'] },
+        { runtime: '127.0.0.1:5050', dir: type === 'receive' ? 'recv' : type, from: e.from, to: e.to, name: e.name, id: e.id, cause: e.cause, bytes: e.bytes, framework_id: e.fw, reason: type === 'drop' ? 'dead_letter' : undefined },
+      );
+      assert.equal(typeof o['ts'], 'number');
+    });
+    // Lines with an empty pid or name are refused by the reader; every other line reads back.
+    const readable = sent.filter(([, e]) => e.from && e.to && e.name && e.id).length;
+    assert.equal(r.events.length, readable);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
