@@ -91,3 +91,87 @@ export function taskJSON(t: Task): Json {
     ...(t.discovery !== undefined ? { discovery: t.discovery } : {}),
   };
 }
+
+/**
+ * JSON text already written, spliced verbatim by jsonText: `/state` writes its 100,000 tasks
+ * as text (taskJSONText) instead of building an object for each and stringifying the whole.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** JSON.stringify's text for plain objects, arrays and leaves, with RawJson spliced in. */
+export function jsonText(v: unknown): string {
+  if (v instanceof RawJson) return v.text;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i] as unknown;
+      const text = item === undefined || typeof item === 'function' || typeof item === 'symbol' ? 'null' : jsonText(item);
+      out += i === 0 ? text : `,${text}`;
+    }
+    return `${out}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v) ?? 'null';
+    let out = '{';
+    let first = true;
+    for (const key of Object.keys(v)) {
+      const item = (v as Record<string, unknown>)[key];
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+      out += `${first ? '' : ','}${JSON.stringify(key)}:${jsonText(item)}`;
+      first = false;
+    }
+    return `${out}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+const str = JSON.stringify;
+const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+
+/**
+ * The text of JSON.stringify(taskJSON(t)), written directly for the common task (scalar
+ * cpus/gpus/mem/disk, statuses with a state and a timestamp, no labels, container, health check,
+ * discovery or limits); any other task goes through taskJSON.
+ */
+export function taskJSONText(t: Task): string {
+  const slow = (): string => JSON.stringify(taskJSON(t));
+  if (t.limits !== undefined || t.labels !== undefined || t.discovery !== undefined || t.container !== undefined || t.health_check !== undefined) return slow();
+  const { name, state } = t;
+  const id = t.task_id.value;
+  const fid = t.framework_id.value;
+  const aid = t.agent_id.value;
+  const eid = t.executor_id?.value ?? '';
+  if (typeof name !== 'string' || typeof state !== 'string' || typeof id !== 'string' || typeof fid !== 'string' || typeof aid !== 'string' || typeof eid !== 'string') return slow();
+  if (t.user !== undefined && typeof t.user !== 'string') return slow();
+  let cpus = 0;
+  let gpus = 0;
+  let mem = 0;
+  let disk = 0;
+  let role: string | undefined;
+  for (const r of t.resources ?? []) {
+    const value = r.scalar?.value;
+    if (r.type !== 'SCALAR' || typeof value !== 'number' || !Number.isFinite(value) || value < 0 || r.revocable !== undefined) return slow();
+    if (r.name === 'cpus') cpus = round3(cpus + value);
+    else if (r.name === 'mem') mem = round3(mem + value);
+    else if (r.name === 'disk') disk = round3(disk + value);
+    else if (r.name === 'gpus') gpus = round3(gpus + value);
+    else return slow();
+    role ??= r.allocation_info?.role;
+  }
+  if (role !== undefined && typeof role !== 'string') return slow();
+  let statuses = '';
+  for (const s of t.statuses) {
+    if (s.labels !== undefined || s.container_status !== undefined || s.healthy !== undefined || s.check_status !== undefined) return slow();
+    const ts = s.timestamp ?? 0;
+    if (typeof s.state !== 'string' || typeof ts !== 'number') return slow();
+    statuses += `${statuses === '' ? '' : ','}{"state":${str(s.state)},"timestamp":${num(ts)}}`;
+  }
+  return (
+    `{"id":${str(id)},"name":${str(name)},"framework_id":${str(fid)},"executor_id":${str(eid)},"slave_id":${str(aid)},"state":${str(state)},` +
+    `"resources":{"cpus":${num(cpus)},"gpus":${num(gpus)},"mem":${num(mem)},"disk":${num(disk)}},"role":${str(role ?? '*')},"statuses":[${statuses}]` +
+    `${t.user !== undefined ? `,"user":${str(t.user)}` : ''}}`
+  );
+}
