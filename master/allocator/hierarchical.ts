@@ -220,7 +220,7 @@ export class HierarchicalAllocator {
   private release(fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
     const byRole = agent.allocated.get(fw.id);
     const prev = byRole?.get(roleName);
-    invariant(byRole !== undefined && prev !== undefined, `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
+    invariant(byRole !== undefined && prev !== undefined, () => `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
     const left = prev.subtract(r);
     if (left.isEmpty()) {
       byRole.delete(roleName);
