@@ -5,7 +5,7 @@
 import { badRequest, json, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { forbidden, guarded, type HttpAuthOptions } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
-import { jsonText, type Task } from '../protocol/index.js';
+import { jsonBytes, type Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { teardownFramework } from './frameworks.js';
 import { killTaskEndpoint } from './operator-kill.js';
@@ -117,9 +117,9 @@ function visibleState<J>(ctx: MasterContext, principal: string | undefined, json
   return { ...s, frameworks: keep(s.frameworks ?? []), completed_frameworks: keep(s.completed_frameworks ?? []) } as unknown as J;
 }
 
-/** `/state`, written as text (its tasks without an object each: see stateJSON). */
+/** `/state`, written as UTF-8 JSON (its tasks without an object each: see stateJSON). */
 function stateEndpoint(ctx: MasterContext, _req: HttpRequest, principal: string | undefined): HttpResponse {
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: jsonText(visibleState(ctx, principal, stateJSON(ctx.state, identity(ctx)))) };
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: jsonBytes(visibleState(ctx, principal, stateJSON(ctx.state, identity(ctx)))) };
 }
 
 function frameworksEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {

@@ -184,6 +184,7 @@ export { MAX_TASK_GROUP_SIZE, validateTaskGroup, type TaskGroupCheck } from './t
 
 // Legacy JSON views (the unversioned /state endpoints).
 export {
+  jsonBytes,
   jsonText,
   legacyResources,
   RawJson,

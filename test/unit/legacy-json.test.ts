@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonText, RawJson, taskJSON, taskJSONText, type Task } from '../../protocol/index.js';
+import { jsonBytes, jsonText, RawJson, taskJSON, taskJSONText, type Task } from '../../protocol/index.js';
 
 const base: Task = {
   name: 'web "1"',
@@ -45,4 +45,7 @@ test('jsonText splices RawJson and otherwise matches JSON.stringify', () => {
   assert.equal(jsonText(view), JSON.stringify(view));
   const withRaw = { tasks: [new RawJson(taskJSONText(base))], n: 2 };
   assert.deepEqual(JSON.parse(jsonText(withRaw)), { tasks: [taskJSON(base)], n: 2 });
+  assert.equal(jsonBytes(view).toString('utf8'), JSON.stringify(view));
+  const many = { tasks: Array.from({ length: 3000 }, (_, i) => new RawJson(taskJSONText({ ...base, task_id: { value: `t-${i}` } }))) };
+  assert.equal(jsonBytes(many).toString('utf8'), JSON.stringify({ tasks: many.tasks.map((r) => JSON.parse(r.text)) }), 'spans many chunks');
 });
