@@ -310,6 +310,7 @@ export class SimFramework extends Actor<AgentInbox> {
     LostAgent: () => {},
     ExecutorToFramework: () => {},
     _Revive: () => this.revive(),
+    _RetryRegister: (m: { backoffMs: number }) => this.register(m.backoffMs),
   } as unknown as Handlers<AgentInbox>;
 
   private readonly info: FrameworkInfo = { user: 'bench', name: '', failover_timeout: 3600, capabilities: [{ type: 'MULTI_ROLE' }], roles: ['*'] };
@@ -317,14 +318,26 @@ export class SimFramework extends Actor<AgentInbox> {
   override initialize(): void {
     this.info.name = this.name;
     this.link(this.master);
+    this.register(BACKOFF_MS);
+  }
+
+  /**
+   * RegisterFramework until registered, backing off as the driver does: a master busy with a
+   * registration storm may not take the connection (its handshake times out), and one try
+   * then would leave the framework unregistered for good.
+   */
+  private register(backoffMs: number): void {
+    if (this.frameworkId !== undefined) return;
     this.send(this.master, { name: 'RegisterFramework', framework: this.info });
+    this.delay(this.random() * backoffMs + backoffMs, { name: '_RetryRegister', backoffMs: Math.min(backoffMs * 2, BACKOFF_MAX_MS) });
   }
 
   /** The connection to the master broke (a master too busy to answer heartbeats cuts it): subscribe again, as the driver does. */
   override exited(pid: Pid): void {
-    if (pid !== this.master || this.frameworkId === undefined) return;
-    this.tally.reconnects++;
+    if (pid !== this.master) return;
     this.link(this.master);
+    if (this.frameworkId === undefined) return; // the registration retry sends again
+    this.tally.reconnects++;
     this.send(this.master, { name: 'ReregisterFramework', framework: { ...this.info, id: { value: this.frameworkId } }, failover: false });
   }
 

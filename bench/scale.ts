@@ -160,14 +160,16 @@ async function startSim(args: string[]): Promise<Sim> {
 
 const sum = (sims: Sim[], key: keyof TallyLine): number => sims.reduce((n, s) => n + Number(s.last?.[key] ?? 0), 0);
 
-async function stateOnce(port: number): Promise<{ ms: number; bytes: number }> {
+/** One `/state`: its latency, its size, and the master's CPU time meanwhile (less noisy than latency on a busy machine). */
+async function stateOnce(port: number, pid: number): Promise<{ ms: number; cpuMs: number; bytes: number }> {
+  const c = cpuSeconds(pid);
   const t = performance.now();
   const res = await fetch(`http://127.0.0.1:${port}/state`);
   const body = await res.arrayBuffer();
-  return { ms: performance.now() - t, bytes: body.byteLength };
+  return { ms: performance.now() - t, cpuMs: (cpuSeconds(pid) - c) * 1000, bytes: body.byteLength };
 }
 
-async function runOnce(agents: number, frameworks: number): Promise<Record<string, number>> {
+async function runOnce(agents: number, frameworks: number): Promise<Record<string, number | null>> {
   const workDir = mkdtempSync(join(tmpdir(), 'mesos-bench-scale-'));
   const port = await freePort();
   const masterPid = `master@127.0.0.1:${port}`;
@@ -238,11 +240,12 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
     const holdRunning = sum(fwSims, 'holdRunning');
     const rssHold = rssMb(master.pid);
     say(`  ${holdRunning} tasks running after ${Date.now() - tHold} ms; master RSS ${rssHold.toFixed(0)} MB; load ${load()}`);
-    const states: { ms: number; bytes: number }[] = [];
-    for (let i = 0; i < 3; i++) states.push(await stateOnce(port));
+    const states: { ms: number; cpuMs: number; bytes: number }[] = [];
+    for (let i = 0; i < 3; i++) states.push(await stateOnce(port, master.pid));
     const stateMs = median(states.map((s) => s.ms));
+    const stateCpuMs = median(states.map((s) => s.cpuMs));
     const stateBytes = states[states.length - 1]!.bytes;
-    say(`  /state: ${states.map((s) => s.ms.toFixed(0)).join(', ')} ms, ${(stateBytes / 1e6).toFixed(1)} MB; load ${load()}`);
+    say(`  /state: ${states.map((s) => s.ms.toFixed(0)).join(', ')} ms (master CPU ${states.map((s) => s.cpuMs.toFixed(0)).join(', ')} ms), ${(stateBytes / 1e6).toFixed(1)} MB; load ${load()}`);
 
     // Master restart on the same work_dir: every agent re-registers with its tasks.
     for (const s of agentSims) s.send({ op: 'epoch' });
@@ -261,10 +264,12 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
       agents,
       frameworks,
       task_launches_per_s: Math.round(launchesPerS),
-      master_cpu_us_per_task: Math.round(cpuUsPerTask),
+      // No task finished in the window (a starved machine): no figure, rather than CPU / 1.
+      master_cpu_us_per_task: tasks > 0 ? Math.round(cpuUsPerTask) : null,
       offer_cycle_ms: +offerCycle.toFixed(1),
       state_ms: Math.round(stateMs),
       state_bytes: stateBytes,
+      state_cpu_ms: Math.round(stateCpuMs),
       rss_mb: Math.round(rssHold),
       reregister_all_ms: reregisterAllMs,
       register_all_ms: registerAllMs,

@@ -268,7 +268,7 @@ export class MasterState {
   // ---------------------------------------------------------------- frameworks
 
   addFramework(fw: FrameworkRecord): void {
-    invariant(!this.frameworkMap.has(fw.id), `framework ${fw.id} is already added`);
+    invariant(!this.frameworkMap.has(fw.id), () => `framework ${fw.id} is already added`);
     this.frameworkMap.set(fw.id, fw);
     this.observer?.frameworkAdded(fw);
   }
@@ -291,8 +291,8 @@ export class MasterState {
    * forgotten there. Its tasks and offers must be gone already.
    */
   completeFramework(fw: FrameworkRecord): void {
-    invariant(this.frameworkMap.get(fw.id) === fw, `framework ${fw.id} is not the registered one`);
-    invariant(fw.tasks.size === 0 && fw.offers.size === 0, `framework ${fw.id} still has tasks or offers`);
+    invariant(this.frameworkMap.get(fw.id) === fw, () => `framework ${fw.id} is not the registered one`);
+    invariant(fw.tasks.size === 0 && fw.offers.size === 0, () => `framework ${fw.id} still has tasks or offers`);
     for (const agent of this.agentMap.values()) {
       writable(agent.executors).delete(fw.id);
       writable(agent.tasks).delete(fw.id);
@@ -307,7 +307,7 @@ export class MasterState {
   // ---------------------------------------------------------------- agents
 
   addAgent(agent: AgentRecord): void {
-    invariant(!this.agentMap.has(agent.id), `agent ${agent.id} is already added`);
+    invariant(!this.agentMap.has(agent.id), () => `agent ${agent.id} is already added`);
     this.agentMap.set(agent.id, agent);
     this.agentPids.set(agent.pid, agent.id);
     this.observer?.agentAdded(agent);
@@ -328,8 +328,8 @@ export class MasterState {
 
   /** The agent leaves: its offers must be gone; its executors are forgotten. Its tasks stay on the record for the caller. */
   removeAgent(agent: AgentRecord): void {
-    invariant(this.agentMap.get(agent.id) === agent, `agent ${agent.id} is not the registered one`);
-    invariant(agent.offers.size === 0, `agent ${agent.id} still has offers`);
+    invariant(this.agentMap.get(agent.id) === agent, () => `agent ${agent.id} is not the registered one`);
+    invariant(agent.offers.size === 0, () => `agent ${agent.id} still has offers`);
     for (const fwId of agent.executors.keys()) writable(this.frameworkMap.get(fwId)?.executors ?? new Map()).delete(agent.id);
     writable(agent.executors).clear();
     this.agentMap.delete(agent.id);
@@ -346,8 +346,8 @@ export class MasterState {
   addTask(entry: TaskEntry): void {
     const fw = this.frameworkMap.get(entry.frameworkId);
     const agent = this.agentMap.get(entry.agentId);
-    invariant(fw !== undefined, `task ${entry.id} of unknown framework ${entry.frameworkId}`);
-    invariant(agent !== undefined, `task ${entry.id} on unknown agent ${entry.agentId}`);
+    invariant(fw !== undefined, () => `task ${entry.id} of unknown framework ${entry.frameworkId}`);
+    invariant(agent !== undefined, () => `task ${entry.id} on unknown agent ${entry.agentId}`);
     const previous = fw.tasks.get(entry.id);
     if (previous !== undefined) writable(this.agentMap.get(previous.agentId)?.tasks.get(previous.frameworkId) ?? new Map()).delete(previous.id);
     writable(fw.tasks).set(entry.id, entry);
@@ -361,7 +361,7 @@ export class MasterState {
   /** The task leaves the active set for its framework's `completed_tasks`. */
   removeTask(entry: TaskEntry): void {
     const fw = this.frameworkMap.get(entry.frameworkId);
-    invariant(fw === undefined || fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
+    invariant(fw === undefined || fw.tasks.get(entry.id) === entry, () => `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
     this.unindexTask(entry);
     fw?.completedTasks.push(entry.task);
   }
@@ -369,7 +369,7 @@ export class MasterState {
   /** The task's agent became unreachable: it moves to its framework's bounded `unreachable_tasks`. */
   moveTaskToUnreachable(entry: TaskEntry, maxUnreachableTasks: number): void {
     const fw = this.frameworkMap.get(entry.frameworkId);
-    invariant(fw !== undefined && fw.tasks.get(entry.id) === entry, `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
+    invariant(fw !== undefined && fw.tasks.get(entry.id) === entry, () => `task ${entry.id} is not indexed under framework ${entry.frameworkId}`);
     this.unindexTask(entry);
     const unreachable = writable(fw.unreachableTasks);
     unreachable.set(entry.id, entry.task);
@@ -429,8 +429,8 @@ export class MasterState {
 
   /** Indexes a custom executor under its framework and its agent, as one record. */
   addExecutor(fw: FrameworkRecord, agent: AgentRecord, info: ExecutorInfo, resources: Resources): void {
-    invariant(this.frameworkMap.get(fw.id) === fw, `executor of unknown framework ${fw.id}`);
-    invariant(this.agentMap.get(agent.id) === agent, `executor on unknown agent ${agent.id}`);
+    invariant(this.frameworkMap.get(fw.id) === fw, () => `executor of unknown framework ${fw.id}`);
+    invariant(this.agentMap.get(agent.id) === agent, () => `executor on unknown agent ${agent.id}`);
     const entry: ExecutorEntry = { frameworkId: fw.id, agentId: agent.id, info, resources };
     let byFw = fw.executors.get(agent.id);
     if (byFw === undefined) writable(fw.executors).set(agent.id, (byFw = new Map()));
@@ -449,7 +449,7 @@ export class MasterState {
     if (byAgent.size === 0) writable(agent.executors).delete(frameworkId);
     const fw = this.frameworkMap.get(frameworkId);
     const byFw = fw?.executors.get(agent.id);
-    invariant(fw === undefined || byFw?.get(executorId) === entry, `executor ${executorId} of ${frameworkId} on ${agent.id} is indexed on the agent only`);
+    invariant(fw === undefined || byFw?.get(executorId) === entry, () => `executor ${executorId} of ${frameworkId} on ${agent.id} is indexed on the agent only`);
     if (fw !== undefined && byFw !== undefined) {
       writable(byFw).delete(executorId);
       if (byFw.size === 0) writable(fw.executors).delete(agent.id);
@@ -463,8 +463,8 @@ export class MasterState {
     const id = record.offer.id.value;
     const fw = this.frameworkMap.get(record.offer.framework_id.value);
     const agent = this.agentMap.get(record.offer.agent_id.value);
-    invariant(!this.offerMap.has(id), `offer ${id} is already added`);
-    invariant(fw !== undefined && agent !== undefined, `offer ${id} is for an unknown framework or agent`);
+    invariant(!this.offerMap.has(id), () => `offer ${id} is already added`);
+    invariant(fw !== undefined && agent !== undefined, () => `offer ${id} is for an unknown framework or agent`);
     this.offerMap.set(id, record);
     writableSet(fw.offers).add(id);
     writableSet(agent.offers).add(id);
@@ -477,8 +477,8 @@ export class MasterState {
     this.offerMap.delete(id);
     const fw = this.frameworkMap.get(record.offer.framework_id.value);
     const agent = this.agentMap.get(record.offer.agent_id.value);
-    invariant(fw === undefined || fw.offers.has(id), `offer ${id} is not indexed under its framework`);
-    invariant(agent === undefined || agent.offers.has(id), `offer ${id} is not indexed under its agent`);
+    invariant(fw === undefined || fw.offers.has(id), () => `offer ${id} is not indexed under its framework`);
+    invariant(agent === undefined || agent.offers.has(id), () => `offer ${id} is not indexed under its agent`);
     if (fw !== undefined) writableSet(fw.offers).delete(id);
     if (agent !== undefined) writableSet(agent.offers).delete(id);
     return record;

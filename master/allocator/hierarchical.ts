@@ -194,6 +194,11 @@ export class HierarchicalAllocator {
     }
   }
 
+  private anyFrameworkWantsOffers(): boolean {
+    for (const fw of this.frameworks.values()) for (const roleName of fw.tracked) if (this.shouldBeActive(fw, roleName)) return true;
+    return false;
+  }
+
   private holds(fw: FrameworkState, roleName: string): boolean {
     const sorter = this.roles.get(roleName)?.sorter;
     return sorter !== undefined && sorter.contains(fw.id) && sorter.allocation(fw.id).size > 0;
@@ -215,7 +220,7 @@ export class HierarchicalAllocator {
   private release(fw: FrameworkState, roleName: string, agent: AgentState, r: Resources): void {
     const byRole = agent.allocated.get(fw.id);
     const prev = byRole?.get(roleName);
-    invariant(byRole !== undefined && prev !== undefined, `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
+    invariant(byRole !== undefined && prev !== undefined, () => `framework ${fw.id} holds nothing for role ${roleName} on agent ${agent.id}`);
     const left = prev.subtract(r);
     if (left.isEmpty()) {
       byRole.delete(roleName);
@@ -707,13 +712,17 @@ export class HierarchicalAllocator {
     }
 
     const run = new AllocationRun(this.quotaRoles, minus(this.unreservedTotal, this.unreservedOffered), now);
-    this.shuffle(candidates);
-    if (run.unsatisfied.size > 0) for (const agent of candidates) {
-      if (run.unsatisfied.size === 0) break;
-      if (!agent.available.isEmpty()) stageOne(this.host, run, agent);
+    // Only a framework active in some role's sorter can be offered anything: with none (all
+    // suppressed, deactivated or gone), the run skips its walk over every agent.
+    if (this.anyFrameworkWantsOffers()) {
+      this.shuffle(candidates);
+      if (run.unsatisfied.size > 0) for (const agent of candidates) {
+        if (run.unsatisfied.size === 0) break;
+        if (!agent.available.isEmpty()) stageOne(this.host, run, agent);
+      }
+      this.shuffle(candidates);
+      for (const agent of candidates) if (!agent.available.isEmpty()) stageTwo(this.host, run, agent);
     }
-    this.shuffle(candidates);
-    for (const agent of candidates) if (!agent.available.isEmpty()) stageTwo(this.host, run, agent);
 
     // Filters made before this run that expired by its start go now that it is over.
     for (const f of this.deferredExpiry) this.dropFilter(f);
