@@ -24,6 +24,7 @@ import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
 import { type MasterActorInbox, type MasterContext, callingFramework, peerPid, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
 import { authorized } from '../protocol/index.js';
 import { removeOffer } from './offers.js';
+import { applyVolumeOperation, checkpointResources } from './volumes.js';
 
 export function launchTasks(ctx: MasterContext, m: LaunchTasks, from: Pid | ''): void {
   const fw = callingFramework(ctx, 'LaunchTasks', m.framework_id.value, from, true);
@@ -74,6 +75,9 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
 
   const inUse = new Set<string>([...fw.tasks.keys(), ...fw.unreachableTasks.keys()]);
   const executors = fw.executorInfosOn(agent.id);
+  // Operations dropped earlier in the call, named in the rejection of a task that needed them (mesos-ts only).
+  const droppedOps: string[] = [];
+  const noted = (r: LaunchRejection): LaunchRejection => (droppedOps.length === 0 ? r : { ...r, message: `${r.message} (${droppedOps.join('; ')})` });
   for (const op of operations) {
     if (op.type === 'LAUNCH') {
       const problem = validateLaunchOperation(op);
@@ -91,7 +95,7 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       const result = validateLaunch(admitted, launchContext(fw, agent, role, remaining, inUse, executors));
       for (const outcome of result.outcomes) {
         if (!outcome.ok) {
-          rejectTask(ctx, fw, outcome.task, outcome.rejection);
+          rejectTask(ctx, fw, outcome.task, noted(outcome.rejection));
           continue;
         }
         launchTask(ctx, fw, agent, role, outcome);
@@ -103,8 +107,19 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       remaining = launchGroup(ctx, fw, agent, role, op, remaining, inUse, executors);
     } else if (op.type === 'RESERVE' || op.type === 'UNRESERVE') {
       const applied = applyReservation(ctx, fw, agent, role, op, remaining);
-      if (typeof applied === 'string') ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
-      else remaining = applied;
+      if (typeof applied === 'string') {
+        ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
+        droppedOps.push(`${op.type} dropped: ${applied}`);
+      } else {
+        remaining = applied;
+        checkpointResources(ctx, agent);
+      }
+    } else if (op.type === 'CREATE' || op.type === 'DESTROY') {
+      const applied = applyVolumeOperation(ctx, fw, agent, role, op, remaining);
+      if (typeof applied === 'string') {
+        ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
+        droppedOps.push(`${op.type} dropped: ${applied}`);
+      } else remaining = applied;
     } else {
       ctx.log.warn({ framework: fw.id, operation: op.type }, 'offer operation not supported; ignored');
     }
