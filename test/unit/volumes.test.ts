@@ -30,7 +30,7 @@ test('CREATE is refused as Mesos refuses it', () => {
   const none = Resources.EMPTY;
   const check = (v: Resource[], existing = none, principal?: string) => volumeProblems(Resources.fromJSON(v), existing, principal);
   assert.equal(check([volume('v1', 64)]), undefined);
-  assert.match(check([{ ...volume('v1', 64), reservations: undefined }])!, /cannot be created from unreserved resources/);
+  assert.match(check([{ name: 'disk', type: 'SCALAR', scalar: { value: 64 }, disk: { persistence: { id: 'v1' }, volume: { container_path: 'data', mode: 'RW' } } }])!, /cannot be created from unreserved resources/);
   assert.match(check([volume('v1', 64), volume('v1', 32, 'dev', 'other')])!, /Persistence ID 'v1' is already used/);
   assert.match(check([volume('v1', 64)], Resources.fromJSON([volume('v1', 10)]))!, /already used/);
   assert.equal(check([volume('v1', 64, 'web')], Resources.fromJSON([volume('v1', 10)])), undefined, 'ids are unique per role');
