@@ -109,7 +109,8 @@ export class Volumes {
 
   /**
    * Links every persistent volume among `resources` into the sandbox at its container_path
-   * (the filesystem/posix isolator's way); the volume's directory is made if missing.
+   * (the filesystem/posix isolator's way); the volume's directory is made if missing. A volume
+   * the agent was not told of fails the launch.
    */
   async link(sandbox: string, resources: readonly Resource[]): Promise<void> {
     let r: Resources;
@@ -118,7 +119,10 @@ export class Volumes {
     } catch {
       return; // the master validated them; nothing to link
     }
+    const known = new Set(volumesIn(this.checkpointedResources).map((v) => `${v.role}\u0000${v.id}`));
     for (const v of volumesIn(r)) {
+      // Only volumes the master created here (Mesos's agent checks its checkpointed resources too).
+      if (!known.has(`${v.role}\u0000${v.id}`)) throw new Error(`persistent volume ${v.id} of role ${v.role} is not among this agent's checkpointed resources`);
       if (v.containerPath === '' || v.containerPath.startsWith('/') || v.containerPath.split('/').includes('..')) {
         throw new Error(`persistent volume ${v.id} has an invalid container path '${v.containerPath}'`);
       }
