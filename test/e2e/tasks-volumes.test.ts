@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Resources, type Offer, type OfferOperation, type Resource, type TaskInfo } from '../../protocol/index.js';
 import { commandTask, E2ECluster, RecordingScheduler, waitUntil, type AgentProcess } from '../fixtures/e2e-cluster.js';
+import { Subscription } from '../fixtures/v1-stream.js';
 
 const reservedDisk = (mb: number): Resource => ({ name: 'disk', type: 'SCALAR', scalar: { value: mb }, reservations: [{ type: 'DYNAMIC', role: 'dev' }] });
 const volume = (id: string, mb: number, reserved = true): Resource => ({
@@ -52,7 +53,9 @@ describe('persistent volumes', { timeout: 120_000 }, () => {
     await s.start();
   });
 
+  let v1: Subscription | undefined;
   after(async () => {
+    v1?.close();
     await s?.stop();
     assert.deepEqual(await cluster?.stop(), [], 'no task outlives the cluster');
     rmSync(root, { recursive: true, force: true });
@@ -104,5 +107,18 @@ describe('persistent volumes', { timeout: 120_000 }, () => {
     assert.deepEqual(resourcesInfo().filter((r) => r.disk?.persistence), []);
     const plain = await freshOffer((o) => o.agent_id.value === agent.id && persistenceIds(o).length === 0 && Resources.fromJSON(o.resources).reserved('dev').scalar('disk') === 64, since);
     assert.deepEqual(persistenceIds(plain), []);
+  });
+
+  it('CREATE in a v1 ACCEPT (protobuf) makes a volume a task writes into', async () => {
+    await s.stop(); // its offers go back, to the v1 framework below
+    v1 = await Subscription.open(cluster.master.address, { subscribe: { framework_info: { user: '', name: 'volumes v1', roles: ['dev'], capabilities: [{ type: 'MULTI_ROLE' }] } } }, 'protobuf');
+    const reservedOffer = (e: { type: string } & Record<string, any>) => (e['offers'].offers as Offer[]).some((o) => Resources.fromJSON(o.resources).reserved('dev').scalar('disk') === 64);
+    const e = await v1.next('OFFERS', reservedOffer, 0, 30_000);
+    const offer = (e['offers'].offers as Offer[]).find((o) => Resources.fromJSON(o.resources).reserved('dev').scalar('disk') === 64)!;
+    const v = volume('v2', 64);
+    const res = await v1.call(cluster.master.address, { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'CREATE', create: { volumes: [v] } }, launch(onVolume('v1-writer', offer, 'echo v1 > data/file', v))], filters: { refuse_seconds: 0 } } });
+    assert.equal(res.status, 202, res.text);
+    await v1.next('UPDATE', (u) => u['update'].status.task_id.value === 'v1-writer' && u['update'].status.state === 'TASK_FINISHED', 0, 30_000);
+    assert.equal(readFileSync(join(agent.workDir, 'volumes', 'roles', 'dev', 'v2', 'file'), 'utf8'), 'v1\n');
   });
 });
