@@ -87,6 +87,11 @@ export class Volumes {
     }
     const total = applyCheckpointedResources(ctx.config.resources, next);
     if (typeof total === 'string') return ctx.dropped(m.name, from, total);
+    try {
+      for (const v of volumesIn(next)) volumePath(ctx.config.workDir, v.role, v.id);
+    } catch (err) {
+      return ctx.dropped(m.name, from, (err as Error).message);
+    }
     const before = volumesIn(this.checkpointedResources);
     const after = volumesIn(next);
     const key = (v: VolumeRef) => `${v.role}\u0000${v.id}`;

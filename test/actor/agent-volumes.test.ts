@@ -54,8 +54,9 @@ test('CheckpointResources is checkpointed, makes and removes volume directories,
     await c.settle();
     assert.equal(existsSync(volumeDir), false);
     assert.equal(Resources.fromJSON(JSON.parse(readFileSync(checkpointPaths.resourcesInfo(workDir), 'utf8')) as Resource[]).reserved('dev').scalar('disk'), 192);
-    // Resources the agent does not have are refused, and nothing changes.
+    // Resources the agent does not have, or a volume id that would leave its directory, are refused, and nothing changes.
     c.master.sendTo(c.agent.pid, { name: 'CheckpointResources', resources: [reserved(99_999)] } as Message);
+    c.master.sendTo(c.agent.pid, { name: 'CheckpointResources', resources: [volume('..', 64)] } as Message);
     await c.settle();
     assert.equal(Resources.fromJSON(JSON.parse(readFileSync(checkpointPaths.resourcesInfo(workDir), 'utf8')) as Resource[]).reserved('dev').scalar('disk'), 192);
     await c.stop();
