@@ -24,7 +24,7 @@ import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
 import { type MasterActorInbox, type MasterContext, callingFramework, peerPid, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
 import { authorized } from '../protocol/index.js';
 import { removeOffer } from './offers.js';
-import { applyVolumeOperation, checkpointResources } from './volumes.js';
+import { applyVolumeOperation, checkpointResources, reservationOfVolume } from './volumes.js';
 
 export function launchTasks(ctx: MasterContext, m: LaunchTasks, from: Pid | ''): void {
   const fw = callingFramework(ctx, 'LaunchTasks', m.framework_id.value, from, true);
@@ -144,6 +144,8 @@ export function applyReservation(ctx: MasterContext, fw: FrameworkRecord, agent:
     return `invalid resources: ${(err as Error).message}`;
   }
   if (resources.isEmpty()) return 'no resources given';
+  const volume = reservationOfVolume(resources, reserving ? 'RESERVE' : 'UNRESERVE');
+  if (volume !== undefined) return volume;
   for (const e of resources.entries()) {
     const last = e.reservations[e.reservations.length - 1];
     if (last === undefined) return `${e.toString()} carries no reservation`;

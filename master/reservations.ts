@@ -7,7 +7,7 @@
 import { authorized, checkRole, Resources, type Resource } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { removeOffersOn } from './offers.js';
-import { checkpointResources } from './volumes.js';
+import { checkpointResources, reservationOfVolume } from './volumes.js';
 
 export type Outcome = { status: number; message: string };
 
@@ -26,6 +26,8 @@ export function operatorReservation(ctx: MasterContext, agentId: string, given: 
   } catch (err) {
     return { status: 400, message: `Invalid ${op} operation: ${(err as Error).message}` };
   }
+  const volume = reservationOfVolume(resources, op);
+  if (volume !== undefined) return { status: 400, message: `Invalid ${op} operation: ${volume}` };
   for (const e of resources.entries()) {
     const last = e.reservations[e.reservations.length - 1];
     if (last === undefined || last.type !== 'DYNAMIC') return { status: 400, message: `Invalid ${op} operation: ${e.toString()} is not dynamically reserved` };

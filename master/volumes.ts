@@ -52,6 +52,12 @@ export function reconcileCheckpointed(ctx: MasterContext, agent: AgentRecord, re
   if (!theirs.equals(checkpointedPart(agent.total))) checkpointResources(ctx, agent);
 }
 
+/** A RESERVE or UNRESERVE may not name a persistent volume (Mesos: destroy it first). */
+export function reservationOfVolume(resources: Resources, op: 'RESERVE' | 'UNRESERVE'): string | undefined {
+  const v = resources.entries().find((e) => e.disk?.persistence !== undefined);
+  return v === undefined ? undefined : `${op} cannot be applied to the persistent volume ${v.disk!.persistence!.id}; destroy it first`;
+}
+
 /** Why a DESTROY of `volumes` on the agent is invalid (Mesos's validate for Offer::Operation::Destroy). */
 function destroyProblem(agent: AgentRecord, volumes: Resources): string | undefined {
   if (volumes.isEmpty()) return 'No persistent volumes specified';

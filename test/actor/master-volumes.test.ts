@@ -145,6 +145,9 @@ test('operator /reserve, /create-volumes and CREATE_VOLUMES reach the agent as C
   assert.equal((await w.http('POST', '/create-volumes', form('volumes', [volume('v1', 128)]))).status, 202);
   await w.settle();
   assert.deepEqual(volumesIn(a.peer.last('CheckpointResources')!.resources), ['v1:data']);
+  const unreserveVolume = await w.http('POST', '/unreserve', form('resources', [volume('v1', 128)]));
+  assert.equal(unreserveVolume.status, 400);
+  assert.match(String(unreserveVolume.body), /persistent volume v1; destroy it first/);
   const dup = await w.http('POST', '/create-volumes', form('volumes', [volume('v1', 64)]));
   assert.equal(dup.status, 400);
   assert.match(String(dup.body), /Persistence ID 'v1' is already used/);
