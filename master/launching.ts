@@ -24,7 +24,7 @@ import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
 import { type MasterActorInbox, type MasterContext, callingFramework, peerPid, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
 import { authorized } from '../protocol/index.js';
 import { removeOffer } from './offers.js';
-import { applyVolumeOperation, checkpointResources, reservationOfVolume } from './volumes.js';
+import { applyVolumeOperation, checkpointResources, reservationOfVolume, volumeSplitProblem } from './volumes.js';
 
 export function launchTasks(ctx: MasterContext, m: LaunchTasks, from: Pid | ''): void {
   const fw = callingFramework(ctx, 'LaunchTasks', m.framework_id.value, from, true);
@@ -87,7 +87,7 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       }
       const admitted = (op.launch?.task_infos ?? [])
         .filter((task) => {
-          const refusal = admissionProblem(ctx, fw, task);
+          const refusal = admissionProblem(ctx, fw, task) ?? volumeSplitProblem(agent, [...(task.resources ?? []), ...(task.executor?.resources ?? [])]);
           if (refusal !== undefined) rejectTask(ctx, fw, task, refusal);
           return refusal === undefined;
         })

@@ -12,6 +12,7 @@ import {
   Resources,
   stripVolumes,
   volumeProblems,
+  type LaunchRejection,
   type OfferOperation,
   type Resource,
 } from '../protocol/index.js';
@@ -50,6 +51,29 @@ export function reconcileCheckpointed(ctx: MasterContext, agent: AgentRecord, re
     theirs = Resources.EMPTY;
   }
   if (!theirs.equals(checkpointedPart(agent.total))) checkpointResources(ctx, agent);
+}
+
+/**
+ * A task (or its executor) must use a persistent volume whole: Mesos's Resources never split a
+ * volume. The rejection when it does not.
+ */
+export function volumeSplitProblem(agent: AgentRecord, resources: readonly Resource[]): LaunchRejection | undefined {
+  const volumes = resources.filter((r) => r.disk?.persistence !== undefined);
+  if (volumes.length === 0) return undefined;
+  let wanted: Resources;
+  try {
+    wanted = Resources.fromJSON(volumes).unallocate();
+  } catch {
+    return undefined; // the launch validation says why
+  }
+  const have = checkpointedPart(agent.total);
+  for (const e of wanted.entries()) {
+    const whole = have.entries().find((h) => h.disk?.persistence?.id === e.disk!.persistence!.id && h.role === e.role);
+    if (whole !== undefined && whole.millis !== e.millis) {
+      return { state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: `Task uses ${e.toString()}, part of the persistent volume ${whole.toString()}: a volume is used whole` };
+    }
+  }
+  return undefined;
 }
 
 /** A RESERVE or UNRESERVE may not name a persistent volume (Mesos: destroy it first). */

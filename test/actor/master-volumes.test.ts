@@ -100,6 +100,12 @@ test('a CREATE on unreserved disk, or with a persistence id in use, is dropped a
   assert.match(dup.message ?? '', /Persistence ID 'v1' is already used/);
   assert.deepEqual(volumesIn(a.peer.last('CheckpointResources')!.resources), ['v1:data'], 'the first CREATE stands');
 
+  // A volume is used whole.
+  offer = await nextOffer(w, s);
+  accept(w, s, offer, [t('half', volume('v1', 32))]);
+  await w.settle();
+  assert.match(s.peer.all('StatusUpdate').find((u) => u.update.status.task_id.value === 'half')!.update.status.message ?? '', /a volume is used whole/);
+
   offer = await nextOffer(w, s);
   accept(w, s, offer, [CREATE(volume('abs', 32, { path: '/abs' })), t('t3', volume('abs', 32, { path: '/abs' }))]);
   await w.settle();
