@@ -216,7 +216,7 @@ function launchGroup(
 ): Resources {
   const tasks = operationTasks(op);
   for (const task of tasks) {
-    const refusal = admissionProblem(ctx, fw, task);
+    const refusal = admissionProblem(ctx, fw, task) ?? volumeSplitProblem(agent, [...(task.resources ?? []), ...(op.launch_group?.executor.resources ?? [])]);
     if (refusal === undefined) continue;
     const reason = refusal.reason === 'REASON_TASK_UNAUTHORIZED' ? 'REASON_TASK_GROUP_UNAUTHORIZED' : 'REASON_TASK_GROUP_INVALID';
     for (const t of tasks) rejectTask(ctx, fw, t, { ...refusal, reason });
