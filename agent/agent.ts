@@ -27,12 +27,16 @@ import { GarbageCollector } from './gc.js';
 import { AGENT_VERSION, Registration } from './registration.js';
 import { StatusUpdateManager } from './status-update-manager.js';
 import { Tasks } from './tasks.js';
+import { Volumes } from './volumes.js';
+import type { Resource } from '../protocol/index.js';
 
 export interface AgentDeps {
   config: AgentConfig;
   containerizer: Containerizer;
   /** What a previous incarnation checkpointed, when recovering with the same identity. */
   checkpointed?: ckpt.AgentCheckpoint | undefined;
+  /** meta/resources/resources_info: the dynamic reservations and volumes checkpointed before. */
+  checkpointedResources?: readonly Resource[];
   /** Called once when the agent actor terminates (master Shutdown, fatal error or stop). */
   onTerminated?: (reason: string) => void;
 }
@@ -43,6 +47,7 @@ export class Agent extends Actor<AgentMessage> {
     AgentRegistered: (m, from) => this.parts.registration.registered(m, from),
     AgentReregistered: (m, from) => this.parts.registration.reregistered(m, from),
     PingAgent: (m, from) => this.parts.registration.ping(m, from),
+    CheckpointResources: (m, from) => this.parts.volumes.checkpointResources(m, from),
     Shutdown: (m, from) => this.shutdown(m, from),
     RunTask: (m, from) => this.parts.tasks.runTask(m, from),
     RunTaskGroup: (m, from) => this.parts.tasks.runTaskGroup(m, from),
@@ -161,6 +166,7 @@ export class Agent extends Actor<AgentMessage> {
       recovery: new Recovery(ctx),
       containers: new Containers(ctx),
       gc: new GarbageCollector(ctx),
+      volumes: new Volumes(ctx, deps.checkpointedResources ?? []),
     };
     this.ctx = ctx;
     this.parts = parts;
@@ -194,7 +200,7 @@ export class Agent extends Actor<AgentMessage> {
     installAgentMetrics(this.runtime.metrics, () => ({
       counters: this.ctx.counters,
       frameworks: this.ctx.frameworks,
-      total: this.ctx.config.resources,
+      total: this.parts.volumes.total,
       state: this.ctx.state,
       uptimeSecs: () => (this.now() - this.startTime) / 1000,
     }));
@@ -342,7 +348,7 @@ export class Agent extends Actor<AgentMessage> {
       pid: this.self,
       hostname: ctx.config.hostname,
       port: this.agentInfo().port ?? 0,
-      resources: ctx.config.resources,
+      resources: this.parts.volumes.total,
       attributes: ctx.config.attributes,
       masterHostname: ctx.state === 'RUNNING' ? pidAddress(ctx.masterPid).split(':')[0] : undefined,
       frameworks: ctx.frameworks.values(),

@@ -5,6 +5,8 @@
 //
 // Layout (ids are single path segments; `slaves/` is Mesos's on-disk name, kept for tools):
 //   meta/boot_id                                          host boot id at the agent's last start
+//   meta/resources/resources_info                         dynamic reservations and persistent volumes
+//                                                          (JSON array of Resource; kept across identities, as Mesos)
 //   meta/slaves/latest -> <agent_id>                      the current identity (symlink)
 //   meta/slaves/<agent_id>/slave.info                     AgentInfo (JSON)
 //   …/frameworks/<framework_id>/framework.info            FrameworkInfo (JSON)
@@ -118,6 +120,7 @@ export function metaDir(workDir: string): string {
 
 export const checkpointPaths = {
   bootId: (w: string) => join(metaDir(w), 'boot_id'),
+  resourcesInfo: (w: string) => join(metaDir(w), 'resources', 'resources_info'),
   latestAgent: (w: string) => join(metaDir(w), 'slaves', 'latest'),
   agentDir: (w: string, agentId: string) => join(metaDir(w), 'slaves', seg(agentId, true)),
   agentInfo: (w: string, agentId: string) => join(checkpointPaths.agentDir(w, agentId), 'slave.info'),
@@ -273,6 +276,30 @@ async function syncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** The agent's checkpointed resources (CheckpointResources from the master), replaced atomically. */
+export async function checkpointResourcesInfo(workDir: string, resources: readonly Json[], o: CheckpointOptions = {}): Promise<void> {
+  await writeAtomic(checkpointPaths.resourcesInfo(workDir), JSON.stringify(resources), o);
+}
+
+/** The checkpointed resources: none when the file is absent; damage is reported, never thrown. */
+export async function readResourcesInfo(workDir: string): Promise<{ resources: Json[]; problem?: CheckpointProblem }> {
+  const path = checkpointPaths.resourcesInfo(workDir);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (code(e) === 'ENOENT') return { resources: [] };
+    return { resources: [], problem: problem(path, 'unreadable', e) };
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!Array.isArray(v) || !v.every(isJsonObject)) return { resources: [], problem: { path, kind: 'corrupt', detail: 'not a JSON array of resources' } };
+    return { resources: v };
+  } catch (e) {
+    return { resources: [], problem: { path, kind: 'torn', detail: (e as Error).message } };
   }
 }
 

@@ -3,6 +3,7 @@
 // (identity, lifecycle, frameworks), and the actor's capabilities (typed send, keyed timers,
 // linkWith, pipeToSelf), handed to each part as one context.
 
+import type { Volumes } from './volumes.js';
 import type { Logger } from 'pino';
 import type { Message, Pid } from '../runtime/index.js';
 import type { AgentInbox, AgentInfo, ExecutorInbox, MasterInbox, TaskState, TaskStatusUpdate } from '../protocol/index.js';
@@ -102,6 +103,7 @@ export interface AgentParts {
   readonly recovery: Recovery;
   readonly containers: Containers;
   readonly gc: GarbageCollector;
+  readonly volumes: Volumes;
 }
 
 export interface AgentContext {

@@ -49,9 +49,11 @@ export class Executors {
     const key = this.key(e);
     ctx.startTimer(timers.executorRegistration(containerId), ctx.config.executorRegistrationTimeoutMs, { name: '_ExecutorRegistrationTimeout', ...key });
     // The fetcher fills the sandbox before anything starts in it (Mesos's fetch → isolate → launch).
+    // Persistent volumes among the task's and executor's resources are linked in first (volumes.ts).
+    const volumeResources = [...(info.resources ?? []), ...(group ?? [firstTask]).flatMap((t) => t.resources ?? [])];
     const fetched = (uris: CommandInfo['uris']): Promise<void> =>
       mkdir(directory, { recursive: true }).then(
-        () => ctx.config.fetcher.fetch(uris ?? [], directory, agentId),
+        () => ctx.parts.volumes.link(directory, volumeResources).then(() => ctx.config.fetcher.fetch(uris ?? [], directory, agentId)),
         (err: unknown) => {
           throw new Error(`cannot create the sandbox: ${String(err)}`);
         },

@@ -5,7 +5,7 @@
 
 import { pidAddress, type Pid } from '../runtime/index.js';
 import { hasCapability } from '../protocol/index.js';
-import type { AgentRegistered, AgentReregistered, ExecutorInfo, FrameworkInfo, MasterInbox, PingAgent, ReregisterAgent, Task } from '../protocol/index.js';
+import type { Resource, AgentRegistered, AgentReregistered, ExecutorInfo, FrameworkInfo, MasterInbox, PingAgent, ReregisterAgent, Task } from '../protocol/index.js';
 import { timers, type AgentContext } from './context.js';
 import { masterPid as parseMasterPid, NO_MASTER } from './pids.js';
 import { newTask } from './state.js';
@@ -49,7 +49,7 @@ export class Registration {
       ctx.linkWith(ctx.masterPid, { name: '_MasterExited' });
     }
     if (ctx.agentId === undefined) {
-      ctx.send(ctx.masterPid, { name: 'RegisterAgent', agent: ctx.agentInfo(), version: AGENT_VERSION, agent_capabilities: AGENT_CAPABILITIES });
+      ctx.send(ctx.masterPid, { name: 'RegisterAgent', agent: ctx.agentInfo(), version: AGENT_VERSION, agent_capabilities: AGENT_CAPABILITIES, ...this.checkpointedResources() });
     } else {
       ctx.send(ctx.masterPid, this.reregisterMessage());
     }
@@ -171,6 +171,12 @@ export class Registration {
     else this.start();
   }
 
+  /** The dynamic reservations and volumes the agent checkpointed, so that a new master keeps them. */
+  private checkpointedResources(): { checkpointed_resources?: Resource[] } {
+    const r = this.ctx.parts.volumes.checkpointed;
+    return r.isEmpty() ? {} : { checkpointed_resources: r.toJSON() };
+  }
+
   /** What the agent runs, for the master to rebuild its view (Mesos's ReregisterSlaveMessage). */
   private reregisterMessage(): ReregisterAgent {
     const { ctx } = this;
@@ -201,6 +207,7 @@ export class Registration {
       agent: ctx.agentInfo(),
       version: AGENT_VERSION,
       agent_capabilities: AGENT_CAPABILITIES,
+      ...this.checkpointedResources(),
       executor_infos: executorInfos,
       tasks,
       frameworks,

@@ -108,10 +108,13 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   }
   if (checkpointed?.agentId === undefined) checkpointed = undefined;
 
+  const resourcesInfo = await ckpt.readResourcesInfo(options.workDir);
+  if (resourcesInfo.problem !== undefined) options.logger?.error({ problem: resourcesInfo.problem }, 'cannot read the checkpointed resources');
   const agent = new Agent({
     config,
     containerizer,
     checkpointed,
+    checkpointedResources: resourcesInfo.resources as unknown as Resource[],
     onTerminated: (reason) => resolveTerminated(reason),
   });
   runtime.spawn(agent, AGENT_ACTOR_ID);

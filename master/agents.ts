@@ -24,6 +24,7 @@ import { comparableExecutor } from './launching.js';
 import { removeOffersOn } from './offers.js';
 import { setTaskState, removeTask } from './tasks.js';
 import { cancelRemoval, scheduleRemoval } from './removal-limiter.js';
+import { agentTotal, reconcileCheckpointed } from './volumes.js';
 
 export function registerAgent(ctx: MasterContext, m: RegisterAgent, sender: Pid | ''): void {
   if (sender === '') return dropped(ctx, 'RegisterAgent', 'it has no sender');
@@ -52,7 +53,7 @@ export function registerAgent(ctx: MasterContext, m: RegisterAgent, sender: Pid 
   }
   const id = formatAgentId(ctx.id, ctx.ids.agent++);
   const info: AgentInfo = { ...m.agent, id: { value: id } };
-  const agent = new AgentRecord(id, info, from, m.version, m.agent_capabilities ?? [], Resources.fromJSON(m.agent.resources), ctx.now());
+  const agent = new AgentRecord(id, info, from, m.version, m.agent_capabilities ?? [], agentTotal(ctx, id, m.agent.resources, m.checkpointed_resources), ctx.now());
   ctx.pending.registering.add(from);
   admitAgent(ctx, agent, () => {
     // Mesos's _registerSlave: the agent is in the registry on disk.
@@ -155,6 +156,7 @@ export function reconcileKnownAgent(ctx: MasterContext, agent: AgentRecord, m: R
   ctx.metrics.slaveReregistrations.inc();
   ctx.log.info({ agent: agent.id, pid: from, reconciled: reconciliations.length }, 'agent re-registered');
   ctx.send(from, { name: 'AgentReregistered', agent_id: { value: agent.id }, reconciliations, connection: connection(ctx) });
+  reconcileCheckpointed(ctx, agent, m.checkpointed_resources);
   afterReregistration(ctx, agent, m);
 }
 
@@ -165,7 +167,7 @@ export function readmitAgent(ctx: MasterContext, m: ReregisterAgent, from: Pid<A
   if (stale !== undefined) removeAgent(ctx, stale, 'another agent re-registered at its address');
   const wasUnreachable = ctx.state.unreachableAgents.delete(id);
   ctx.state.recoveredAgents.delete(id);
-  const agent = new AgentRecord(id, { ...m.agent }, from, m.version, m.agent_capabilities ?? [], Resources.fromJSON(m.agent.resources), ctx.now());
+  const agent = new AgentRecord(id, { ...m.agent }, from, m.version, m.agent_capabilities ?? [], agentTotal(ctx, id, m.agent.resources, m.checkpointed_resources), ctx.now());
   agent.reregisteredTime = agent.registeredTime;
   ctx.pending.reregistering.add(id);
   admitAgent(ctx, agent, () => {

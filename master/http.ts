@@ -2,6 +2,7 @@
 // /master/<path> and, through the runtime's delegate, as /<path>. The JSON comes from views.ts;
 // quota and weights live in quota-weights.ts. Adding an endpoint is one line in ROUTES.
 
+import { operatorVolumes } from './volumes.js';
 import { badRequest, json, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { forbidden, guarded, type HttpAuthOptions } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
@@ -42,8 +43,8 @@ const ROUTES: Readonly<Record<string, Endpoint>> = {
   '/weights': weightsEndpoint,
   '/reserve': (ctx, req, p) => reservationEndpoint(ctx, req, p, true),
   '/unreserve': (ctx, req, p) => reservationEndpoint(ctx, req, p, false),
-  '/create-volumes': volumesEndpoint,
-  '/destroy-volumes': volumesEndpoint,
+  '/create-volumes': (ctx, req, p) => volumesEndpoint(ctx, req, p, true),
+  '/destroy-volumes': (ctx, req, p) => volumesEndpoint(ctx, req, p, false),
   '/api/v1/scheduler': schedulerEndpoint,
 };
 
@@ -227,8 +228,21 @@ function reservationEndpoint(ctx: MasterContext, req: HttpRequest, principal: st
   return { status: outcome.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: outcome.message };
 }
 
-/** Persistent volumes do not exist in this master: 501, after the checks every POST endpoint makes. */
-function volumesEndpoint(_ctx: MasterContext, req: HttpRequest): HttpResponse {
+/** v0 `/create-volumes` and `/destroy-volumes`: a form body `slaveId=…&volumes=<JSON array>`; 202 once applied to the master's view. */
+function volumesEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined, creating: boolean): HttpResponse {
   if (req.method !== 'POST') return methodNotAllowed(req, 'POST');
-  return { status: 501, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${req.path} is not implemented by this master: persistent volumes do not exist here yet` };
+  const form = new URLSearchParams(Buffer.from(req.body).toString('utf8'));
+  const agentId = form.get('slaveId');
+  const raw = form.get('volumes');
+  if (agentId === null || agentId === '') return badRequest("Missing 'slaveId' query parameter in the request body");
+  if (raw === null) return badRequest("Missing 'volumes' query parameter in the request body");
+  let volumes: unknown;
+  try {
+    volumes = JSON.parse(raw);
+  } catch (err) {
+    return badRequest(`Error in parsing 'volumes' query parameter in the request body: ${(err as Error).message}`);
+  }
+  const outcome = operatorVolumes(ctx, agentId, volumes, principal, creating);
+  if (outcome === undefined) return { status: 202, body: '' };
+  return { status: outcome.status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: outcome.message };
 }

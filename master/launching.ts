@@ -24,6 +24,7 @@ import { AgentRecord, FrameworkRecord, TaskEntry } from './state.js';
 import { type MasterActorInbox, type MasterContext, callingFramework, peerPid, sendMasterUpdate, recoverResources, nowSecs, allocateAll } from './context.js';
 import { authorized } from '../protocol/index.js';
 import { removeOffer } from './offers.js';
+import { applyVolumeOperation, checkpointResources, reservationOfVolume, volumeSplitProblem } from './volumes.js';
 
 export function launchTasks(ctx: MasterContext, m: LaunchTasks, from: Pid | ''): void {
   const fw = callingFramework(ctx, 'LaunchTasks', m.framework_id.value, from, true);
@@ -74,6 +75,9 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
 
   const inUse = new Set<string>([...fw.tasks.keys(), ...fw.unreachableTasks.keys()]);
   const executors = fw.executorInfosOn(agent.id);
+  // Operations dropped earlier in the call, named in the rejection of a task that needed them (mesos-ts only).
+  const droppedOps: string[] = [];
+  const noted = (r: LaunchRejection): LaunchRejection => (droppedOps.length === 0 ? r : { ...r, message: `${r.message} (${droppedOps.join('; ')})` });
   for (const op of operations) {
     if (op.type === 'LAUNCH') {
       const problem = validateLaunchOperation(op);
@@ -83,7 +87,7 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       }
       const admitted = (op.launch?.task_infos ?? [])
         .filter((task) => {
-          const refusal = admissionProblem(ctx, fw, task);
+          const refusal = admissionProblem(ctx, fw, task) ?? volumeSplitProblem(agent, [...(task.resources ?? []), ...(task.executor?.resources ?? [])]);
           if (refusal !== undefined) rejectTask(ctx, fw, task, refusal);
           return refusal === undefined;
         })
@@ -91,7 +95,7 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       const result = validateLaunch(admitted, launchContext(fw, agent, role, remaining, inUse, executors));
       for (const outcome of result.outcomes) {
         if (!outcome.ok) {
-          rejectTask(ctx, fw, outcome.task, outcome.rejection);
+          rejectTask(ctx, fw, outcome.task, noted(outcome.rejection));
           continue;
         }
         launchTask(ctx, fw, agent, role, outcome);
@@ -103,8 +107,19 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
       remaining = launchGroup(ctx, fw, agent, role, op, remaining, inUse, executors);
     } else if (op.type === 'RESERVE' || op.type === 'UNRESERVE') {
       const applied = applyReservation(ctx, fw, agent, role, op, remaining);
-      if (typeof applied === 'string') ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
-      else remaining = applied;
+      if (typeof applied === 'string') {
+        ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
+        droppedOps.push(`${op.type} dropped: ${applied}`);
+      } else {
+        remaining = applied;
+        checkpointResources(ctx, agent);
+      }
+    } else if (op.type === 'CREATE' || op.type === 'DESTROY') {
+      const applied = applyVolumeOperation(ctx, fw, agent, role, op, remaining);
+      if (typeof applied === 'string') {
+        ctx.log.warn({ framework: fw.id, agent: agent.id, operation: op.type }, `${op.type} dropped: ${applied}`);
+        droppedOps.push(`${op.type} dropped: ${applied}`);
+      } else remaining = applied;
     } else {
       ctx.log.warn({ framework: fw.id, operation: op.type }, 'offer operation not supported; ignored');
     }
@@ -129,6 +144,8 @@ export function applyReservation(ctx: MasterContext, fw: FrameworkRecord, agent:
     return `invalid resources: ${(err as Error).message}`;
   }
   if (resources.isEmpty()) return 'no resources given';
+  const volume = reservationOfVolume(resources, reserving ? 'RESERVE' : 'UNRESERVE');
+  if (volume !== undefined) return volume;
   for (const e of resources.entries()) {
     const last = e.reservations[e.reservations.length - 1];
     if (last === undefined) return `${e.toString()} carries no reservation`;
@@ -199,7 +216,7 @@ function launchGroup(
 ): Resources {
   const tasks = operationTasks(op);
   for (const task of tasks) {
-    const refusal = admissionProblem(ctx, fw, task);
+    const refusal = admissionProblem(ctx, fw, task) ?? volumeSplitProblem(agent, [...(task.resources ?? []), ...(op.launch_group?.executor.resources ?? [])]);
     if (refusal === undefined) continue;
     const reason = refusal.reason === 'REASON_TASK_UNAUTHORIZED' ? 'REASON_TASK_GROUP_UNAUTHORIZED' : 'REASON_TASK_GROUP_INVALID';
     for (const t of tasks) rejectTask(ctx, fw, t, { ...refusal, reason });

@@ -4,6 +4,7 @@
 // authentication and ACLs. Calls Mesos has that this master does not (maintenance, draining,
 // volumes, operations) answer 501 with a message; a type Mesos does not know is 400.
 
+import { operatorVolumes } from './volumes.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ValidationError, logControl, type Clock, type Counter, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { answer, authorized, decodeOperatorCall, durationMs, forbidden, loggingLevel, nanos, plainText, setLoggingLevel, subMessage, type OperatorCall } from '../protocol/index.js';
@@ -111,6 +112,16 @@ function reservationCall(reserving: boolean): Call {
   };
 }
 
+function volumesCall(creating: boolean): Call {
+  return (ctx, call, principal) => {
+    const sub = subMessage(call);
+    const agentId = idValue(sub['agent_id']);
+    if (agentId === undefined) return bad(`Expecting '${call.type.toLowerCase()}.agent_id' to be present`);
+    const outcome = operatorVolumes(ctx, agentId, sub['volumes'], principal, creating);
+    return outcome === undefined ? accepted() : plainText(outcome.status, outcome.message);
+  };
+}
+
 function markAgentGoneCall(ctx: MasterContext, call: OperatorCall, principal: string | undefined): HttpResponse {
   const agentId = idValue(subMessage(call)['agent_id']);
   if (agentId === undefined) return bad("Expecting 'mark_agent_gone.agent_id' to be present");
@@ -159,10 +170,10 @@ function calls(deps: OperatorApiDeps, subscribers: OperatorSubscribers): Readonl
     DEACTIVATE_AGENT: notImplemented('DEACTIVATE_AGENT', 'agent draining does not exist here yet'),
     REACTIVATE_AGENT: notImplemented('REACTIVATE_AGENT', 'agent draining does not exist here yet'),
     GET_OPERATIONS: notImplemented('GET_OPERATIONS', 'offer operation feedback does not exist here yet'),
-    CREATE_VOLUMES: notImplemented('CREATE_VOLUMES', 'persistent volumes do not exist in this master yet'),
-    DESTROY_VOLUMES: notImplemented('DESTROY_VOLUMES', 'persistent volumes do not exist in this master yet'),
-    GROW_VOLUME: notImplemented('GROW_VOLUME', 'persistent volumes do not exist in this master yet'),
-    SHRINK_VOLUME: notImplemented('SHRINK_VOLUME', 'persistent volumes do not exist in this master yet'),
+    CREATE_VOLUMES: volumesCall(true),
+    DESTROY_VOLUMES: volumesCall(false),
+    GROW_VOLUME: notImplemented('GROW_VOLUME', 'resizing persistent volumes does not exist in this master yet'),
+    SHRINK_VOLUME: notImplemented('SHRINK_VOLUME', 'resizing persistent volumes does not exist in this master yet'),
     SET_QUOTA: notImplemented('SET_QUOTA', 'deprecated in Mesos 1.11; use UPDATE_QUOTA'),
     REMOVE_QUOTA: notImplemented('REMOVE_QUOTA', 'deprecated in Mesos 1.11; use UPDATE_QUOTA with an empty config'),
     TEARDOWN: notImplemented('TEARDOWN', 'use POST /teardown'),

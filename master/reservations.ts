@@ -1,13 +1,13 @@
 // Operator reservations (Mesos's /reserve, /unreserve and the operator API's RESERVE_RESOURCES,
 // UNRESERVE_RESOURCES): dynamic reservations made on an agent's unallocated resources, outside
 // any offer. Offers on the agent are rescinded when they hold what the operation needs, as
-// Mesos does; the master's view of the agent and the allocator's follow. Departure: the agent
-// is not told (this master sends no CheckpointResources), so the reservation lives in the
-// master and the allocator and is lost when the agent re-registers with its own resources.
+// Mesos does; the master's view of the agent and the allocator's follow, and the agent is sent
+// its checkpointed resources (volumes.ts).
 
 import { authorized, checkRole, Resources, type Resource } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { removeOffersOn } from './offers.js';
+import { checkpointResources, reservationOfVolume } from './volumes.js';
 
 export type Outcome = { status: number; message: string };
 
@@ -26,6 +26,8 @@ export function operatorReservation(ctx: MasterContext, agentId: string, given: 
   } catch (err) {
     return { status: 400, message: `Invalid ${op} operation: ${(err as Error).message}` };
   }
+  const volume = reservationOfVolume(resources, op);
+  if (volume !== undefined) return { status: 400, message: `Invalid ${op} operation: ${volume}` };
   for (const e of resources.entries()) {
     const last = e.reservations[e.reservations.length - 1];
     if (last === undefined || last.type !== 'DYNAMIC') return { status: 400, message: `Invalid ${op} operation: ${e.toString()} is not dynamically reserved` };
@@ -47,5 +49,6 @@ export function operatorReservation(ctx: MasterContext, agentId: string, given: 
   agent.total = agent.total.subtract(consumed).add(converted);
   ctx.send(ctx.allocator, { name: 'AllocatorUpdateAvailable', agent_id: agent.id, operations: [{ type: op, resources }] });
   ctx.log.info({ agent: agent.id, resources: resources.toString(), principal }, reserving ? 'reserved by the operator' : 'unreserved by the operator');
+  checkpointResources(ctx, agent);
   return undefined;
 }

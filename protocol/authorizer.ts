@@ -19,6 +19,8 @@ export const ACTIONS = {
   get_endpoints: ['principals', 'paths'],
   reserve_resources: ['principals', 'roles'],
   unreserve_resources: ['principals', 'reserver_principals'],
+  create_volumes: ['principals', 'roles'],
+  destroy_volumes: ['principals', 'creator_principals'],
   mark_agents_gone: ['principals', 'agents'],
 } as const;
 

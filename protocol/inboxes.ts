@@ -45,6 +45,7 @@ import type {
   StatusUpdateAcknowledgement,
   SuppressOffers,
   UnregisterAgent,
+  CheckpointResources,
   UnregisterFramework,
   UpdateFramework,
 } from './messages.js';
@@ -78,6 +79,7 @@ export type AgentInbox =
   | AgentRegistered
   | AgentReregistered
   | PingAgent
+  | CheckpointResources
   | Shutdown
   | RunTask
   | RunTaskGroup

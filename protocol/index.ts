@@ -154,6 +154,7 @@ export {
   type SuppressOffers,
   type TraceAttributes,
   type UnregisterAgent,
+  type CheckpointResources,
   type UnregisterFramework,
   type UpdateFramework,
 } from './messages.js';
@@ -162,6 +163,7 @@ export {
 export {
   Resources,
 } from './resources.js';
+export { applyCheckpointedResources, checkpointedPart, stripVolumes, volumeProblems } from './volumes.js';
 
 // Validation at the edge: message bodies and the master's launch and framework checks.
 export {

@@ -291,6 +291,16 @@ export const AgentReregisteredSchema = message('AgentReregistered', {
 });
 export type AgentReregistered = Static<typeof AgentReregisteredSchema>;
 
+/**
+ * M→A. CheckpointResourcesMessage: every dynamic reservation and persistent volume on the agent,
+ * sent after each operation that changes them; the agent checkpoints them and creates (or
+ * removes) the volumes' directories.
+ */
+export const CheckpointResourcesSchema = message('CheckpointResources', {
+  resources: Type.Array(ResourceSchema),
+});
+export type CheckpointResources = Static<typeof CheckpointResourcesSchema>;
+
 /** A→M. UnregisterSlaveMessage, on graceful agent exit. */
 export const UnregisterAgentSchema = message('UnregisterAgent', {
   agent_id: AgentIDSchema,
@@ -445,6 +455,7 @@ export const messageSchemas = {
   AgentRegistered: AgentRegisteredSchema,
   AgentReregistered: AgentReregisteredSchema,
   UnregisterAgent: UnregisterAgentSchema,
+  CheckpointResources: CheckpointResourcesSchema,
   PingAgent: PingAgentSchema,
   PongAgent: PongAgentSchema,
   LostAgent: LostAgentSchema,

@@ -4,7 +4,7 @@
 // The run's two stages live in allocation-run.ts, the records in records.ts.
 
 import { IllegalStateError, invariant, ValidationError } from '../../runtime/index.js';
-import { Resources } from '../../protocol/index.js';
+import { Resources, stripVolumes } from '../../protocol/index.js';
 import { DRFSorter } from './drf-sorter.js';
 import { RandomSorter } from './random-sorter.js';
 import { OrderedSorter } from './ordered-sorter.js';
@@ -594,6 +594,8 @@ export class HierarchicalAllocator {
       if (r.hasUnreserved()) throw new ValidationError('UNRESERVE needs reserved resources');
       return { consumed: r, converted: r.unreserve() };
     }
+    if (op.type === 'CREATE') return { consumed: stripVolumes(r), converted: r };
+    if (op.type === 'DESTROY') return { consumed: r, converted: stripVolumes(r) };
     throw new ValidationError(`unsupported operation ${(op as { type: string }).type}`);
   }
 

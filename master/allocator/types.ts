@@ -37,7 +37,8 @@ export interface Quota {
 }
 
 /** RESERVE: `resources` carry the new reservation. UNRESERVE: `resources` are the reserved ones. */
-export type AllocationOperation = { type: 'RESERVE'; resources: Resources } | { type: 'UNRESERVE'; resources: Resources };
+/** RESERVE/UNRESERVE carry the reserved resources, CREATE/DESTROY the persistent volumes. */
+export type AllocationOperation = { type: 'RESERVE' | 'UNRESERVE' | 'CREATE' | 'DESTROY'; resources: Resources };
 
 export type RolePolicy = 'drf' | 'fifo' | 'priority';
 

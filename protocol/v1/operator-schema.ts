@@ -44,7 +44,8 @@ export const OPERATOR_V1_SCHEMA: SchemaTable = {
   'master.Call': {
     type: 'master.Call.Type 1', get_metrics: 'master.Call.GetMetrics 2', set_logging_level: 'master.Call.SetLoggingLevel 3', list_files: 'master.Call.ListFiles 4',
     read_file: 'master.Call.ReadFile 5', update_weights: 'master.Call.UpdateWeights 6', reserve_resources: 'master.Call.ReserveResources 7',
-    unreserve_resources: 'master.Call.UnreserveResources 8', update_quota: 'master.Call.UpdateQuota 20', teardown: 'master.Call.Teardown 16', mark_agent_gone: 'master.Call.MarkAgentGone 17',
+    unreserve_resources: 'master.Call.UnreserveResources 8', create_volumes: 'master.Call.CreateVolumes 9',
+    destroy_volumes: 'master.Call.DestroyVolumes 10', update_quota: 'master.Call.UpdateQuota 20', teardown: 'master.Call.Teardown 16', mark_agent_gone: 'master.Call.MarkAgentGone 17',
   },
   'master.Call.Type': enumOf(
     'UNKNOWN=0', 'GET_HEALTH=1', 'GET_FLAGS=2', 'GET_VERSION=3', 'GET_METRICS=4', 'GET_LOGGING_LEVEL=5', 'SET_LOGGING_LEVEL=6', 'LIST_FILES=7', 'READ_FILE=8', 'GET_STATE=9',
@@ -60,6 +61,8 @@ export const OPERATOR_V1_SCHEMA: SchemaTable = {
   'master.Call.UpdateWeights': { weight_infos: 'WeightInfo* 1' },
   'master.Call.ReserveResources': { agent_id: 'AgentID! 1', source: 'Resource* 3', resources: 'Resource* 2' },
   'master.Call.UnreserveResources': { agent_id: 'AgentID! 1', resources: 'Resource* 2' },
+  'master.Call.CreateVolumes': { agent_id: 'AgentID! 1', volumes: 'Resource* 2' },
+  'master.Call.DestroyVolumes': { agent_id: 'AgentID! 1', volumes: 'Resource* 2' },
   'master.Call.UpdateQuota': { force: 'bool 1', quota_configs: 'quota.QuotaConfig* 2' },
   'master.Call.Teardown': { framework_id: 'FrameworkID! 1' },
   'master.Call.MarkAgentGone': { agent_id: 'AgentID! 1' },

@@ -207,6 +207,7 @@ const validMessages: { [N in MessageName]: MessageOf<N> } = {
     connection: { total_ping_timeout_seconds: 75 },
   },
   UnregisterAgent: { name: 'UnregisterAgent', agent_id: AGENT },
+  CheckpointResources: { name: 'CheckpointResources', resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: 64 }, reservations: [{ type: 'DYNAMIC', role: 'dev' }], disk: { persistence: { id: 'v1' }, volume: { container_path: 'data', mode: 'RW' } } }] },
   PingAgent: { name: 'PingAgent', connected: true },
   PongAgent: { name: 'PongAgent' },
   LostAgent: { name: 'LostAgent', agent_id: AGENT },
