@@ -13,6 +13,7 @@ import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, Shutdo
 import { executorPrincipal } from '../executor/index.js';
 import { executorEnvironment, sandboxPath, type CommandSpec, type Container, type Termination } from './containerizer/index.js';
 import { timers, type AgentContext, type ExecutorKey } from './context.js';
+import { actorConnection, type ExecutorConnection } from './executor-connection.js';
 import { ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
 
 export class Executors {
@@ -139,7 +140,7 @@ export class Executors {
     e.container = container;
     if (e.checkpoint) this.ctx.parts.checkpointer.executorProcess(e, container.pid);
     this.ctx.watch(container, (termination) => ({ name: '_ContainerTerminated', ...k, termination }));
-    if (e.state === 'TERMINATING' && !e.pid) void container.kill(0);
+    if (e.state === 'TERMINATING' && !e.conn) void container.kill(0);
   }
 
   containerLaunchFailed(k: ExecutorKey, message: string): void {
@@ -176,8 +177,8 @@ export class Executors {
       return ctx.dropped(m.name, from, `executor ${e.id} did not authenticate with its token`, 'unauthenticated');
     }
     ctx.cancelTimer(timers.executorRegistration(e.containerId));
-    this.attach(e, executor);
-    ctx.send(executor, {
+    this.attach(e, actorConnection(ctx, executor));
+    e.conn!.send({
       name: 'ExecutorRegistered',
       executor_info: e.info,
       framework_id: { value: f.id },
@@ -185,6 +186,11 @@ export class Executors {
       agent_id: { value: ctx.agentId! },
       agent_info: ctx.agentInfo(),
     });
+    this.flushQueued(f, e);
+  }
+
+  /** The tasks (and groups) that waited for the executor to (re-)connect go out now. */
+  flushQueued(f: FrameworkState, e: ExecutorState): void {
     const queued = new Map(e.queuedTasks);
     e.queuedTasks.clear();
     for (const ids of e.queuedGroups.splice(0)) {
@@ -206,25 +212,34 @@ export class Executors {
     return this.ctx.principalOf(from) === executorPrincipal(frameworkId, executorId);
   }
 
-  /** The executor (re-)registered from `pid`: it is running, linked, and its pid checkpointed. */
-  attach(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
+  /**
+   * The executor (re-)registered (or subscribed) on `conn`: it is running, its connection watched,
+   * and an actor executor's pid checkpointed (an HTTP executor subscribes again by itself).
+   */
+  attach(e: ExecutorState, conn: ExecutorConnection): void {
     this.ctx.cancelTimer(timers.executorReconnect(e.containerId));
+    if (e.conn !== undefined && e.conn.id !== conn.id) e.conn.close();
     e.state = 'RUNNING';
-    e.pid = pid;
-    this.ctx.linkWith(pid, { name: '_ExecutorExited', ...this.key(e), pid });
-    if (e.checkpoint) this.ctx.parts.checkpointer.executorPid(e, pid);
+    e.conn = conn;
+    conn.watch(this.key(e));
+    if (e.checkpoint && conn.transport === 'actor') this.ctx.parts.checkpointer.executorPid(e, conn.id);
   }
 
   sendTask(f: FrameworkState, e: ExecutorState, task: TaskInfo): void {
+    // An HTTP executor whose connection broke gets it when it subscribes again.
+    if (e.conn === undefined) return void e.queuedTasks.set(task.task_id.value, task);
     e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
-    invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send task ${task.task_id.value} to`);
-    this.ctx.send(e.pid, { name: 'RunTask', framework: f.info, task, pid: f.pid });
+    e.conn.send({ name: 'RunTask', framework: f.info, task, pid: f.pid });
   }
 
   sendTaskGroup(f: FrameworkState, e: ExecutorState, tasks: TaskInfo[]): void {
+    if (e.conn === undefined) {
+      for (const task of tasks) e.queuedTasks.set(task.task_id.value, task);
+      e.queuedGroups.push(tasks.map((t) => t.task_id.value));
+      return;
+    }
     for (const task of tasks) e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.id));
-    invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send a task group to`);
-    this.ctx.send(e.pid, { name: 'RunTaskGroup', framework: f.info, executor: e.info, task_group: { tasks }, pid: f.pid });
+    e.conn.send({ name: 'RunTaskGroup', framework: f.info, executor: e.info, task_group: { tasks }, pid: f.pid });
   }
 
   registrationTimeout(k: ExecutorKey): void {
@@ -253,7 +268,15 @@ export class Executors {
    */
   exited(k: ExecutorKey, pid: Pid<ExecutorInbox>): void {
     const e = this.get(k);
-    if (!e || e.pid !== pid || e.state === 'TERMINATED') return;
+    if (!e || e.conn?.id !== pid || e.state === 'TERMINATED') return;
+    // An HTTP executor's stream broke: the process may well run on, and subscribes again (Mesos
+    // keeps the executor; its process ending is what terminates it).
+    if (e.conn.transport === 'http') {
+      this.ctx.log.warn({ framework_id: e.frameworkId, executor_id: e.id }, 'the HTTP executor\'s connection closed; waiting for it to subscribe again');
+      e.conn = undefined;
+      if (e.state === 'TERMINATING' && e.kind === 'custom' && e.container) void e.container.kill(0);
+      return;
+    }
     if (e.kind === 'custom' && e.container) void e.container.kill(0);
     else if (e.kind === 'command' && e.state === 'RUNNING' && this.hostAlive(e)) this.reconnect(e, pid);
     else this.terminated(e, 'the executor terminated', undefined);
@@ -275,8 +298,8 @@ export class Executors {
   reconnectRetry(k: ExecutorKey): void {
     const { ctx } = this;
     const e = this.get(k);
-    if (!e || !e.awaitingReregistration || e.state !== 'REGISTERING' || !e.pid || !this.hostAlive(e) || ctx.agentId === undefined) return;
-    ctx.send(e.pid, { name: 'ReconnectExecutor', agent_id: { value: ctx.agentId } });
+    if (!e || !e.awaitingReregistration || e.state !== 'REGISTERING' || !e.conn || !this.hostAlive(e) || ctx.agentId === undefined) return;
+    e.conn.send({ name: 'ReconnectExecutor', agent_id: { value: ctx.agentId } });
     ctx.startTimer(timers.executorReconnect(e.containerId), ctx.config.executorReregistrationTimeoutMs, { name: '_ExecutorReconnectRetry', ...k });
   }
 
@@ -289,7 +312,7 @@ export class Executors {
     ctx.cancelTimer(timers.executorRegistration(e.containerId));
     ctx.cancelTimer(timers.executorShutdown(e.containerId));
     ctx.cancelTimer(timers.executorReconnect(e.containerId));
-    if (e.pid) ctx.unlink(e.pid);
+    e.conn?.close();
     ctx.counters.executorsTerminated++;
     ctx.parts.containers.terminated(e);
     const f = ctx.frameworks.get(e.frameworkId);
@@ -355,9 +378,9 @@ export class Executors {
   /** ShutdownExecutor to the executor, then its container is destroyed after the grace period. */
   beginShutdown(e: ExecutorState): void {
     if (e.state === 'TERMINATING' || e.state === 'TERMINATED') return;
-    if (!e.pid) return this.destroy(e, 'Shut down before it registered');
+    if (!e.conn) return this.destroy(e, 'Shut down before it registered');
     e.state = 'TERMINATING';
-    this.ctx.send(e.pid, { name: 'ShutdownExecutor' });
+    e.conn.send({ name: 'ShutdownExecutor' });
     const nanos = e.info.shutdown_grace_period?.nanoseconds;
     const grace = nanos !== undefined ? nanos / 1e6 : this.ctx.config.executorShutdownGracePeriodMs;
     this.ctx.startTimer(timers.executorShutdown(e.containerId), grace, { name: '_ExecutorShutdownTimeout', ...this.key(e) });
