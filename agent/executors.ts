@@ -8,13 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { invariant, type Pid } from '../runtime/index.js';
+import { invariant, pidAddress, type Pid } from '../runtime/index.js';
 import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
 import { executorPrincipal } from '../executor/index.js';
 import { executorEnvironment, sandboxPath, type CommandSpec, type Container, type Termination } from './containerizer/index.js';
 import { timers, type AgentContext, type ExecutorKey } from './context.js';
 import { actorConnection, type ExecutorConnection } from './executor-connection.js';
 import { ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
+
+/** Mesos's bound on an HTTP executor's backoff between subscription attempts (its executor library's default). */
+const SUBSCRIPTION_BACKOFF_MAX = '2secs';
 
 export class Executors {
   constructor(private readonly ctx: AgentContext) {}
@@ -106,6 +109,10 @@ export class Executors {
       ...ctx.config.executorTokens?.issue(f.id, executorId),
       ...(ctx.config.testEndpoints ? { MESOS_ENABLE_TEST_ENDPOINTS: 'true' } : {}),
       ...this.baseEnvironment(f, executorId, directory),
+      // For executors that speak the v1 HTTP API (executor-api.ts), as Mesos sets them.
+      MESOS_AGENT_ENDPOINT: pidAddress(ctx.self),
+      MESOS_HTTP_COMMAND_EXECUTOR: '0',
+      MESOS_SUBSCRIPTION_BACKOFF_MAX: SUBSCRIPTION_BACKOFF_MAX,
     };
   }
 
