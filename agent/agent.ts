@@ -13,6 +13,7 @@ import type * as ckpt from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';
 import type { Container, Containerizer, Termination } from './containerizer/index.js';
 import { keyOf, timers, type AgentContext, type AgentMessage, type AgentParts, type AgentStateName, type DropCause, type Internal, type SendTo } from './context.js';
+import { executorEndpoint, executorHeartbeat } from './executor-api.js';
 import { ExecutorHosts } from './executor-hosts.js';
 import { Executors } from './executors.js';
 import { FileRoots } from './files.js';
@@ -74,6 +75,7 @@ export class Agent extends Actor<AgentMessage> {
     _ExecutorShutdownTimeout: (m) => this.parts.executors.shutdownTimeout(keyOf(m)),
     _ExecutorExited: (m) => this.parts.executors.exited(keyOf(m), m.pid),
     _ExecutorReconnectRetry: (m) => this.parts.executors.reconnectRetry(keyOf(m)),
+    _ExecutorHeartbeat: (m) => executorHeartbeat(this.ctx, keyOf(m), m.connection),
     _ExecutorReregistrationTimeout: () => this.parts.recovery.reregistrationTimeout(),
     _HostLaunched: (m) => this.parts.hosts.launched(m.frameworkId, m.containerId, m.container),
     _HostLaunchFailed: (m) => this.parts.hosts.launchFailed(m.frameworkId, m.containerId, m.message),
@@ -196,6 +198,8 @@ export class Agent extends Actor<AgentMessage> {
     })) {
       this.route(path, this.guard(path, handler));
     }
+    // Executors authenticate with their own token (executor-api.ts), not as HTTP operators.
+    this.route('/api/v1/executor', executorEndpoint(this.ctx));
     this.runtime.guardBuiltins((handler) => this.guard('', handler));
     installAgentMetrics(this.runtime.metrics, () => ({
       counters: this.ctx.counters,

@@ -51,6 +51,8 @@ export type Internal =
   | ({ name: '_ExecutorShutdownTimeout' } & ExecutorKey)
   | ({ name: '_ExecutorExited'; pid: Pid<ExecutorInbox> } & ExecutorKey)
   | ({ name: '_ExecutorReconnectRetry' } & ExecutorKey)
+  /** The next HEARTBEAT on an HTTP executor's stream, if `connection` is still its connection. */
+  | ({ name: '_ExecutorHeartbeat'; connection: string } & ExecutorKey)
   | { name: '_ExecutorReregistrationTimeout' }
   | { name: '_HostLaunched'; frameworkId: string; containerId: string; container: Container }
   | { name: '_HostLaunchFailed'; frameworkId: string; containerId: string; message: string }
@@ -79,6 +81,7 @@ export const timers = {
   executorRegistration: (containerId: string) => `executor-registration ${containerId}`,
   executorShutdown: (containerId: string) => `executor-shutdown ${containerId}`,
   executorReconnect: (containerId: string) => `executor-reconnect ${containerId}`,
+  executorHeartbeat: (containerId: string) => `executor-heartbeat ${containerId}`,
   hostRegistration: (containerId: string) => `host-registration ${containerId}`,
   hostShutdown: (containerId: string) => `host-shutdown ${containerId}`,
   statusUpdateRetry: (frameworkId: string, taskId: string) => `status-update-retry ${frameworkId}\u0000${taskId}`,

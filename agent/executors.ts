@@ -8,12 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { invariant, type Pid } from '../runtime/index.js';
+import { invariant, pidAddress, type Pid } from '../runtime/index.js';
 import type { CommandInfo, ExecutorInbox, ExecutorInfo, RegisterExecutor, ShutdownExecutor, ShutdownFramework, TaskInfo, TaskState, TaskStatusReason } from '../protocol/index.js';
 import { executorPrincipal } from '../executor/index.js';
 import { executorEnvironment, sandboxPath, type CommandSpec, type Container, type Termination } from './containerizer/index.js';
 import { timers, type AgentContext, type ExecutorKey } from './context.js';
+import { actorConnection, type ExecutorConnection } from './executor-connection.js';
 import { ExecutorState, FrameworkState, MAX_COMPLETED_FRAMEWORKS, newTask, type ExecutorKind } from './state.js';
+
+/** Mesos's bound on an HTTP executor's backoff between subscription attempts (its executor library's default). */
+const SUBSCRIPTION_BACKOFF_MAX = '2secs';
 
 export class Executors {
   constructor(private readonly ctx: AgentContext) {}
@@ -107,6 +111,10 @@ export class Executors {
       ...ctx.config.executorTokens?.issue(f.id, executorId),
       ...(ctx.config.testEndpoints ? { MESOS_ENABLE_TEST_ENDPOINTS: 'true' } : {}),
       ...this.baseEnvironment(f, executorId, directory),
+      // For executors that speak the v1 HTTP API (executor-api.ts), as Mesos sets them.
+      MESOS_AGENT_ENDPOINT: pidAddress(ctx.self),
+      MESOS_HTTP_COMMAND_EXECUTOR: '0',
+      MESOS_SUBSCRIPTION_BACKOFF_MAX: SUBSCRIPTION_BACKOFF_MAX,
     };
   }
 
@@ -141,7 +149,7 @@ export class Executors {
     e.container = container;
     if (e.checkpoint) this.ctx.parts.checkpointer.executorProcess(e, container.pid);
     this.ctx.watch(container, (termination) => ({ name: '_ContainerTerminated', ...k, termination }));
-    if (e.state === 'TERMINATING' && !e.pid) void container.kill(0);
+    if (e.state === 'TERMINATING' && !e.conn) void container.kill(0);
   }
 
   containerLaunchFailed(k: ExecutorKey, message: string): void {
@@ -181,8 +189,8 @@ export class Executors {
       return ctx.dropped(m.name, from, `executor ${e.id} did not authenticate with its token`, 'unauthenticated');
     }
     ctx.cancelTimer(timers.executorRegistration(e.containerId));
-    this.attach(e, executor);
-    ctx.send(executor, {
+    this.attach(e, actorConnection(ctx, executor));
+    e.conn!.send({
       name: 'ExecutorRegistered',
       executor_info: e.info,
       framework_id: { value: f.id },
@@ -190,6 +198,11 @@ export class Executors {
       agent_id: { value: ctx.agentId! },
       agent_info: ctx.agentInfo(),
     });
+    this.flushQueued(f, e);
+  }
+
+  /** The tasks (and groups) that waited for the executor to (re-)connect go out now. */
+  flushQueued(f: FrameworkState, e: ExecutorState): void {
     const queued = new Map(e.queuedTasks);
     e.queuedTasks.clear();
     for (const ids of e.queuedGroups.splice(0)) {
@@ -211,26 +224,35 @@ export class Executors {
     return this.ctx.principalOf(from) === executorPrincipal(frameworkId, executorId);
   }
 
-  /** The executor (re-)registered from `pid`: it is running, linked, and its pid checkpointed. */
-  attach(e: ExecutorState, pid: Pid<ExecutorInbox>): void {
+  /**
+   * The executor (re-)registered (or subscribed) on `conn`: it is running, its connection watched,
+   * and an actor executor's pid checkpointed (an HTTP executor subscribes again by itself).
+   */
+  attach(e: ExecutorState, conn: ExecutorConnection): void {
     this.ctx.cancelTimer(timers.executorReconnect(e.containerId));
     e.reconnectTo = undefined;
+    if (e.conn !== undefined && e.conn.id !== conn.id) e.conn.close();
     e.state = 'RUNNING';
-    e.pid = pid;
-    this.ctx.linkWith(pid, { name: '_ExecutorExited', ...this.key(e), pid });
-    if (e.checkpoint) this.ctx.parts.checkpointer.executorPid(e, pid);
+    e.conn = conn;
+    conn.watch(this.key(e));
+    if (e.checkpoint && conn.transport === 'actor') this.ctx.parts.checkpointer.executorPid(e, conn.id);
   }
 
   sendTask(f: FrameworkState, e: ExecutorState, task: TaskInfo): void {
+    // An HTTP executor whose connection broke gets it when it subscribes again.
+    if (e.conn === undefined) return void e.queuedTasks.set(task.task_id.value, task);
     e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.kind === 'command' ? undefined : e.id));
-    invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send task ${task.task_id.value} to`);
-    this.ctx.send(e.pid, { name: 'RunTask', framework: f.info, task, pid: f.pid });
+    e.conn.send({ name: 'RunTask', framework: f.info, task, pid: f.pid });
   }
 
   sendTaskGroup(f: FrameworkState, e: ExecutorState, tasks: TaskInfo[]): void {
+    if (e.conn === undefined) {
+      for (const task of tasks) e.queuedTasks.set(task.task_id.value, task);
+      e.queuedGroups.push(tasks.map((t) => t.task_id.value));
+      return;
+    }
     for (const task of tasks) e.launchedTasks.set(task.task_id.value, newTask(task, f.id, 'TASK_STAGING', e.id));
-    invariant(e.pid !== undefined, () => `executor ${e.id} has no pid to send a task group to`);
-    this.ctx.send(e.pid, { name: 'RunTaskGroup', framework: f.info, executor: e.info, task_group: { tasks }, pid: f.pid });
+    e.conn.send({ name: 'RunTaskGroup', framework: f.info, executor: e.info, task_group: { tasks }, pid: f.pid });
   }
 
   registrationTimeout(k: ExecutorKey): void {
@@ -261,7 +283,15 @@ export class Executors {
    */
   exited(k: ExecutorKey, pid: Pid<ExecutorInbox>): void {
     const e = this.get(k);
-    if (!e || e.pid !== pid || e.state === 'TERMINATED') return;
+    if (!e || e.conn?.id !== pid || e.state === 'TERMINATED') return;
+    // An HTTP executor's stream broke: the process may well run on, and subscribes again (Mesos
+    // keeps the executor; its process ending is what terminates it).
+    if (e.conn.transport === 'http') {
+      this.ctx.log.warn({ framework_id: e.frameworkId, executor_id: e.id }, 'the HTTP executor\'s connection closed; waiting for it to subscribe again');
+      e.conn = undefined;
+      if (e.state === 'TERMINATING' && e.kind === 'custom' && e.container) void e.container.kill(0);
+      return;
+    }
     if (e.state === 'RUNNING' && (e.kind === 'custom' ? e.container !== undefined : this.hostAlive(e))) this.reconnect(e, pid);
     else if (e.kind === 'custom' && e.container) void e.container.kill(0);
     else this.terminated(e, 'the executor terminated', undefined);
@@ -320,7 +350,7 @@ export class Executors {
     ctx.cancelTimer(timers.executorRegistration(e.containerId));
     ctx.cancelTimer(timers.executorShutdown(e.containerId));
     ctx.cancelTimer(timers.executorReconnect(e.containerId));
-    if (e.pid) ctx.unlink(e.pid);
+    e.conn?.close();
     ctx.counters.executorsTerminated++;
     ctx.parts.containers.terminated(e);
     const f = ctx.frameworks.get(e.frameworkId);
@@ -386,9 +416,9 @@ export class Executors {
   /** ShutdownExecutor to the executor, then its container is destroyed after the grace period. */
   beginShutdown(e: ExecutorState): void {
     if (e.state === 'TERMINATING' || e.state === 'TERMINATED') return;
-    if (!e.pid) return this.destroy(e, 'Shut down before it registered');
+    if (!e.conn) return this.destroy(e, 'Shut down before it registered');
     e.state = 'TERMINATING';
-    this.ctx.send(e.pid, { name: 'ShutdownExecutor' });
+    e.conn.send({ name: 'ShutdownExecutor' });
     const nanos = e.info.shutdown_grace_period?.nanoseconds;
     const grace = nanos !== undefined ? nanos / 1e6 : this.ctx.config.executorShutdownGracePeriodMs;
     this.ctx.startTimer(timers.executorShutdown(e.containerId), grace, { name: '_ExecutorShutdownTimeout', ...this.key(e) });

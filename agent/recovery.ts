@@ -4,12 +4,13 @@
 // and registers only once they have re-registered or the re-registration timeout has passed.
 
 import type { Pid } from '../runtime/index.js';
-import { isTerminalState, type ExecutorInbox, type ExecutorInfo, type FrameworkInfo, type ReregisterExecutor, type Task, type TaskStatusUpdate } from '../protocol/index.js';
+import { isTerminalState, type ExecutorInbox, type ExecutorInfo, type FrameworkInfo, type ReregisterExecutor, type Task, type TaskInfo, type TaskStatusUpdate } from '../protocol/index.js';
 import type * as ckpt from './checkpoint.js';
 import { fromJson, GENERATED_MARK } from './checkpointer.js';
 import { sandboxPath } from './containerizer/index.js';
 import { readProcStat } from './containerizer/proc.js';
 import { timers, type AgentContext } from './context.js';
+import { actorConnection } from './executor-connection.js';
 import { EXECUTOR_HOST_ID } from './executor-tokens.js';
 import { executorPid } from './pids.js';
 import { ExecutorState, FrameworkState } from './state.js';
@@ -140,7 +141,7 @@ export class Recovery {
     const f = ctx.frameworks.get(m.framework_id.value);
     const e = f?.executors.get(m.executor_id.value);
     // An answer to a ReconnectExecutor resent while the executor could not hear it: already back.
-    if (f && e && e.state === 'RUNNING' && e.pid === executor && !e.awaitingReregistration) {
+    if (f && e && e.state === 'RUNNING' && e.conn?.id === executor && !e.awaitingReregistration) {
       ctx.send(executor, { name: 'ExecutorReregistered', agent_id: { value: ctx.agentId! }, agent_info: ctx.agentInfo() });
       return;
     }
@@ -153,12 +154,21 @@ export class Recovery {
       return ctx.dropped(m.name, from, `executor ${e.id} did not re-register with its token`, 'unauthenticated');
     }
     e.awaitingReregistration = false;
-    ctx.parts.executors.attach(e, executor);
+    ctx.parts.executors.attach(e, actorConnection(ctx, executor));
     ctx.send(executor, { name: 'ExecutorReregistered', agent_id: { value: ctx.agentId! }, agent_info: ctx.agentInfo() });
-    // Updates the executor never saw acknowledged: duplicates are recognised by uuid.
-    for (const update of m.updates) ctx.parts.tasks.statusUpdate({ name: 'StatusUpdate', update, pid: executor }, executor);
-    // A task still STAGING that the executor does not list never reached it (Mesos §3.2).
-    const unacked = new Set(m.tasks.map((t) => t.task_id.value));
+    this.resumed(f, e, m.tasks, m.updates);
+  }
+
+  /**
+   * What a re-registered (or re-subscribed) executor says it has not seen acknowledged: its
+   * updates are handled again (duplicates are recognised by uuid), and a task still STAGING that
+   * it does not list never reached it (Mesos §3.2).
+   */
+  resumed(f: FrameworkState, e: ExecutorState, tasks: readonly TaskInfo[], updates: readonly TaskStatusUpdate[]): void {
+    const { ctx } = this;
+    const from = e.conn!.id;
+    for (const update of updates) ctx.parts.tasks.statusUpdate({ name: 'StatusUpdate', update, pid: from }, from);
+    const unacked = new Set(tasks.map((t) => t.task_id.value));
     for (const task of [...e.launchedTasks.values()]) {
       if (task.state === 'TASK_STAGING' && !unacked.has(task.task_id.value) && !ctx.updates.get(f.id, task.task_id.value)) {
         ctx.parts.tasks.agentUpdate(f.id, f, e, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_AGENT_RESTARTED', 'Task launched during agent restart');

@@ -19,6 +19,7 @@ import {
   type TaskStatus,
 } from '../protocol/index.js';
 import type { Container } from './containerizer/index.js';
+import type { ExecutorConnection } from './executor-connection.js';
 import { schedulerPid } from './pids.js';
 
 /** Mesos's bounds on what the agent remembers of finished work. */
@@ -33,8 +34,8 @@ export type ExecutorKind = 'custom' | 'command';
 
 export class ExecutorState {
   state: ExecutorStateName = 'REGISTERING';
-  /** Set once it registers (or re-registers after an agent restart). */
-  pid: Pid<ExecutorInbox> | undefined;
+  /** Set once it registers (or re-registers after an agent restart); an HTTP executor's is gone while it is disconnected. */
+  conn: ExecutorConnection | undefined;
   container: Container | undefined;
   /** For command executors: the host running them, and its OS pid (checkpointed as forked.pid). */
   hostContainerId: string | undefined;

@@ -29,6 +29,7 @@ import {
 } from '../protocol/index.js';
 import type { AgentContext } from './context.js';
 import { containerRefusal } from './containerizer/index.js';
+import { isHttpConnectionId } from './executor-connection.js';
 import { FrameworkState, newTask, type ExecutorKind, type ExecutorState } from './state.js';
 
 /** Resources added to a command task's generated ExecutorInfo, as Mesos does (not charged; see README). */
@@ -166,10 +167,10 @@ export class Tasks {
     }
     const task = e.task(taskId);
     if (!task || isTerminalState(task.state)) return;
-    if (!e.pid) return;
+    if (!e.conn) return ctx.log.warn({ task_id: taskId }, 'cannot kill the task now: its executor is not connected');
     const kill: KillTask = { name: 'KillTask', framework_id: m.framework_id, task_id: m.task_id };
     if (m.kill_policy !== undefined) kill.kill_policy = m.kill_policy;
-    ctx.send(e.pid, kill);
+    e.conn.send(kill);
   }
 
   /** M→A UpdateFramework (Mesos's UpdateFrameworkMessage): new info and pid of a (re)subscribed framework. */
@@ -190,12 +191,12 @@ export class Tasks {
   frameworkToExecutor(m: FrameworkToExecutor, from: Pid | ''): void {
     const { ctx } = this;
     const e = ctx.frameworks.get(m.framework_id.value)?.executors.get(m.executor_id.value);
-    if (!e || e.state !== 'RUNNING' || !e.pid) {
+    if (!e || e.state !== 'RUNNING' || !e.conn) {
       ctx.counters.invalidFrameworkMessages++;
       return ctx.dropped(m.name, from, 'executor is not running');
     }
     ctx.counters.validFrameworkMessages++;
-    ctx.send(e.pid, m);
+    e.conn.send(m);
   }
 
   /** E→A ExecutorToFramework, relayed to the scheduler. */
@@ -207,7 +208,7 @@ export class Tasks {
       return ctx.dropped(m.name, from, 'unknown framework');
     }
     const e = f.executors.get(m.executor_id.value);
-    if (e === undefined || e.pid === undefined || from !== e.pid) {
+    if (e === undefined || e.conn === undefined || from !== e.conn.id) {
       ctx.counters.invalidFrameworkMessages++;
       return ctx.dropped(m.name, from, `not from executor ${m.executor_id.value}`, 'not_from_executor');
     }
@@ -241,9 +242,9 @@ export class Tasks {
     }
     const e = f.executorOfTask(status.task_id.value);
     // Only the executor running the task speaks for it: anyone else could forge its end.
-    if (e === undefined || e.pid === undefined || from !== e.pid) {
+    if (e === undefined || e.conn === undefined || from !== e.conn.id) {
       ctx.counters.invalidStatusUpdates++;
-      return ctx.dropped(m.name, from, `not from the executor of task ${status.task_id.value} (${e?.pid ?? 'none'})`, 'not_from_executor');
+      return ctx.dropped(m.name, from, `not from the executor of task ${status.task_id.value} (${e?.conn?.id ?? 'none'})`, 'not_from_executor');
     }
     if (status.state === 'TASK_STAGING') {
       // Only agents and masters put tasks in STAGING; an executor that does is broken.
@@ -335,14 +336,18 @@ export class Tasks {
     if (ackTo) this.acknowledgeExecutor(ackTo, update);
   }
 
+  /** To the connection `to` names: the executor's current one, or (v0) the pid that sent the update. */
   private acknowledgeExecutor(to: Pid<ExecutorInbox>, update: TaskStatusUpdate): void {
-    this.ctx.send(to, {
+    const ack = {
       name: 'StatusUpdateAcknowledgement',
       agent_id: { value: this.ctx.agentId ?? '' },
       framework_id: update.framework_id,
       task_id: update.status.task_id,
       uuid: update.uuid ?? update.status.uuid ?? new Uint8Array(),
-    });
+    } as const;
+    const conn = this.ctx.frameworks.get(update.framework_id.value)?.executorOfTask(update.status.task_id.value)?.conn;
+    if (conn !== undefined && conn.id === to) conn.send(ack);
+    else if (!isHttpConnectionId(to)) this.ctx.send(to, ack);
   }
 
   /** M→A StatusUpdateAcknowledgement: the head of the task's stream was delivered. */

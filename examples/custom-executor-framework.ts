@@ -18,6 +18,8 @@ export interface CustomExecutorFrameworkOptions {
   resources?: string;
   print?: (line: string) => void;
   driver?: SchedulerDriverOptions;
+  /** The API the executor speaks to its agent: v0 (actor, default) or v1 (HTTP). */
+  executorApi?: 'v0' | 'v1';
 }
 
 export interface CustomExecutorFrameworkSummary {
@@ -50,7 +52,7 @@ export async function runCustomExecutorFramework(options: CustomExecutorFramewor
     executor_id: { value: EXECUTOR_ID },
     type: 'CUSTOM',
     name: 'prime counter',
-    command: customExecutorCommand(),
+    command: customExecutorCommand(options.executorApi),
     resources: executorResources.toJSON(),
   });
 
@@ -150,9 +152,11 @@ async function main(): Promise<void> {
     .requiredOption('--master <address>', 'the master, host:port or master@host:port')
     .option('--tasks <n>', 'how many tasks', '5')
     .option('--base <n>', 'task i counts the primes below base*(i+1)', '100000')
+    .option('--executor-api <api>', 'what the executor speaks to its agent: v0 (actor) or v1 (HTTP)', 'v0')
     .parse();
-  const o = program.opts<{ master: string; tasks: string; base: string }>();
-  const summary = await runCustomExecutorFramework({ master: o.master, tasks: Number(o.tasks), base: Number(o.base) });
+  const o = program.opts<{ master: string; tasks: string; base: string; executorApi: string }>();
+  if (o.executorApi !== 'v0' && o.executorApi !== 'v1') program.error(`--executor-api must be v0 or v1, not '${o.executorApi}'`);
+  const summary = await runCustomExecutorFramework({ master: o.master, tasks: Number(o.tasks), base: Number(o.base), executorApi: o.executorApi as 'v0' | 'v1' });
   console.log(`${summary.finished}/${summary.total} finished`);
   process.exit(summary.error === undefined && summary.finished === summary.total ? 0 : 1);
 }

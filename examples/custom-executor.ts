@@ -3,7 +3,7 @@
 // message, and finishes the task once the scheduler's reply (a framework message) arrives.
 
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MesosExecutorDriver, nodeCommand, type Executor, type ExecutorDriver } from '../executor/index.js';
+import { HttpExecutorDriver, MesosExecutorDriver, nodeCommand, type Executor, type ExecutorDriver } from '../executor/index.js';
 import type { TaskID, TaskInfo } from '../protocol/index.js';
 
 /** executor → scheduler: a task's result. */
@@ -77,14 +77,19 @@ export class PrimeExecutor implements Executor {
   }
 }
 
-/** How an agent runs this executor: this Node binary, its loader flags, and this file. */
-export function customExecutorCommand(): { value: string; arguments: string[]; shell: false } {
-  return nodeCommand(fileURLToPath(import.meta.url));
+/**
+ * How an agent runs this executor: this Node binary, its loader flags, and this file; with
+ * `v1`, it speaks the v1 executor HTTP API instead of the v0 (actor) protocol.
+ */
+export function customExecutorCommand(api: 'v0' | 'v1' = 'v0'): { value: string; arguments: string[]; shell: false } {
+  return nodeCommand(fileURLToPath(import.meta.url), api === 'v1' ? ['--api=v1'] : []);
 }
 
 async function main(): Promise<void> {
-  // The agent's MESOS_* environment tells the driver where to register.
-  const status = await new MesosExecutorDriver(new PrimeExecutor()).run();
+  // The agent's MESOS_* environment tells the driver where to register (or subscribe).
+  const executor = new PrimeExecutor();
+  const driver = process.argv.includes('--api=v1') ? new HttpExecutorDriver(executor) : new MesosExecutorDriver(executor);
+  const status = await driver.run();
   process.exit(status === 'DRIVER_STOPPED' ? 0 : 1);
 }
 

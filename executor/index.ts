@@ -7,6 +7,7 @@ import { programArguments } from './program.js';
 
 export { MesosExecutorDriver, executorConfig, executorCredential, executorPrincipal, type ExecutorConfig, type ExecutorDriverOptions } from './driver.js';
 export type { Executor, ExecutorDriver } from './executor.js';
+export { HttpExecutorDriver, type HttpExecutorDriverOptions } from './http-executor.js';
 export type { CallbackResult, Status } from '../driver/index.js';
 /** Mesos's duration text (`5secs`) as milliseconds, undefined if malformed; the protocol's tryParseDuration under this package's old name. */
 export { tryParseDuration as parseDuration } from '../protocol/index.js';
