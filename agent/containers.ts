@@ -67,10 +67,34 @@ export class Containers {
    */
   resize(e: ExecutorState): void {
     if (e.kind !== 'custom' || e.state === 'TERMINATED') return;
-    const limits = this.limits(e, undefined, e.resources());
+    // Summed from each task's cpus and mem, parsed once per task: an executor given thousands
+    // of tasks at once must not re-parse all of them for each one.
+    let [cpusMillis, memMillis] = this.scalars(e.info.resources);
+    for (const t of [...e.queuedTasks.values(), ...e.launchedTasks.values()]) {
+      const [c, m] = this.scalars(t.resources);
+      cpusMillis += c;
+      memMillis += m;
+    }
+    const cpus = cpusMillis / 1000;
+    const mem = Math.round((memMillis / 1000) * 1024 * 1024);
+    const limits = { ...(cpus > 0 ? { cpus } : {}), ...(mem > 0 ? { memBytes: mem } : {}) };
     const now = this.ctx.containerizer.limits(e.containerId);
     if (now === undefined || (now.cpus === limits.cpus && now.memBytes === limits.memBytes)) return;
     void this.ctx.containerizer.update(e.containerId, limits).catch((err: unknown) => this.ctx.log.warn({ container: e.containerId, problem: String(err) }, 'cannot update the container\'s limits'));
+  }
+
+  private readonly scalarsOf = new WeakMap<object, readonly [number, number]>();
+
+  /** The cpus and mem of a resource list, in thousandths (Resources' fixed point), cached per list. */
+  private scalars(list: TaskInfo['resources'] | undefined): readonly [number, number] {
+    if (list === undefined) return [0, 0];
+    let s = this.scalarsOf.get(list);
+    if (s === undefined) {
+      const r = safeResources(list);
+      s = [Math.round(r.scalar('cpus') * 1000), Math.round(r.scalar('mem') * 1000)];
+      this.scalarsOf.set(list, s);
+    }
+    return s;
   }
 
   /** What the executor host's task process does first (LaunchExecutor.container). */

@@ -2,8 +2,12 @@
 // SUBSCRIBE opens the RecordIO event stream; calls go out one at a time, in order, on their own
 // connection with the stream's Mesos-Stream-Id. When the stream breaks or falls silent for five
 // heartbeat intervals, the client subscribes again (with the framework id it was given) after an
-// exponential backoff; a 307 from a master that is not the leader moves it to the leader.
+// exponential backoff; a 307 from a master that is not the leader moves it to the leader. Calls
+// go over keep-alive connections of the client's own agent: a busy framework makes thousands
+// of them a second (acknowledgements), and neither a new TCP connection nor fetch's stream
+// machinery per call is something it can afford.
 
+import { Agent, request as httpRequest } from 'node:http';
 import {
   contentTypeOf,
   decodeMessage,
@@ -43,8 +47,12 @@ export interface V1SchedulerClientOptions {
   onError?: (message: string) => void;
 }
 
-/** Unordered calls (acknowledgements) in flight at once. */
-const UNORDERED_IN_FLIGHT = 16;
+/**
+ * Unordered calls (acknowledgements) in flight at once, each on a connection of its own: an
+ * agent sends a task's next update only once the last is acknowledged, so this bounds how many
+ * tasks can move at once.
+ */
+const UNORDERED_IN_FLIGHT = 64;
 
 export interface V1CallResult {
   status: number;
@@ -62,6 +70,8 @@ export class V1SchedulerClient {
   private abort: AbortController | undefined;
   private calls: Promise<unknown> = Promise.resolve();
   private loop: Promise<void> | undefined;
+  /** Keep-alive connections for calls: one per call in flight, kept between calls. */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: UNORDERED_IN_FLIGHT + 1 });
 
   constructor(private readonly o: V1SchedulerClientOptions) {
     this.master = o.master;
@@ -84,6 +94,8 @@ export class V1SchedulerClient {
     this.stopped = true;
     this.abort?.abort();
     await this.loop;
+    // Idle kept-alive sockets are unref'd by the agent; these go once the queued calls are out.
+    void this.calls.finally(() => this.agent.destroy());
   }
 
   /**
@@ -96,14 +108,9 @@ export class V1SchedulerClient {
     const run = async (): Promise<V1CallResult> => {
       if (this.frameworkId === undefined || this.streamId === undefined) return { status: 0, body: 'not subscribed' };
       const body = { ...call, framework_id: { value: this.frameworkId } };
-      try {
-        const res = await fetch(this.url(), { method: 'POST', headers: this.headers({ 'mesos-stream-id': this.streamId }), body: encodeMessage('scheduler.Call', this.media, body), redirect: 'manual' });
-        const text = await res.text();
-        if (res.status === 307) this.redirected(res.headers.get('location'));
-        return { status: res.status, body: text };
-      } catch (err) {
-        return { status: 0, body: (err as Error).message };
-      }
+      const res = await this.post(encodeMessage('scheduler.Call', this.media, body), { 'mesos-stream-id': this.streamId });
+      if (res.status === 307) this.redirected(res.location ?? null);
+      return { status: res.status, body: res.body };
     };
     if (o.ordered === false) return this.unordered(run);
     const next = this.calls.then(run);
@@ -123,6 +130,27 @@ export class V1SchedulerClient {
       this.inFlight--;
       this.waiting.shift()?.();
     }
+  }
+
+  /** One call on a kept-alive connection; status 0 with the error when there is no answer. */
+  private post(payload: Buffer, extra: Record<string, string>): Promise<V1CallResult & { location?: string }> {
+    const [host, port] = splitHostPort(this.master);
+    return new Promise((resolve) => {
+      const req = httpRequest(
+        { host, port, method: 'POST', path: '/api/v1/scheduler', agent: this.agent, headers: { ...this.headers(extra), 'content-length': String(payload.byteLength) } },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => {
+            const location = res.headers['location'];
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8'), ...(location !== undefined ? { location } : {}) });
+          });
+          res.on('error', (err) => resolve({ status: 0, body: err.message }));
+        },
+      );
+      req.on('error', (err) => resolve({ status: 0, body: err.message }));
+      req.end(payload);
+    });
   }
 
   private url(): string {
@@ -215,4 +243,11 @@ export class V1SchedulerClient {
       abort.abort();
     }
   }
+}
+
+/** `host:port` (an IPv6 host in brackets) as its parts. */
+function splitHostPort(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return [host, Number(address.slice(i + 1))];
 }
