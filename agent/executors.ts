@@ -57,7 +57,7 @@ export class Executors {
     const volumeResources = [...(info.resources ?? []), ...(group ?? [firstTask]).flatMap((t) => t.resources ?? [])];
     const fetched = (uris: CommandInfo['uris']): Promise<void> =>
       mkdir(directory, { recursive: true }).then(
-        () => ctx.parts.volumes.link(directory, volumeResources).then(() => ctx.config.fetcher.fetch(uris ?? [], directory, agentId)),
+        () => ctx.parts.volumes.link(containerId, directory, volumeResources).then(() => ctx.config.fetcher.fetch(uris ?? [], directory, agentId)),
         (err: unknown) => {
           throw new Error(`cannot create the sandbox: ${String(err)}`);
         },

@@ -6,8 +6,8 @@
 // master on every (re-)registration. A container whose resources hold a volume finds it linked
 // at the volume's container_path in its sandbox; the directory outlives the container.
 
-import { lstat, mkdir, rm, symlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { applyCheckpointedResources, Resources, type CheckpointResources, type Resource } from '../protocol/index.js';
 import type { Pid } from '../runtime/index.js';
 import * as ckpt from './checkpoint.js';
@@ -113,11 +113,11 @@ export class Volumes {
   }
 
   /**
-   * Links every persistent volume among `resources` into the sandbox at its container_path
-   * (the filesystem/posix isolator's way); the volume's directory is made if missing. A volume
-   * the agent was not told of fails the launch.
+   * Links every persistent volume among `resources` into the container's sandbox at its
+   * container_path, through the filesystem/posix isolator; the volume's directory is made if
+   * missing. A volume the agent was not told of fails the launch.
    */
-  async link(sandbox: string, resources: readonly Resource[]): Promise<void> {
+  async link(containerId: string, sandbox: string, resources: readonly Resource[]): Promise<void> {
     let r: Resources;
     try {
       r = Resources.fromJSON(resources).unallocate();
@@ -125,22 +125,16 @@ export class Volumes {
       return; // the master validated them; nothing to link
     }
     const known = new Set(volumesIn(this.checkpointedResources).map((v) => `${v.role}\u0000${v.id}`));
+    const links = [];
     for (const v of volumesIn(r)) {
       // Only volumes the master created here (Mesos's agent checks its checkpointed resources too).
       if (!known.has(`${v.role}\u0000${v.id}`)) throw new Error(`persistent volume ${v.id} of role ${v.role} is not among this agent's checkpointed resources`);
-      if (v.containerPath === '' || v.containerPath.startsWith('/') || v.containerPath.split('/').includes('..')) {
-        throw new Error(`persistent volume ${v.id} has an invalid container path '${v.containerPath}'`);
-      }
-      const source = volumePath(this.ctx.config.workDir, v.role, v.id);
-      const target = join(sandbox, v.containerPath);
-      await mkdir(source, { recursive: true });
-      await mkdir(dirname(target), { recursive: true });
-      const present = await lstat(target).then(
-        () => true,
-        () => false,
-      );
-      if (!present) await symlink(source, target);
+      const hostPath = volumePath(this.ctx.config.workDir, v.role, v.id);
+      await mkdir(hostPath, { recursive: true });
+      links.push({ id: v.id, hostPath, containerPath: v.containerPath });
     }
+    if (links.length === 0) return;
+    for (const warning of await this.ctx.containerizer.linkVolumes(containerId, sandbox, links)) this.ctx.log.warn({ container: containerId }, warning);
   }
 
   private persist(what: string, write: () => Promise<void>): void {
