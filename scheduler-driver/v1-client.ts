@@ -49,10 +49,11 @@ export interface V1SchedulerClientOptions {
 
 /**
  * Unordered calls (acknowledgements) in flight at once, each on a connection of its own: an
- * agent sends a task's next update only once the last is acknowledged, so this bounds how many
- * tasks can move at once.
+ * agent sends a task's next update only once the last is acknowledged, so this over the round
+ * trip of a call bounds how many updates a second the framework can take (an actor driver's
+ * acknowledgements are messages on one connection, with no such bound).
  */
-const UNORDERED_IN_FLIGHT = 64;
+const UNORDERED_IN_FLIGHT = 256;
 
 export interface V1CallResult {
   status: number;
