@@ -166,50 +166,26 @@ class JsonWriter {
   }
 }
 
-const str = JSON.stringify;
-const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+/** A task's text and the stamp it was written at: its state, its statuses' count and the last of them. */
+interface TaskText {
+  state: string;
+  statuses: number;
+  last: TaskStatus | undefined;
+  text: string;
+}
+const taskTexts = new WeakMap<Task, TaskText>();
 
 /**
- * The text of JSON.stringify(taskJSON(t)), written directly for the common task (scalar
- * cpus/gpus/mem/disk, statuses with a state and a timestamp, no labels, container, health check,
- * discovery or limits); any other task goes through taskJSON.
+ * JSON.stringify(taskJSON(t)), kept with the task until it changes: `/state` lists every task,
+ * and most are unchanged since the last `/state`. The master changes a task it tracks only by
+ * its state and its statuses (one pushed, or the last replaced), which is what the stamp
+ * compares; a task re-registered is a new object.
  */
 export function taskJSONText(t: Task): string {
-  const slow = (): string => JSON.stringify(taskJSON(t));
-  if (t.limits !== undefined || t.labels !== undefined || t.discovery !== undefined || t.container !== undefined || t.health_check !== undefined) return slow();
-  const { name, state } = t;
-  const id = t.task_id.value;
-  const fid = t.framework_id.value;
-  const aid = t.agent_id.value;
-  const eid = t.executor_id?.value ?? '';
-  if (typeof name !== 'string' || typeof state !== 'string' || typeof id !== 'string' || typeof fid !== 'string' || typeof aid !== 'string' || typeof eid !== 'string') return slow();
-  if (t.user !== undefined && typeof t.user !== 'string') return slow();
-  let cpus = 0;
-  let gpus = 0;
-  let mem = 0;
-  let disk = 0;
-  let role: string | undefined;
-  for (const r of t.resources ?? []) {
-    const value = r.scalar?.value;
-    if (r.type !== 'SCALAR' || typeof value !== 'number' || !Number.isFinite(value) || value < 0 || r.revocable !== undefined) return slow();
-    if (r.name === 'cpus') cpus = round3(cpus + value);
-    else if (r.name === 'mem') mem = round3(mem + value);
-    else if (r.name === 'disk') disk = round3(disk + value);
-    else if (r.name === 'gpus') gpus = round3(gpus + value);
-    else return slow();
-    role ??= r.allocation_info?.role;
-  }
-  if (role !== undefined && typeof role !== 'string') return slow();
-  let statuses = '';
-  for (const s of t.statuses) {
-    if (s.labels !== undefined || s.container_status !== undefined || s.healthy !== undefined || s.check_status !== undefined) return slow();
-    const ts = s.timestamp ?? 0;
-    if (typeof s.state !== 'string' || typeof ts !== 'number') return slow();
-    statuses += `${statuses === '' ? '' : ','}{"state":${str(s.state)},"timestamp":${num(ts)}}`;
-  }
-  return (
-    `{"id":${str(id)},"name":${str(name)},"framework_id":${str(fid)},"executor_id":${str(eid)},"slave_id":${str(aid)},"state":${str(state)},` +
-    `"resources":{"cpus":${num(cpus)},"gpus":${num(gpus)},"mem":${num(mem)},"disk":${num(disk)}},"role":${str(role ?? '*')},"statuses":[${statuses}]` +
-    `${t.user !== undefined ? `,"user":${str(t.user)}` : ''}}`
-  );
+  const last = t.statuses[t.statuses.length - 1];
+  const known = taskTexts.get(t);
+  if (known !== undefined && known.state === t.state && known.statuses === t.statuses.length && known.last === last) return known.text;
+  const text = JSON.stringify(taskJSON(t));
+  taskTexts.set(t, { state: t.state, statuses: t.statuses.length, last, text });
+  return text;
 }

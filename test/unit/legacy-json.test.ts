@@ -1,5 +1,5 @@
 // /state's text writer: taskJSONText and jsonText must give exactly what JSON.stringify gives
-// for the object views, for the common task it writes directly and for every task it hands on.
+// for the object views, and a task's kept text must follow the task's changes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,10 +35,22 @@ const variants: [string, Task][] = [
 ];
 
 for (const [what, task] of variants) {
-  test(`taskJSONText writes JSON.stringify(taskJSON) exactly: ${what}`, () => {
+  test(`taskJSONText is JSON.stringify(taskJSON): ${what}`, () => {
     assert.equal(taskJSONText(task), JSON.stringify(taskJSON(task)));
   });
 }
+
+test('taskJSONText writes a task again once its state or statuses change', () => {
+  const task: Task = structuredClone(base);
+  const before = taskJSONText(task);
+  assert.equal(taskJSONText(task), before);
+  task.statuses.push({ task_id: task.task_id, state: 'TASK_FINISHED', timestamp: 2 });
+  assert.equal(taskJSONText(task), JSON.stringify(taskJSON(task)), 'a status pushed');
+  task.state = 'TASK_FINISHED';
+  assert.equal(taskJSONText(task), JSON.stringify(taskJSON(task)), 'the state changed');
+  task.statuses[task.statuses.length - 1] = { task_id: task.task_id, state: 'TASK_FINISHED', timestamp: 3, healthy: false };
+  assert.equal(taskJSONText(task), JSON.stringify(taskJSON(task)), 'the last status replaced');
+});
 
 test('jsonText splices RawJson and otherwise matches JSON.stringify', () => {
   const view = { a: 1, b: undefined, c: [1, undefined, 'x', { d: null }], e: { f: true, g: () => 1 }, h: 'é"\n', i: Number.POSITIVE_INFINITY, j: new Date(0) };
