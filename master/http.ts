@@ -6,7 +6,7 @@ import { operatorVolumes } from './volumes.js';
 import { badRequest, json, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { forbidden, guarded, type HttpAuthOptions } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
-import { jsonBytes, type Task } from '../protocol/index.js';
+import type { Task } from '../protocol/index.js';
 import type { MasterContext } from './context.js';
 import { teardownFramework } from './frameworks.js';
 import { killTaskEndpoint } from './operator-kill.js';
@@ -22,8 +22,8 @@ type Endpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undef
 
 /** GET (and HEAD) endpoints: answered as JSON, wrapped for `?jsonp=`; other methods get 405. */
 const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
-  '/state': stateEndpoint,
-  '/state.json': stateEndpoint,
+  '/state': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
+  '/state.json': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
   '/state-summary': (ctx) => json(stateSummaryJSON(ctx.state, identity(ctx))),
   '/frameworks': frameworksEndpoint,
   '/slaves': agentsEndpoint,
@@ -116,11 +116,6 @@ function visibleState<J>(ctx: MasterContext, principal: string | undefined, json
   const keep = (list: FrameworkView[]): FrameworkView[] =>
     list.filter((f) => mayView(ctx, principal, f.user, 'view_frameworks')).map((f) => (mayView(ctx, principal, f.user, 'view_tasks') ? f : { ...f, tasks: [] }));
   return { ...s, frameworks: keep(s.frameworks ?? []), completed_frameworks: keep(s.completed_frameworks ?? []) } as unknown as J;
-}
-
-/** `/state`, written as UTF-8 JSON (its tasks without an object each: see stateJSON). */
-function stateEndpoint(ctx: MasterContext, _req: HttpRequest, principal: string | undefined): HttpResponse {
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: jsonBytes(visibleState(ctx, principal, stateJSON(ctx.state, identity(ctx)))) };
 }
 
 function frameworksEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {

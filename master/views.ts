@@ -5,7 +5,7 @@
 // (usedBy, offeredBy, roleViews), mapped to v1 shapes.
 
 import { pidAddress, parseAddress } from '../runtime/index.js';
-import { BUILD, legacyResources, RawJson, Resources, taskJSON, taskJSONText, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
+import { BUILD, legacyResources, Resources, taskJSON, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, QuotaRecord } from './state.js';
 
 /** Which Mesos release's v0 API these views and the MasterInfo speak. */
@@ -65,7 +65,9 @@ function executorInfoJSON(e: ExecutorInfo): Json {
   return { ...rest, executor_id: e.executor_id.value, ...(e.framework_id !== undefined ? { framework_id: e.framework_id.value } : {}) };
 }
 
-function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord, used = usedBy(fw), offered = offeredBy(state, fw)): Json {
+function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord): Json {
+  const used = usedBy(fw);
+  const offered = offeredBy(state, fw);
   return {
     id: fw.id,
     name: fw.info.name,
@@ -81,15 +83,11 @@ function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord, used = us
   };
 }
 
-/** A task as a framework's views list it: an object, or (for `/state`) its text already written. */
-type TaskView = (t: Task) => unknown;
-const rawTask: TaskView = (t) => new RawJson(taskJSONText(t));
-
-export function frameworkJSON(state: MasterState, fw: FrameworkRecord, task: TaskView = taskJSON): Json {
+export function frameworkJSON(state: MasterState, fw: FrameworkRecord): Json {
   const used = usedBy(fw);
   const offered = offeredBy(state, fw);
   return {
-    ...frameworkSummaryJSON(state, fw, used, offered),
+    ...frameworkSummaryJSON(state, fw),
     resources: legacyResources(used.add(offered)),
     user: fw.info.user,
     failover_timeout: fw.info.failover_timeout ?? 0,
@@ -99,9 +97,9 @@ export function frameworkJSON(state: MasterState, fw: FrameworkRecord, task: Tas
     ...(fw.reregisteredTime !== undefined ? { reregistered_time: secs(fw.reregisteredTime) } : {}),
     ...(fw.info.principal !== undefined ? { principal: fw.info.principal } : {}),
     ...(fw.multiRole ? { roles: fw.roles } : { role: fw.info.role ?? '*' }),
-    tasks: [...fw.tasks.values()].map((t) => task(t.task)),
-    unreachable_tasks: [...fw.unreachableTasks.values()].map(task),
-    completed_tasks: fw.completedTasks.toArray().map(task),
+    tasks: [...fw.tasks.values()].map((t) => taskJSON(t.task)),
+    unreachable_tasks: [...fw.unreachableTasks.values()].map(taskJSON),
+    completed_tasks: fw.completedTasks.toArray().map(taskJSON),
     offers: [...fw.offers].flatMap((id) => {
       const o = state.offers.get(id);
       return o === undefined ? [] : [offerJSON(o)];
@@ -171,10 +169,6 @@ export function versionJSON(): Json {
   return { version: MESOS_VERSION, ...BUILD };
 }
 
-/**
- * `/state`. Its tasks (and agents) come as RawJson text, written without an object per task:
- * serialise it with jsonText, which gives what JSON.stringify gives for the same view of objects.
- */
 export function stateJSON(state: MasterState, me: MasterIdentity): Json {
   let activated = 0;
   for (const a of state.agents.values()) if (a.active) activated++;
@@ -192,10 +186,10 @@ export function stateJSON(state: MasterState, me: MasterIdentity): Json {
     leader: me.pid,
     leader_info: { id: me.id, pid: me.pid, port: me.port, hostname: me.hostname },
     flags: me.flags,
-    slaves: [...state.agents.values()].map((a) => new RawJson(JSON.stringify(agentJSON(state, a)))),
+    slaves: [...state.agents.values()].map((a) => agentJSON(state, a)),
     recovered_slaves: [...state.recoveredAgents.values()].map((a) => ({ id: a.id, hostname: a.hostname, port: a.port ?? 5051, attributes: {} })),
-    frameworks: [...state.frameworks.values()].map((f) => frameworkJSON(state, f, rawTask)),
-    completed_frameworks: state.completedFrameworks.toArray().map((f) => frameworkJSON(state, f, rawTask)),
+    frameworks: [...state.frameworks.values()].map((f) => frameworkJSON(state, f)),
+    completed_frameworks: state.completedFrameworks.toArray().map((f) => frameworkJSON(state, f)),
     orphan_tasks: [],
     unregistered_frameworks: [],
   };

@@ -186,13 +186,9 @@ export { MAX_TASK_GROUP_SIZE, validateTaskGroup, type TaskGroupCheck } from './t
 
 // Legacy JSON views (the unversioned /state endpoints).
 export {
-  jsonBytes,
-  jsonText,
   legacyResources,
-  RawJson,
   safeResources,
   taskJSON,
-  taskJSONText,
   type Json,
 } from './legacy-json.js';
 

@@ -122,12 +122,9 @@ export class World {
     await advance(this.runtimes, ms);
   }
 
-  /** A JSON answer as a client reads it: endpoints that write their JSON as text are parsed. */
   async get(path: string): Promise<{ status: number; body: any }> {
     const res = await this.network.http(this.master.address)(request('GET', path));
-    const text = typeof res.body === 'string' ? res.body : res.body instanceof Uint8Array ? Buffer.from(res.body).toString('utf8') : undefined;
-    const json = text !== undefined && res.headers?.['content-type']?.startsWith('application/json') === true;
-    return { status: res.status, body: json ? JSON.parse(text) : res.body };
+    return { status: res.status, body: res.body };
   }
 
   async http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
