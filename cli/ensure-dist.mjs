@@ -15,6 +15,8 @@ if (!fresh) {
   process.stdout.write('Building dist/ (the sources changed since it was built)…\n');
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  const b = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/bundle-executors.mjs', import.meta.url))], { cwd: root, stdio: 'inherit' });
-  if (b.status !== 0) process.exit(b.status ?? 1);
+  for (const step of ['precompile-validators.mjs', 'bundle-executors.mjs']) {
+    const b = spawnSync(process.execPath, [fileURLToPath(new URL(`../scripts/${step}`, import.meta.url))], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) process.exit(b.status ?? 1);
+  }
 }

@@ -6,6 +6,9 @@
 // and with agent for slave; fields are those of Mesos's messages.proto. Where Mesos's v0 driver
 // sends a `scheduler.Call` (ACCEPT, DECLINE, SUPPRESS), the call becomes a message of its own.
 
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Type, type Static, type TObject, type TLiteral, type TProperties, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { ValueError } from '@sinclair/typebox/errors';
@@ -523,14 +526,37 @@ function show(value: unknown): string {
   return String(value);
 }
 
-function compile(schema: TSchema): MessageValidator {
+const HERE = fileURLToPath(import.meta.url);
+/** Where the build put the precompiled validators: dist/validators/, beside dist/protocol/ (and the bundles' dist/executor/). */
+const PRECOMPILED = HERE.endsWith('.ts') ? undefined : new URL('../validators/', import.meta.url);
+let schemasBuiltMs: number | undefined;
+
+/**
+ * The strict check of message `name` from the build (scripts/precompile-validators.mjs), when
+ * it is at least as new as the compiled schemas; else undefined, and it is compiled here.
+ */
+function precompiled(name: string): { Check(value: unknown): boolean } | undefined {
+  if (PRECOMPILED === undefined) return undefined;
+  try {
+    schemasBuiltMs ??= statSync(fileURLToPath(new URL('../protocol/messages.js', PRECOMPILED))).mtimeMs;
+    const file = fileURLToPath(new URL(`${name}.cjs`, PRECOMPILED));
+    if (statSync(file).mtimeMs < schemasBuiltMs) return undefined;
+    const check = (createRequire(HERE)(file) as () => (value: unknown) => boolean)();
+    return typeof check === 'function' ? { Check: check } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function compile(name: string, schema: TSchema): MessageValidator {
   // Compiled on first use, not at module load: a process meets only a few of the message names,
   // and compiling all of them would add a few hundred milliseconds to every process start (an
-  // executor host's start is on the path of a framework's first task).
+  // executor host's start is on the path of a framework's first task). From dist/, the strict
+  // check was compiled by the build.
   let check: TypeCheck<TSchema> | undefined;
-  let exact: TypeCheck<TSchema> | undefined;
+  let exact: { Check(value: unknown): boolean } | undefined;
   return (body) => {
-    exact ??= TypeCompiler.Compile(strictSchema(schema));
+    exact ??= precompiled(name) ?? TypeCompiler.Compile(strictSchema(schema));
     if (exact.Check(body)) return undefined;
     check ??= TypeCompiler.Compile(schema);
     if (check.Check(body)) {
@@ -552,7 +578,7 @@ function compile(schema: TSchema): MessageValidator {
 export const messageValidators: Readonly<Record<string, MessageValidator>> = Object.freeze(
   Object.assign(
     Object.create(null) as Record<string, MessageValidator>,
-    Object.fromEntries(MESSAGE_NAMES.map((n) => [n, compile(messageSchemas[n])])),
+    Object.fromEntries(MESSAGE_NAMES.map((n) => [n, compile(n, messageSchemas[n])])),
   ),
 );
 
