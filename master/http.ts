@@ -19,6 +19,9 @@ import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJ
 
 /** An endpoint sees the principal that authenticated the request (undefined: anonymous). */
 type Endpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undefined) => HttpResponse;
+/** One that may answer once the registry has stored a change (quota, weights). */
+type Answer = HttpResponse | Promise<HttpResponse>;
+type AsyncEndpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undefined) => Answer;
 
 /** GET (and HEAD) endpoints: answered as JSON, wrapped for `?jsonp=`; other methods get 405. */
 const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
@@ -34,7 +37,7 @@ const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
 };
 
 /** Endpoints that answer every method themselves. */
-const ROUTES: Readonly<Record<string, Endpoint>> = {
+const ROUTES: Readonly<Record<string, AsyncEndpoint>> = {
   '/health': () => ({ status: 200, body: '' }),
   '/redirect': redirectEndpoint,
   '/teardown': teardownEndpoint,
@@ -56,7 +59,7 @@ const ACL_GUARDED_PATHS: ReadonlySet<string> = new Set(['/flags']);
  * and HEAD, `--authenticate_http_readwrite` for the rest; /health is always open), then the
  * `get_endpoints` ACL for the paths Mesos guards with it.
  */
-function serve(ctx: MasterContext, path: string, endpoint: Endpoint): HttpHandler {
+function serve(ctx: MasterContext, path: string, endpoint: AsyncEndpoint): HttpHandler {
   return guarded(httpAuth(ctx), (req, principal) => {
     if (path !== '/health' && path !== '/redirect') {
       const notLeading = standbyAnswer(ctx, req);
@@ -82,7 +85,12 @@ export function installRoutes(ctx: MasterContext, deps: OperatorApiDeps): Operat
     ctx.route(path, serve(ctx, path, (c, req, p) => (req.method === 'GET' || req.method === 'HEAD' ? jsonp(req, endpoint(c, req, p)) : methodNotAllowed(req, 'GET'))));
   }
   // Every JSON answer takes `?jsonp=`, as libprocess wraps them all.
-  for (const [path, endpoint] of Object.entries(ROUTES)) ctx.route(path, serve(ctx, path, (c, req, p) => withJsonp(req, endpoint(c, req, p))));
+  for (const [path, endpoint] of Object.entries(ROUTES)) {
+    ctx.route(path, serve(ctx, path, (c, req, p) => {
+      const answer = endpoint(c, req, p);
+      return answer instanceof Promise ? answer.then((r) => withJsonp(req, r)) : withJsonp(req, answer);
+    }));
+  }
   for (const role of ctx.state.quotas.keys()) quotaRoleRoute(ctx, role);
   const api = operatorApi(ctx, deps);
   ctx.route('/api/v1', serve(ctx, '/api/v1', (_c, req, p) => api.handler(req, p)));

@@ -23,7 +23,7 @@ export interface OperatorApiDeps {
   counter(name: string): Counter;
 }
 
-type Call = (ctx: MasterContext, call: OperatorCall, principal: string | undefined) => HttpResponse;
+type Call = (ctx: MasterContext, call: OperatorCall, principal: string | undefined) => HttpResponse | Promise<HttpResponse>;
 
 const ok = (): HttpResponse => ({ status: 200, body: '' });
 const accepted = (): HttpResponse => ({ status: 202, body: '' });
@@ -81,25 +81,23 @@ function readFile(call: OperatorCall): HttpResponse {
   }
 }
 
-function updateWeightsCall(ctx: MasterContext, call: OperatorCall, principal: string | undefined): HttpResponse {
+function updateWeightsCall(ctx: MasterContext, call: OperatorCall, principal: string | undefined): HttpResponse | Promise<HttpResponse> {
   const updates = validateWeights(ctx, subMessage(call)['weight_infos']);
   if (updates instanceof ValidationError) return bad(updates.message);
   for (const role of Object.keys(updates)) {
     if (!authorized(ctx.opts.acls, 'update_weights', principal, role)) return forbidden(`principal '${principal ?? ''}' may not update the weight of role '${role}'`);
   }
-  updateWeights(ctx, updates);
-  return ok();
+  return updateWeights(ctx, updates).then(ok);
 }
 
-function updateQuotaCall(ctx: MasterContext, call: OperatorCall, principal: string | undefined): HttpResponse {
+function updateQuotaCall(ctx: MasterContext, call: OperatorCall, principal: string | undefined): HttpResponse | Promise<HttpResponse> {
   const sub = subMessage(call);
   const configs = parseQuotaConfigs(ctx, sub['quota_configs'], sub['force'] === true);
   if (configs instanceof ValidationError) return bad(configs.message);
   for (const q of configs) {
     if (!authorized(ctx.opts.acls, 'update_quotas', principal, q.role)) return forbidden(`principal '${principal ?? ''}' may not set quota for role '${q.role}'`);
   }
-  applyQuotaConfigs(ctx, configs);
-  return ok();
+  return applyQuotaConfigs(ctx, configs).then(ok);
 }
 
 function reservationCall(reserving: boolean): Call {
@@ -184,12 +182,12 @@ function calls(deps: OperatorApiDeps, subscribers: OperatorSubscribers): Readonl
  * Serves `/api/v1` (and `/master/api/v1`); `guard` is the authentication the v0 routes use.
  * The subscribers are returned so the master can end their streams when it stops.
  */
-export function operatorApi(ctx: MasterContext, deps: OperatorApiDeps): { handler: (req: HttpRequest, principal: string | undefined) => HttpResponse; subscribers: OperatorSubscribers } {
+export function operatorApi(ctx: MasterContext, deps: OperatorApiDeps): { handler: (req: HttpRequest, principal: string | undefined) => HttpResponse | Promise<HttpResponse>; subscribers: OperatorSubscribers } {
   const subscribers = new OperatorSubscribers(ctx, deps.clock, deps.counter('master/operator_api/subscribers_cut'));
   ctx.state.observer = subscribers;
   const table = calls(deps, subscribers);
   const types = new Set(Object.keys(table));
-  const handler = (req: HttpRequest, principal: string | undefined): HttpResponse => {
+  const handler = (req: HttpRequest, principal: string | undefined): HttpResponse | Promise<HttpResponse> => {
     const call = decodeOperatorCall(req, 'master', types);
     if ('status' in call) return call;
     return table[call.type]!(ctx, call, principal);

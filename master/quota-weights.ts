@@ -13,11 +13,11 @@ import { toAllocator, type MasterContext } from './context.js';
 import { jsonp, methodNotAllowed, quotaRoleRoute } from './http.js';
 import { rescindAllOffers } from './offers.js';
 import { quotaStatus } from './operator-views.js';
-import type { RegistryState } from './registry.js';
+import type { RegistryOperation, RegistryState } from './registry.js';
 import type { QuotaRecord } from './state.js';
 
 /** GET, POST and DELETE /quota, and DELETE /quota/<role>. */
-export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: string | undefined, principal?: string): HttpResponse {
+export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: string | undefined, principal?: string): HttpResponse | Promise<HttpResponse> {
   if (req.method === 'GET' && pathRole === undefined) {
     return jsonp(req, json(quotaStatus(ctx.state)));
   }
@@ -25,22 +25,20 @@ export function quotaEndpoint(ctx: MasterContext, req: HttpRequest, pathRole: st
     const quota = parseQuotaRequest(ctx, req);
     if (quota instanceof ValidationError) return badRequest(quota.message);
     if (!authorized(ctx.opts.acls, 'update_quotas', principal, quota.role)) return forbidden(`principal '${principal ?? ''}' may not set quota for role '${quota.role}'`);
-    setQuota(ctx, quota);
-    return { status: 200, body: '' };
+    return setQuota(ctx, quota).then(() => ({ status: 200, body: '' }));
   }
   if (req.method === 'DELETE') {
     const role = pathRole ?? req.query.get('role') ?? '';
     if (role === '') return badRequest('DELETE /quota needs a role: DELETE /quota/<role>');
     if (!ctx.state.quotas.has(role)) return badRequest(`There is no quota for role '${role}'`);
     if (!authorized(ctx.opts.acls, 'update_quotas', principal, role)) return forbidden(`principal '${principal ?? ''}' may not remove quota of role '${role}'`);
-    removeQuota(ctx, role);
-    return { status: 200, body: '' };
+    return removeQuota(ctx, role).then(() => ({ status: 200, body: '' }));
   }
   return methodNotAllowed(req, pathRole === undefined ? 'GET, POST, DELETE' : 'DELETE');
 }
 
 /** GET, PUT (and POST) /weights. */
-export function weightsEndpoint(ctx: MasterContext, req: HttpRequest, principal?: string): HttpResponse {
+export function weightsEndpoint(ctx: MasterContext, req: HttpRequest, principal?: string): HttpResponse | Promise<HttpResponse> {
   if (req.method === 'GET') return jsonp(req, json(Object.entries(ctx.state.weights).map(([role, weight]) => ({ role, weight }))));
   if (req.method !== 'PUT' && req.method !== 'POST') return methodNotAllowed(req, 'GET, PUT');
   const updates = parseWeightsRequest(ctx, req);
@@ -48,8 +46,7 @@ export function weightsEndpoint(ctx: MasterContext, req: HttpRequest, principal?
   for (const role of Object.keys(updates)) {
     if (!authorized(ctx.opts.acls, 'update_weights', principal, role)) return forbidden(`principal '${principal ?? ''}' may not update the weight of role '${role}'`);
   }
-  updateWeights(ctx, updates);
-  return { status: 200, body: '' };
+  return updateWeights(ctx, updates).then(() => ({ status: 200, body: '' }));
 }
 
 /** A POST /quota body, checked against the roles this master allows and what the cluster has. */
@@ -115,11 +112,14 @@ export function parseQuotaConfigs(ctx: MasterContext, configs: unknown, force: b
 }
 
 /** Applies checked configs: set (replacing what a role had), or removed when a config is empty. */
-export function applyQuotaConfigs(ctx: MasterContext, configs: readonly QuotaRecord[]): void {
+/** Resolves once every config is stored and applied, in order. */
+export function applyQuotaConfigs(ctx: MasterContext, configs: readonly QuotaRecord[]): Promise<void> {
+  const done: Promise<void>[] = [];
   for (const q of configs) {
-    if (ctx.state.quotas.has(q.role)) removeQuota(ctx, q.role);
-    if (!q.guarantee.isEmpty() || !q.limit.isEmpty()) setQuota(ctx, q);
+    if (ctx.state.quotas.has(q.role)) done.push(removeQuota(ctx, q.role));
+    if (!q.guarantee.isEmpty() || !q.limit.isEmpty()) done.push(setQuota(ctx, q));
   }
+  return Promise.all(done).then(() => undefined);
 }
 
 function quotaRoleProblem(ctx: MasterContext, role: string): string | undefined {
@@ -159,9 +159,21 @@ function scalarMapResources(field: string, value: unknown): Resources | Validati
   }
 }
 
-export function setQuota(ctx: MasterContext, quota: QuotaRecord): void {
+/** Resolves once the registry has stored `op` and `apply` has run (Mesos's registrar, then _updateQuota/_updateWeights). */
+function stored(ctx: MasterContext, op: RegistryOperation, apply: () => void): Promise<void> {
+  return new Promise((resolve) => ctx.store(op, () => {
+    apply();
+    resolve();
+  }));
+}
+
+export function setQuota(ctx: MasterContext, quota: QuotaRecord): Promise<void> {
   const { role, guarantee, limit } = quota;
-  ctx.store({ type: 'updateQuota', role, quota: { role, guarantee: guarantee.toJSON(), limit: limit.toJSON() } }, () => undefined);
+  return stored(ctx, { type: 'updateQuota', role, quota: { role, guarantee: guarantee.toJSON(), limit: limit.toJSON() } }, () => applyQuota(ctx, quota));
+}
+
+function applyQuota(ctx: MasterContext, quota: QuotaRecord): void {
+  const { role, guarantee, limit } = quota;
   ctx.state.quotas.set(role, quota);
   toAllocator(ctx, { name: 'AllocatorUpdateQuota', role, quota: { guarantees: guarantee.quantities(), limits: limit.quantities() } });
   quotaRoleRoute(ctx, role);
@@ -171,8 +183,11 @@ export function setQuota(ctx: MasterContext, quota: QuotaRecord): void {
   ctx.log.info({ role, guarantee: guarantee.toString() }, 'quota set');
 }
 
-export function removeQuota(ctx: MasterContext, role: string): void {
-  ctx.store({ type: 'updateQuota', role }, () => undefined);
+export function removeQuota(ctx: MasterContext, role: string): Promise<void> {
+  return stored(ctx, { type: 'updateQuota', role }, () => applyQuotaRemoval(ctx, role));
+}
+
+function applyQuotaRemoval(ctx: MasterContext, role: string): void {
   ctx.state.quotas.delete(role);
   toAllocator(ctx, { name: 'AllocatorUpdateQuota', role });
   ctx.log.info({ role }, 'quota removed');
@@ -200,8 +215,11 @@ export function validateWeights(ctx: MasterContext, body: unknown): Record<strin
   return updates;
 }
 
-export function updateWeights(ctx: MasterContext, updates: Record<string, number>): void {
-  ctx.store({ type: 'updateWeights', weights: updates }, () => undefined);
+export function updateWeights(ctx: MasterContext, updates: Record<string, number>): Promise<void> {
+  return stored(ctx, { type: 'updateWeights', weights: updates }, () => applyWeights(ctx, updates));
+}
+
+function applyWeights(ctx: MasterContext, updates: Record<string, number>): void {
   Object.assign(ctx.state.weights, updates);
   toAllocator(ctx, { name: 'AllocatorUpdateWeights', weights: updates });
   // Mesos rescinds every outstanding offer when a role with frameworks changes weight, so
