@@ -26,6 +26,8 @@ import { authorized } from '../protocol/index.js';
 import { removeOffer } from './offers.js';
 import { applyVolumeOperation, checkpointResources, reservationOfVolume, volumeSplitProblem } from './volumes.js';
 
+type TaskIdsInUse = LaunchContext['task_ids_in_use'];
+
 export function launchTasks(ctx: MasterContext, m: LaunchTasks, from: Pid | ''): void {
   const fw = callingFramework(ctx, 'LaunchTasks', m.framework_id.value, from, true);
   if (fw === undefined) return;
@@ -73,7 +75,8 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
     removeOffer(ctx, r, false, false);
   }
 
-  const inUse = new Set<string>([...fw.tasks.keys(), ...fw.unreachableTasks.keys()]);
+  // Read live: a task launched earlier in this call is in fw.tasks already.
+  const inUse: TaskIdsInUse = { has: (id) => fw.tasks.has(id) || fw.unreachableTasks.has(id) };
   const executors = fw.executorInfosOn(agent.id);
   // Operations dropped earlier in the call, named in the rejection of a task that needed them (mesos-ts only).
   const droppedOps: string[] = [];
@@ -99,7 +102,6 @@ export function acceptOffers(ctx: MasterContext, fw: FrameworkRecord, offerIds: 
           continue;
         }
         launchTask(ctx, fw, agent, role, outcome);
-        inUse.add(outcome.task.task_id.value);
         if (outcome.launch_executor && outcome.task.executor !== undefined) executors.set(outcome.task.executor.executor_id.value, outcome.task.executor);
       }
       remaining = result.remaining;
@@ -193,7 +195,7 @@ function launchContext(
   agent: AgentRecord,
   role: string,
   offered: Resources,
-  inUse: Set<string>,
+  inUse: TaskIdsInUse,
   executors: Map<string, ExecutorInfo>,
 ): LaunchContext {
   return { framework_id: { value: fw.id }, agent_id: { value: agent.id }, agent_capabilities: agent.capabilities, allocation_role: role, offered, task_ids_in_use: inUse, executors };
@@ -211,7 +213,7 @@ function launchGroup(
   role: string,
   op: OfferOperation,
   remaining: Resources,
-  inUse: Set<string>,
+  inUse: TaskIdsInUse,
   executors: Map<string, ExecutorInfo>,
 ): Resources {
   const tasks = operationTasks(op);
@@ -240,7 +242,6 @@ function launchGroup(
   for (const info of taskInfos) {
     const entry = new TaskEntry(newTask(info, fw.id, 'TASK_STAGING', eid, fw.info.user), Resources.fromJSON(info.resources ?? []));
     ctx.state.addTask(entry);
-    inUse.add(entry.id);
   }
   ctx.log.info({ framework: fw.id, agent: agent.id, executor: eid }, `Launching task group {${taskInfos.map((t) => t.task_id.value).join(', ')}} of framework ${fw.id} on agent ${agent.id}`);
   ctx.send(agent.pid, { name: 'RunTaskGroup', framework: fw.info, executor, task_group: { tasks: taskInfos }, pid: fw.pid ?? '', launch_executor: check.launch_executor });

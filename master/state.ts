@@ -153,6 +153,8 @@ export class AgentRecord {
   readonly killedTasks: ReadonlyMap<string, ReadonlySet<string>> = new Map();
   /** Its health checker (Mesos's SlaveObserver), an actor beside the master; replaced on every (re)admission. */
   observer: Pid<ObserverInbox> | undefined;
+  /** The views of `total` in `/state` (views.ts), kept while `total` is the same value. */
+  totalView: { total: Resources; json: Record<string, unknown> } | undefined;
 
   constructor(
     readonly id: string,

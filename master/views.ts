@@ -118,13 +118,34 @@ function agentPort(agent: AgentRecord): number {
   }
 }
 
-export function agentJSON(state: MasterState, agent: AgentRecord): Json {
-  const reserved: Json = {};
-  const reservedFull: Json = {};
-  for (const role of agent.total.reservationRoles()) {
-    reserved[role] = legacyResources(agent.total.reserved(role));
-    reservedFull[role] = agent.total.reserved(role).toJSON();
+/**
+ * The fields of an agent's view that follow from its total alone, made once per total: an
+ * agent's total is a value replaced on every change (a reservation, a volume, re-registration),
+ * so the view kept with it holds while the total is the same object.
+ */
+function totalJSON(agent: AgentRecord): Json {
+  const total = agent.total;
+  let view = agent.totalView?.total === total ? agent.totalView.json : undefined;
+  if (view === undefined) {
+    const reserved: Json = {};
+    const reservedFull: Json = {};
+    for (const role of total.reservationRoles()) {
+      reserved[role] = legacyResources(total.reserved(role));
+      reservedFull[role] = total.reserved(role).toJSON();
+    }
+    view = {
+      resources: legacyResources(total),
+      reserved_resources: reserved,
+      unreserved_resources: legacyResources(total.unreserved()),
+      reserved_resources_full: reservedFull,
+      unreserved_resources_full: total.unreserved().toJSON(),
+    };
+    agent.totalView = { total, json: view };
   }
+  return view;
+}
+
+export function agentJSON(state: MasterState, agent: AgentRecord): Json {
   const used = agent.used().unallocate();
   const offered = offeredBy(state, agent).unallocate();
   return {
@@ -135,13 +156,9 @@ export function agentJSON(state: MasterState, agent: AgentRecord): Json {
     pid: agent.pid,
     registered_time: secs(agent.registeredTime),
     ...(agent.reregisteredTime !== undefined ? { reregistered_time: secs(agent.reregisteredTime) } : {}),
-    resources: legacyResources(agent.total),
+    ...totalJSON(agent),
     used_resources: legacyResources(used),
     offered_resources: legacyResources(offered),
-    reserved_resources: reserved,
-    unreserved_resources: legacyResources(agent.total.unreserved()),
-    reserved_resources_full: reservedFull,
-    unreserved_resources_full: agent.total.unreserved().toJSON(),
     used_resources_full: used.toJSON(),
     offered_resources_full: offered.toJSON(),
     active: agent.active,

@@ -140,7 +140,7 @@ export interface LaunchContext {
   /** The offers' resources, all of them (with or without `allocation_info`). */
   offered: Resources;
   /** Ids of the framework's active and unreachable tasks. */
-  task_ids_in_use: ReadonlySet<string>;
+  task_ids_in_use: { has(id: string): boolean };
   /** The framework's executors already on the agent, by executor id. */
   executors: ReadonlyMap<string, ExecutorInfo>;
 }

@@ -35,7 +35,10 @@ export function newPackr(): Packr {
 }
 
 export function newUnpackr(): Unpackr {
-  return new Unpackr({ useRecords: true, mapsAsObjects: true, structuredClone: false, int64AsType: 'number' });
+  // copyBuffers: a decoded byte string is its own copy, not a view into the frame it came in.
+  // A view would keep the whole frame (up to a thousand messages) alive for as long as anything
+  // keeps that value: a task's status uuid kept by the master for the task's life, for one.
+  return new Unpackr({ useRecords: true, mapsAsObjects: true, structuredClone: false, int64AsType: 'number', copyBuffers: true });
 }
 
 /** Why a decoded value is not plain data within the limits, or undefined when it is. */

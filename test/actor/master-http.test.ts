@@ -7,16 +7,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../protocol/index.js';
-import { commandTask, World } from './master-harness.js';
+import { agentUpdate, commandTask, World, type AgentStub } from './master-harness.js';
 
-async function busyWorld(): Promise<{ w: World; agentId: string; frameworkId: string }> {
+async function busyWorld(): Promise<{ w: World; agentId: string; frameworkId: string; agent: AgentStub }> {
   const w = await World.start({ flags: { port: '5050', allocation_interval: '1secs' } });
   const a = await w.agent('cpus:4;mem:4096;ports:[31000-31999]');
   const s = await w.scheduler({ name: 'web', role: 'web' });
   const offer = s.peer.last('ResourceOffers')!.offers[0]!;
   s.peer.tell(w.master.pid, { name: 'LaunchTasks', framework_id: { value: s.id }, offer_ids: [offer.id], tasks: [commandTask('t1', offer, 'cpus:1;mem:256;ports:[31000-31001]')], filters: { refuse_seconds: 0 } });
   await w.pass(1000);
-  return { w, agentId: a.id, frameworkId: s.id };
+  return { w, agentId: a.id, frameworkId: s.id, agent: a };
 }
 
 test('/state has Mesos\'s v0 shape, also as /master/state', async () => {
@@ -46,6 +46,28 @@ test('/state has Mesos\'s v0 shape, also as /master/state', async () => {
   assert.equal(fw.offers[0].slave_id, agentId);
   const alias = await w.get('/master/state');
   assert.deepEqual(alias.body, state);
+  await w.stop();
+});
+
+test('/state shows each task as it is now: its state, and a status that replaces the last one of the same state', async () => {
+  const { w, agentId, frameworkId, agent: a } = await busyWorld();
+  const task = async (): Promise<{ state: string; statuses: { state: string; healthy?: boolean }[] }> => (await w.state()).frameworks[0].tasks[0];
+  assert.equal((await task()).state, 'TASK_STAGING');
+  assert.deepEqual((await task()).statuses, []);
+  a.peer.tell(w.master.pid, agentUpdate(frameworkId, agentId, 't1', 'TASK_RUNNING'));
+  await w.pass(0);
+  assert.equal((await task()).state, 'TASK_RUNNING');
+  // A TASK_RUNNING that brings `healthy` replaces the last status: same state, same count.
+  const healthy = agentUpdate(frameworkId, agentId, 't1', 'TASK_RUNNING');
+  healthy.update.status.healthy = true;
+  a.peer.tell(w.master.pid, healthy);
+  await w.pass(0);
+  assert.deepEqual((await task()).statuses.map((s) => [s.state, s.healthy]), [['TASK_RUNNING', true]]);
+  a.peer.tell(w.master.pid, agentUpdate(frameworkId, agentId, 't1', 'TASK_FAILED'));
+  await w.pass(0);
+  const failed = await task();
+  assert.equal(failed.state, 'TASK_FAILED');
+  assert.deepEqual(failed.statuses.map((s) => s.state), ['TASK_RUNNING', 'TASK_FAILED']);
   await w.stop();
 });
 
