@@ -42,7 +42,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const cmd = JSON.parse(line) as { op: string; mode?: FrameworkMode; perFramework?: number };
   if (cmd.op === 'mode' && cmd.mode) {
     for (const f of frameworks) f.mode = cmd.mode.kind === 'hold' ? { kind: 'hold', target: cmd.mode.target } : cmd.mode;
-    for (const f of frameworks) runtime.send('', f.self, { name: '_Revive' });
+    // An idle framework suppresses its offers, as a scheduler with nothing to run should; any other mode revives them.
+    for (const f of frameworks) runtime.send('', f.self, { name: cmd.mode.kind === 'idle' ? '_Suppress' : '_Revive' });
   } else if (cmd.op === 'epoch') {
     tally.registeredSinceEpoch = 0;
     tally.offerCycles = [];

@@ -310,6 +310,7 @@ export class SimFramework extends Actor<AgentInbox> {
     LostAgent: () => {},
     ExecutorToFramework: () => {},
     _Revive: () => this.revive(),
+    _Suppress: () => this.suppress(),
     _RetryRegister: (m: { backoffMs: number }) => this.register(m.backoffMs),
   } as unknown as Handlers<AgentInbox>;
 
@@ -345,6 +346,11 @@ export class SimFramework extends Actor<AgentInbox> {
   revive(): void {
     this.suppressed = false;
     if (this.frameworkId !== undefined) this.send(this.master, { name: 'ReviveOffers', framework_id: { value: this.frameworkId } });
+  }
+
+  suppress(): void {
+    this.suppressed = true;
+    if (this.frameworkId !== undefined) this.send(this.master, { name: 'SuppressOffers', framework_id: { value: this.frameworkId } });
   }
 
   private offers(m: ResourceOffers): void {

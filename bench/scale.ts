@@ -12,7 +12,8 @@
 // BENCH_SCALE_SECONDS (churn, default 10), BENCH_SCALE_STATE_TASKS (default 100000),
 // BENCH_SCALE_TASKS_PER_OFFER (default 10), BENCH_SCALE_INFLIGHT (churn tasks launched and not
 // yet finished, across all frameworks, default 20000), BENCH_SCALE_AGENT_PROCS (default 2),
-// BENCH_SCALE_FRAMEWORK_PROCS (default 1), BENCH_SCALE_PROFILE=DIR (master --cpu-prof there).
+// BENCH_SCALE_FRAMEWORK_PROCS (default 1), BENCH_SCALE_PROFILE=DIR (master --cpu-prof there),
+// BENCH_SCALE_MASTER_NODE_FLAGS (the master's Node flags, default MASTER_NODE_FLAGS; '' for Node's defaults).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { distIsFresh } from '../executor/index.js';
+import { MASTER_NODE_FLAGS } from '../master/index.js';
 import type { FrameworkMode } from './scale-sim.js';
 
 const env = process.env;
@@ -86,6 +88,7 @@ async function startMaster(port: number, workDir: string): Promise<Master> {
   const args = [
     ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
     '--max-old-space-size=4096',
+    ...(env['BENCH_SCALE_MASTER_NODE_FLAGS'] ?? MASTER_NODE_FLAGS.join(' ')).split(' ').filter((f) => f !== ''),
     join(ROOT, 'dist', 'cli', 'mesos-master.js'),
     '--ip=127.0.0.1',
     `--port=${port}`,

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { programArguments } from '../executor/index.js';
+import { MASTER_NODE_FLAGS } from '../master/node-flags.js';
 
 export const LOGGING_LEVELS = ['INFO', 'WARNING', 'ERROR'] as const;
 
@@ -20,7 +21,8 @@ export function entryCommand(entry: string): { command: string; args: string[] }
   const here = fileURLToPath(import.meta.url);
   const ext = here.endsWith('.ts') ? '.ts' : '.js';
   const file = fileURLToPath(new URL(`./${entry}${ext}`, import.meta.url));
-  return { command: process.execPath, args: programArguments(file, childExecArgv()) };
+  const own = entry === 'mesos-master' ? MASTER_NODE_FLAGS.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0]!))) : [];
+  return { command: process.execPath, args: programArguments(file, [...own, ...childExecArgv()]) };
 }
 
 const OWN_FLAG = /^(--(test|experimental-test|inspect|watch|eval|print)|-e$|-p$|-pe$)/;

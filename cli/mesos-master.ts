@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // mesos-master: runs a master (and its allocator) on --ip:--port with Mesos's flag names, each
 // also read from MESOS_<FLAG>. Logs one line with its address once listening; stops on SIGINT/SIGTERM.
 

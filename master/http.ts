@@ -3,7 +3,7 @@
 // quota and weights live in quota-weights.ts. Adding an endpoint is one line in ROUTES.
 
 import { operatorVolumes } from './volumes.js';
-import { badRequest, json, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
+import { badRequest, json, jsonNow, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from '../runtime/index.js';
 import { forbidden, guarded, type HttpAuthOptions } from '../protocol/index.js';
 import { authorized } from '../protocol/index.js';
 import type { Task } from '../protocol/index.js';
@@ -23,7 +23,7 @@ type Endpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undef
 type Answer = HttpResponse | Promise<HttpResponse>;
 type AsyncEndpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undefined) => Answer;
 
-/** GET (and HEAD) endpoints: answered as JSON, wrapped for `?jsonp=`; other methods get 405. */
+/** GET (and HEAD) endpoints: answered as JSON serialized at once (jsonNow), wrapped for `?jsonp=`; other methods get 405. */
 const GET_ROUTES: Readonly<Record<string, Endpoint>> = {
   '/state': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
   '/state.json': (ctx, _req, p) => json(visibleState(ctx, p, stateJSON(ctx.state, identity(ctx)))),
@@ -82,7 +82,7 @@ function httpAuth(ctx: MasterContext): HttpAuthOptions {
 /** Installs every route; the operator API's SUBSCRIBE streams are returned so the master can end them. */
 export function installRoutes(ctx: MasterContext, deps: OperatorApiDeps): OperatorSubscribers {
   for (const [path, endpoint] of Object.entries(GET_ROUTES)) {
-    ctx.route(path, serve(ctx, path, (c, req, p) => (req.method === 'GET' || req.method === 'HEAD' ? jsonp(req, endpoint(c, req, p)) : methodNotAllowed(req, 'GET'))));
+    ctx.route(path, serve(ctx, path, (c, req, p) => (req.method === 'GET' || req.method === 'HEAD' ? jsonNow(jsonp(req, endpoint(c, req, p))) : methodNotAllowed(req, 'GET'))));
   }
   // Every JSON answer takes `?jsonp=`, as libprocess wraps them all.
   for (const [path, endpoint] of Object.entries(ROUTES)) {

@@ -11,6 +11,7 @@ export { Master } from './master.js';
 export type { MasterOptions } from './options.js';
 export { parseRemovalRate } from './removal-limiter.js';
 export { MESOS_VERSION } from './views.js';
+export { MASTER_NODE_FLAGS } from './node-flags.js';
 
 export interface MasterHandle {
   runtime: Runtime;

@@ -15,6 +15,16 @@ export { legacyResources, taskJSON, type Json };
 
 const secs = (ms: number): number => ms / 1000;
 
+/**
+ * A part of a view built when the answer is serialized, not when the view is: JSON.stringify
+ * calls toJSON as it reaches the part. At 100,000 tasks, /state built whole is millions of
+ * objects alive at once, which the collector copies and promotes; built a framework's task list
+ * or an agent at a time, each part dies young, once written.
+ */
+function whenWritten(build: () => unknown): { toJSON(): unknown } {
+  return { toJSON: build };
+}
+
 function attributesJSON(attributes: readonly Attribute[]): Json {
   const out: Json = {};
   for (const a of attributes) {
@@ -97,9 +107,9 @@ export function frameworkJSON(state: MasterState, fw: FrameworkRecord): Json {
     ...(fw.reregisteredTime !== undefined ? { reregistered_time: secs(fw.reregisteredTime) } : {}),
     ...(fw.info.principal !== undefined ? { principal: fw.info.principal } : {}),
     ...(fw.multiRole ? { roles: fw.roles } : { role: fw.info.role ?? '*' }),
-    tasks: [...fw.tasks.values()].map((t) => taskJSON(t.task)),
-    unreachable_tasks: [...fw.unreachableTasks.values()].map(taskJSON),
-    completed_tasks: fw.completedTasks.toArray().map(taskJSON),
+    tasks: whenWritten(() => [...fw.tasks.values()].map((t) => taskJSON(t.task))),
+    unreachable_tasks: whenWritten(() => [...fw.unreachableTasks.values()].map(taskJSON)),
+    completed_tasks: whenWritten(() => fw.completedTasks.toArray().map(taskJSON)),
     offers: [...fw.offers].flatMap((id) => {
       const o = state.offers.get(id);
       return o === undefined ? [] : [offerJSON(o)];
@@ -203,7 +213,7 @@ export function stateJSON(state: MasterState, me: MasterIdentity): Json {
     leader: me.pid,
     leader_info: { id: me.id, pid: me.pid, port: me.port, hostname: me.hostname },
     flags: me.flags,
-    slaves: [...state.agents.values()].map((a) => agentJSON(state, a)),
+    slaves: [...state.agents.values()].map((a) => whenWritten(() => agentJSON(state, a))),
     recovered_slaves: [...state.recoveredAgents.values()].map((a) => ({ id: a.id, hostname: a.hostname, port: a.port ?? 5051, attributes: {} })),
     frameworks: [...state.frameworks.values()].map((f) => frameworkJSON(state, f)),
     completed_frameworks: state.completedFrameworks.toArray().map((f) => frameworkJSON(state, f)),

@@ -27,6 +27,16 @@ export function json(body: unknown, status = 200): HttpResponse {
   return { status, body };
 }
 
+/**
+ * A JSON answer serialized now, as UTF-8 bytes: for a view whose parts are built as it is
+ * written (toJSON), so that it shows the state of this instant and not of whenever the
+ * transport writes it; bytes, so that the text is encoded once and not again by the socket.
+ */
+export function jsonNow(res: HttpResponse): HttpResponse {
+  if (res.body === undefined || typeof res.body === 'string' || res.body instanceof Uint8Array || res.stream !== undefined) return res;
+  return { ...res, headers: { 'content-type': 'application/json', ...res.headers }, body: Buffer.from(JSON.stringify(res.body)) };
+}
+
 export function badRequest(message: string): HttpResponse {
   return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message };
 }

@@ -255,7 +255,8 @@ function writeResponse(res: ServerResponse, r: HttpResponse): void {
   if (r.body === undefined) payload = '';
   else if (typeof r.body === 'string' || r.body instanceof Uint8Array) payload = r.body;
   else {
-    payload = JSON.stringify(r.body);
+    // Bytes, encoded once: a string would be measured and then encoded again by the socket.
+    payload = Buffer.from(JSON.stringify(r.body));
     headers['content-type'] ??= 'application/json';
   }
   if (typeof payload === 'string') headers['content-type'] ??= 'text/plain; charset=utf-8';

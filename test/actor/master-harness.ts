@@ -123,13 +123,14 @@ export class World {
   }
 
   async get(path: string): Promise<{ status: number; body: any }> {
-    const res = await this.network.http(this.master.address)(request('GET', path));
-    return { status: res.status, body: res.body };
+    return this.http('GET', path);
   }
 
+  /** A JSON answer comes back parsed, as a client reads it off the wire. */
   async http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await this.network.http(this.master.address)(request(method, path, body));
-    return { status: res.status, body: res.body };
+    const isJson = res.headers?.['content-type']?.startsWith('application/json') === true;
+    return { status: res.status, body: isJson && res.body instanceof Uint8Array ? JSON.parse(Buffer.from(res.body).toString('utf8')) : res.body };
   }
 
   async state(): Promise<any> {

@@ -49,6 +49,9 @@ const NEVER: ReadonlyArray<readonly [string, string]> = [
 const PAST_THE_INDEX: ReadonlyArray<{ from: string; to: string; why: string }> = [
   { from: 'cli/main-job.ts', to: 'examples/command-framework.ts', why: 'the main job runs the example framework as a user would; examples/ has no index.ts' },
   { from: 'bench/allocator.ts', to: 'master/allocator/index.ts', why: 'the allocator benchmark drives the allocator and sorters directly, without a master' },
+  { from: 'cli/common.ts', to: 'master/node-flags.ts', why: "the commands start a master with its Node flags without loading the master's code" },
+  { from: 'bench/state-view.ts', to: 'master/state.ts', why: "the /state benchmark fills a master's state directly, without a master or its peers" },
+  { from: 'bench/state-view.ts', to: 'master/views.ts', why: 'the /state benchmark builds the view /state serves from that state' },
 ];
 
 interface Import {
