@@ -1,8 +1,9 @@
 // /state's cost alone, in one process: a master's state with N agents, F frameworks and T
 // running tasks (each with its TASK_RUNNING status, as the master keeps them) and C completed
-// tasks per framework (TASK_RUNNING, TASK_FINISHED), then the view
-// built and serialized as the master answers /state. Reports the median of R answers (wall
-// time, which here is CPU time: nothing else runs) and the heap's growth.
+// tasks per framework (TASK_RUNNING, TASK_FINISHED), then the view built and serialized as the
+// master answers /state, alternating with the same view built whole before it is serialized
+// (the baseline: every task's view alive at once). Reports medians of R answers each (wall time,
+// which here is CPU time: nothing else runs; `npm run bench:state` collects before each).
 //
 // Env: BENCH_STATE_AGENTS (10000), BENCH_STATE_FRAMEWORKS (100), BENCH_STATE_TASKS (100000),
 // BENCH_STATE_COMPLETED (1000, Mesos's max_completed_tasks_per_framework), BENCH_STATE_RUNS (7).
@@ -65,17 +66,33 @@ for (const fw of frameworks) {
   }
 }
 const me = { id: 'bench', pid: 'master@127.0.0.1:5050', hostname: 'localhost', port: 5050, startTimeMs: now, flags: {} };
+
+/** The view with every part built before any is written, as /state was answered before whenWritten (the parts replaced in place). */
+function builtWhole(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return builtWhole((v as { toJSON(): unknown }).toJSON());
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = builtWhole(v[i]);
+  else for (const k in v) (v as Record<string, unknown>)[k] = builtWhole((v as Record<string, unknown>)[k]);
+  return v;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
 const times: number[] = [];
+const baseline: number[] = [];
 let bytes = 0;
-const heap0 = process.memoryUsage().heapUsed;
+// Alternating, so that both see the same machine.
 for (let r = 0; r < RUNS; r++) {
-  (globalThis as { gc?: () => void }).gc?.();
-  const t0 = performance.now();
+  gc?.();
+  let t0 = performance.now();
   const res = jsonNow({ status: 200, body: stateJSON(state, me) });
   times.push(performance.now() - t0);
   bytes = (res.body as Uint8Array).byteLength;
+  gc?.();
+  t0 = performance.now();
+  jsonNow({ status: 200, body: builtWhole(stateJSON(state, me)) });
+  baseline.push(performance.now() - t0);
 }
-if (env["BENCH_STATE_PEEK"]) { const j = JSON.parse(Buffer.from(jsonNow({ status: 200, body: stateJSON(state, me) }).body as Uint8Array).toString()); console.log(JSON.stringify(j.frameworks[0].tasks[0]), JSON.stringify(j.slaves[0]).length, JSON.stringify(j.slaves[0])); }
 const ms = median(times);
-process.stderr.write(`/state of ${AGENTS} agents, ${FRAMEWORKS} frameworks, ${TASKS} tasks: ${times.map((t) => t.toFixed(0)).join(', ')} ms, ${(bytes / 1e6).toFixed(1)} MB; load ${loadavg()[0]!.toFixed(2)}\n`);
-console.log(JSON.stringify({ agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, state_ms: Math.round(ms), state_bytes: bytes, heap_mb: Math.round((process.memoryUsage().heapUsed - heap0) / 1e6), load: loadavg()[0] }));
+const baseMs = median(baseline);
+process.stderr.write(`/state of ${AGENTS} agents, ${FRAMEWORKS} frameworks, ${TASKS} running and ${COMPLETED * FRAMEWORKS} completed tasks, ${(bytes / 1e6).toFixed(1)} MB: ${times.map((t) => t.toFixed(0)).join(', ')} ms; built whole first: ${baseline.map((t) => t.toFixed(0)).join(', ')} ms; load ${loadavg()[0]!.toFixed(2)}${gc ? '' : ' (run with node --expose-gc for a collection before each answer)'}\n`);
+console.log(JSON.stringify({ agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, completed_tasks: COMPLETED * FRAMEWORKS, state_ms: Math.round(ms), built_whole_ms: Math.round(baseMs), ratio: +(ms / baseMs).toFixed(2), state_bytes: bytes, load: +loadavg()[0]!.toFixed(2) }));

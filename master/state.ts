@@ -176,17 +176,17 @@ export class AgentRecord {
 
   /** What tasks (not yet terminal) and executors use on the agent. */
   used(): Resources {
-    let r = Resources.EMPTY;
-    for (const t of this.allTasks()) if (!t.recovered) r = r.add(t.resources);
-    for (const m of this.executors.values()) for (const e of m.values()) r = r.add(e.resources);
-    return r;
+    const parts: Resources[] = [];
+    for (const m of this.tasks.values()) for (const t of m.values()) if (!t.recovered) parts.push(t.resources);
+    for (const m of this.executors.values()) for (const e of m.values()) parts.push(e.resources);
+    return Resources.sum(parts);
   }
 
   usedBy(frameworkId: string): Resources {
-    let r = Resources.EMPTY;
-    for (const t of this.tasks.get(frameworkId)?.values() ?? []) if (!t.recovered) r = r.add(t.resources);
-    for (const e of this.executors.get(frameworkId)?.values() ?? []) r = r.add(e.resources);
-    return r;
+    const parts: Resources[] = [];
+    for (const t of this.tasks.get(frameworkId)?.values() ?? []) if (!t.recovered) parts.push(t.resources);
+    for (const e of this.executors.get(frameworkId)?.values() ?? []) parts.push(e.resources);
+    return Resources.sum(parts);
   }
 }
 

@@ -58,10 +58,10 @@ export function offeredBy(state: MasterState, holder: FrameworkRecord | AgentRec
 
 /** What a framework's tasks (not yet terminal) and executors use. */
 export function usedBy(fw: FrameworkRecord): Resources {
-  let r = Resources.EMPTY;
-  for (const t of fw.tasks.values()) if (!t.recovered) r = r.add(t.resources);
-  for (const execs of fw.executors.values()) for (const e of execs.values()) r = r.add(e.resources);
-  return r;
+  const parts: Resources[] = [];
+  for (const t of fw.tasks.values()) if (!t.recovered) parts.push(t.resources);
+  for (const execs of fw.executors.values()) for (const e of execs.values()) parts.push(e.resources);
+  return Resources.sum(parts);
 }
 
 function executorsJSON(fw: FrameworkRecord): Json[] {
@@ -75,9 +75,7 @@ function executorInfoJSON(e: ExecutorInfo): Json {
   return { ...rest, executor_id: e.executor_id.value, ...(e.framework_id !== undefined ? { framework_id: e.framework_id.value } : {}) };
 }
 
-function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord): Json {
-  const used = usedBy(fw);
-  const offered = offeredBy(state, fw);
+function frameworkSummaryJSON(state: MasterState, fw: FrameworkRecord, used = usedBy(fw), offered = offeredBy(state, fw)): Json {
   return {
     id: fw.id,
     name: fw.info.name,
@@ -97,7 +95,7 @@ export function frameworkJSON(state: MasterState, fw: FrameworkRecord): Json {
   const used = usedBy(fw);
   const offered = offeredBy(state, fw);
   return {
-    ...frameworkSummaryJSON(state, fw),
+    ...frameworkSummaryJSON(state, fw, used, offered),
     resources: legacyResources(used.add(offered)),
     user: fw.info.user,
     failover_timeout: fw.info.failover_timeout ?? 0,

@@ -176,6 +176,12 @@ test('property: a sum contains both of its parts', () => {
   }));
 });
 
+test('property: Resources.sum of many values equals adding them one by one', () => {
+  fc.assert(fc.property(fc.array(resourcesArb, { maxLength: 12 }), (list) => {
+    assert.ok(Resources.sum(list).equals(list.reduce((acc, r) => acc.add(r), Resources.EMPTY)));
+  }));
+});
+
 test('property: a − b is contained in a and (a − b) + b contains a', () => {
   fc.assert(fc.property(resourcesArb, resourcesArb, (a, b) => {
     const d = a.subtract(b);
