@@ -98,7 +98,10 @@ async function openRemote(traceDir?: string, secure?: Secure): Promise<RemotePai
   const tracer = traceDir ? startTrace(rt, join(traceDir, 'driver.jsonl')) : undefined;
   const driver = rt.spawn(new Driver(), 'driver');
   const sink = pid('sink', peer.address);
-  await remoteRound(rt, driver, sink); // warm-up (and the handshake, once per connection)
+  // The connection first (one ping-pong): until it is open, the runtime holds at most
+  // maxQueuedPerPeer messages for the peer and drops the rest, and a round would never end.
+  await driver.pingPong(pid('echo', peer.address), 1);
+  await remoteRound(rt, driver, sink); // warm-up
   return {
     round: () => remoteRound(rt, driver, sink),
     rtts: async (n) => {

@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { runCustomExecutorFramework } from '../../examples/custom-executor-framework.js';
@@ -183,6 +184,40 @@ describe('the v1 executor API on a cluster of OS processes', { timeout: 180_000 
     assert.match(short.text, /uuid/);
     assert.equal((await fetch(`http://${agent}/health`)).status, 200);
     assert.equal((await x.sched.call(master, { type: 'TEARDOWN' })).status, 202);
+  });
+
+  it('an executor that subscribes and never reads its stream is cut off past the bound; the agent and the executor go on', async () => {
+    const x = await launchSilentExecutor('unread');
+    // The SUBSCRIBE over a raw socket that is never read: the kernel's buffers fill, then the agent's.
+    const body = encodeMessage('executor.Call', 'json', { ...x.ids, type: 'SUBSCRIBE', subscribe: {} });
+    const [host, port] = agent.split(':') as [string, string];
+    const sock = connect(Number(port), host);
+    open.push({ close: () => sock.destroy() });
+    sock.pause();
+    sock.write(`POST /api/v1/executor HTTP/1.1\r\nHost: ${agent}\r\nContent-Type: application/json\r\nAccept: application/json\r\nAuthorization: Bearer ${x.token}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    sock.write(body);
+    await waitUntil('the executor to be subscribed', async () => (await cluster.agentState(cluster.agents[0]!)).frameworks.find((f) => f.id === x.sched.frameworkId)?.executors.find((e) => e.id === x.ids.executor_id.value)?.tasks.length === 1);
+    const dropped = async (): Promise<number> => (await cluster.metrics(cluster.agents[0]!))['slave/dropped_messages'] ?? 0;
+    const before = await dropped();
+    const messagesBefore = (await cluster.metrics(cluster.agents[0]!))['slave/valid_framework_messages'] ?? 0;
+    // MESSAGE events of 1 MiB (1.4 MB as JSON) until the agent gives up on the stream.
+    const data = Buffer.alloc(1024 * 1024, 7).toString('base64');
+    let sent = 0;
+    while ((await dropped()) === before) {
+      assert.ok(sent < 60, `the agent still holds the stream after ${sent} MiB of unread events`);
+      assert.equal((await x.sched.call(master, { type: 'MESSAGE', message: { agent_id: x.agentId, executor_id: x.ids.executor_id, data } })).status, 202);
+      sent++;
+      await waitUntil('the message to reach the agent', async () => ((await cluster.metrics(cluster.agents[0]!))['slave/valid_framework_messages'] ?? 0) >= sent + messagesBefore, 20_000);
+    }
+    // Past the bound (4 MiB held by the agent, whatever the kernel held before): not after the first few.
+    assert.ok(sent >= 3, `cut off after ${sent} MiB`);
+    assert.equal((await fetch(`http://${agent}/health`)).status, 200);
+    // The executor subscribes again and is served: nothing of the task or its sandbox was lost.
+    const again = await ExecutorStream.open(agent, { ...x.ids, subscribe: { unacknowledged_tasks: [], unacknowledged_updates: [] } }, 'json', x.token);
+    open.push(again);
+    await again.next('SUBSCRIBED');
+    assert.equal((await x.sched.call(master, { type: 'MESSAGE', message: { agent_id: x.agentId, executor_id: x.ids.executor_id, data: Buffer.from('after').toString('base64') } })).status, 202);
+    assert.equal(Buffer.from((await again.next('MESSAGE'))['message'].data).toString(), 'after');
   });
 
   for (const media of ['json', 'protobuf'] as const) {
