@@ -2,7 +2,8 @@
 // carries heartbeat_interval_seconds (15, Mesos's DEFAULT_HEARTBEAT_INTERVAL), a HEARTBEAT
 // follows at once and then one every 15 s of virtual time, never early, between the other
 // events; a stream the subscriber closed gets no more, and a re-subscription's heartbeats keep
-// their own schedule. Mesos's counterpart: the master's Heartbeater on an HTTP framework
+// their own schedule; a subscriber that never reads is cut off at the master's bound on unread
+// events. Mesos's counterpart: the master's Heartbeater on an HTTP framework
 // (scheduler_http_api_tests.cpp, master's `framework->heartbeater`).
 
 import { test } from 'node:test';
@@ -100,5 +101,35 @@ test('after the subscriber goes away, its heartbeats stop; a re-SUBSCRIBE gets t
   assert.deepEqual(types(second.events), ['SUBSCRIBED', 'HEARTBEAT', 'HEARTBEAT', 'HEARTBEAT', 'HEARTBEAT']);
   assert.deepEqual(types(first.events), ['SUBSCRIBED', 'HEARTBEAT'], 'nothing more on the closed stream');
   second.close();
+  await w.stop();
+});
+
+test('a subscriber that never reads its stream is cut off once 4 MiB wait unread: the drop is counted, the framework disconnected, the master goes on', async () => {
+  const w = await World.start();
+  const req = { ...request('POST', '/api/v1/scheduler', { type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'tester', name: 'unread', failover_timeout: 60 } } }), headers: { 'content-type': 'application/json', accept: 'application/json' } };
+  const res = await w.network.http(w.master.address)(req);
+  assert.equal(res.status, 200);
+  const stream = res.stream!;
+  let closed = false;
+  stream.once('close', () => (closed = true));
+  const a = await w.agent('cpus:2;mem:1024');
+  await w.pass(1000);
+  const id = (await w.state()).frameworks.find((f: any) => f.name === 'unread').id as string;
+  const droppedBefore = (await w.metrics())['master/dropped_messages'] ?? 0;
+  // Framework messages of 1 MiB (1.4 MB of JSON each as MESSAGE events), none of them read.
+  const data = new Uint8Array(1024 * 1024).fill(7);
+  let sent = 0;
+  while (!closed) {
+    assert.ok(sent < 10, `the master still holds the stream after ${sent} MiB of unread events`);
+    a.peer.tell(w.master.pid, { name: 'ExecutorToFramework', agent_id: { value: a.id }, framework_id: { value: id }, executor_id: { value: 'e' }, data });
+    sent++;
+    await w.settle();
+  }
+  assert.ok(sent >= 3, `cut off after ${sent} MiB, before the bound`);
+  assert.ok(stream.readableLength <= 4 * 1024 * 1024 + 2 * 1024 * 1024, 'what it held stayed near the bound');
+  assert.equal((await w.metrics())['master/dropped_messages'], droppedBefore + 1);
+  const fw = (await w.state()).frameworks.find((f: any) => f.id === id);
+  assert.equal(fw.connected, false, 'the framework is disconnected, as when its subscriber goes away');
+  assert.equal(w.invalidMessages(), 0);
   await w.stop();
 });
