@@ -2,7 +2,8 @@
 // process and F simulated frameworks (bench/scale-sim.ts) speaking the real protocol. For each
 // (N, F) it measures: the time for all agents to register; sustained task launches per second
 // while every framework launches tasks that finish at once (RunTask → RUNNING → FINISHED, each
-// update acknowledged); the master's CPU per task, read from /proc/<pid>/stat; the offer cycle
+// update acknowledged); the master's CPU per task, read from /proc/<pid>/stat (and the
+// simulators', which share the machine); the offer cycle
 // (an agent's offer to that framework's next offer of it); `/state` latency and size with
 // BENCH_SCALE_STATE_TASKS tasks kept running; the master's RSS per agent and per task; and the
 // time for all agents to re-register after the master is restarted on the same work_dir.
@@ -210,11 +211,14 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
     const f0 = sum(fwSims, 'finished');
     const l0 = sum(fwSims, 'launched');
     const o0 = sum(fwSims, 'offers');
+    const simCpu = (): number => sims.reduce((t, s) => t + cpuSeconds(s.child.pid!), 0);
     const c0 = cpuSeconds(master.pid);
+    const s0 = simCpu();
     const w0 = performance.now();
     await sleep(CHURN_S * 1000);
     const f1 = sum(fwSims, 'finished');
     const c1 = cpuSeconds(master.pid);
+    const s1 = simCpu();
     const w1 = performance.now();
     const offerCycle = median(fwSims.map((s) => s.last?.offerCycleP50 ?? NaN).filter((x) => !Number.isNaN(x)));
     const snapshot = (await (await fetch(`http://127.0.0.1:${port}/metrics/snapshot`)).json()) as Record<string, number>;
@@ -222,7 +226,10 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
     const launchesPerS = tasks / ((w1 - w0) / 1000);
     const cpuUsPerTask = ((c1 - c0) * 1e6) / Math.max(1, tasks);
     const masterCpuShare = (c1 - c0) / ((w1 - w0) / 1000);
-    say(`  churn ${CHURN_S}s: ${sum(fwSims, 'offers') - o0} offers, ${sum(fwSims, 'launched') - l0} tasks launched, ${tasks} finished, ${launchesPerS.toFixed(0)} launches/s, master ${cpuUsPerTask.toFixed(0)} µs CPU per task (${(masterCpuShare * 100).toFixed(0)}% of a core), offer cycle p50 ${offerCycle.toFixed(0)} ms, allocation run p50 ${snapshot['allocator/mesos/allocation_run_ms/p50']?.toFixed(1)} ms, ${sum(fwSims, 'reconnects')} framework reconnections so far; load ${load()}`);
+    // The simulated agents and frameworks share the machine with the master: their CPU per task
+    // says how much of the machine is left for it.
+    const simCpuUsPerTask = ((s1 - s0) * 1e6) / Math.max(1, tasks);
+    say(`  churn ${CHURN_S}s: ${sum(fwSims, 'offers') - o0} offers, ${sum(fwSims, 'launched') - l0} tasks launched, ${tasks} finished, ${launchesPerS.toFixed(0)} launches/s, master ${cpuUsPerTask.toFixed(0)} µs CPU per task (${(masterCpuShare * 100).toFixed(0)}% of a core), simulators ${simCpuUsPerTask.toFixed(0)} µs, offer cycle p50 ${offerCycle.toFixed(0)} ms, allocation run p50 ${snapshot['allocator/mesos/allocation_run_ms/p50']?.toFixed(1)} ms, ${sum(fwSims, 'reconnects')} framework reconnections so far; load ${load()}`);
 
     // Stop churning, let the last tasks finish, then keep STATE_TASKS tasks running.
     for (const s of fwSims) s.send({ op: 'mode', mode: { kind: 'idle' } });
@@ -269,6 +276,7 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
       task_launches_per_s: Math.round(launchesPerS),
       // No task finished in the window (a starved machine): no figure, rather than CPU / 1.
       master_cpu_us_per_task: tasks > 0 ? Math.round(cpuUsPerTask) : null,
+      sim_cpu_us_per_task: tasks > 0 ? Math.round(simCpuUsPerTask) : null,
       offer_cycle_ms: +offerCycle.toFixed(1),
       state_ms: Math.round(stateMs),
       state_bytes: stateBytes,
