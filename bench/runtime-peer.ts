@@ -1,6 +1,7 @@
 // The far side of the runtime benchmark, in its own OS process. `runtime` mode hosts a sink
 // that reports when it has counted `total` messages and an echo for ping-pong; `raw` mode is
-// the baseline: a bare ws server that decodes the same MessagePack batches and counts them.
+// the baseline: a bare ws server that decodes the same MessagePack batches and counts them, and
+// echoes text frames for the raw ping-pong.
 
 import { unpackMultiple } from 'msgpackr';
 import { WebSocketServer } from 'ws';
@@ -33,7 +34,9 @@ if (mode === 'raw') {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
   wss.on('connection', (ws) => {
     let count = 0;
-    ws.on('message', (data: Buffer) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // A text frame is a ping of the raw round-trip baseline: echoed as it came.
+      if (!isBinary) return ws.send(data, { binary: false });
       unpackMultiple(data, (item: unknown) => {
         const total = (item as [string, string, string, string, null, Seq])[5].total;
         if (++count === total) {

@@ -1,6 +1,6 @@
 // Runtime benchmark: remote actor→actor one-way throughput between two OS processes, beside
 // the raw baseline of the same MessagePack batches over a bare ws socket; ping-pong round
-// trips; in-process throughput; and remote throughput with tracing on in both processes.
+// trips, beside a bare ws echo's; in-process throughput; and remote throughput with tracing on in both processes.
 // Each figure is the median of several rounds; the last line is one JSON object. The plain,
 // authenticated and TLS runs are open side by side and their rounds interleaved (plain, auth,
 // TLS, plain, …), so a burst of load from elsewhere hits all three alike; `auth_ratio` and
@@ -125,7 +125,7 @@ async function remote(traceDir?: string): Promise<number> {
   return median(rates);
 }
 
-async function raw(): Promise<number> {
+async function raw(): Promise<{ rate: number; rtts: number[] }> {
   const peer = await startPeer(['raw']);
   const ws = new WebSocket(`ws://${peer.address}/`, { perMessageDeflate: false });
   await new Promise((r) => ws.once('open', r));
@@ -146,9 +146,18 @@ async function raw(): Promise<number> {
   await round();
   const rates: number[] = [];
   for (let i = 0; i < ROUNDS; i++) rates.push(await round());
+  // The round-trip baseline: a bare ws text frame echoed by the peer, RTT_N times in turn.
+  const rtts: number[] = [];
+  for (let i = 0; i < RTT_N; i++) {
+    const back = new Promise((r) => ws.once('message', r));
+    const t0 = performance.now();
+    ws.send('ping');
+    await back;
+    rtts.push((performance.now() - t0) * 1000);
+  }
   ws.close();
   peer.child.kill('SIGTERM');
-  return median(rates);
+  return { rate: median(rates), rtts: rtts.slice(RTT_N / 10) };
 }
 
 type Count = { name: 'Count'; n: number };
@@ -197,7 +206,7 @@ async function local(): Promise<number> {
 }
 
 const loadBefore = loadavg();
-const rawRate = await raw();
+const { rate: rawRate, rtts: rawRtts } = await raw();
 const traceDir = mkdtempSync(join(tmpdir(), 'mesos-bench-trace-'));
 const tracedRate = await remote(traceDir);
 rmSync(traceDir, { recursive: true, force: true });
@@ -238,6 +247,7 @@ const result = {
   remote_ratio: +(untraced.rate / rawRate).toFixed(3),
   rtt_p50_us: Math.round(percentile(untraced.rtt, 0.5)),
   rtt_p99_us: Math.round(percentile(untraced.rtt, 0.99)),
+  raw_ws_rtt_p50_us: Math.round(percentile(rawRtts, 0.5)),
   local_msgs_per_s: Math.round(localRate),
   trace_on_ratio: +(tracedRate / untraced.rate).toFixed(3),
   remote_auth_msgs_per_s: Math.round(median(authRates)),
@@ -257,6 +267,6 @@ console.log(`remote, tracing on   ${Math.round(tracedRate).toLocaleString()} msg
 console.log(`remote, auth on      ${result.remote_auth_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.auth_ratio}, per-cycle ${result.auth_ratio_range.join('–')})`);
 console.log(`remote, TLS on       ${result.remote_tls_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.tls_ratio}, per-cycle ${result.tls_ratio_range.join('–')})`);
 console.log(`load average (1 min) ${result.loadavg_1m_before} before, ${result.loadavg_1m_after} after; plain, auth and TLS rounds interleaved`);
-console.log(`ping-pong rtt        p50 ${result.rtt_p50_us} µs, p99 ${result.rtt_p99_us} µs`);
+console.log(`ping-pong rtt        p50 ${result.rtt_p50_us} µs, p99 ${result.rtt_p99_us} µs (a bare ws text echo: p50 ${result.raw_ws_rtt_p50_us} µs)`);
 console.log(`in-process           ${result.local_msgs_per_s.toLocaleString()} msgs/s`);
 console.log(JSON.stringify(result));
