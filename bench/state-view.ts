@@ -34,7 +34,7 @@ for (let i = 0; i < AGENTS; i++) {
 }
 const frameworks: FrameworkRecord[] = [];
 for (let f = 0; f < FRAMEWORKS; f++) {
-  const fw = new FrameworkRecord(`bench-${String(f).padStart(4, '0')}`, { user: 'bench', name: `fw-${f}`, failover_timeout: 3600, capabilities: [{ type: 'MULTI_ROLE' }], roles: ['*'] }, undefined, now, 1000);
+  const fw = new FrameworkRecord(`bench-${String(f).padStart(4, '0')}`, { user: 'bench', name: `fw-${f}`, failover_timeout: 3600, capabilities: [{ type: 'MULTI_ROLE' }], roles: ['*'] }, undefined, now, Math.max(1, COMPLETED));
   state.addFramework(fw);
   frameworks.push(fw);
 }
