@@ -6,7 +6,9 @@
 // which here is CPU time: nothing else runs; `npm run bench:state` collects before each).
 //
 // Env: BENCH_STATE_AGENTS (10000), BENCH_STATE_FRAMEWORKS (100), BENCH_STATE_TASKS (100000),
-// BENCH_STATE_COMPLETED (1000, Mesos's max_completed_tasks_per_framework), BENCH_STATE_RUNS (7).
+// BENCH_STATE_COMPLETED (1000, Mesos's max_completed_tasks_per_framework), BENCH_STATE_RUNS (7),
+// BENCH_STATE_BALLAST_MB (0: megabytes of other live objects in the heap, as a master that has
+// run for a while holds; the collections an answer sets off cost more the more is live).
 
 import { loadavg } from 'node:os';
 import { AgentRecord, FrameworkRecord, MasterState, TaskEntry } from '../master/state.js';
@@ -20,7 +22,13 @@ const FRAMEWORKS = Number(env['BENCH_STATE_FRAMEWORKS'] ?? 100);
 const TASKS = Number(env['BENCH_STATE_TASKS'] ?? 100_000);
 const COMPLETED = Number(env['BENCH_STATE_COMPLETED'] ?? 1000);
 const RUNS = Number(env['BENCH_STATE_RUNS'] ?? 7);
+const BALLAST_MB = Number(env['BENCH_STATE_BALLAST_MB'] ?? 0);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+// About 4,800 objects of four small parts each make a megabyte of heap (measured: heap_mb).
+const ballast: unknown[] = [];
+for (let i = 0; i < BALLAST_MB * 4800; i++) ballast.push({ a: i, b: `s${i}`, c: [i, i + 1], d: { e: i } });
+(globalThis as { benchBallast?: unknown }).benchBallast = ballast; // kept live to the end
 
 const state = new MasterState(50);
 const now = Date.now();
@@ -78,14 +86,18 @@ function builtWhole(v: unknown): unknown {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const times: number[] = [];
+const cpuMs: number[] = [];
 const baseline: number[] = [];
 let bytes = 0;
 // Alternating, so that both see the same machine.
 for (let r = 0; r < RUNS; r++) {
   gc?.();
   let t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const res = jsonNow({ status: 200, body: stateJSON(state, me) });
   times.push(performance.now() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  cpuMs.push((cpu.user + cpu.system) / 1000);
   bytes = (res.body as Uint8Array).byteLength;
   gc?.();
   t0 = performance.now();
@@ -94,5 +106,5 @@ for (let r = 0; r < RUNS; r++) {
 }
 const ms = median(times);
 const baseMs = median(baseline);
-process.stderr.write(`/state of ${AGENTS} agents, ${FRAMEWORKS} frameworks, ${TASKS} running and ${COMPLETED * FRAMEWORKS} completed tasks, ${(bytes / 1e6).toFixed(1)} MB: ${times.map((t) => t.toFixed(0)).join(', ')} ms; built whole first: ${baseline.map((t) => t.toFixed(0)).join(', ')} ms; load ${loadavg()[0]!.toFixed(2)}${gc ? '' : ' (run with node --expose-gc for a collection before each answer)'}\n`);
-console.log(JSON.stringify({ agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, completed_tasks: COMPLETED * FRAMEWORKS, state_ms: Math.round(ms), built_whole_ms: Math.round(baseMs), ratio: +(ms / baseMs).toFixed(2), state_bytes: bytes, load: +loadavg()[0]!.toFixed(2) }));
+process.stderr.write(`/state of ${AGENTS} agents, ${FRAMEWORKS} frameworks, ${TASKS} running and ${COMPLETED * FRAMEWORKS} completed tasks, ${(bytes / 1e6).toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB: ${times.map((t) => t.toFixed(0)).join(', ')} ms; built whole first: ${baseline.map((t) => t.toFixed(0)).join(', ')} ms; load ${loadavg()[0]!.toFixed(2)}${gc ? '' : ' (run with node --expose-gc for a collection before each answer)'}\n`);
+console.log(JSON.stringify({ ballast_mb: BALLAST_MB, heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, completed_tasks: COMPLETED * FRAMEWORKS, state_ms: Math.round(ms), state_cpu_ms: Math.round(median(cpuMs)), built_whole_ms: Math.round(baseMs), ratio: +(ms / baseMs).toFixed(2), state_bytes: bytes, load: +loadavg()[0]!.toFixed(2) }));
