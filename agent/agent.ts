@@ -71,6 +71,7 @@ export class Agent extends Actor<AgentMessage> {
     _ContainerLaunchFailed: (m) => this.parts.executors.containerLaunchFailed(keyOf(m), m.message),
     _ContainerTerminated: (m) => this.parts.executors.containerTerminated(keyOf(m), m.termination),
     _SandboxReady: (m) => this.parts.hosts.sandboxReady(keyOf(m)),
+    _TaskVolumesLinked: (m) => this.parts.tasks.volumesLinked(keyOf(m), m.taskId, m.error),
     _ExecutorRegistrationTimeout: (m) => this.parts.executors.registrationTimeout(keyOf(m)),
     _ExecutorShutdownTimeout: (m) => this.parts.executors.shutdownTimeout(keyOf(m)),
     _ExecutorExited: (m) => this.parts.executors.exited(keyOf(m), m.pid),

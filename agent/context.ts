@@ -47,6 +47,8 @@ export type Internal =
   | ({ name: '_ContainerLaunchFailed'; message: string } & ExecutorKey)
   | ({ name: '_ContainerTerminated'; termination: Termination } & ExecutorKey)
   | ({ name: '_SandboxReady' } & ExecutorKey)
+  /** A later task's persistent volumes are linked into its running executor's sandbox (error: they could not be). */
+  | ({ name: '_TaskVolumesLinked'; taskId: string; error: string | undefined } & ExecutorKey)
   | ({ name: '_ExecutorRegistrationTimeout' } & ExecutorKey)
   | ({ name: '_ExecutorShutdownTimeout' } & ExecutorKey)
   | ({ name: '_ExecutorExited'; pid: Pid<ExecutorInbox> } & ExecutorKey)

@@ -27,7 +27,7 @@ import {
   type TaskStatusUpdate,
   type UpdateFramework,
 } from '../protocol/index.js';
-import type { AgentContext } from './context.js';
+import type { AgentContext, ExecutorKey } from './context.js';
 import { containerRefusal } from './containerizer/index.js';
 import { isHttpConnectionId } from './executor-connection.js';
 import { FrameworkState, newTask, type ExecutorKind, type ExecutorState } from './state.js';
@@ -85,8 +85,40 @@ export class Tasks {
     const e = executor;
     if (e.checkpoint) ctx.parts.checkpointer.task(e, task.task_id.value, newTask(task, fid, 'TASK_STAGING', kind === 'command' ? undefined : e.id));
     if (e.state === 'REGISTERING') e.queuedTasks.set(task.task_id.value, task);
+    else if (hasVolume(task.resources)) this.linkVolumesThenSend(e, task);
     else ctx.parts.executors.sendTask(f, e, task);
     ctx.parts.containers.resize(e);
+  }
+
+  /**
+   * A task for a running executor that brings persistent volumes: they are linked into the
+   * executor's sandbox first (the posix isolator's update in Mesos), and the task waits among
+   * the executor's queued ones meanwhile, where a kill still finds it.
+   */
+  private linkVolumesThenSend(e: ExecutorState, task: TaskInfo): void {
+    const { ctx } = this;
+    e.queuedTasks.set(task.task_id.value, task);
+    // Every volume the container holds now: the links of volumes not among them are removed.
+    const resources = [...(e.info.resources ?? []), ...[...e.launchedTasks.values()].filter((t) => !isTerminalState(t.state)).flatMap((t) => t.resources), ...[...e.queuedTasks.values()].flatMap((t) => t.resources ?? [])];
+    const key = { frameworkId: e.frameworkId, executorId: e.id, containerId: e.containerId };
+    ctx.pipeToSelf(
+      ctx.parts.volumes.link(e.containerId, e.directory, resources),
+      () => ({ name: '_TaskVolumesLinked', ...key, taskId: task.task_id.value, error: undefined }),
+      (err) => ({ name: '_TaskVolumesLinked', ...key, taskId: task.task_id.value, error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+
+  /** The volumes of a task held for them are linked (or not): it goes to its executor, or fails. */
+  volumesLinked(k: ExecutorKey, taskId: string, error: string | undefined): void {
+    const { ctx } = this;
+    const e = ctx.parts.executors.get(k);
+    const task = e?.queuedTasks.get(taskId);
+    const f = ctx.frameworks.get(k.frameworkId);
+    if (!e || !f || task === undefined) return; // killed meanwhile, or its executor is gone
+    e.queuedTasks.delete(taskId);
+    if (error !== undefined) return this.agentUpdate(f.id, f, e, task.task_id, 'TASK_FAILED', 'REASON_CONTAINER_UPDATE_FAILED', `Failed to link the task's persistent volumes: ${error}`);
+    if (e.state === 'TERMINATING' || e.state === 'TERMINATED') return this.agentUpdate(f.id, f, e, task.task_id, ctx.partitionState('TASK_DROPPED', f), 'REASON_EXECUTOR_TERMINATED', 'Executor terminating');
+    ctx.parts.executors.sendTask(f, e, task);
   }
 
   /**
@@ -387,4 +419,9 @@ function commandExecutorInfo(task: TaskInfo, frameworkId: string): ExecutorInfo 
   };
   if (task.container !== undefined) info.container = task.container;
   return info;
+}
+
+/** Whether a list of resources holds a persistent volume. */
+function hasVolume(resources: readonly Resource[] | undefined): boolean {
+  return (resources ?? []).some((r) => r.disk?.persistence !== undefined);
 }
