@@ -100,11 +100,11 @@ export class Tasks {
     e.queuedTasks.set(task.task_id.value, task);
     // Every volume the container holds now: the links of volumes not among them are removed.
     const resources = [...(e.info.resources ?? []), ...[...e.launchedTasks.values()].filter((t) => !isTerminalState(t.state)).flatMap((t) => t.resources), ...[...e.queuedTasks.values()].flatMap((t) => t.resources ?? [])];
-    const key = { frameworkId: e.frameworkId, executorId: e.id, containerId: e.containerId };
+    const linked = (error: string | undefined) => ({ name: '_TaskVolumesLinked', ...ctx.parts.executors.key(e), taskId: task.task_id.value, error }) as const;
     ctx.pipeToSelf(
       ctx.parts.volumes.link(e.containerId, e.directory, resources),
-      () => ({ name: '_TaskVolumesLinked', ...key, taskId: task.task_id.value, error: undefined }),
-      (err) => ({ name: '_TaskVolumesLinked', ...key, taskId: task.task_id.value, error: err instanceof Error ? err.message : String(err) }),
+      () => linked(undefined),
+      (err) => linked(err instanceof Error ? err.message : String(err)),
     );
   }
 

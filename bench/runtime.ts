@@ -16,6 +16,7 @@ import { WebSocket } from 'ws';
 import { execFileSync } from 'node:child_process';
 import { Actor, Runtime, pid, startTrace, type Handlers, type Pid } from '../runtime/index.js';
 import { secureOptions } from './runtime-secure.js';
+import { median, percentile } from './stats.js';
 
 const REMOTE_N = Number(process.env['BENCH_REMOTE_N'] ?? 400_000);
 const LOCAL_N = Number(process.env['BENCH_LOCAL_N'] ?? 5_000_000);
@@ -24,8 +25,6 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const BURST = 4096;
 const payload = 'x'.repeat(60);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function startPeer(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; address: string }> {

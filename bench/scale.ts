@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { distIsFresh } from '../executor/index.js';
 import { MASTER_NODE_FLAGS } from '../master/index.js';
 import type { FrameworkMode } from './scale-sim.js';
+import { median } from './stats.js';
 
 const env = process.env;
 const RUNS = (env['BENCH_SCALE_RUNS'] ?? '50000:1000,10000:100').split(',').map((r) => r.split(':').map(Number) as [number, number]);
@@ -40,7 +41,6 @@ const ROOT = join(import.meta.dirname, '..');
 const CLK_TCK = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 

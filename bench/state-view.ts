@@ -15,6 +15,7 @@ import { AgentRecord, FrameworkRecord, MasterState, TaskEntry } from '../master/
 import { stateJSON } from '../master/views.js';
 import { jsonNow } from '../runtime/index.js';
 import { Resources, type Task } from '../protocol/index.js';
+import { median } from './stats.js';
 
 const env = process.env;
 const AGENTS = Number(env['BENCH_STATE_AGENTS'] ?? 10_000);
@@ -23,7 +24,6 @@ const TASKS = Number(env['BENCH_STATE_TASKS'] ?? 100_000);
 const COMPLETED = Number(env['BENCH_STATE_COMPLETED'] ?? 1000);
 const RUNS = Number(env['BENCH_STATE_RUNS'] ?? 7);
 const BALLAST_MB = Number(env['BENCH_STATE_BALLAST_MB'] ?? 0);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 // About 4,800 objects of four small parts each make a megabyte of heap (measured: heap_mb).
 const ballast: unknown[] = [];

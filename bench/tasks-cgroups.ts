@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Resources, type Offer, type TaskInfo } from '../protocol/index.js';
 import { detectCgroups } from '../agent/index.js';
+import { median } from './stats.js';
 
 type StartNode = (args: string[]) => Promise<{ child: ChildProcess; address: string }>;
 type Run = (master: string, total: number, makeTask: (i: number, offer: Offer) => TaskInfo, perTask: Resources) => Promise<{ tasksPerS: number; failed: number }>;
@@ -58,7 +59,6 @@ export async function cgroupsRows(startNode: StartNode, run: Run, workDir: strin
   } finally {
     removeRoot(root);
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   const d = median(rounds.default);
   const c = median(rounds.cgroups);
   const rows: CgroupsRows = {

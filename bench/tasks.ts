@@ -20,6 +20,7 @@ import { HttpSchedulerDriver, MesosSchedulerDriver, type Scheduler } from '../sc
 import { nodeCommand } from '../executor/index.js';
 import { Resources, type ExecutorInfo, type Offer, type TaskInfo } from '../protocol/index.js';
 import { cgroupsRows } from './tasks-cgroups.js';
+import { median } from './stats.js';
 
 const COMMAND_TASKS = Number(process.env['BENCH_COMMAND_TASKS'] ?? 2000);
 const EXECUTOR_TASKS = Number(process.env['BENCH_EXECUTOR_TASKS'] ?? 20000);
@@ -173,7 +174,6 @@ async function idleLaunches(master: string, rounds: number): Promise<{ first: nu
   return { first, warm };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 

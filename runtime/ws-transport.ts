@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions, ty
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { request as makeRequest, type HttpHandler, type HttpResponse } from './http.js';
+import { jsonNow, request as makeRequest, type HttpHandler, type HttpResponse } from './http.js';
 import type { TlsOptions } from './tls.js';
 import type { Conn, Transport, TransportHandlers } from './transport.js';
 
@@ -241,9 +241,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 }
 
 function writeResponse(res: ServerResponse, r: HttpResponse): void {
-  const headers: Record<string, string> = { ...r.headers };
   if (r.stream) {
-    res.writeHead(r.status, headers);
+    res.writeHead(r.status, { ...r.headers });
     // A client that goes away ends the stream too (pipe alone would leave it open: an fd, an event source).
     const stream = r.stream;
     res.once('close', () => stream.destroy());
@@ -251,14 +250,10 @@ function writeResponse(res: ServerResponse, r: HttpResponse): void {
     stream.pipe(res);
     return;
   }
-  let payload: string | Uint8Array;
-  if (r.body === undefined) payload = '';
-  else if (typeof r.body === 'string' || r.body instanceof Uint8Array) payload = r.body;
-  else {
-    // Bytes, encoded once: a string would be measured and then encoded again by the socket.
-    payload = Buffer.from(JSON.stringify(r.body));
-    headers['content-type'] ??= 'application/json';
-  }
+  // JSON as bytes (jsonNow): a string would be measured and then encoded again by the socket.
+  const answer = jsonNow(r);
+  const headers: Record<string, string> = { ...answer.headers };
+  const payload = (answer.body ?? '') as string | Uint8Array;
   if (typeof payload === 'string') headers['content-type'] ??= 'text/plain; charset=utf-8';
   res.writeHead(r.status, headers);
   res.end(payload);
