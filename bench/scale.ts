@@ -5,7 +5,8 @@
 // update acknowledged); the master's CPU per task, read from /proc/<pid>/stat (and the
 // simulators', which share the machine); the offer cycle
 // (an agent's offer to that framework's next offer of it); `/state` latency and size with
-// BENCH_SCALE_STATE_TASKS tasks kept running; the master's RSS per agent and per task; and the
+// BENCH_SCALE_STATE_TASKS tasks kept running (the median of three answers, and the first, which
+// writes every task's text; the others copy the texts kept); the master's RSS per agent and per task; and the
 // time for all agents to re-register after the master is restarted on the same work_dir.
 // One JSON line per run; the last run is the 10,000-agent one.
 //
@@ -279,6 +280,7 @@ async function runOnce(agents: number, frameworks: number): Promise<Record<strin
       sim_cpu_us_per_task: tasks > 0 ? Math.round(simCpuUsPerTask) : null,
       offer_cycle_ms: +offerCycle.toFixed(1),
       state_ms: Math.round(stateMs),
+      state_first_ms: Math.round(states[0]!.ms),
       state_bytes: stateBytes,
       state_cpu_ms: Math.round(stateCpuMs),
       rss_mb: Math.round(rssHold),

@@ -1,9 +1,11 @@
 // /state's cost alone, in one process: a master's state with N agents, F frameworks and T
 // running tasks (each with its TASK_RUNNING status, as the master keeps them) and C completed
 // tasks per framework (TASK_RUNNING, TASK_FINISHED), then the view built and serialized as the
-// master answers /state, alternating with the same view built whole before it is serialized
-// (the baseline: every task's view alive at once). Reports medians of R answers each (wall time,
-// which here is CPU time: nothing else runs; `npm run bench:state` collects before each).
+// master answers /state. Each round answers twice: first after every task has changed (the
+// baseline: each task's text written anew, as when nothing is kept), then again with nothing
+// changed (each task's text kept from the first answer, as a polled /state mostly finds it).
+// Reports medians of R rounds (wall time, which here is CPU time: nothing else runs;
+// `npm run bench:state` collects before each answer).
 //
 // Env: BENCH_STATE_AGENTS (10000), BENCH_STATE_FRAMEWORKS (100), BENCH_STATE_TASKS (100000),
 // BENCH_STATE_COMPLETED (1000, Mesos's max_completed_tasks_per_framework), BENCH_STATE_RUNS (7),
@@ -75,36 +77,42 @@ for (const fw of frameworks) {
 }
 const me = { id: 'bench', pid: 'master@127.0.0.1:5050', hostname: 'localhost', port: 5050, startTimeMs: now, flags: {} };
 
-/** The view with every part built before any is written, as /state was answered before whenWritten (the parts replaced in place). */
-function builtWhole(v: unknown): unknown {
-  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
-  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return builtWhole((v as { toJSON(): unknown }).toJSON());
-  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = builtWhole(v[i]);
-  else for (const k in v) (v as Record<string, unknown>)[k] = builtWhole((v as Record<string, unknown>)[k]);
-  return v;
+/** Every task changed since the last answer, as after a burst of status updates: its last status replaced by a copy. */
+function touchEveryTask(): void {
+  const touch = (t: Task): void => {
+    const n = t.statuses.length;
+    if (n > 0) t.statuses[n - 1] = { ...t.statuses[n - 1]! };
+  };
+  for (const t of state.tasks()) touch(t.task);
+  for (const fw of frameworks) for (const t of fw.completedTasks.toArray()) touch(t);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
-const times: number[] = [];
-const cpuMs: number[] = [];
-const baseline: number[] = [];
-let bytes = 0;
-// Alternating, so that both see the same machine.
-for (let r = 0; r < RUNS; r++) {
+/** One answer, read to its end as the transport writes it (its UTF-8 length measured as the socket would encode it). */
+async function answer(): Promise<{ ms: number; cpuMs: number; bytes: number }> {
   gc?.();
-  let t0 = performance.now();
+  const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const res = jsonNow({ status: 200, body: stateJSON(state, me) });
-  times.push(performance.now() - t0);
+  let bytes = 0;
+  if (res.stream !== undefined) for await (const chunk of res.stream) bytes += Buffer.byteLength(chunk as string);
+  else bytes = (res.body as Uint8Array).byteLength;
+  const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  cpuMs.push((cpu.user + cpu.system) / 1000);
-  bytes = (res.body as Uint8Array).byteLength;
-  gc?.();
-  t0 = performance.now();
-  jsonNow({ status: 200, body: builtWhole(stateJSON(state, me)) });
-  baseline.push(performance.now() - t0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, bytes };
 }
-const ms = median(times);
-const baseMs = median(baseline);
-process.stderr.write(`/state of ${AGENTS} agents, ${FRAMEWORKS} frameworks, ${TASKS} running and ${COMPLETED * FRAMEWORKS} completed tasks, ${(bytes / 1e6).toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB: ${times.map((t) => t.toFixed(0)).join(', ')} ms; built whole first: ${baseline.map((t) => t.toFixed(0)).join(', ')} ms; load ${loadavg()[0]!.toFixed(2)}${gc ? '' : ' (run with node --expose-gc for a collection before each answer)'}\n`);
-console.log(JSON.stringify({ ballast_mb: BALLAST_MB, heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, completed_tasks: COMPLETED * FRAMEWORKS, state_ms: Math.round(ms), state_cpu_ms: Math.round(median(cpuMs)), built_whole_ms: Math.round(baseMs), ratio: +(ms / baseMs).toFixed(2), state_bytes: bytes, load: +loadavg()[0]!.toFixed(2) }));
+
+const cold: Awaited<ReturnType<typeof answer>>[] = [];
+const warm: Awaited<ReturnType<typeof answer>>[] = [];
+// Alternating, so that both see the same machine.
+for (let r = 0; r < RUNS; r++) {
+  touchEveryTask();
+  cold.push(await answer());
+  warm.push(await answer());
+}
+const coldMs = median(cold.map((a) => a.ms));
+const warmMs = median(warm.map((a) => a.ms));
+const bytes = warm[warm.length - 1]!.bytes;
+const list = (xs: { ms: number }[]): string => xs.map((a) => a.ms.toFixed(0)).join(', ');
+process.stderr.write(`/state of ${AGENTS} agents, ${FRAMEWORKS} frameworks, ${TASKS} running and ${COMPLETED * FRAMEWORKS} completed tasks, ${(bytes / 1e6).toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB: every task changed since the last answer ${list(cold)} ms; none changed ${list(warm)} ms; load ${loadavg()[0]!.toFixed(2)}${gc ? '' : ' (run with node --expose-gc for a collection before each answer)'}\n`);
+console.log(JSON.stringify({ ballast_mb: BALLAST_MB, heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), agents: AGENTS, frameworks: FRAMEWORKS, tasks: TASKS, completed_tasks: COMPLETED * FRAMEWORKS, state_ms: Math.round(warmMs), state_cpu_ms: Math.round(median(warm.map((a) => a.cpuMs))), changed_ms: Math.round(coldMs), changed_cpu_ms: Math.round(median(cold.map((a) => a.cpuMs))), ratio: +(warmMs / coldMs).toFixed(2), state_bytes: bytes, load: +loadavg()[0]!.toFixed(2) }));

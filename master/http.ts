@@ -15,7 +15,7 @@ import type { OperatorSubscribers } from './operator-events.js';
 import { operatorReservation } from './reservations.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
 import { schedulerEndpoint } from './scheduler-api.js';
-import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskJSON, versionJSON, type MasterIdentity } from './views.js';
+import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskText, versionJSON, type MasterIdentity } from './views.js';
 
 /** An endpoint sees the principal that authenticated the request (undefined: anonymous). */
 type Endpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undefined) => HttpResponse;
@@ -165,7 +165,7 @@ function tasksEndpoint(ctx: MasterContext, req: HttpRequest, principal: string |
   const filtered = tasks.filter((t) => taskId === null || t.task_id.value === taskId);
   const time = (t: Task): number => t.statuses[0]?.timestamp ?? 0;
   filtered.sort((a, b) => (order === 'asc' ? time(a) - time(b) : time(b) - time(a)));
-  return json({ tasks: filtered.slice(offset, offset + limit).map(taskJSON) });
+  return json({ tasks: filtered.slice(offset, offset + limit).map(taskText) });
 }
 
 function teardownEndpoint(ctx: MasterContext, req: HttpRequest, principal: string | undefined): HttpResponse {

@@ -5,13 +5,13 @@
 // (usedBy, offeredBy, roleViews), mapped to v1 shapes.
 
 import { pidAddress, parseAddress } from '../runtime/index.js';
-import { BUILD, legacyResources, Resources, taskJSON, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
+import { BUILD, legacyResources, Resources, taskJSON, taskText, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, QuotaRecord } from './state.js';
 
 /** Which Mesos release's v0 API these views and the MasterInfo speak. */
 export const MESOS_VERSION = '1.11.0';
 
-export { legacyResources, taskJSON, type Json };
+export { legacyResources, taskJSON, taskText, type Json };
 
 const secs = (ms: number): number => ms / 1000;
 
@@ -105,9 +105,9 @@ export function frameworkJSON(state: MasterState, fw: FrameworkRecord): Json {
     ...(fw.reregisteredTime !== undefined ? { reregistered_time: secs(fw.reregisteredTime) } : {}),
     ...(fw.info.principal !== undefined ? { principal: fw.info.principal } : {}),
     ...(fw.multiRole ? { roles: fw.roles } : { role: fw.info.role ?? '*' }),
-    tasks: whenWritten(() => [...fw.tasks.values()].map((t) => taskJSON(t.task))),
-    unreachable_tasks: whenWritten(() => [...fw.unreachableTasks.values()].map(taskJSON)),
-    completed_tasks: whenWritten(() => fw.completedTasks.toArray().map(taskJSON)),
+    tasks: whenWritten(() => [...fw.tasks.values()].map((t) => taskText(t.task))),
+    unreachable_tasks: whenWritten(() => [...fw.unreachableTasks.values()].map(taskText)),
+    completed_tasks: whenWritten(() => fw.completedTasks.toArray().map(taskText)),
     offers: [...fw.offers].flatMap((id) => {
       const o = state.offers.get(id);
       return o === undefined ? [] : [offerJSON(o)];

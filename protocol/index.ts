@@ -189,6 +189,7 @@ export {
   legacyResources,
   safeResources,
   taskJSON,
+  taskText,
   type Json,
 } from './legacy-json.js';
 

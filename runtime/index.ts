@@ -4,6 +4,7 @@ export { Actor, type Handlers } from './actor.js';
 export { RealClock, ManualClock, type Clock, type Cancel } from './clock.js';
 export { ProtocolError, ValidationError, IllegalStateError, InvariantError, invariant, setInvariantHandler, type ErrorOptions, type InvariantHandler } from './errors.js';
 export { Filters, filterFromJson, type FilterSpec, type FilterView, type Side, type Verdict } from './filters.js';
+export { JsonText, jsonText } from './json-text.js';
 export { json, jsonNow, badRequest, notFound, request, withJsonp, type HttpHandler, type HttpRequest, type HttpResponse } from './http.js';
 export { createLogger, pinoLevel, logControl, textLine, type Logger, type LogControl, type LogFormat, type LoggerOptions } from './log.js';
 export { installLogRoutes } from './log-http.js';

@@ -241,20 +241,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 }
 
 function writeResponse(res: ServerResponse, r: HttpResponse): void {
-  if (r.stream) {
-    res.writeHead(r.status, { ...r.headers });
+  // JSON as bytes, or as a stream of its pieces (jsonNow).
+  const answer = jsonNow(r);
+  if (answer.stream) {
+    res.writeHead(answer.status, { ...answer.headers });
     // A client that goes away ends the stream too (pipe alone would leave it open: an fd, an event source).
-    const stream = r.stream;
+    const stream = answer.stream;
     res.once('close', () => stream.destroy());
     stream.once('error', () => res.destroy());
     stream.pipe(res);
     return;
   }
-  // JSON as bytes (jsonNow): a string would be measured and then encoded again by the socket.
-  const answer = jsonNow(r);
   const headers: Record<string, string> = { ...answer.headers };
   const payload = (answer.body ?? '') as string | Uint8Array;
   if (typeof payload === 'string') headers['content-type'] ??= 'text/plain; charset=utf-8';
-  res.writeHead(r.status, headers);
+  res.writeHead(answer.status, headers);
   res.end(payload);
 }

@@ -2,6 +2,7 @@
 // clock, and small stand-ins for agents and schedulers that speak the real protocol messages
 // and record everything they receive.
 
+import { text } from 'node:stream/consumers';
 import { InMemoryNetwork, ManualClock, Runtime, advance, request, settle, type Pid, type RuntimeOptions } from '../../runtime/index.js';
 import { Probe, type Received } from '../kit/index.js';
 import {
@@ -130,7 +131,8 @@ export class World {
   async http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await this.network.http(this.master.address)(request(method, path, body));
     const isJson = res.headers?.['content-type']?.startsWith('application/json') === true;
-    return { status: res.status, body: isJson && res.body instanceof Uint8Array ? JSON.parse(Buffer.from(res.body).toString('utf8')) : res.body };
+    const raw = res.stream !== undefined ? await text(res.stream) : res.body instanceof Uint8Array ? Buffer.from(res.body).toString('utf8') : undefined;
+    return { status: res.status, body: isJson && raw !== undefined ? JSON.parse(raw) : res.body };
   }
 
   async state(): Promise<any> {
