@@ -19,7 +19,8 @@ const secs = (ms: number): number => ms / 1000;
  * A part of a view built when the answer is serialized, not when the view is: JSON.stringify
  * calls toJSON as it reaches the part. At 100,000 tasks, /state built whole is millions of
  * objects alive at once, which the collector copies and promotes; built a framework's task list
- * or an agent at a time, each part dies young, once written.
+ * or an agent at a time, each part dies young, once written. A task list is the tasks' kept
+ * texts (taskText), written anew only for the tasks that changed since the last answer.
  */
 function whenWritten(build: () => unknown): { toJSON(): unknown } {
   return { toJSON: build };
