@@ -6,9 +6,8 @@
 // simulators', which share the machine); the offer cycle
 // (an agent's offer to that framework's next offer of it); `/state` latency and size with
 // BENCH_SCALE_STATE_TASKS tasks kept running (the median of three answers, and the first, which
-// writes every task's text; the others copy the texts kept); the master's RSS per agent and per
-// task; and the time for all agents to re-register after the master is restarted on the same
-// work_dir.
+// writes every task's text; the others copy the texts kept); the master's RSS per agent and per task; and the
+// time for all agents to re-register after the master is restarted on the same work_dir.
 // One JSON line per run; the last run is the 10,000-agent one.
 //
 // Env: BENCH_SCALE_RUNS="50000:1000,10000:100" (agents:frameworks, comma-separated),

@@ -4,8 +4,8 @@
 
 import { randomBytes } from 'node:crypto';
 
-/** The texts met by the jsonText call under way, and the mark that stands for each in its output (made at the first). */
-let writing: { texts: string[]; mark?: string } | undefined;
+/** The texts met by the jsonText call under way, and the mark that stands for each in its output. */
+let writing: { texts: string[]; mark: string } | undefined;
 
 /**
  * JSON text written earlier, embedded as is by jsonText. Whoever makes one vouches that it is
@@ -18,7 +18,7 @@ export class JsonText {
   toJSON(): string {
     if (writing === undefined) throw new Error('JsonText is serialized by jsonText, not JSON.stringify');
     writing.texts.push(this.text);
-    return (writing.mark ??= `\u0000${randomBytes(12).toString('base64url')}`);
+    return writing.mark;
   }
 }
 
@@ -26,7 +26,7 @@ export class JsonText {
  * As JSON.stringify(value), except that each JsonText in it is written as its text. The value is
  * serialized natively with a mark in place of each text, and the texts are put in at the marks
  * after. A mark is a string no other can equal: it starts with U+0000 and a random nonce made
- * for this call (only when it meets a text), which no peer can know to write into a name or a label.
+ * for this call, which no peer can know to write into a name or a label.
  */
 export function jsonText(value: unknown): string {
   return jsonPieces(value).join('');
@@ -39,18 +39,17 @@ export function jsonText(value: unknown): string {
  */
 export function jsonPieces(value: unknown): string[] {
   const outer = writing;
-  const mine: { texts: string[]; mark?: string } = { texts: [] };
-  writing = mine;
+  const nonce = randomBytes(12).toString('base64url');
+  const texts: string[] = [];
+  writing = { texts, mark: `\u0000${nonce}` };
   let skeleton: string;
   try {
     skeleton = JSON.stringify(value);
   } finally {
     writing = outer;
   }
-  const { texts, mark } = mine;
-  if (mark === undefined) return [skeleton];
-  // JSON.stringify writes the mark's U+0000 as the six characters \u0000.
-  const between = skeleton.split(JSON.stringify(mark));
+  if (texts.length === 0) return [skeleton];
+  const between = skeleton.split(`"\\u0000${nonce}"`);
   if (between.length !== texts.length + 1) throw new Error(`jsonText: ${texts.length} texts but ${between.length - 1} marks`);
   const out: string[] = new Array(between.length + texts.length);
   for (let i = 0; i < texts.length; i++) {
