@@ -97,7 +97,11 @@ describe('persistent volumes', { timeout: 120_000 }, () => {
     cluster.master.child.kill('SIGKILL');
     await cluster.master.exited;
     await cluster.restartMaster({ workDir: join(root, 'master'), agentReregisterTimeoutMs: 5000 });
-    const offer = await freshOffer(withVolume, since);
+    // Offers that come after the framework registered again (\`registered\` after a master
+    // failover, as in Mesos) are the new master's: one the old master sent just before it was
+    // killed names an agent the new one may not have yet.
+    const registeredAgain = s.events.indexOf(await s.next('registered', undefined, { since }));
+    const offer = await freshOffer(withVolume, registeredAgain);
     const state = await cluster.masterState();
     const slave = (state as unknown as { slaves: { id: string; reserved_resources: Record<string, Record<string, number>> }[] }).slaves.find((x) => x.id === agent.id)!;
     assert.equal(slave.reserved_resources['dev']!['disk'], 64);
@@ -105,7 +109,7 @@ describe('persistent volumes', { timeout: 120_000 }, () => {
     s.driver.acceptOffers([offer.id], [{ type: 'DESTROY', destroy: { volumes: [volume('v1', 64)] } }], { refuse_seconds: 0 });
     await waitUntil('the volume directory to be removed', () => !existsSync(volumeDir()));
     assert.deepEqual(resourcesInfo().filter((r) => r.disk?.persistence), []);
-    const plain = await freshOffer((o) => o.agent_id.value === agent.id && persistenceIds(o).length === 0 && Resources.fromJSON(o.resources).reserved('dev').scalar('disk') === 64, since);
+    const plain = await freshOffer((o) => o.agent_id.value === agent.id && persistenceIds(o).length === 0 && Resources.fromJSON(o.resources).reserved('dev').scalar('disk') === 64, registeredAgain);
     assert.deepEqual(persistenceIds(plain), []);
   });
 
