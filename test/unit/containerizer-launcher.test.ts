@@ -37,7 +37,9 @@ for (const h of hierarchies) {
     try {
       const c = await containerizer.launch({ containerId: `c-${h.name}`, agentId: 'A', frameworkId: 'F', executorId: 'e', command: { value: 'setsid sleep 300 & echo $! > escaped; sleep 300' } });
       const escapedFile = join(c.sandbox, 'escaped');
-      for (let i = 0; i < 500 && !existsSync(escapedFile); i++) await new Promise((r) => setTimeout(r, 10));
+      // The shell creates the file before it writes the pid: wait for the whole line.
+      const written = (): boolean => existsSync(escapedFile) && readFileSync(escapedFile, 'utf8').endsWith('\n');
+      for (let i = 0; i < 500 && !written(); i++) await new Promise((r) => setTimeout(r, 10));
       const escaped = Number(readFileSync(escapedFile, 'utf8'));
       for (let i = 0; i < 500 && (await readProcStat(escaped))?.session !== escaped; i++) await new Promise((r) => setTimeout(r, 10));
       const stat = await readProcStat(escaped);
