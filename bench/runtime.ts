@@ -1,10 +1,11 @@
 // Runtime benchmark: remote actor→actor one-way throughput between two OS processes, beside
-// the raw baseline of the same MessagePack batches over a bare ws socket; ping-pong round
-// trips, beside a bare ws echo's; in-process throughput; and remote throughput with tracing on in both processes.
-// Each figure is the median of several rounds; the last line is one JSON object. The plain,
-// authenticated and TLS runs are open side by side and their rounds interleaved (plain, auth,
-// TLS, plain, …), so a burst of load from elsewhere hits all three alike; `auth_ratio` and
-// `tls_ratio` are the medians of the per-cycle ratios, reported with the load average.
+// the raw baseline of the same MessagePack batches over a bare ws socket; the same with tracing
+// on in both processes, with authentication and with TLS; ping-pong round trips, beside a bare
+// ws echo's; and in-process throughput. Every remote setup is open side by side and their rounds
+// interleaved (raw, plain, traced, auth, TLS, raw, …), so a burst of load from elsewhere hits
+// them alike: each ratio is the median of its per-cycle ratios, reported with their range and
+// the load average. The round trips are measured in alternating blocks for the same reason.
+// The last line is one JSON object.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -116,15 +117,8 @@ async function openRemote(traceDir?: string, secure?: Secure): Promise<RemotePai
   };
 }
 
-async function remote(traceDir?: string): Promise<number> {
-  const pair = await openRemote(traceDir);
-  const rates: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) rates.push(await pair.round());
-  await pair.close();
-  return median(rates);
-}
-
-async function raw(): Promise<{ rate: number; rtts: number[] }> {
+/** The baseline: a bare ws socket to a peer that decodes the same MessagePack batches and echoes text frames. */
+async function openRaw(): Promise<Omit<RemotePair, 'bytes'>> {
   const peer = await startPeer(['raw']);
   const ws = new WebSocket(`ws://${peer.address}/`, { perMessageDeflate: false });
   await new Promise((r) => ws.once('open', r));
@@ -142,21 +136,26 @@ async function raw(): Promise<{ rate: number; rtts: number[] }> {
     await done;
     return REMOTE_N / ((performance.now() - t0) / 1000);
   };
-  await round();
-  const rates: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) rates.push(await round());
-  // The round-trip baseline: a bare ws text frame echoed by the peer, RTT_N times in turn.
-  const rtts: number[] = [];
-  for (let i = 0; i < RTT_N; i++) {
-    const back = new Promise((r) => ws.once('message', r));
-    const t0 = performance.now();
-    ws.send('ping');
-    await back;
-    rtts.push((performance.now() - t0) * 1000);
-  }
-  ws.close();
-  peer.child.kill('SIGTERM');
-  return { rate: median(rates), rtts: rtts.slice(RTT_N / 10) };
+  await round(); // warm-up
+  return {
+    round,
+    // A bare ws text frame echoed by the peer, n times in turn.
+    rtts: async (n) => {
+      const rtts: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const back = new Promise((r) => ws.once('message', r));
+        const t0 = performance.now();
+        ws.send('ping');
+        await back;
+        rtts.push((performance.now() - t0) * 1000);
+      }
+      return rtts.slice(n / 10);
+    },
+    close: async () => {
+      ws.close();
+      peer.child.kill('SIGTERM');
+    },
+  };
 }
 
 type Count = { name: 'Count'; n: number };
@@ -205,67 +204,80 @@ async function local(): Promise<number> {
 }
 
 const loadBefore = loadavg();
-const { rate: rawRate, rtts: rawRtts } = await raw();
 const traceDir = mkdtempSync(join(tmpdir(), 'mesos-bench-trace-'));
-const tracedRate = await remote(traceDir);
-rmSync(traceDir, { recursive: true, force: true });
-
 const certDir = mkdtempSync(join(tmpdir(), 'mesos-bench-tls-'));
 process.env['BENCH_TLS_CERT'] = join(certDir, 'cert.pem');
 process.env['BENCH_TLS_KEY'] = join(certDir, 'key.pem');
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', process.env['BENCH_TLS_KEY'], '-out', process.env['BENCH_TLS_CERT'], '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+// Every setup is open side by side and their rounds interleaved, so load from elsewhere hits
+// them alike; each ratio is the median of its per-cycle ratios.
+const rawPair = await openRaw();
 const plain = await openRemote();
+const traced = await openRemote(traceDir);
 const authed = await openRemote(undefined, 'auth');
 const tlsPair = await openRemote(undefined, 'tls');
-const plainRates: number[] = [];
-const authRates: number[] = [];
-const tlsRates: number[] = [];
-const authRatios: number[] = [];
-const tlsRatios: number[] = [];
+const rates = { raw: [] as number[], plain: [] as number[], traced: [] as number[], auth: [] as number[], tls: [] as number[] };
+const ratios = { remote: [] as number[], traced: [] as number[], auth: [] as number[], tls: [] as number[] };
 for (let i = 0; i < ROUNDS; i++) {
+  const r = await rawPair.round();
   const p = await plain.round();
+  const t = await traced.round();
   const a = await authed.round();
-  const t = await tlsPair.round();
-  plainRates.push(p);
-  authRates.push(a);
-  tlsRates.push(t);
-  authRatios.push(a / p);
-  tlsRatios.push(t / p);
+  const s = await tlsPair.round();
+  rates.raw.push(r);
+  rates.plain.push(p);
+  rates.traced.push(t);
+  rates.auth.push(a);
+  rates.tls.push(s);
+  ratios.remote.push(p / r);
+  ratios.traced.push(t / p);
+  ratios.auth.push(a / p);
+  ratios.tls.push(s / p);
 }
-const rtt = await plain.rtts(RTT_N);
+// Round trips in alternating blocks, the bare echo's and the runtime's.
+const rawRtts: number[] = [];
+const rtt: number[] = [];
+for (let i = 0; i < 5; i++) {
+  rawRtts.push(...(await rawPair.rtts(RTT_N / 5)));
+  rtt.push(...(await plain.rtts(RTT_N / 5)));
+}
 const bytes = plain.bytes;
-await Promise.all([plain.close(), authed.close(), tlsPair.close()]);
+await Promise.all([rawPair.close(), plain.close(), traced.close(), authed.close(), tlsPair.close()]);
+rmSync(traceDir, { recursive: true, force: true });
 rmSync(certDir, { recursive: true, force: true });
-const untraced = { rate: median(plainRates), rtt, bytes };
 const localRate = await local();
 const loadAfter = loadavg();
 
+const range = (xs: number[]): [number, number] => [+Math.min(...xs).toFixed(3), +Math.max(...xs).toFixed(3)];
 const result = {
-  remote_msgs_per_s: Math.round(untraced.rate),
-  raw_ws_msgs_per_s: Math.round(rawRate),
-  remote_ratio: +(untraced.rate / rawRate).toFixed(3),
-  rtt_p50_us: Math.round(percentile(untraced.rtt, 0.5)),
-  rtt_p99_us: Math.round(percentile(untraced.rtt, 0.99)),
+  remote_msgs_per_s: Math.round(median(rates.plain)),
+  raw_ws_msgs_per_s: Math.round(median(rates.raw)),
+  remote_ratio: +median(ratios.remote).toFixed(3),
+  rtt_p50_us: Math.round(percentile(rtt, 0.5)),
+  rtt_p99_us: Math.round(percentile(rtt, 0.99)),
   raw_ws_rtt_p50_us: Math.round(percentile(rawRtts, 0.5)),
   local_msgs_per_s: Math.round(localRate),
-  trace_on_ratio: +(tracedRate / untraced.rate).toFixed(3),
-  remote_auth_msgs_per_s: Math.round(median(authRates)),
-  auth_ratio: +median(authRatios).toFixed(3),
-  remote_tls_msgs_per_s: Math.round(median(tlsRates)),
-  tls_ratio: +median(tlsRatios).toFixed(3),
-  secure_rounds: ROUNDS,
-  auth_ratio_range: [+Math.min(...authRatios).toFixed(3), +Math.max(...authRatios).toFixed(3)],
-  tls_ratio_range: [+Math.min(...tlsRatios).toFixed(3), +Math.max(...tlsRatios).toFixed(3)],
+  remote_traced_msgs_per_s: Math.round(median(rates.traced)),
+  trace_on_ratio: +median(ratios.traced).toFixed(3),
+  remote_auth_msgs_per_s: Math.round(median(rates.auth)),
+  auth_ratio: +median(ratios.auth).toFixed(3),
+  remote_tls_msgs_per_s: Math.round(median(rates.tls)),
+  tls_ratio: +median(ratios.tls).toFixed(3),
+  rounds: ROUNDS,
+  remote_ratio_range: range(ratios.remote),
+  trace_on_ratio_range: range(ratios.traced),
+  auth_ratio_range: range(ratios.auth),
+  tls_ratio_range: range(ratios.tls),
   loadavg_1m_before: +loadBefore[0]!.toFixed(2),
   loadavg_1m_after: +loadAfter[0]!.toFixed(2),
 };
-console.log(`message size on the wire: ${untraced.bytes} bytes; ${REMOTE_N} messages per remote round, ${ROUNDS} rounds, medians`);
+console.log(`message size on the wire: ${bytes} bytes; ${REMOTE_N} messages per remote round, ${ROUNDS} rounds, medians`);
 console.log(`remote actor→actor   ${result.remote_msgs_per_s.toLocaleString()} msgs/s`);
-console.log(`raw ws + msgpackr    ${result.raw_ws_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.remote_ratio})`);
-console.log(`remote, tracing on   ${Math.round(tracedRate).toLocaleString()} msgs/s   (ratio ${result.trace_on_ratio})`);
+console.log(`raw ws + msgpackr    ${result.raw_ws_msgs_per_s.toLocaleString()} msgs/s   (remote's ratio ${result.remote_ratio}, per-cycle ${result.remote_ratio_range.join('–')})`);
+console.log(`remote, tracing on   ${result.remote_traced_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.trace_on_ratio}, per-cycle ${result.trace_on_ratio_range.join('–')})`);
 console.log(`remote, auth on      ${result.remote_auth_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.auth_ratio}, per-cycle ${result.auth_ratio_range.join('–')})`);
 console.log(`remote, TLS on       ${result.remote_tls_msgs_per_s.toLocaleString()} msgs/s   (ratio ${result.tls_ratio}, per-cycle ${result.tls_ratio_range.join('–')})`);
-console.log(`load average (1 min) ${result.loadavg_1m_before} before, ${result.loadavg_1m_after} after; plain, auth and TLS rounds interleaved`);
-console.log(`ping-pong rtt        p50 ${result.rtt_p50_us} µs, p99 ${result.rtt_p99_us} µs (a bare ws text echo: p50 ${result.raw_ws_rtt_p50_us} µs)`);
+console.log(`load average (1 min) ${result.loadavg_1m_before} before, ${result.loadavg_1m_after} after; raw, plain, traced, auth and TLS rounds interleaved`);
+console.log(`ping-pong rtt        p50 ${result.rtt_p50_us} µs, p99 ${result.rtt_p99_us} µs (a bare ws text echo, in alternating blocks: p50 ${result.raw_ws_rtt_p50_us} µs)`);
 console.log(`in-process           ${result.local_msgs_per_s.toLocaleString()} msgs/s`);
 console.log(JSON.stringify(result));

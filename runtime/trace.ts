@@ -20,15 +20,18 @@ export interface Tracer {
 const str = JSON.stringify;
 
 /**
- * A trace line's bytes, written straight into one reusable buffer: the pids and names a process
- * sees are JSON-quoted and UTF-8-encoded once each (not once per line), numbers are written as
- * digits, and no string is built for a line. Making and encoding a ~200-character string per
- * message was most of what tracing cost.
+ * A trace line's bytes, written straight into one reusable buffer: what recurs (the line's start
+ * to the millisecond, and each route of direction, from, to and name) is JSON-quoted and
+ * UTF-8-encoded once (not once per line), numbers are written as digits, and no string is built
+ * for a line. Making and encoding a ~200-character string per message was most of what tracing
+ * cost.
  */
 class LineBuffer {
   buf = Buffer.allocUnsafe(1 << 20);
   used = 0;
   private readonly quoted = new Map<string, Buffer>();
+  private readonly routes = new Map<string, Buffer>();
+  private last: { dir: string; from: string; to: string; name: string; b: Buffer } = { dir: '', from: '', to: '', name: '', b: Buffer.alloc(0) };
   private lastMs = -1;
   private msBytes = Buffer.alloc(0);
 
@@ -51,21 +54,33 @@ class LineBuffer {
   }
 
   /**
-   * `s` as a JSON string; the few distinct pids and names a process sees are encoded once. A
-   * string decoded from the wire is a new string each time, whose hash the map must compute:
-   * `last` (one per field) catches the common run of equal ones with one comparison.
+   * What a line holds between its timestamp and its id: its direction, from, to and name, with
+   * their keys. The few distinct ones a process sees are encoded once each. Strings decoded from
+   * the wire are new strings each time, whose hash a map must compute: `last` catches the common
+   * run of equal ones with four comparisons.
    */
-  quote(s: string, last: { s: string; b: Buffer }): void {
-    if (s !== last.s) {
-      let b = this.quoted.get(s);
+  route(dir: string, from: string, to: string, name: string): void {
+    const { last } = this;
+    if (dir !== last.dir || from !== last.from || to !== last.to || name !== last.name) {
+      const key = `${dir}\u0000${from}\u0000${to}\u0000${name}`;
+      let b = this.routes.get(key);
       if (b === undefined) {
-        b = Buffer.from(JSON.stringify(s));
-        if (this.quoted.size < 10_000) this.quoted.set(s, b);
+        b = Buffer.from(`,"dir":"${dir}","from":${str(from)},"to":${str(to)},"name":${str(name)},"id":`);
+        if (this.routes.size < 10_000) this.routes.set(key, b);
       }
-      last.s = s;
-      last.b = b;
+      this.last = { dir, from, to, name, b };
     }
-    this.bytes(last.b);
+    this.bytes(this.last.b);
+  }
+
+  /** `s` as a JSON string; the few distinct ones a process sees (attribute keys and values) are encoded once. */
+  quote(s: string): void {
+    let b = this.quoted.get(s);
+    if (b === undefined) {
+      b = Buffer.from(str(s));
+      if (this.quoted.size < 10_000) this.quoted.set(s, b);
+    }
+    this.bytes(b);
   }
 
   /**
@@ -117,16 +132,16 @@ class LineBuffer {
   }
 
   /**
-   * Milliseconds since the epoch with microseconds. Formatting a large fractional double is
-   * costly, so the whole milliseconds are encoded once per millisecond and the microseconds
-   * appended as three digits.
+   * The line's start: `{"runtime":…,"ts":` and milliseconds since the epoch with microseconds.
+   * Formatting a large fractional double is costly, so the start up to the whole milliseconds is
+   * encoded once per millisecond and the microseconds appended as three digits.
    */
-  stamp(): void {
+  start(prefix: string): void {
     const now = performance.timeOrigin + performance.now();
     const ms = Math.floor(now);
     if (ms !== this.lastMs) {
       this.lastMs = ms;
-      this.msBytes = Buffer.from(`${ms}.`);
+      this.msBytes = Buffer.from(`${prefix}${ms}.`);
     }
     this.bytes(this.msBytes);
     const us = Math.min(999, Math.floor((now - ms) * 1000));
@@ -138,17 +153,14 @@ class LineBuffer {
 }
 
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
-const DIR = { send: ascii(',"dir":"send","from":'), recv: ascii(',"dir":"recv","from":'), drop: ascii(',"dir":"drop","from":') };
-const TO = ascii(',"to":');
-const NAME = ascii(',"name":');
-const ID = ascii(',"id":');
+const DIR = { send: 'send', receive: 'recv', drop: 'drop' } as const;
 const CAUSE = ascii(',"cause":');
-const NULL_CAUSE = ascii(',"cause":null');
+const NULL_CAUSE_BYTES = ascii(',"cause":null,"bytes":');
 const BYTES = ascii(',"bytes":');
 
 export function startTrace(runtime: Runtime, file: string, options: TraceOptions = {}): Tracer {
   const fd = openSync(file, 'a');
-  const prefix = Buffer.from(`{"runtime":${str(runtime.address)},"ts":`);
+  const prefix = `{"runtime":${str(runtime.address)},"ts":`;
   // Lines are encoded straight into one reusable buffer and written with one call per turn.
   const out = new LineBuffer();
   let scheduled = false;
@@ -159,19 +171,10 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
     out.used = 0;
   };
   const attrs = options.attributes;
-  const lastFrom = { s: '', b: Buffer.from('""') };
-  const lastTo = { ...lastFrom };
-  const lastName = { ...lastFrom };
-  const lastAttr = { ...lastFrom };
   const inspector = (ev: InspectionEvent): void => {
-    let dir: Buffer;
     let extra = '';
-    if (ev.type === 'send') dir = DIR.send;
-    else if (ev.type === 'receive') dir = DIR.recv;
-    else if (ev.type === 'drop') {
-      dir = DIR.drop;
-      extra = `,"reason":${str(ev.reason)}${ev.detail ? `,"detail":${str(ev.detail)}` : ''}`;
-    } else return;
+    if (ev.type === 'drop') extra = `,"reason":${str(ev.reason)}${ev.detail ? `,"detail":${str(ev.detail)}` : ''}`;
+    else if (ev.type !== 'send' && ev.type !== 'receive') return;
     const e = ev.envelope;
     if (!e) return;
     const a = attrs?.(e.body);
@@ -180,22 +183,15 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
     // Everything but the pids, names and extras is ASCII of bounded length; those are counted at
     // UTF-8's worst (3 bytes a UTF-16 unit, 6 once JSON-escaped).
     out.reserve(prefix.length + 200 + 6 * (e.from.length + e.to.length + e.name.length + e.id.length + (e.cause?.length ?? 0) + extra.length + attrLength), flush);
-    out.bytes(prefix);
-    out.stamp();
-    out.bytes(dir);
-    out.quote(e.from, lastFrom);
-    out.bytes(TO);
-    out.quote(e.to, lastTo);
-    out.bytes(NAME);
-    out.quote(e.name, lastName);
-    out.bytes(ID);
+    out.start(prefix);
+    out.route(DIR[ev.type], e.from, e.to, e.name);
     out.id(e.id);
-    if (e.cause === null) out.bytes(NULL_CAUSE);
+    if (e.cause === null) out.bytes(NULL_CAUSE_BYTES);
     else {
       out.bytes(CAUSE);
       out.id(e.cause);
+      out.bytes(BYTES);
     }
-    out.bytes(BYTES);
     out.int(e.bytes);
     if (extra) out.text(extra);
     if (a) {
@@ -203,9 +199,9 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
         const v = a[k];
         if (v === undefined) continue;
         out.buf[out.used++] = 0x2c; // ,
-        out.quote(k, lastAttr);
+        out.quote(k);
         out.buf[out.used++] = 0x3a; // :
-        out.quote(v, lastAttr);
+        out.quote(v);
       }
     }
     out.buf[out.used++] = 0x7d; // }
