@@ -1,7 +1,8 @@
 // HierarchicalAllocator: the state behind offers (frameworks, agents, roles, quota, weights,
 // refusal filters) and `allocate()`, one allocation run: quota guarantees first, then DRF fair
 // share of the rest, whole-agent offers. Synchronous and clock-injected; an actor schedules it.
-// The run's two stages live in allocation-run.ts, the records in records.ts.
+// The run's two stages live in allocation-run.ts, the records in records.ts, the refusal
+// filters in offer-filter.ts.
 
 import { IllegalStateError, invariant, ValidationError } from '../../runtime/index.js';
 import { Resources, stripVolumes } from '../../protocol/index.js';
@@ -9,7 +10,7 @@ import { DRFSorter } from './drf-sorter.js';
 import { RandomSorter } from './random-sorter.js';
 import { OrderedSorter } from './ordered-sorter.js';
 import { ResourcePool, type TreeSorter } from './sorter.js';
-import { FilterHeap, OfferFilter } from './offer-filter.js';
+import { RefusalFilters } from './offer-filter.js';
 import { allocatorMetrics } from './allocator-metrics.js';
 import { AllocationRun, stageOne, stageTwo, type StageHost } from './allocation-run.js';
 import { addInto, compileMin, minus, toMillisMap, valuesOf, type MinAlternative, type Millis } from './quantities.js';
@@ -40,8 +41,6 @@ export type {
   RolePolicy,
 } from './types.js';
 
-const YEAR_MS = 365 * 24 * 3600 * 1000;
-const DEFAULT_REFUSE_SECONDS = 5;
 /** How many allocation run times the metrics' percentiles are taken over. */
 const WINDOW = 1000;
 
@@ -67,8 +66,7 @@ export class HierarchicalAllocator {
   /** Unreserved non-revocable scalar totals of all agents, and what of it is offered/allocated. */
   private readonly unreservedTotal: Millis = new Map();
   private readonly unreservedOffered: Millis = new Map();
-  private readonly filterHeap = new FilterHeap();
-  private deferredExpiry: OfferFilter[] = [];
+  private readonly filters: RefusalFilters;
   private nextSeq = 0;
   private runs = 0;
   private readonly runTimes: number[] = [];
@@ -93,13 +91,14 @@ export class HierarchicalAllocator {
     this.roleSorter = options.roleSorter === 'random'
       ? new RandomSorter({ pool: this.pool, random: this.random })
       : new DRFSorter({ pool: this.pool, fairnessExcludeResourceNames: this.excluded });
+    this.filters = new RefusalFilters({ frameworks: this.frameworks, roles: this.roles, role: (name) => this.role(name), now: () => this.clock.now(), runs: () => this.runs, intervalMs: this.interval });
     this.host = {
       roleSorter: this.roleSorter,
       roles: this.roles,
       frameworks: this.frameworks,
       filterGpu: this.filterGpu,
       minAllocatable: this.minAllocatable,
-      isFiltered: (fw, roleName, agentId, candidate, now) => this.isFiltered(fw, roleName, agentId, candidate, now),
+      isFiltered: (fw, roleName, agentId, candidate, now) => this.filters.blocks(fw, roleName, agentId, candidate, now),
       offer: (run, fw, roleName, agent, r) => this.offer(run, fw, roleName, agent, r),
     };
   }
@@ -321,7 +320,7 @@ export class HierarchicalAllocator {
   removeFramework(frameworkId: string): void {
     const fw = this.frameworks.get(frameworkId);
     if (fw === undefined) return;
-    this.clearFilters(fw);
+    this.filters.clear(fw);
     fw.roles.clear();
     fw.active = false;
     for (const roleName of [...fw.tracked]) {
@@ -350,14 +349,14 @@ export class HierarchicalAllocator {
     const fw = this.mustFramework(frameworkId);
     fw.active = false;
     this.syncActivation(fw);
-    this.clearFilters(fw);
+    this.filters.clear(fw);
   }
 
   updateFramework(frameworkId: string, info: AllocatorFrameworkInfo, suppressedRoles: Iterable<string> = []): void {
     const fw = this.mustFramework(frameworkId);
     this.applyInfo(fw, info);
     const next = new Set(HierarchicalAllocator.rolesOf(info));
-    for (const role of fw.roles) if (!next.has(role)) this.clearFilters(fw, [role]);
+    for (const role of fw.roles) if (!next.has(role)) this.filters.clear(fw, [role]);
     fw.roles = next;
     fw.suppressed = new Set([...suppressedRoles].filter((r) => next.has(r)));
     for (const role of next) this.trackUnderRole(fw, role);
@@ -382,7 +381,7 @@ export class HierarchicalAllocator {
     const fw = this.mustFramework(frameworkId);
     let list = roles === undefined ? [...fw.roles] : [...roles];
     if (list.length === 0) list = [...fw.roles];
-    this.clearFilters(fw, list);
+    this.filters.clear(fw, list);
     for (const r of list) fw.suppressed.delete(r);
     this.syncActivation(fw);
     this.requestAllocation();
@@ -436,7 +435,7 @@ export class HierarchicalAllocator {
       const fw = this.frameworks.get(fwId)!;
       for (const [role, r] of [...byRole]) this.release(fw, role, agent, r);
     }
-    for (const fw of this.frameworks.values()) this.clearAgentFilters(fw, agentId);
+    this.filters.clearAgent(agentId);
     this.accountAgentTotal(agentId, agent.total, -1);
     this.agents.delete(agentId);
     this.pendingAgents.delete(agentId);
@@ -459,7 +458,7 @@ export class HierarchicalAllocator {
     }
     if (update.info !== undefined) {
       if (JSON.stringify(update.info.attributes ?? null) !== JSON.stringify(agent.info.attributes ?? null)) {
-        for (const fw of this.frameworks.values()) this.clearAgentFilters(fw, agentId);
+        this.filters.clearAgent(agentId);
         changed = true;
       }
       if (update.info.hostname !== agent.info.hostname) changed = true;
@@ -489,7 +488,7 @@ export class HierarchicalAllocator {
     agent.overcommitted = !agent.total.contains(used);
   }
 
-  // ---- recovering resources and refusal filters ---------------------------------------
+  // ---- recovering resources (refusal filters: offer-filter.ts) --------------------------
 
   /**
    * Resources come back (decline, unused part of an accept, rescind, task end). With `filters`
@@ -510,76 +509,8 @@ export class HierarchicalAllocator {
       this.release(fw, role, agent, back);
       if (agent.overcommitted) this.recomputeAvailable(agent);
       else agent.available = agent.available.add(back);
-      if (filters !== undefined) this.addFilter(fw, role, agent.id, back, filters);
+      if (filters !== undefined) this.filters.add(fw, role, agent.id, back, filters);
     }
-  }
-
-  private addFilter(fw: FrameworkState, roleName: string, agentId: string, r: Resources, filters: OfferFilters): void {
-    let seconds = filters.refuse_seconds ?? DEFAULT_REFUSE_SECONDS;
-    if (!Number.isFinite(seconds) && seconds > 0) seconds = Infinity;
-    else if (!(seconds >= 0)) seconds = DEFAULT_REFUSE_SECONDS;
-    if (seconds === 0) return;
-    const ms = Math.max(Math.min(seconds * 1000, YEAR_MS), this.interval);
-    const f = new OfferFilter(fw.id, roleName, agentId, r, this.clock.now() + ms, this.runs);
-    let byAgent = fw.filters.get(roleName);
-    if (byAgent === undefined) fw.filters.set(roleName, (byAgent = new Map()));
-    const list = byAgent.get(agentId);
-    if (list === undefined) byAgent.set(agentId, [f]);
-    else list.push(f);
-    this.role(roleName).activeFilters++;
-    this.filterHeap.push(f);
-  }
-
-  private dropFilter(f: OfferFilter): void {
-    if (f.removed) return;
-    f.removed = true;
-    const role = this.roles.get(f.role);
-    if (role !== undefined) role.activeFilters--;
-    const fw = this.frameworks.get(f.frameworkId);
-    const byAgent = fw?.filters.get(f.role);
-    const list = byAgent?.get(f.agentId);
-    if (byAgent === undefined || list === undefined) return;
-    const i = list.indexOf(f);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) byAgent.delete(f.agentId);
-    if (byAgent.size === 0) fw!.filters.delete(f.role);
-  }
-
-  private clearFilters(fw: FrameworkState, roles?: Iterable<string>): void {
-    for (const role of roles === undefined ? [...fw.filters.keys()] : [...roles]) {
-      const byAgent = fw.filters.get(role);
-      if (byAgent === undefined) continue;
-      for (const list of [...byAgent.values()]) for (const f of [...list]) this.dropFilter(f);
-    }
-  }
-
-  private clearAgentFilters(fw: FrameworkState, agentId: string): void {
-    for (const byAgent of [...fw.filters.values()]) {
-      const list = byAgent.get(agentId);
-      if (list !== undefined) for (const f of [...list]) this.dropFilter(f);
-    }
-  }
-
-  /** Drops the filters that have expired by `now` and have seen at least one run. */
-  private expireFilters(now: number): void {
-    const keep: OfferFilter[] = [];
-    for (let f = this.filterHeap.peek(); f !== undefined && f.expiresAt <= now; f = this.filterHeap.peek()) {
-      this.filterHeap.pop();
-      if (f.removed) continue;
-      if (f.createdRun === this.runs) keep.push(f);
-      else this.dropFilter(f);
-    }
-    // Those made since the last run outlive this run; they go when it is over.
-    this.deferredExpiry = keep;
-  }
-
-  private isFiltered(fw: FrameworkState, roleName: string, agentId: string, candidate: Resources, now: number): boolean {
-    const byAgent = fw.filters.get(roleName);
-    if (byAgent === undefined) return false;
-    const list = byAgent.get(agentId);
-    if (list === undefined) return false;
-    for (const f of list) if (f.active(now, this.runs) && f.blocks(candidate)) return true;
-    return false;
   }
 
   // ---- reservations --------------------------------------------------------------------
@@ -701,7 +632,7 @@ export class HierarchicalAllocator {
       for (const id of agentIds) this.pendingAgents.delete(id);
       if (this.pendingAgents.size === 0) this.pendingAll = false;
     }
-    this.expireFilters(now);
+    this.filters.expire(now);
 
     const candidates: AgentState[] = [];
     if (agentIds === undefined) {
@@ -726,9 +657,7 @@ export class HierarchicalAllocator {
       for (const agent of candidates) if (!agent.available.isEmpty()) stageTwo(this.host, run, agent);
     }
 
-    // Filters made before this run that expired by its start go now that it is over.
-    for (const f of this.deferredExpiry) this.dropFilter(f);
-    this.deferredExpiry = [];
+    this.filters.runEnded();
     this.runs++;
     for (const [fw, offers] of run.offers) this.offerCallback(fw.id, offers);
     const ms = this.timer() - started;
@@ -779,13 +708,7 @@ export class HierarchicalAllocator {
   /** Active refusal filters of a framework (for a role when given). */
   filterCount(frameworkId: string, role?: string): number {
     const fw = this.frameworks.get(frameworkId);
-    if (fw === undefined) return 0;
-    let n = 0;
-    for (const [r, byAgent] of fw.filters) {
-      if (role !== undefined && r !== role) continue;
-      for (const list of byAgent.values()) for (const f of list) if (f.active(this.clock.now(), this.runs)) n++;
-    }
-    return n;
+    return fw === undefined ? 0 : this.filters.count(fw, role);
   }
 
   /** Roles in the role sorter (those with frameworks), in allocation order. */
