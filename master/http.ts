@@ -15,7 +15,7 @@ import type { OperatorSubscribers } from './operator-events.js';
 import { operatorReservation } from './reservations.js';
 import { quotaEndpoint, weightsEndpoint } from './quota-weights.js';
 import { schedulerEndpoint } from './scheduler-api.js';
-import { agentJSON, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskText, versionJSON, type MasterIdentity } from './views.js';
+import { agentText, frameworkJSON, rolesJSON, stateJSON, stateSummaryJSON, taskText, versionJSON, type MasterIdentity } from './views.js';
 
 /** An endpoint sees the principal that authenticated the request (undefined: anonymous). */
 type Endpoint = (ctx: MasterContext, req: HttpRequest, principal: string | undefined) => HttpResponse;
@@ -139,7 +139,7 @@ function frameworksEndpoint(ctx: MasterContext, req: HttpRequest, principal: str
 function agentsEndpoint(ctx: MasterContext, req: HttpRequest): HttpResponse {
   const only = req.query.get('slave_id');
   return json({
-    slaves: [...ctx.state.agents.values()].filter((a) => only === null || a.id === only).map((a) => agentJSON(ctx.state, a)),
+    slaves: [...ctx.state.agents.values()].filter((a) => only === null || a.id === only).map((a) => agentText(ctx.state, a)),
     recovered_slaves: [],
   });
 }

@@ -4,7 +4,7 @@
 // operator API's answers (operator-views.ts) are built from the same selections below
 // (usedBy, offeredBy, roleViews), mapped to v1 shapes.
 
-import { pidAddress, parseAddress } from '../runtime/index.js';
+import { JsonText, pidAddress, parseAddress } from '../runtime/index.js';
 import { BUILD, legacyResources, Resources, taskJSON, taskText, TASK_STATES, type Attribute, type ExecutorInfo, type Json, type Task } from '../protocol/index.js';
 import type { AgentRecord, FrameworkRecord, MasterState, OfferRecord, QuotaRecord } from './state.js';
 
@@ -17,10 +17,9 @@ const secs = (ms: number): number => ms / 1000;
 
 /**
  * A part of a view built when the answer is serialized, not when the view is: JSON.stringify
- * calls toJSON as it reaches the part. At 100,000 tasks, /state built whole is millions of
- * objects alive at once, which the collector copies and promotes; built a framework's task list
- * or an agent at a time, each part dies young, once written. A task list is the tasks' kept
- * texts (taskText), written anew only for the tasks that changed since the last answer.
+ * calls toJSON as it reaches the part, so a framework's task list is made a framework at a time
+ * and dies young, once written. Its items are the tasks' kept texts (taskText), as the agents
+ * are (agentText): each written anew only when what it shows changed since the last answer.
  */
 function whenWritten(build: () => unknown): { toJSON(): unknown } {
   return { toJSON: build };
@@ -154,9 +153,9 @@ function totalJSON(agent: AgentRecord): Json {
   return view;
 }
 
-export function agentJSON(state: MasterState, agent: AgentRecord): Json {
-  const used = agent.used().unallocate();
-  const offered = offeredBy(state, agent).unallocate();
+export function agentJSON(state: MasterState, agent: AgentRecord, allocated = agent.used(), offeredAllocated = offeredBy(state, agent)): Json {
+  const used = allocated.unallocate();
+  const offered = offeredAllocated.unallocate();
   return {
     id: agent.id,
     hostname: agent.info.hostname,
@@ -175,6 +174,42 @@ export function agentJSON(state: MasterState, agent: AgentRecord): Json {
     version: agent.version,
     capabilities: agent.capabilities.flatMap((c) => (c.type !== undefined ? [c.type] : [])),
   };
+}
+
+/**
+ * What of an agent its view shows, besides what it uses and is offered. Each is replaced, never
+ * changed in place: a new total after a reservation, a new pid and capabilities on re-registration.
+ */
+const agentFields = (a: AgentRecord): readonly unknown[] => [a.info, a.pid, a.version, a.capabilities, a.total, a.active, a.registeredTime, a.reregisteredTime];
+
+/** An agent's view as JSON text, and what it was written from. */
+class AgentText extends JsonText {
+  constructor(
+    text: string,
+    readonly used: Resources,
+    readonly offered: Resources,
+    readonly fields: readonly unknown[],
+  ) {
+    super(text);
+  }
+}
+
+const agentTexts = new WeakMap<AgentRecord, AgentText>();
+
+/**
+ * agentJSON as text, kept with the agent while what it was written from is the same: its fields
+ * (agentFields), and what it uses and is offered, summed anew and compared by value. `/state`
+ * polled at 10,000 agents then writes most of them by copying their text.
+ */
+export function agentText(state: MasterState, agent: AgentRecord): JsonText {
+  const used = agent.used();
+  const offered = offeredBy(state, agent);
+  const fields = agentFields(agent);
+  const kept = agentTexts.get(agent);
+  if (kept !== undefined && kept.used.equals(used) && kept.offered.equals(offered) && kept.fields.every((f, i) => f === fields[i])) return kept;
+  const made = new AgentText(JSON.stringify(agentJSON(state, agent, used, offered)), used, offered, fields);
+  agentTexts.set(agent, made);
+  return made;
 }
 
 export interface MasterIdentity {
@@ -212,7 +247,7 @@ export function stateJSON(state: MasterState, me: MasterIdentity): Json {
     leader: me.pid,
     leader_info: { id: me.id, pid: me.pid, port: me.port, hostname: me.hostname },
     flags: me.flags,
-    slaves: [...state.agents.values()].map((a) => whenWritten(() => agentJSON(state, a))),
+    slaves: [...state.agents.values()].map((a) => agentText(state, a)),
     recovered_slaves: [...state.recoveredAgents.values()].map((a) => ({ id: a.id, hostname: a.hostname, port: a.port ?? 5051, attributes: {} })),
     frameworks: [...state.frameworks.values()].map((f) => frameworkJSON(state, f)),
     completed_frameworks: state.completedFrameworks.toArray().map((f) => frameworkJSON(state, f)),

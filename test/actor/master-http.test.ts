@@ -7,16 +7,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Resources } from '../../protocol/index.js';
-import { agentUpdate, commandTask, World, type AgentStub } from './master-harness.js';
+import { agentUpdate, commandTask, World, type AgentStub, type SchedulerStub } from './master-harness.js';
 
-async function busyWorld(): Promise<{ w: World; agentId: string; frameworkId: string; agent: AgentStub }> {
+async function busyWorld(): Promise<{ w: World; agentId: string; frameworkId: string; agent: AgentStub; scheduler: SchedulerStub }> {
   const w = await World.start({ flags: { port: '5050', allocation_interval: '1secs' } });
   const a = await w.agent('cpus:4;mem:4096;ports:[31000-31999]');
   const s = await w.scheduler({ name: 'web', role: 'web' });
   const offer = s.peer.last('ResourceOffers')!.offers[0]!;
   s.peer.tell(w.master.pid, { name: 'LaunchTasks', framework_id: { value: s.id }, offer_ids: [offer.id], tasks: [commandTask('t1', offer, 'cpus:1;mem:256;ports:[31000-31001]')], filters: { refuse_seconds: 0 } });
   await w.pass(1000);
-  return { w, agentId: a.id, frameworkId: s.id, agent: a };
+  return { w, agentId: a.id, frameworkId: s.id, agent: a, scheduler: s };
 }
 
 test('/state has Mesos\'s v0 shape, also as /master/state', async () => {
@@ -68,6 +68,27 @@ test('/state shows each task as it is now: its state, and a status that replaces
   const failed = await task();
   assert.equal(failed.state, 'TASK_FAILED');
   assert.deepEqual(failed.statuses.map((s) => s.state), ['TASK_RUNNING', 'TASK_FAILED']);
+  await w.stop();
+});
+
+test('/state and /slaves show each agent as it is now: what it uses and is offered, after every change', async () => {
+  const { w, agentId, frameworkId, agent: a, scheduler } = await busyWorld();
+  const slave = async (): Promise<{ used_resources: { cpus: number }; offered_resources: { cpus: number }; active: boolean }> => {
+    const fromState = (await w.state()).slaves[0];
+    assert.deepEqual((await w.get('/slaves')).body.slaves[0], fromState, '/slaves shows the agent as /state does');
+    return fromState;
+  };
+  const before = await slave();
+  assert.deepEqual([before.used_resources.cpus, before.offered_resources.cpus, before.active], [1, 3, true]);
+  a.peer.tell(w.master.pid, agentUpdate(frameworkId, agentId, 't1', 'TASK_FAILED'));
+  await w.pass(0);
+  const ended = await slave();
+  assert.deepEqual([ended.used_resources.cpus, ended.offered_resources.cpus], [0, 3], 'the task\'s resources are back; the offer is still out');
+  const offers = (await w.state()).frameworks[0].offers as { id: string }[];
+  scheduler.peer.tell(w.master.pid, { name: 'Decline', framework_id: { value: frameworkId }, offer_ids: offers.map((o) => ({ value: o.id })), filters: { refuse_seconds: 60 } });
+  await w.pass(0);
+  const declined = await slave();
+  assert.deepEqual([declined.used_resources.cpus, declined.offered_resources.cpus], [0, 0], 'nothing is offered once the offer is declined');
   await w.stop();
 });
 
