@@ -153,8 +153,9 @@ function totalJSON(agent: AgentRecord): Json {
   return view;
 }
 
-export function agentJSON(state: MasterState, agent: AgentRecord, allocated = agent.used(), offeredAllocated = offeredBy(state, agent)): Json {
-  const used = allocated.unallocate();
+/** An agent as Mesos's v0 endpoints show it; what it uses and is offered may be given, summed already. */
+export function agentJSON(state: MasterState, agent: AgentRecord, usedAllocated = agent.used(), offeredAllocated = offeredBy(state, agent)): Json {
+  const used = usedAllocated.unallocate();
   const offered = offeredAllocated.unallocate();
   return {
     id: agent.id,

@@ -161,6 +161,7 @@ const BYTES = ascii(',"bytes":');
 export function startTrace(runtime: Runtime, file: string, options: TraceOptions = {}): Tracer {
   const fd = openSync(file, 'a');
   const prefix = `{"runtime":${str(runtime.address)},"ts":`;
+  const prefixBytes = Buffer.byteLength(prefix);
   // Lines are encoded straight into one reusable buffer and written with one call per turn.
   const out = new LineBuffer();
   let scheduled = false;
@@ -182,7 +183,7 @@ export function startTrace(runtime: Runtime, file: string, options: TraceOptions
     if (a) for (const k in a) attrLength += k.length + (a[k]?.length ?? 0) + 4;
     // Everything but the pids, names and extras is ASCII of bounded length; those are counted at
     // UTF-8's worst (3 bytes a UTF-16 unit, 6 once JSON-escaped).
-    out.reserve(prefix.length + 200 + 6 * (e.from.length + e.to.length + e.name.length + e.id.length + (e.cause?.length ?? 0) + extra.length + attrLength), flush);
+    out.reserve(prefixBytes + 200 + 6 * (e.from.length + e.to.length + e.name.length + e.id.length + (e.cause?.length ?? 0) + extra.length + attrLength), flush);
     out.start(prefix);
     out.route(DIR[ev.type], e.from, e.to, e.name);
     out.id(e.id);
