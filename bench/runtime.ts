@@ -209,8 +209,6 @@ const certDir = mkdtempSync(join(tmpdir(), 'mesos-bench-tls-'));
 process.env['BENCH_TLS_CERT'] = join(certDir, 'cert.pem');
 process.env['BENCH_TLS_KEY'] = join(certDir, 'key.pem');
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', process.env['BENCH_TLS_KEY'], '-out', process.env['BENCH_TLS_CERT'], '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-// Every setup is open side by side and their rounds interleaved, so load from elsewhere hits
-// them alike; each ratio is the median of its per-cycle ratios.
 const rawPair = await openRaw();
 const plain = await openRemote();
 const traced = await openRemote(traceDir);
@@ -234,7 +232,6 @@ for (let i = 0; i < ROUNDS; i++) {
   ratios.auth.push(a / p);
   ratios.tls.push(s / p);
 }
-// Round trips in alternating blocks, the bare echo's and the runtime's.
 const rawRtts: number[] = [];
 const rtt: number[] = [];
 for (let i = 0; i < 5; i++) {
