@@ -18,6 +18,13 @@ export interface Tracer {
 }
 
 const str = JSON.stringify;
+/**
+ * At most this many routes and quoted strings are kept encoded, each at most this long: a peer
+ * that makes up names and pids (up to 4,096 characters each) cannot grow the caches past about
+ * 20 MB; what is not kept is encoded for its line.
+ */
+const MAX_CACHED = 10_000;
+const MAX_CACHED_LENGTH = 512;
 
 /**
  * A trace line's bytes, written straight into one reusable buffer: what recurs (the line's start
@@ -66,7 +73,7 @@ class LineBuffer {
       let b = this.routes.get(key);
       if (b === undefined) {
         b = Buffer.from(`,"dir":"${dir}","from":${str(from)},"to":${str(to)},"name":${str(name)},"id":`);
-        if (this.routes.size < 10_000) this.routes.set(key, b);
+        if (this.routes.size < MAX_CACHED && key.length <= MAX_CACHED_LENGTH) this.routes.set(key, b);
       }
       this.last = { dir, from, to, name, b };
     }
@@ -78,7 +85,7 @@ class LineBuffer {
     let b = this.quoted.get(s);
     if (b === undefined) {
       b = Buffer.from(str(s));
-      if (this.quoted.size < 10_000) this.quoted.set(s, b);
+      if (this.quoted.size < MAX_CACHED && s.length <= MAX_CACHED_LENGTH) this.quoted.set(s, b);
     }
     this.bytes(b);
   }
