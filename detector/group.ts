@@ -9,6 +9,7 @@
 import zookeeper from 'node-zookeeper-client';
 import type { Logger } from 'pino';
 import type { ZooKeeperUrl } from './zk-url.js';
+import { createZooKeeperClient } from './zk-client.js';
 
 type Client = zookeeper.Client;
 
@@ -117,7 +118,7 @@ export class ZooKeeperGroup {
   private connect(): void {
     const session = ++this.session;
     this.ready = false;
-    const client = zookeeper.createClient(this.url.servers, { sessionTimeout: this.o.sessionTimeoutMs, spinDelay: 200, retries: 0 });
+    const client = createZooKeeperClient(this.url.servers, { sessionTimeout: this.o.sessionTimeoutMs, spinDelay: 200, retries: 0 });
     this.client = client;
     if (this.url.auth !== undefined) client.addAuthInfo('digest', Buffer.from(this.url.auth));
     client.on('state', (state) => {

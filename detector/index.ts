@@ -4,4 +4,5 @@
 export { createDetector, parseMasterInfo, ZooKeeperMasterDetector, type DetectedMaster, type DetectorListener, type DetectorOptions, type MasterDetector } from './detector.js';
 export { MASTER_LABEL, sequenceOf, ZooKeeperGroup, type GroupListener, type GroupOptions } from './group.js';
 export { isZooKeeperUrl, parseZooKeeperUrl, type ZooKeeperUrl } from './zk-url.js';
+export { createZooKeeperClient } from './zk-client.js';
 export { fourLetter, startZooKeeper, zookeeperInstalled, ZOOKEEPER_JAR, type ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper-server.js';

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zookeeper from 'node-zookeeper-client';
+import { createZooKeeperClient } from '../../detector/index.js';
 import { HttpSchedulerDriver, type Scheduler } from '../../scheduler-driver/index.js';
 import type { FrameworkID } from '../../protocol/index.js';
 import { getJson, waitUntil } from '../fixtures/e2e-cluster.js';
@@ -29,7 +30,7 @@ async function guardedGroup(connect: string): Promise<void> {
   const [user] = CREDENTIALS.split(':');
   const digest = `${user}:${createHash('sha1').update(CREDENTIALS).digest('base64')}`;
   const acls = [new zookeeper.ACL(zookeeper.Permission.READ, new zookeeper.Id("world", "anyone")), new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', digest))];
-  const c = zookeeper.createClient(connect, { sessionTimeout: 4000, spinDelay: 100 });
+  const c = createZooKeeperClient(connect, { sessionTimeout: 4000, spinDelay: 100 });
   try {
     await new Promise<void>((resolve) => {
       c.once('connected', () => resolve());
