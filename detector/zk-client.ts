@@ -22,6 +22,8 @@ const manager = (require('node-zookeeper-client/lib/ConnectionManager.js') as { 
 
 /** Set when a reply read in the onSocketData under way carried an unknown error code. */
 let misread: string | undefined;
+/** onSocketData calls itself for the rest of a buffer: the outermost call judges. */
+let depth = 0;
 const create = exception.create;
 exception.create = (code: number, path?: string): unknown => {
   try {
@@ -35,13 +37,16 @@ exception.create = (code: number, path?: string): unknown => {
 const onSocketData = manager['onSocketData']!;
 const onSocketClosed = manager['onSocketClosed']!;
 manager['onSocketData'] = function (this: Manager, buffer: unknown) {
-  misread = undefined;
+  if (depth === 0) misread = undefined;
+  depth++;
   try {
     onSocketData.call(this, buffer);
   } catch (err) {
     misread ??= (err as Error).message;
+  } finally {
+    depth--;
   }
-  if (misread === undefined) return;
+  if (depth > 0 || misread === undefined) return;
   process.emitWarning(`ZooKeeper reply not readable (${misread}); reconnecting`);
   misread = undefined;
   this.pendingBuffer = null;

@@ -8,8 +8,8 @@ import { createServer, type Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import { createZooKeeperClient } from '../../detector/index.js';
 
-/** Answers each connect with a session, and each request with the reply `reply` makes for its xid. */
-function fakeServer(reply: (xid: number) => Buffer): Promise<{ port: number; connections: () => number; close: () => void }> {
+/** Answers each connect with a session, and each request with the replies `reply` makes for its xid, in one write. */
+function fakeServer(reply: (xid: number) => Buffer[]): Promise<{ port: number; connections: () => number; close: () => void }> {
   let connections = 0;
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -35,8 +35,7 @@ function fakeServer(reply: (xid: number) => Buffer): Promise<{ port: number; con
         }
         const xid = frame.readInt32BE(0);
         if (xid === -2) continue; // a ping
-        const out = reply(xid);
-        socket.write(Buffer.concat([lengthOf(out), out]));
+        socket.write(Buffer.concat(reply(xid).flatMap((out) => [lengthOf(out), out])));
       }
     });
     socket.on('close', () => sockets.delete(socket));
@@ -57,14 +56,17 @@ function lengthOf(body: Buffer): Buffer {
   return b;
 }
 
-test('a reply with an error code ZooKeeper does not have ends the connection, not the process', async () => {
-  // ReplyHeader: xid, zxid (int64), err.
-  const server = await fakeServer((xid) => {
-    const h = Buffer.alloc(16);
-    h.writeInt32BE(xid, 0);
-    h.writeInt32BE(-2108358653, 12);
-    return h;
-  });
+/** A ReplyHeader: xid, zxid (int64), err. */
+function replyHeader(xid: number, err: number): Buffer {
+  const h = Buffer.alloc(16);
+  h.writeInt32BE(xid, 0);
+  h.writeInt32BE(err, 12);
+  return h;
+}
+
+test('a reply with an error code ZooKeeper does not have ends the connection, not the process, even with more replies behind it', async () => {
+  // The unreadable reply, and a ping's reply in the same write (the client reads it in a nested call).
+  const server = await fakeServer((xid) => [replyHeader(xid, -2108358653), replyHeader(-2, 0)]);
   const uncaught: Error[] = [];
   const onUncaught = (err: Error): void => void uncaught.push(err);
   process.on('uncaughtException', onUncaught);
