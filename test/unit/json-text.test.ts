@@ -26,12 +26,31 @@ const { tree } = fc.letrec((tie) => ({
   ),
 }));
 
+/** The kept texts in the value, in the order JSON.stringify reaches them. */
+function keptTexts(v: unknown, out: string[] = []): string[] {
+  if (v instanceof JsonText) out.push(v.text);
+  else if (Array.isArray(v)) for (const x of v) keptTexts(x, out);
+  else if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) keptTexts(x, out);
+  return out;
+}
+
 test('jsonText writes each kept text in its place, and parses back to the value with the texts expanded', () => {
   fc.assert(
     fc.property(tree, (v) => {
-      const out = jsonText(v);
-      assert.deepEqual(JSON.parse(out), JSON.parse(JSON.stringify(expanded(v))));
-      assert.equal(jsonPieces(v).join(''), out);
+      assert.deepEqual(JSON.parse(jsonText(v)), JSON.parse(JSON.stringify(expanded(v))));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('jsonPieces hands each kept text over as a piece of its own, in order, between the native parts', () => {
+  fc.assert(
+    fc.property(tree, (v) => {
+      const texts = keptTexts(v);
+      const pieces = jsonPieces(v);
+      if (texts.length === 0) return assert.equal(pieces.length, 1);
+      assert.equal(pieces.length, 2 * texts.length + 1);
+      texts.forEach((t, i) => assert.equal(pieces[2 * i + 1], t));
     }),
     { numRuns: 500 },
   );
